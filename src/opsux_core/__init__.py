@@ -1,0 +1,124 @@
+"""opsux_core: the run model, catalog, service, notifier, presenter, links and progress widget.
+
+Names that need SQLAlchemy (the models, the service, the widget) are imported lazily, so that
+``import opsux_core.policy`` (what the linter does) never loads SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from opsux_core.catalog import UNKNOWN_OPERATION_LABEL, OperationCatalog
+from opsux_core.errors import (
+    ConfigError,
+    ConfigNotFound,
+    DispatchFailed,
+    InvalidSummaryCounts,
+    InvalidTransition,
+    OpsuxError,
+    RunNotFound,
+    UnregisteredOperationType,
+    UnsupportedDatabase,
+)
+from opsux_core.links import RunLinks
+from opsux_core.polling import PollingCadence, next_poll_interval
+from opsux_core.policy import (
+    CallSink,
+    LintSettings,
+    Links,
+    NotificationCall,
+    OperationType,
+    Policy,
+    find_config,
+    load_policy,
+    policy_from_mapping,
+)
+from opsux_core.presenter import Presenter, TerminalContent, Toast
+from opsux_core.status import ACTIVE, TERMINAL, RunOutcome, RunStatus, UxStatus, ux_status
+from opsux_core.summary import SummaryKeys, normalize_summary_counts, validate_summary_counts
+
+if TYPE_CHECKING:
+    from opsux_core.models import Base, OperationRun, RunNotification, create_schema
+    from opsux_core.notifier import Delivery, Notifier
+    from opsux_core.service import Initiator, OperationRunService, RunTracker, StartResult
+    from opsux_core.widget import ProgressWidget, Viewer, WidgetRow, progress_widget
+
+_LAZY = {
+    "Base": "opsux_core.models",
+    "OperationRun": "opsux_core.models",
+    "RunNotification": "opsux_core.models",
+    "create_schema": "opsux_core.models",
+    "Delivery": "opsux_core.notifier",
+    "Notifier": "opsux_core.notifier",
+    "Initiator": "opsux_core.service",
+    "OperationRunService": "opsux_core.service",
+    "RunTracker": "opsux_core.service",
+    "StartResult": "opsux_core.service",
+    "ProgressWidget": "opsux_core.widget",
+    "Viewer": "opsux_core.widget",
+    "WidgetRow": "opsux_core.widget",
+    "progress_widget": "opsux_core.widget",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'opsux_core' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+__all__ = [
+    "ACTIVE",
+    "TERMINAL",
+    "UNKNOWN_OPERATION_LABEL",
+    "Base",
+    "CallSink",
+    "ConfigError",
+    "ConfigNotFound",
+    "Delivery",
+    "DispatchFailed",
+    "Initiator",
+    "InvalidSummaryCounts",
+    "InvalidTransition",
+    "LintSettings",
+    "Links",
+    "NotificationCall",
+    "Notifier",
+    "OperationCatalog",
+    "OperationRun",
+    "OperationRunService",
+    "OperationType",
+    "OpsuxError",
+    "Policy",
+    "PollingCadence",
+    "Presenter",
+    "ProgressWidget",
+    "RunLinks",
+    "RunNotFound",
+    "RunNotification",
+    "RunOutcome",
+    "RunStatus",
+    "RunTracker",
+    "StartResult",
+    "SummaryKeys",
+    "TerminalContent",
+    "Toast",
+    "UnregisteredOperationType",
+    "UnsupportedDatabase",
+    "UxStatus",
+    "Viewer",
+    "WidgetRow",
+    "create_schema",
+    "find_config",
+    "load_policy",
+    "next_poll_interval",
+    "normalize_summary_counts",
+    "policy_from_mapping",
+    "progress_widget",
+    "ux_status",
+    "validate_summary_counts",
+]

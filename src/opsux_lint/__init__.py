@@ -1,0 +1,1 @@
+"""opsux-lint: the static half of opsux (libcst linter, CLI ``opsux-lint``)."""

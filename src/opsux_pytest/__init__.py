@@ -1,0 +1,1 @@
+"""opsux_pytest: the pytest plugin that checks the notification conventions at test time."""
