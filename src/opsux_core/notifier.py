@@ -1,0 +1,134 @@
+"""The notifier: writes a run's one terminal notification and delivers it after commit.
+
+The API has no way to write anything but a terminal notification to the initiator: queued and
+running notifications are impossible by construction (and the schema's check constraint backs it).
+Delivery channels (email, websocket, a chat webhook) are plain callables that run only once the
+transaction that wrote the notification has committed, so nobody is told about a run state that
+was rolled back.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
+
+from opsux_core.models import NOTIFICATION_KIND_TERMINAL, OperationRun, RunNotification
+from opsux_core.presenter import TerminalContent
+
+logger = logging.getLogger("opsux.notifier")
+
+_PENDING = "opsux.pending_deliveries"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What a delivery channel receives: the committed notification, as plain values."""
+
+    notification_id: int
+    run_id: int
+    tenant_id: str
+    recipient_id: str
+    title: str
+    body: str
+    summary: str | None
+    status: str
+    url: str
+    action_label: str
+
+
+Channel = Callable[[Delivery], None]
+
+
+class Notifier:
+    """Writes terminal notifications; *channels* are called after commit, one failure not stopping the rest."""
+
+    def __init__(self, channels: Sequence[Channel] = ()) -> None:
+        self.channels = tuple(channels)
+
+    def notify_terminal(
+        self, session: Session, run: OperationRun, content: TerminalContent
+    ) -> RunNotification | None:
+        """Write the terminal notification to the run's initiator; system runs get none."""
+        if run.initiator_id is None:
+            return None
+        note = RunNotification(
+            run_id=run.id,
+            tenant_id=run.tenant_id,
+            recipient_id=run.initiator_id,
+            kind=NOTIFICATION_KIND_TERMINAL,
+            title=content.title,
+            body=content.body,
+            summary=content.summary,
+            ux_status=content.status.value,
+            url=content.url,
+        )
+        session.add(note)
+        session.flush([note])
+        if self.channels:
+            delivery = Delivery(
+                notification_id=note.id,
+                run_id=run.id,
+                tenant_id=run.tenant_id,
+                recipient_id=run.initiator_id,
+                title=content.title,
+                body=content.body,
+                summary=content.summary,
+                status=content.status.value,
+                url=content.url,
+                action_label=content.action_label,
+            )
+            _defer_until_commit(session, lambda: self._deliver(delivery))
+        return note
+
+    def _deliver(self, delivery: Delivery) -> None:
+        for channel in self.channels:
+            try:
+                channel(delivery)
+            except Exception:
+                # The notification is committed; a broken channel must not undo it or stop the others.
+                logger.exception(
+                    "delivery channel %r failed for notification %s (run %s)",
+                    channel,
+                    delivery.notification_id,
+                    delivery.run_id,
+                )
+
+
+def _defer_until_commit(session: Session, action: Callable[[], None]) -> None:
+    """Run *action* after the session's outermost commit; forget it if its transaction rolls back."""
+    pending: list[tuple[SessionTransaction | None, Callable[[], None]]] | None = session.info.get(_PENDING)
+    if pending is None:
+        pending = []
+        session.info[_PENDING] = pending
+        event.listen(session, "after_commit", _run_pending)
+        event.listen(session, "after_soft_rollback", _drop_rolled_back)
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    pending.append((transaction, action))
+
+
+def _run_pending(session: Session) -> None:
+    pending = session.info.get(_PENDING, [])
+    actions = [action for _, action in pending]
+    pending.clear()
+    for action in actions:
+        action()
+
+
+def _drop_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
+    pending = session.info.get(_PENDING)
+    if pending:
+        pending[:] = [
+            (tx, action) for tx, action in pending if not _within(tx, previous_transaction)
+        ]
+
+
+def _within(transaction: SessionTransaction | None, ancestor: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is ancestor:
+            return True
+        transaction = transaction.parent
+    return False

@@ -1,0 +1,130 @@
+"""The progress widget: live awareness of the current tenant's active runs.
+
+Tenant-wide (every active run of the tenant, whoever started it), shown only to people who may
+open Monitoring -> Operations, never showing terminal runs. One query returns the visible rows and
+the total count (a window function), served by the partial index on active runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from opsux_core.links import RunLinks
+from opsux_core.models import ACTIVE_WHERE, OperationRun
+from opsux_core.policy import Policy
+from opsux_core.polling import DEFAULT_CADENCE, PollingCadence
+from opsux_core.presenter import STATUS_COPY, Presenter
+from opsux_core.status import UxStatus, ux_status
+from opsux_core.summary import SummaryKeys
+
+MAX_ROWS = 5
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who looks at the widget. The app decides ``can_monitor`` (access to Monitoring -> Operations)."""
+
+    user_id: str | None
+    can_monitor: bool
+
+
+@dataclass(frozen=True)
+class WidgetRow:
+    run_id: int
+    label: str
+    status: UxStatus
+    status_label: str
+    progress: int | None
+    """Percent 0-100, only when determinate (running, ``processed`` and ``total`` > 0)."""
+    url: str
+    initiator_name: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ProgressWidget:
+    visible: bool
+    rows: tuple[WidgetRow, ...] = ()
+    more_count: int = 0
+    more_label: str | None = None
+    """``+N more`` when more runs are active than rows shown."""
+    more_url: str | None = None
+    poll_after_seconds: float | None = None
+    """When to poll again; None means stop polling."""
+
+    @property
+    def active_count(self) -> int:
+        return len(self.rows) + self.more_count
+
+
+HIDDEN = ProgressWidget(visible=False)
+
+
+def progress_widget(
+    session: Session,
+    tenant_id: str,
+    viewer: Viewer,
+    policy: Policy,
+    *,
+    poll_number: int = 0,
+    page_hidden: bool = False,
+    cadence: PollingCadence = DEFAULT_CADENCE,
+) -> ProgressWidget:
+    """The widget for *viewer* in *tenant_id*. Invisible (and no query) unless the viewer may monitor."""
+    if not viewer.can_monitor:
+        return HIDDEN
+    total = func.count().over().label("active_total")
+    stmt = (
+        select(OperationRun, total)
+        .where(OperationRun.tenant_id == tenant_id)
+        # The literal predicate of the partial index, so the planner can use that index.
+        .where(ACTIVE_WHERE)
+        .order_by(OperationRun.created_at.desc(), OperationRun.id.desc())
+        .limit(MAX_ROWS)
+    )
+    result = session.execute(stmt).all()
+    active = result[0].active_total if result else 0
+    if active == 0:
+        return ProgressWidget(visible=True)
+
+    presenter = Presenter.from_policy(policy)
+    links = RunLinks(policy.links)
+    keys = SummaryKeys(policy.summary_keys)
+    rows = tuple(_row(run, presenter, links, keys) for run, _ in result)
+    more = active - len(rows)
+    return ProgressWidget(
+        visible=True,
+        rows=rows,
+        more_count=more,
+        more_label=Presenter.more_copy(more) if more else None,
+        more_url=links.index_url(tenant_id) if more else None,
+        poll_after_seconds=cadence.interval(active, poll_number, page_hidden=page_hidden),
+    )
+
+
+def _row(run: OperationRun, presenter: Presenter, links: RunLinks, keys: SummaryKeys) -> WidgetRow:
+    status = ux_status(run.status, run.outcome)
+    return WidgetRow(
+        run_id=run.id,
+        label=presenter.catalog.label(run.operation_type),
+        status=status,
+        status_label=STATUS_COPY[status],
+        progress=determinate_progress(status, keys.normalize(run.summary_counts)),
+        url=links.run_url(run.id, run.tenant_id),
+        initiator_name=run.initiator_name,
+        created_at=run.created_at,
+    )
+
+
+def determinate_progress(status: UxStatus, counts: dict[str, int]) -> int | None:
+    """``processed / total`` as a whole percent, only while running and only when total > 0."""
+    if status is not UxStatus.RUNNING:
+        return None
+    processed, total = counts.get("processed"), counts.get("total")
+    if processed is None or not total:
+        return None
+    return min(100, processed * 100 // total)
