@@ -67,7 +67,7 @@ class Notifier:
             url=content.url,
         )
         session.add(note)
-        session.flush([note])
+        session.flush()
         if self.channels:
             delivery = Delivery(
                 notification_id=note.id,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from opsux_core.links import RunLinks
@@ -77,16 +77,7 @@ def progress_widget(
     """The widget for *viewer* in *tenant_id*. Invisible (and no query) unless the viewer may monitor."""
     if not viewer.can_monitor:
         return HIDDEN
-    total = func.count().over().label("active_total")
-    stmt = (
-        select(OperationRun, total)
-        .where(OperationRun.tenant_id == tenant_id)
-        # The literal predicate of the partial index, so the planner can use that index.
-        .where(ACTIVE_WHERE)
-        .order_by(OperationRun.created_at.desc(), OperationRun.id.desc())
-        .limit(MAX_ROWS)
-    )
-    result = session.execute(stmt).all()
+    result = session.execute(active_runs_statement(tenant_id)).all()
     active = result[0].active_total if result else 0
     if active == 0:
         return ProgressWidget(visible=True)
@@ -103,6 +94,19 @@ def progress_widget(
         more_label=Presenter.more_copy(more) if more else None,
         more_url=links.index_url(tenant_id) if more else None,
         poll_after_seconds=cadence.interval(active, poll_number, page_hidden=page_hidden),
+    )
+
+
+def active_runs_statement(tenant_id: str, limit: int = MAX_ROWS) -> Select[tuple[OperationRun, int]]:
+    """The widget's one query: the newest active runs of the tenant plus the count of all of them."""
+    total = func.count().over().label("active_total")
+    return (
+        select(OperationRun, total)
+        .where(OperationRun.tenant_id == tenant_id)
+        # The literal predicate of the partial index, so the planner can use that index.
+        .where(ACTIVE_WHERE)
+        .order_by(OperationRun.created_at.desc(), OperationRun.id.desc())
+        .limit(limit)
     )
 
 
