@@ -1,0 +1,68 @@
+"""README's quick start is code people paste: run it exactly as written."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def section(title: str) -> str:
+    text = README.read_text(encoding="utf-8")
+    start = text.index(f"## {title}\n")
+    end = text.find("\n## ", start + 1)
+    return text[start : end if end != -1 else None]
+
+
+def blocks(text: str, language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", text, flags=re.DOTALL)
+
+
+def test_quick_start_runs_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    quick = section("Quick start")
+    [config] = blocks(quick, "yaml")
+    scripts = blocks(quick, "python")
+    assert len(scripts) == 2
+    (tmp_path / "opsux.yaml").write_text(config, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, object] = {"__name__": "__readme__"}
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        for script in scripts:
+            exec(compile(script, str(README), "exec"), namespace)
+    printed = out.getvalue().splitlines()
+    # The comments in the README promise these lines.
+    assert printed == [
+        "Inventory sync queued - Running in the background.",
+        "Inventory sync already queued",
+        "enqueued run 1",
+        "Inventory sync Running 40% /admin/operations/1",
+        "user-3 | Inventory sync completed | Total: 100 · Processed: 100 · Succeeded: 100",
+        "partially_succeeded",
+    ]
+
+
+def test_configuration_reference_is_a_valid_config(tmp_path: Path) -> None:
+    from opsux_core import load_policy
+
+    [reference] = blocks(section("Configuration reference"), "yaml")
+    (tmp_path / "opsux.yaml").write_text(reference, encoding="utf-8")
+    policy = load_policy(tmp_path / "opsux.yaml")
+    assert policy.catalog.label("inventory.sync") == "Inventory sync"
+    assert dict(policy.lint.severity) == {"OPS008": "error"}
+
+
+def test_setup_commands_match_ci() -> None:
+    setup = section("Set-up")
+    commands = blocks(setup, "sh")
+    assert len(commands) == 2
+    ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8")
+    test_command = commands[1].strip().split("&& ")[-1].replace(".venv/bin/python", "python")
+    assert test_command in ci.splitlines()
+    assert os.access(README.parent / ".ci" / "run", os.X_OK)
