@@ -41,6 +41,7 @@ from opsux_core.summary import SummaryKeys, normalize_summary_counts, validate_s
 if TYPE_CHECKING:
     from opsux_core.models import Base, OperationRun, RunNotification, create_schema
     from opsux_core.notifier import Delivery, Notifier
+    from opsux_core.queries import get_run, list_runs
     from opsux_core.service import Initiator, OperationRunService, RunTracker, StartResult
     from opsux_core.widget import ProgressWidget, Viewer, WidgetRow, progress_widget
 
@@ -51,6 +52,8 @@ _LAZY = {
     "create_schema": "opsux_core.models",
     "Delivery": "opsux_core.notifier",
     "Notifier": "opsux_core.notifier",
+    "get_run": "opsux_core.queries",
+    "list_runs": "opsux_core.queries",
     "Initiator": "opsux_core.service",
     "OperationRunService": "opsux_core.service",
     "RunTracker": "opsux_core.service",
@@ -114,6 +117,8 @@ __all__ = [
     "WidgetRow",
     "create_schema",
     "find_config",
+    "get_run",
+    "list_runs",
     "load_policy",
     "next_poll_interval",
     "normalize_summary_counts",

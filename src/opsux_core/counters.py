@@ -24,7 +24,7 @@ def counts_update(dialect: str, values: Mapping[str, int], *, add: bool) -> Colu
         current = type_coerce(func.coalesce(column, type_coerce({}, JSONB)), JSONB)
         pairs: list[Any] = []
         for key, value in values.items():
-            new = literal(value, BigInteger)
+            new: ColumnElement[Any] = literal(value, BigInteger)
             if add:
                 new = func.coalesce(cast(current[key].astext, BigInteger), 0) + new
             pairs += [literal(key), new]
@@ -35,9 +35,9 @@ def counts_update(dialect: str, values: Mapping[str, int], *, add: bool) -> Colu
         args: list[Any] = [current_text]
         for key, value in values.items():
             path = f'$."{key}"'
-            new = literal(value, BigInteger)
+            new_value: ColumnElement[Any] = literal(value, BigInteger)
             if add:
-                new = func.coalesce(func.json_extract(current_text, path), 0) + new
-            args += [path, new]
+                new_value = func.coalesce(func.json_extract(current_text, path), 0) + new_value
+            args += [path, new_value]
         return func.json_set(*args)
     raise UnsupportedDatabase(dialect)

@@ -19,7 +19,8 @@ def canonical_inputs(inputs: Mapping[str, Any] | None) -> dict[str, Any]:
     if not isinstance(inputs, Mapping):
         raise InvalidRunInputs(f"inputs must be a mapping, not {type(inputs).__name__}")
     try:
-        return json.loads(_dump(dict(inputs)))
+        clean: dict[str, Any] = json.loads(_dump(dict(inputs)))
+        return clean
     except (TypeError, ValueError) as exc:
         raise InvalidRunInputs(f"inputs must be JSON values (str, int, list, dict, ...): {exc}") from None
 

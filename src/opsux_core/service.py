@@ -16,9 +16,9 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -321,7 +321,7 @@ class OperationRunService:
         return run
 
     def _transition(self, run_id: int, stmt: Any, attempted: str) -> OperationRun:
-        result = self.session.execute(stmt)
+        result = cast(CursorResult[Any], self.session.execute(stmt))
         if result.rowcount != 1:
             current = self.session.get(OperationRun, run_id, populate_existing=True)
             if current is None:

@@ -85,7 +85,7 @@ def progress_widget(
     presenter = Presenter.from_policy(policy)
     links = RunLinks(policy.links)
     keys = SummaryKeys(policy.summary_keys)
-    rows = tuple(_row(run, presenter, links, keys) for run, _ in result)
+    rows = tuple(_row(row[0], presenter, links, keys) for row in result)
     more = active - len(rows)
     return ProgressWidget(
         visible=True,
@@ -97,7 +97,7 @@ def progress_widget(
     )
 
 
-def active_runs_statement(tenant_id: str, limit: int = MAX_ROWS) -> Select[tuple[OperationRun, int]]:
+def active_runs_statement(tenant_id: str, limit: int = MAX_ROWS) -> Select[OperationRun, int]:
     """The widget's one query: the newest active runs of the tenant plus the count of all of them."""
     total = func.count().over().label("active_total")
     return (

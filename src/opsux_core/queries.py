@@ -1,0 +1,39 @@
+"""Tenant-scoped reads for the run detail page and the operations index.
+
+Every read takes the tenant and filters on it in SQL: a run id from a URL is user input, and
+loading it without the tenant would show one tenant another's run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from opsux_core.errors import RunNotFound
+from opsux_core.models import OperationRun
+
+MAX_PAGE = 200
+
+
+def get_run(session: Session, tenant_id: str, run_id: int) -> OperationRun:
+    """The run *run_id* of *tenant_id*; :class:`RunNotFound` when it does not exist in that tenant."""
+    run = session.scalars(
+        select(OperationRun).where(OperationRun.tenant_id == tenant_id, OperationRun.id == run_id)
+    ).one_or_none()
+    if run is None:
+        raise RunNotFound(run_id)
+    return run
+
+
+def list_runs(
+    session: Session, tenant_id: str, *, limit: int = 50, before_id: int | None = None
+) -> Sequence[OperationRun]:
+    """The tenant's runs, newest first, ``limit`` at a time; pass the last id as *before_id* for the next page."""
+    if not 1 <= limit <= MAX_PAGE:
+        raise ValueError(f"limit must be between 1 and {MAX_PAGE}, not {limit}")
+    stmt = select(OperationRun).where(OperationRun.tenant_id == tenant_id)
+    if before_id is not None:
+        stmt = stmt.where(OperationRun.id < before_id)
+    return session.scalars(stmt.order_by(OperationRun.id.desc()).limit(limit)).all()
