@@ -1,0 +1,255 @@
+"""The engine: one file's bytes in, findings out.
+
+:class:`Linter` is built once per run from the policy and the selected rules, and is then a pure
+function ``lint(path, data) -> findings``: no I/O, no global state, so a cache keyed by
+(content, config fingerprint, tool version) or a process pool can wrap it without touching rules.
+
+Per file: read errors are the caller's; decoding errors are always reported (OPS000), because the
+prefilter works on bytes and a broken encoding is broken for Python too. Then the prefilter; only
+candidate files are parsed, so a *syntax* error is reported (OPS000) only in files that contain a
+needle of a selected rule. A parsed file is walked once, all rules batched into that walk.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+from opsux_core.policy import Policy
+
+from opsux_lint.constants import ConstantTable
+from opsux_lint.findings import Finding, Severity
+from opsux_lint.matchers import (
+    PARSE_ERROR_KIND,
+    UNUSED_SUPPRESSION_KIND,
+    CompiledRule,
+    FileFacts,
+    FileMatcher,
+    Handler,
+    Report,
+    compile_rule,
+)
+from opsux_lint.modules import module_name, source_roots
+from opsux_lint.names import ImportTable
+from opsux_lint.prefilter import Needle, Prefilter
+from opsux_lint.registry import RuleSpec, rules_by_id
+from opsux_lint.selection import severity_for
+from opsux_lint.suppressions import apply_suppressions, find_suppressions
+
+_SUPPRESSION_NEEDLE = "opsux"
+_PARSER_POSITION = re.compile(r"^(?:parser error: )?error at (\d+):(\d+): ")
+
+
+@dataclass(frozen=True)
+class Linter:
+    policy: Policy
+    rules: tuple[RuleSpec, ...]
+    compiled: tuple[CompiledRule, ...] = field(init=False)
+    prefilter: Prefilter = field(init=False)
+    roots: tuple[Path, ...] = field(init=False)
+    severities: Mapping[str, Severity] = field(init=False)
+
+    def __post_init__(self) -> None:
+        compiled = tuple(c for c in (compile_rule(r, self.policy) for r in self.rules) if c is not None)
+        needles: list[frozenset[Needle] | None] = [c.needles() for c in compiled]
+        if self._runs(UNUSED_SUPPRESSION_KIND):
+            needles.append(frozenset({Needle(_SUPPRESSION_NEEDLE)}))
+        object.__setattr__(self, "compiled", compiled)
+        object.__setattr__(self, "prefilter", Prefilter.build(needles))
+        object.__setattr__(self, "roots", source_roots(self.policy.root, self.policy.lint.src))
+        object.__setattr__(
+            self, "severities", {r.id: severity_for(r, self.policy.lint.severity) for r in self.rules}
+        )
+
+    def _runs(self, kind: str) -> bool:
+        return any(rule.kind == kind for rule in self.rules)
+
+    def _rule_of_kind(self, kind: str) -> RuleSpec | None:
+        return next((rule for rule in self.rules if rule.kind == kind), None)
+
+    # ----------------------------------------------------------------------------------- entry
+
+    def lint(self, path: Path, data: bytes, display: str | None = None) -> list[Finding]:
+        """Findings for one file (``display`` is the path shown; default: ``path``)."""
+        shown = display if display is not None else path.as_posix()
+        text, problem = decode_source(data)
+        if text is None:
+            return self._file_problem(shown, problem)
+        if not self.prefilter.is_candidate(data):
+            return []
+        try:
+            module = cst.parse_module(text)
+        except cst.ParserSyntaxError as exc:
+            return self._syntax_error(shown, exc, text)
+        except RecursionError:
+            return self._file_problem(shown, (1, 1, "the file is nested too deeply to parse"))
+        return self._check(path, shown, text, module)
+
+    def read_error(self, display: str, error: OSError) -> list[Finding]:
+        return self._file_problem(display, (1, 1, f"cannot read: {error.strerror or error}"))
+
+    # ---------------------------------------------------------------------------- the walk
+
+    def _check(self, path: Path, shown: str, text: str, module: cst.Module) -> list[Finding]:
+        name, is_package = module_name(path, self.roots)
+        facts = FileFacts(name, ImportTable(name, is_package=is_package), ConstantTable())
+        matchers: list[tuple[CompiledRule, FileMatcher]] = [(c, c.matcher()) for c in self.compiled]
+        handlers: dict[type[cst.CSTNode], list[Handler]] = {}
+        for _, matcher in matchers:
+            for node_type, handler in matcher.handlers().items():
+                handlers.setdefault(node_type, []).append(handler)
+        module.visit(_Walk(facts, handlers))
+
+        reports: list[tuple[RuleSpec, Report]] = []
+        for compiled, matcher in matchers:
+            reports.extend((compiled.spec, report) for report in matcher.finish(facts))
+        suppressions = find_suppressions(text) if self._runs(UNUSED_SUPPRESSION_KIND) or reports else []
+        if not reports and not suppressions:
+            return []
+
+        lines = text.splitlines()
+        findings: list[Finding] = []
+        if reports:
+            positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+            for spec, report in reports:
+                where = positions[report.node]
+                findings.append(
+                    self._finding(
+                        spec, shown, report.message, lines,
+                        where.start.line, where.start.column + 1, where.end.line, where.end.column + 1,
+                    )
+                )
+        selected = {rule.id for rule in self.rules}
+        kept, unused = apply_suppressions(findings, suppressions, selected.__contains__, _is_builtin_rule)
+        unused_rule = self._rule_of_kind(UNUSED_SUPPRESSION_KIND)
+        if unused_rule is not None:
+            for item in unused:
+                s = item.suppression
+                kept.append(
+                    self._finding(
+                        unused_rule, shown, unused_rule.format(detail=item.detail), lines,
+                        s.line, s.column, s.line, s.end_column,
+                    )
+                )
+        return sorted(kept)
+
+    # -------------------------------------------------------------------------- building
+
+    def _finding(
+        self, spec: RuleSpec, shown: str, message: str, lines: Sequence[str],
+        line: int, column: int, end_line: int, end_column: int,
+    ) -> Finding:
+        snippet = lines[line - 1].strip() if 0 < line <= len(lines) else ""
+        return Finding(
+            path=shown, line=line, column=column, code=spec.id, end_line=end_line,
+            end_column=end_column, message=message, name=spec.name,
+            severity=self.severities[spec.id], snippet=snippet,
+        )
+
+    def _file_problem(self, shown: str, problem: tuple[int, int, str]) -> list[Finding]:
+        spec = self._rule_of_kind(PARSE_ERROR_KIND)
+        if spec is None:
+            return []
+        line, column, detail = problem
+        return [self._finding(spec, shown, spec.format(detail=detail), (), line, column, line, column + 1)]
+
+    def _syntax_error(self, shown: str, exc: cst.ParserSyntaxError, text: str) -> list[Finding]:
+        message = exc.message
+        line, column = exc.raw_line, exc.raw_column + 1
+        match = _PARSER_POSITION.match(message)
+        if match:
+            # The native parser's own "error at L:C" is more precise than raw_line/raw_column.
+            line, column = int(match.group(1)), int(match.group(2)) + 1
+            message = message[match.end():]
+        lines = text.splitlines()
+        line = max(1, min(line, len(lines) or 1))
+        width = len(lines[line - 1]) if lines else 0
+        column = max(1, min(column, width + 1))
+        spec = self._rule_of_kind(PARSE_ERROR_KIND)
+        if spec is None:
+            return []
+        return [self._finding(spec, shown, spec.format(detail=f"syntax error: {message}"), lines, line, column, line, column + 1)]
+
+
+def decode_source(data: bytes) -> tuple[str, tuple[int, int, str]] | tuple[None, tuple[int, int, str]]:
+    """The text of a Python file (PEP 263 cookie or BOM honoured), or where decoding failed."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        return None, (exc.lineno or 1, 1, f"cannot decode: {exc.msg}")
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        line_start = before.rfind(b"\n") + 1
+        column = len(before[line_start:].decode(encoding, errors="replace")) + 1
+        return None, (line, column, f"cannot decode as {encoding}: {exc.reason} (byte 0x{data[exc.start]:02x})")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text, (0, 0, "")
+
+
+def _is_builtin_rule(code: str) -> bool:
+    return code in rules_by_id()
+
+
+class _Walk(cst.CSTVisitor):
+    """The one traversal: records imports, definitions and constants, and feeds the matchers."""
+
+    def __init__(self, facts: FileFacts, handlers: Mapping[type[cst.CSTNode], Iterable[Handler]]) -> None:
+        super().__init__()
+        self.facts = facts
+        self.handlers = handlers
+        self.scopes: list[cst.CSTNode] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        kind = type(node)
+        if kind is cst.Import:
+            self.facts.imports.add_import(node)  # type: ignore[arg-type]
+        elif kind is cst.ImportFrom:
+            self.facts.imports.add_import_from(node)  # type: ignore[arg-type]
+        elif kind is cst.Assign or kind is cst.AnnAssign:
+            self._assignment(node)  # type: ignore[arg-type]
+        elif kind is cst.FunctionDef or kind is cst.ClassDef:
+            if not self.scopes:
+                self.facts.imports.define(node.name.value)  # type: ignore[attr-defined]
+            self.scopes.append(node)
+        elif kind is cst.Lambda:
+            self.scopes.append(node)
+        for handler in self.handlers.get(kind, ()):
+            handler(node)
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        if self.scopes and self.scopes[-1] is original_node:
+            self.scopes.pop()
+
+    def _assignment(self, node: cst.Assign | cst.AnnAssign) -> None:
+        if node.value is None:
+            return
+        if isinstance(node, cst.Assign):
+            targets = [t.target for t in node.targets]
+        else:
+            targets = [node.target]
+        names = [t.value for t in targets if isinstance(t, cst.Name)]
+        if not self.scopes:
+            for name in names:
+                self.facts.imports.define(name)
+                self.facts.constants.assign_module(name, node.value)
+        elif len(self.scopes) == 1 and isinstance(self.scopes[0], cst.ClassDef):
+            for name in names:
+                self.facts.constants.assign_class(self.scopes[0].name.value, name, node.value)
+
+
+def lint_source(
+    path: Path, data: bytes, policy: Policy, rules: Sequence[RuleSpec], display: str | None = None
+) -> list[Finding]:
+    """The engine as one pure function; build a :class:`Linter` once to lint many files."""
+    return Linter(policy, tuple(rules)).lint(path, data, display)

@@ -1,0 +1,26 @@
+"""Running a rule's own examples: what the parametrized tests and ``--explain`` rely on."""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+
+from opsux_core.policy import Policy, policy_from_mapping
+
+from opsux_lint.engine import Linter
+from opsux_lint.findings import Finding
+from opsux_lint.registry import EXAMPLE_CONFIG, EXAMPLE_PATH, RuleSpec, builtin_rules
+
+# Examples never touch the disk: the root only anchors module names (app/example.py -> app.example).
+_EXAMPLE_ROOT = Path("/opsux-examples")
+
+
+def example_policy(rule: RuleSpec) -> Policy:
+    config = rule.examples.config if rule.examples.config is not None else EXAMPLE_CONFIG
+    return policy_from_mapping(config, source=_EXAMPLE_ROOT / "opsux.yaml", root=_EXAMPLE_ROOT)
+
+
+def lint_example(rule: RuleSpec, code: str) -> list[Finding]:
+    """Findings of *all* built-in rules on the example, as a project would see them."""
+    linter = Linter(example_policy(rule), builtin_rules())
+    path = _EXAMPLE_ROOT / PurePosixPath(EXAMPLE_PATH)
+    return linter.lint(path, code.encode("utf-8"), display=EXAMPLE_PATH)

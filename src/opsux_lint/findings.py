@@ -1,0 +1,33 @@
+"""What a lint run produces: findings with a code, a severity and a 1-based source region."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Severity(enum.StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One reported problem.
+
+    Lines and columns are 1-based; ``end_column`` is exclusive (the column after the last
+    character), as in SARIF. Columns count characters (code points), not bytes.
+    ``snippet`` is the stripped source line the finding starts on: fingerprints use it so that a
+    finding keeps its identity when unrelated lines move.
+    """
+
+    path: str
+    line: int
+    column: int
+    code: str
+    end_line: int
+    end_column: int
+    message: str
+    name: str
+    severity: Severity
+    snippet: str = ""

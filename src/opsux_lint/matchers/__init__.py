@@ -1,0 +1,106 @@
+"""Matcher kinds: the Python half of the rules, each implemented once.
+
+A rule file names its matcher ``kind`` and gives its parameters; :func:`compile_rule` turns the
+rule and the project's policy into a :class:`CompiledRule` (immutable, built once per run) which
+makes a fresh :class:`FileMatcher` for every file. The engine walks each tree once and hands every
+node to the handlers the file matchers registered for its type; after the walk, when the whole
+file's imports and constants are known, each matcher turns what it collected into reports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import libcst as cst
+from opsux_core.policy import Policy
+
+from opsux_lint.constants import ConstantTable
+from opsux_lint.names import ImportTable
+from opsux_lint.prefilter import Needle
+from opsux_lint.registry import RuleSpec
+
+Handler = Callable[[Any], None]
+
+PARSE_ERROR_KIND = "parse_error"
+UNUSED_SUPPRESSION_KIND = "unused_suppression"
+ENGINE_KINDS = frozenset({PARSE_ERROR_KIND, UNUSED_SUPPRESSION_KIND})
+"""Kinds the engine implements itself (they are about the file, not its syntax tree)."""
+
+
+@dataclass(frozen=True)
+class Report:
+    node: cst.CSTNode
+    message: str
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    """What the single traversal learnt about the whole file."""
+
+    module: str
+    imports: ImportTable
+    constants: ConstantTable
+
+
+class FileMatcher(Protocol):
+    def handlers(self) -> Mapping[type[cst.CSTNode], Handler]: ...
+
+    def finish(self, facts: FileFacts) -> Iterable[Report]: ...
+
+
+class CompiledRule(Protocol):
+    spec: RuleSpec
+
+    def needles(self) -> frozenset[Needle] | None:
+        """Text one of which must occur in a file for the rule to match; None: any file."""
+
+    def matcher(self) -> FileMatcher: ...
+
+
+class RuleParameterError(Exception):
+    """A rule's matcher parameters are wrong (a bug in a shipped rule file)."""
+
+
+def compile_rule(spec: RuleSpec, policy: Policy) -> CompiledRule | None:
+    """The rule ready to run; None for the kinds the engine implements itself."""
+    if spec.kind in ENGINE_KINDS:
+        return None
+    from opsux_lint.matchers.operation_type import OperationTypeRule
+    from opsux_lint.matchers.queued_notification import QueuedNotificationRule
+
+    kinds: dict[str, Callable[[RuleSpec, Policy], CompiledRule]] = {
+        "operation_type": OperationTypeRule.compile,
+        "queued_notification": QueuedNotificationRule.compile,
+    }
+    try:
+        factory = kinds[spec.kind]
+    except KeyError:
+        raise RuleParameterError(f"{spec.source}: unknown matcher kind {spec.kind!r}") from None
+    return factory(spec, policy)
+
+
+def known_kinds() -> frozenset[str]:
+    return frozenset({"operation_type", "queued_notification", *ENGINE_KINDS})
+
+
+def param_list(spec: RuleSpec, key: str) -> list[Any]:
+    value = spec.params.get(key, [])
+    if not isinstance(value, list):
+        raise RuleParameterError(f"{spec.source}: matcher.{key} must be a list")
+    return value
+
+
+def param_strings(spec: RuleSpec, key: str) -> tuple[str, ...]:
+    values = param_list(spec, key)
+    if not all(isinstance(v, str) for v in values):
+        raise RuleParameterError(f"{spec.source}: matcher.{key} must be a list of strings")
+    return tuple(values)
+
+
+def param_mapping(spec: RuleSpec, key: str) -> dict[str, str]:
+    value = spec.params.get(key, {})
+    if not isinstance(value, Mapping) or not all(isinstance(v, str) for v in value.values()):
+        raise RuleParameterError(f"{spec.source}: matcher.{key} must be a mapping of name -> string")
+    return {str(k): v for k, v in value.items()}

@@ -1,0 +1,157 @@
+"""Matcher kind ``queued_notification``: calls that would create a queued or running notification.
+
+Three shapes, all from SPEC.md's "no queued (or running) database notifications, ever":
+
+- constructing (``OperationRunQueued(run)``) or passing (``notify(user, OperationRunQueued)``) a
+  class whose name matches ``lint.queued_notification_classes`` (fnmatch globs, case-sensitive,
+  matched against the name as written and the last segment of every qualified name, so an
+  import alias does not hide it);
+- the persisted notification model built with a non-terminal ``kind``;
+- a call from ``lint.notification_calls`` whose status argument is ``queued`` or ``running``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+
+import libcst as cst
+from opsux_core.policy import Policy
+
+from opsux_lint.callees import CallPattern, argument
+from opsux_lint.constants import ValueResolver
+from opsux_lint.matchers import (
+    FileFacts,
+    Handler,
+    Report,
+    param_mapping,
+    param_strings,
+)
+from opsux_lint.names import last_segments
+from opsux_lint.prefilter import Needle, words
+from opsux_lint.registry import RuleSpec
+
+_TYPE_CHECKS = frozenset({"isinstance", "issubclass"})
+_GLOB_LITERAL = re.compile(r"[^*?\[\]]+")
+
+
+@dataclass(frozen=True)
+class _NotificationCall:
+    pattern: CallPattern
+    status_arg: int | None
+    status_keyword: str | None
+
+
+@dataclass(frozen=True)
+class QueuedNotificationRule:
+    spec: RuleSpec
+    class_globs: tuple[str, ...]
+    models: tuple[CallPattern, ...]
+    kind_keyword: str
+    terminal_kinds: frozenset[str]
+    active_statuses: frozenset[str]
+    calls: tuple[_NotificationCall, ...]
+    known: Mapping[str, str]
+
+    @classmethod
+    def compile(cls, spec: RuleSpec, policy: Policy) -> QueuedNotificationRule:
+        return cls(
+            spec=spec,
+            class_globs=policy.lint.queued_notification_classes,
+            models=tuple(CallPattern(name) for name in param_strings(spec, "models")),
+            kind_keyword=str(spec.params.get("kind_keyword", "kind")),
+            terminal_kinds=frozenset(param_strings(spec, "terminal_kinds")),
+            active_statuses=frozenset(param_strings(spec, "active_statuses")),
+            calls=tuple(
+                _NotificationCall(CallPattern(c.call), c.status_arg, c.status_keyword)
+                for c in policy.lint.notification_calls
+            ),
+            known=param_mapping(spec, "known_constants"),
+        )
+
+    def needles(self) -> frozenset[Needle] | None:
+        found: set[Needle] = set()
+        for glob in self.class_globs:
+            literals = _GLOB_LITERAL.findall(glob)
+            if not literals:
+                return None  # a glob like "*" matches any name: no text to look for
+            # The class's name (or the imported name behind an alias) contains every literal
+            # part of the glob; the longest is the most selective.
+            found.add(Needle(max(literals, key=len), whole_word=glob == max(literals, key=len)))
+        found |= words(m.last_segment for m in self.models)
+        found |= words(c.pattern.last_segment for c in self.calls)
+        return frozenset(found)
+
+    def matcher(self) -> _FileMatcher:
+        return _FileMatcher(self)
+
+    def queued_class(self, names: Iterable[str]) -> str | None:
+        for name in sorted(names):
+            if any(fnmatchcase(name, glob) for glob in self.class_globs):
+                return name
+        return None
+
+
+def _status_word(class_name: str) -> str:
+    if "Queued" in class_name:
+        return "queued"
+    if any(word in class_name for word in ("Running", "Started", "Progress")):
+        return "running"
+    return "non-terminal"
+
+
+def _written_name(expr: cst.BaseExpression) -> str | None:
+    if isinstance(expr, cst.Name):
+        return expr.value
+    if isinstance(expr, cst.Attribute):
+        return expr.attr.value
+    return None
+
+
+class _FileMatcher:
+    def __init__(self, rule: QueuedNotificationRule) -> None:
+        self.rule = rule
+        self.calls: list[cst.Call] = []
+
+    def handlers(self) -> Mapping[type[cst.CSTNode], Handler]:
+        return {cst.Call: self.calls.append}
+
+    def _class_name(self, expr: cst.BaseExpression, facts: FileFacts) -> str | None:
+        written = _written_name(expr)
+        if written is None:
+            return None
+        return self.rule.queued_class({written, *last_segments(facts.imports.qualified_names(expr))})
+
+    def finish(self, facts: FileFacts) -> Iterable[Report]:
+        rule = self.rule
+        resolver = ValueResolver(facts.constants, facts.imports, rule.known)
+        for call in self.calls:
+            name = self._class_name(call.func, facts)
+            if name is not None:
+                subject = f"{_written_name(call.func)}(...)"
+                yield Report(call, rule.spec.format(subject=subject, status=_status_word(name)))
+            elif _written_name(call.func) not in _TYPE_CHECKS:
+                for arg in call.args:
+                    passed = self._class_name(arg.value, facts)
+                    if passed is not None and not isinstance(arg.value, cst.Call):
+                        subject = f"Passing {_written_name(arg.value)}"
+                        yield Report(arg.value, rule.spec.format(subject=subject, status=_status_word(passed)))
+            if any(model.matches(call.func, facts.imports) for model in rule.models):
+                kind = argument(call, None, rule.kind_keyword)
+                if kind is not None:
+                    for resolved in resolver.strings(kind):
+                        if resolved.value not in rule.terminal_kinds:
+                            subject = f"{_written_name(call.func)}({rule.kind_keyword}={resolved.value!r})"
+                            yield Report(resolved.node, rule.spec.format(subject=subject, status=resolved.value))
+            for sender in rule.calls:
+                if sender.pattern.matches(call.func, facts.imports):
+                    status = argument(call, sender.status_arg, sender.status_keyword)
+                    if status is None:
+                        continue
+                    for resolved in resolver.strings(status):
+                        if resolved.value.lower() in rule.active_statuses:
+                            subject = f"{_written_name(call.func)}(... {resolved.value!r})"
+                            yield Report(resolved.node, rule.spec.format(subject=subject, status=resolved.value.lower()))
+                    break

@@ -1,0 +1,29 @@
+"""Module names of files: paths relative to the project's source roots (``lint.src``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+
+def source_roots(root: Path, src: Sequence[str]) -> tuple[Path, ...]:
+    """The configured roots, absolute, deepest first so ``src/`` wins over ``.``."""
+    roots = {(root / entry).resolve() for entry in src}
+    return tuple(sorted(roots, key=lambda p: len(p.parts), reverse=True))
+
+
+def module_name(path: Path, roots: Sequence[Path]) -> tuple[str, bool]:
+    """``(dotted module name, is_package)`` for a file; the stem when it is under no root."""
+    resolved = path.resolve()
+    for root in roots:
+        try:
+            relative = resolved.relative_to(root)
+        except ValueError:
+            continue
+        parts = list(relative.with_suffix("").parts)
+        is_package = bool(parts) and parts[-1] == "__init__"
+        if is_package:
+            parts = parts[:-1]
+        if parts and all(part.isidentifier() for part in parts):
+            return ".".join(parts), is_package
+    return (resolved.stem if resolved.stem != "__init__" else resolved.parent.name), resolved.stem == "__init__"

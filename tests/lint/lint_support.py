@@ -1,0 +1,60 @@
+"""Shared helpers of the opsux_lint tests (imported by the test modules, not a plugin)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+FIXTURES = HERE / "fixtures"
+GOLDEN = HERE / "golden"
+REPO = HERE.parents[1]
+SARIF_SCHEMA = Path(__file__).parents[2] / ".." / "shared" / "data" / "sarif-schema-2.1.0.json"
+
+_EXPECT_RE = re.compile(rb"#\s*expect:\s*(OPS[0-9]{3}(?:\s*,\s*OPS[0-9]{3})*)")
+
+
+def copy_fixture(name: str, destination: Path) -> Path:
+    target = destination / name
+    shutil.copytree(FIXTURES / name, target)
+    return target
+
+
+def expectations(root: Path) -> set[tuple[str, int, str]]:
+    """``(path relative to root, line, code)`` from ``# expect: OPS001[, OPS002]`` comments.
+
+    Read from raw bytes, line by line, so undecodable files can carry expectations too.
+    """
+    found: set[tuple[str, int, str]] = set()
+    for file in sorted(root.rglob("*.py")):
+        relative = file.relative_to(root).as_posix()
+        for number, line in enumerate(file.read_bytes().splitlines(), start=1):
+            match = _EXPECT_RE.search(line)
+            if match:
+                for code in match.group(1).decode().split(","):
+                    found.add((relative, number, code.strip()))
+    return found
+
+
+def sarif_schema_path() -> Path:
+    """The official schema; skipped when absent locally, a failure under CI=true."""
+    if SARIF_SCHEMA.is_file():
+        return SARIF_SCHEMA
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"SARIF schema missing at {SARIF_SCHEMA.resolve()} (required under CI=true)")
+    pytest.skip(f"SARIF schema not found at {SARIF_SCHEMA.resolve()}")
+    raise AssertionError("unreachable")
+
+
+def check_golden(name: str, actual: str) -> None:
+    """Compare with ``golden/<name>``; ``OPSUX_UPDATE_GOLDEN=1`` rewrites the file instead."""
+    path = GOLDEN / name
+    if os.environ.get("OPSUX_UPDATE_GOLDEN") == "1":
+        path.write_text(actual, encoding="utf-8")
+        return
+    assert path.is_file(), f"golden file {path} missing; run with OPSUX_UPDATE_GOLDEN=1 to create it"
+    assert actual == path.read_text(encoding="utf-8")

@@ -1,0 +1,210 @@
+"""The engine as a pure function: positions, decoding, the prefilter, severity, robustness."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import libcst as cst
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from lint_support import FIXTURES
+from opsux_core import policy_from_mapping
+from opsux_lint import engine as engine_module
+from opsux_lint.engine import Linter, lint_source
+from opsux_lint.examples import lint_example
+from opsux_lint.findings import Severity
+from opsux_lint.modules import module_name
+from opsux_lint.names import ImportTable
+from opsux_lint.prefilter import Prefilter
+from opsux_lint.registry import builtin_rules
+from opsux_lint.selection import select_rules
+
+ROOT = Path("/nowhere")  # the engine never touches the disk
+POLICY = policy_from_mapping(
+    {"operation_types": {"inventory.sync": "Inventory sync"}}, source=ROOT / "opsux.yaml", root=ROOT
+)
+
+
+def lint(code: str | bytes, rules=None, policy=POLICY) -> list:
+    data = code.encode("utf-8") if isinstance(code, str) else code
+    return lint_source(ROOT / "app" / "m.py", data, policy, rules or builtin_rules(), display="app/m.py")
+
+
+def without_prefilter(linter: Linter) -> Linter:
+    object.__setattr__(linter, "prefilter", Prefilter(None))
+    return linter
+
+
+def test_positions_are_1_based_and_end_exclusive() -> None:
+    [finding] = lint('\n\nservice.start(t, "inventry.sync")\n')
+    assert (finding.line, finding.column) == (3, 18)
+    assert (finding.end_line, finding.end_column) == (3, 18 + len('"inventry.sync"'))
+    assert finding.snippet == 'service.start(t, "inventry.sync")'
+    assert finding.path == "app/m.py"
+
+
+def test_columns_count_characters_not_bytes() -> None:
+    [finding] = lint('service.start("ünïcödé", "inventry.sync")\n')
+    assert finding.column == len('service.start("ünïcödé", ') + 1
+
+
+def test_undecodable_bytes_are_ops000_with_their_position() -> None:
+    [finding] = lint(b'x = 1\nservice.start(t, "caf\xe9")\n')
+    assert finding.code == "OPS000"
+    assert (finding.line, finding.column) == (2, 22)
+    assert "cannot decode as utf-8" in finding.message and "0xe9" in finding.message
+
+
+def test_undecodable_files_are_reported_even_when_no_rule_could_match() -> None:
+    [finding] = lint(b"x = '\xff'\n")
+    assert finding.code == "OPS000"
+
+
+def test_a_bad_coding_cookie_is_ops000() -> None:
+    [finding] = lint(b"# -*- coding: no-such-codec -*-\nservice.start(t, 'a.b')\n")
+    assert finding.code == "OPS000" and "unknown encoding" in finding.message
+
+
+def test_bom_and_cookie_are_honoured() -> None:
+    assert lint("\ufeffservice.start(t, 'inventory.sync')\n".encode("utf-8")) == []
+    latin = "# coding: latin-1\n# café\nservice.start(t, 'inventry.sync')\n".encode("latin-1")
+    [finding] = lint(latin)
+    assert (finding.code, finding.line) == ("OPS001", 3)
+
+
+def test_syntax_errors_of_candidates_are_reported_and_others_are_not_parsed(monkeypatch) -> None:
+    [finding] = lint("service.start(t, 'inventory.sync'\n")
+    assert finding.code == "OPS000" and "syntax error" in finding.message
+    parsed: list[str] = []
+    real = cst.parse_module
+    monkeypatch.setattr(engine_module.cst, "parse_module", lambda text: parsed.append(text) or real(text))
+    assert lint("def broken(:\n") == []
+    assert parsed == [], "a file without any needle must not be parsed"
+
+
+def test_deselected_ops000_reports_nothing_for_broken_files() -> None:
+    rules = select_rules(builtin_rules(), ["OPS"], ["OPS000"])
+    assert lint(b"\xff", rules) == []
+    assert lint("service.start(\n", rules) == []
+
+
+def test_read_errors_are_ops000() -> None:
+    linter = Linter(POLICY, builtin_rules())
+    [finding] = linter.read_error("app/m.py", PermissionError(13, "Permission denied"))
+    assert (finding.code, finding.line, finding.column) == ("OPS000", 1, 1)
+    assert finding.message == "Cannot lint this file: cannot read: Permission denied"
+
+
+def test_project_severity_overrides_apply() -> None:
+    policy = policy_from_mapping(
+        {"operation_types": {"inventory.sync": "x"}, "lint": {"severity": {"OPS0": "warning", "OPS001": "error"}}},
+        source=ROOT / "opsux.yaml",
+    )
+    findings = lint("service.start(t, 'inventry.sync')\nuser.notify(OperationRunQueued(run))\n", policy=policy)
+    assert {(f.code, f.severity) for f in findings} == {("OPS001", Severity.ERROR), ("OPS002", Severity.WARNING)}
+
+
+def test_suppressions_hide_but_ops900_deselected_stays_quiet() -> None:
+    rules = select_rules(builtin_rules(), ["OPS"], ["OPS900"])
+    code = "service.start(t, 'inventry.sync')  # opsux: ignore[OPS001]\nx = 1  # opsux: ignore\n"
+    assert lint(code, rules) == []
+    assert [f.code for f in lint(code)] == ["OPS900"]
+
+
+def test_a_suppression_for_a_rule_that_did_not_run_is_not_unused() -> None:
+    rules = select_rules(builtin_rules(), ["OPS"], ["OPS002"])
+    assert lint("service.start(t, 'inventory.sync')  # opsux: ignore[OPS002]\n", rules) == []
+
+
+def test_every_qualified_name_is_checked_not_the_first() -> None:
+    policy = policy_from_mapping(
+        {
+            "operation_types": {"inventory.sync": "x"},
+            "lint": {"operation_type_sinks": [{"call": "zzz.ops.start", "arg": 0}]},
+        },
+        source=ROOT / "opsux.yaml",
+    )
+    code = (
+        "try:\n    from aaa import start as go\n"
+        "except ImportError:\n    from zzz.ops import start as go\n"
+        "go('inventry.sync')\n"
+    )
+    [finding] = lint(code, policy=policy)
+    assert finding.line == 5
+
+
+def test_module_names_follow_source_roots() -> None:
+    roots = (Path("/p/src"), Path("/p"))
+    assert module_name(Path("/p/src/shop/views.py"), roots) == ("shop.views", False)
+    assert module_name(Path("/p/src/shop/__init__.py"), roots) == ("shop", True)
+    assert module_name(Path("/p/tools/run.py"), roots) == ("tools.run", False)
+    assert module_name(Path("/elsewhere/x.py"), roots) == ("x", False)
+
+
+@pytest.mark.parametrize(
+    ("module", "package", "statement", "local", "qualified"),
+    [
+        ("shop.views", False, "from .ops import start as s", "s", "shop.ops.start"),
+        ("shop.views", False, "from . import ops", "ops", "shop.ops"),
+        ("shop", True, "from .ops import start", "start", "shop.ops.start"),
+        ("shop.a.b", False, "from ..c import d", "d", "shop.c.d"),
+        ("m", False, "import app.ops as o", "o", "app.ops"),
+        ("m", False, "import app.ops", "app", "app"),
+    ],
+)
+def test_import_aliases_resolve(module, package, statement, local, qualified) -> None:
+    table = ImportTable(module, is_package=package)
+    node = cst.parse_statement(statement).body[0]
+    if isinstance(node, cst.Import):
+        table.add_import(node)
+    else:
+        table.add_import_from(node)
+    assert qualified in table.names_for(local)
+
+
+def _all_example_sources() -> list[str]:
+    sources = [ex.code for rule in builtin_rules() for ex in rule.examples.invalid]
+    sources += [code for rule in builtin_rules() for code in rule.examples.valid]
+    for file in sorted(FIXTURES.rglob("*.py")):
+        sources.append(file.read_bytes().decode("utf-8", errors="replace"))
+    return sources
+
+
+def test_the_prefilter_never_changes_results() -> None:
+    # Soundness: skipping a file must only ever skip files that would have no findings.
+    with_filter = Linter(POLICY, builtin_rules())
+    without = without_prefilter(Linter(POLICY, builtin_rules()))
+    checked = 0
+    for source in _all_example_sources():
+        data = source.encode("utf-8")
+        expected = [f for f in without.lint(ROOT / "m.py", data) if f.code != "OPS000"]
+        actual = [f for f in with_filter.lint(ROOT / "m.py", data) if f.code != "OPS000"]
+        assert actual == expected, source
+        checked += 1
+    assert checked > 50
+
+
+def test_rule_examples_lint_identically_through_lint_example() -> None:
+    rule = builtin_rules()[1]
+    assert lint_example(rule, rule.examples.invalid[0].code) == lint_example(rule, rule.examples.invalid[0].code)
+
+
+_PIECES = st.sampled_from(
+    [
+        "service.start(t, ", "'inventry.sync'", "OperationRunQueued(", ")", "(", "\n", "    ", "if x:",
+        "# opsux: ignore[OPS001]", "f'{x}'", "'a' 'b'", "x if y else z", "class K:", "def f():", "=",
+        "RunNotification(kind=", ".operation_type ==", "import a as b", "from . import c", "\\", '"""',
+        "\xe9", "lambda: 1", ",", "[", "]",
+    ]
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_PIECES, max_size=30), st.binary(max_size=20))
+def test_any_input_yields_findings_never_an_exception(pieces: list[str], noise: bytes) -> None:
+    data = "".join(pieces).encode("utf-8") + noise
+    for finding in lint(data):
+        assert finding.line >= 1 and finding.column >= 1
+        assert finding.end_line >= finding.line
