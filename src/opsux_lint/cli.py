@@ -1,0 +1,158 @@
+"""``opsux-lint``: the command line. Exit 0 clean, 1 findings, 2 usage/config/internal error."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import click
+from opsux_core.errors import ConfigError
+
+from opsux_lint.registry import RuleDefinitionError, builtin_rules, rules_by_id
+from opsux_lint.report import OutputFormat, ReportContext, render
+from opsux_lint.runner import Selection, run
+from opsux_lint.selection import SelectorError, parse_selectors
+
+EXIT_CLEAN = 0
+EXIT_FINDINGS = 1
+EXIT_ERROR = 2
+
+
+def tool_version() -> str:
+    try:
+        return version("opsux")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+class LintUsageError(click.ClickException):
+    """A problem with what the user asked for: printed without a traceback, exit 2."""
+
+    exit_code = EXIT_ERROR
+
+    def show(self, file: object = None) -> None:
+        click.echo(f"opsux-lint: error: {self.format_message()}", err=True)
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--config", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Config file (opsux.yaml or pyproject.toml); default: found from each path upwards.")
+@click.option("--select", metavar="CODES", help="Rules to run, comma-separated codes or prefixes (replaces lint.select).")
+@click.option("--ignore", metavar="CODES", help="Rules to skip, comma-separated codes or prefixes (added to lint.ignore).")
+@click.option("--format", "output_format", type=click.Choice([f.value for f in OutputFormat]),
+              default=OutputFormat.TEXT.value, show_default=True, help="Output format.")
+@click.option("--output-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report to this file instead of standard output.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--explain", metavar="CODE", help="Explain a rule, with examples, and exit.")
+@click.option("--list-rules", is_flag=True, help="List the rules and exit.")
+@click.option("--statistics", is_flag=True, help="Count findings per rule instead of listing them (text, json).")
+@click.version_option(tool_version(), "--version", prog_name="opsux-lint", message="%(prog)s %(version)s")
+def main(
+    paths: Sequence[Path],
+    config: Path | None,
+    select: str | None,
+    ignore: str | None,
+    output_format: str,
+    output_file: Path | None,
+    exit_zero: bool,
+    explain: str | None,
+    list_rules: bool,
+    statistics: bool,
+) -> None:
+    """Check Python code against the project's operation-run conventions.
+
+    PATHS are files or directories (default: the working directory). The config (opsux.yaml,
+    or pyproject.toml with [tool.opsux]) is looked up from each path upwards.
+    """
+    try:
+        code = _main(paths, config, select, ignore, OutputFormat(output_format), output_file,
+                     exit_zero, explain, list_rules, statistics)
+    except (click.ClickException, click.exceptions.Exit, click.Abort):
+        raise
+    except ConfigError as exc:
+        click.echo(f"opsux-lint: config error: {exc}", err=True)
+        code = EXIT_ERROR
+    except Exception as exc:  # noqa: BLE001 - the contract is exit 2, never a bare traceback
+        click.echo(f"opsux-lint: internal error: {type(exc).__name__}: {exc}", err=True)
+        click.echo("This is a bug in opsux-lint; please report it with the command you ran.", err=True)
+        code = EXIT_ERROR
+    sys.exit(code)
+
+
+def _main(
+    paths: Sequence[Path],
+    config: Path | None,
+    select: str | None,
+    ignore: str | None,
+    fmt: OutputFormat,
+    output_file: Path | None,
+    exit_zero: bool,
+    explain: str | None,
+    list_rules: bool,
+    statistics: bool,
+) -> int:
+    try:
+        rules = builtin_rules()
+    except RuleDefinitionError as exc:
+        raise LintUsageError(f"a built-in rule file is broken: {exc}") from None
+    if explain is not None:
+        rule = rules_by_id().get(explain.strip().upper())
+        if rule is None:
+            raise LintUsageError(f"--explain: no rule {explain!r} (see --list-rules)")
+        from opsux_lint.explain import explain as explain_rule
+
+        click.echo(explain_rule(rule), nl=False)
+        return EXIT_CLEAN
+    if list_rules:
+        from opsux_lint.explain import list_rules as render_list
+
+        click.echo(render_list(rules), nl=False)
+        return EXIT_CLEAN
+    if statistics and fmt not in (OutputFormat.TEXT, OutputFormat.JSON):
+        raise LintUsageError(f"--statistics works with --format text or json, not {fmt}")
+    try:
+        selection = Selection(
+            select=parse_selectors(select, rules, "--select") if select is not None else None,
+            ignore=parse_selectors(ignore, rules, "--ignore") if ignore is not None else (),
+        )
+    except SelectorError as exc:
+        raise LintUsageError(str(exc)) from None
+
+    from opsux_lint.project import resolve_targets
+
+    cwd = Path.cwd()
+    targets = resolve_targets(list(paths) or [Path(".")], config)
+    result = run(targets, selection, cwd)
+    context = ReportContext(result, cwd, tool_version(), statistics)
+    output = render(fmt, context)
+    if output_file is not None:
+        try:
+            output_file.write_text(output, encoding="utf-8")
+        except OSError as exc:
+            raise LintUsageError(f"--output-file: cannot write {output_file}: {exc.strerror or exc}") from None
+    else:
+        click.echo(output, nl=False)
+    if fmt is OutputFormat.GITHUB:
+        _append_step_summary(context)
+    if result.findings and not exit_zero:
+        return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
+def _append_step_summary(context: ReportContext) -> None:
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return
+    from opsux_lint.report.github import step_summary
+
+    try:
+        with open(target, "a", encoding="utf-8") as handle:
+            handle.write(step_summary(context))
+    except OSError as exc:
+        # The annotations are already out; a missing summary must not turn findings into a crash.
+        click.echo(f"opsux-lint: warning: cannot write $GITHUB_STEP_SUMMARY ({target}): {exc.strerror or exc}", err=True)

@@ -1,0 +1,47 @@
+"""``--explain CODE`` and ``--list-rules``: the rule files, read back to people."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+
+from opsux_lint.examples import lint_example
+from opsux_lint.registry import RuleSpec
+
+_WIDTH = 88
+
+
+def _indent(code: str, prefix: str = "    ") -> str:
+    return textwrap.indent(code.rstrip("\n"), prefix, lambda _line: True)
+
+
+def explain(rule: RuleSpec) -> str:
+    parts = [
+        f"{rule.id} {rule.name} ({rule.severity}): {rule.summary}",
+        "",
+        textwrap.fill(rule.rationale, _WIDTH),
+        "",
+        f"Message: {rule.message}",
+    ]
+    if rule.examples.invalid:
+        parts += ["", "Reported:"]
+        for example in rule.examples.invalid:
+            parts += ["", _indent(example.code)]
+            # The real messages, produced by running the example: the docs cannot drift.
+            for finding in lint_example(rule, example.code):
+                if finding.code == rule.id:
+                    parts.append(f"    # -> {finding.line}:{finding.column}: {finding.message}")
+    if rule.examples.valid:
+        parts += ["", "Not reported:"]
+        for code in rule.examples.valid:
+            parts += ["", _indent(code)]
+    parts += ["", f"Suppress one line with:  # opsux: ignore[{rule.id}]"]
+    return "\n".join(parts) + "\n"
+
+
+def list_rules(rules: Sequence[RuleSpec]) -> str:
+    width = max(len(rule.name) for rule in rules)
+    lines = []
+    for rule in rules:
+        lines.append(f"{rule.id}  {rule.name:<{width}}  {rule.severity:<7}  {rule.summary}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,115 @@
+"""SARIF 2.1.0 for code-scanning services (GitHub's ``upload-sarif``).
+
+URIs are relative to the repository root (the nearest directory above the working directory that
+holds ``.git``; the working directory when there is none) through the ``%SRCROOT%`` base, which is
+what code scanning needs to place results on files. Columns are code points
+(``columnKind: unicodeCodePoints``); ``endColumn`` is exclusive, as the spec defines it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from opsux_lint.findings import Finding, Severity
+from opsux_lint.fingerprints import fingerprints
+from opsux_lint.registry import RuleSpec
+from opsux_lint.report import ReportContext
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+SRCROOT = "%SRCROOT%"
+FINGERPRINT_KEY = "opsuxFindingHash/v1"
+
+
+def repository_root(cwd: Path) -> Path:
+    for directory in (cwd, *cwd.parents):
+        if (directory / ".git").exists():
+            return directory
+    return cwd
+
+
+def _level(severity: Severity) -> str:
+    return "error" if severity is Severity.ERROR else "warning"
+
+
+def _rule_descriptor(rule: RuleSpec) -> dict[str, Any]:
+    return {
+        "id": rule.id,
+        "name": rule.name,
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": rule.rationale},
+        "help": {"text": f"{rule.rationale}\n\nRun `opsux-lint --explain {rule.id}` for examples."},
+        "defaultConfiguration": {"level": _level(rule.severity)},
+        "properties": {"tags": ["opsux"]},
+    }
+
+
+def render_sarif(context: ReportContext) -> str:
+    root = repository_root(context.cwd.resolve())
+
+    def uri(finding: Finding) -> tuple[str, bool]:
+        absolute = (context.cwd / finding.path).resolve()
+        try:
+            return quote(absolute.relative_to(root).as_posix()), True
+        except ValueError:
+            return absolute.as_uri(), False
+
+    rules = list(context.result.rules)
+    known = {rule.id for rule in rules}
+    for finding in context.result.findings:
+        if finding.code not in known:  # cannot happen today; keeps ruleIndex honest if it does
+            from opsux_lint.registry import rules_by_id
+
+            rules.append(rules_by_id()[finding.code])
+            known.add(finding.code)
+    index = {rule.id: position for position, rule in enumerate(rules)}
+    prints = fingerprints(context.result.findings, lambda f: uri(f)[0])
+    results = []
+    for finding, fingerprint in zip(context.result.findings, prints, strict=True):
+        location, relative = uri(finding)
+        artifact: dict[str, Any] = {"uri": location}
+        if relative:
+            artifact["uriBaseId"] = SRCROOT
+        results.append(
+            {
+                "ruleId": finding.code,
+                "ruleIndex": index[finding.code],
+                "level": _level(finding.severity),
+                "message": {"text": finding.message},
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": artifact,
+                            "region": {
+                                "startLine": finding.line,
+                                "startColumn": finding.column,
+                                "endLine": finding.end_line,
+                                "endColumn": finding.end_column,
+                            },
+                        }
+                    }
+                ],
+                "partialFingerprints": {FINGERPRINT_KEY: fingerprint},
+            }
+        )
+    document = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "opsux-lint",
+                        "version": context.version,
+                        "rules": [_rule_descriptor(rule) for rule in rules],
+                    }
+                },
+                "originalUriBaseIds": {SRCROOT: {"uri": root.as_uri() + "/"}},
+                "columnKind": "unicodeCodePoints",
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
