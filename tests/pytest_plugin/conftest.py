@@ -21,7 +21,12 @@ from sqlalchemy.engine import URL, make_url
 
 from plugin_harness import Project
 
-pytest_plugins = ["pytester"]
+
+def pytest_configure(config: pytest.Config) -> None:
+    # pytest forbids ``pytest_plugins`` outside the top-level conftest, which is not ours to edit;
+    # load pytester here unless the project already enables it (``-p pytester`` or the root conftest).
+    if not config.pluginmanager.has_plugin("pytester"):
+        config.pluginmanager.import_plugin("pytester")
 
 POSTGRES_ENV = "OPSUX_TEST_POSTGRES_URL"
 
