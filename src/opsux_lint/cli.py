@@ -13,7 +13,7 @@ from opsux_core.errors import ConfigError
 
 from opsux_lint.registry import RuleDefinitionError, builtin_rules, rules_by_id
 from opsux_lint.report import OutputFormat, ReportContext, render
-from opsux_lint.runner import Selection, run
+from opsux_lint.runner import RunOptions, Selection, run
 from opsux_lint.selection import SelectorError, parse_selectors
 
 EXIT_CLEAN = 0
@@ -51,6 +51,7 @@ class LintUsageError(click.ClickException):
 @click.option("--explain", metavar="CODE", help="Explain a rule, with examples, and exit.")
 @click.option("--list-rules", is_flag=True, help="List the rules and exit.")
 @click.option("--statistics", is_flag=True, help="Count findings per rule instead of listing them (text, json).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache (.opsux_cache/ beside the config).")
 @click.version_option(tool_version(), "--version", prog_name="opsux-lint", message="%(prog)s %(version)s")
 def main(
     paths: Sequence[Path],
@@ -63,6 +64,7 @@ def main(
     explain: str | None,
     list_rules: bool,
     statistics: bool,
+    no_cache: bool,
 ) -> None:
     """Check Python code against the project's operation-run conventions.
 
@@ -71,7 +73,7 @@ def main(
     """
     try:
         code = _main(paths, config, select, ignore, OutputFormat(output_format), output_file,
-                     exit_zero, explain, list_rules, statistics)
+                     exit_zero, explain, list_rules, statistics, no_cache)
     except (click.ClickException, click.exceptions.Exit, click.Abort):
         raise
     except ConfigError as exc:
@@ -95,6 +97,7 @@ def _main(
     explain: str | None,
     list_rules: bool,
     statistics: bool,
+    no_cache: bool = False,
 ) -> int:
     try:
         rules = builtin_rules()
@@ -127,7 +130,7 @@ def _main(
 
     cwd = Path.cwd()
     targets = resolve_targets(list(paths) or [Path(".")], config)
-    result = run(targets, selection, cwd)
+    result = run(targets, selection, cwd, RunOptions(cache=not no_cache, version=tool_version()))
     context = ReportContext(result, cwd, tool_version(), statistics)
     output = render(fmt, context)
     if output_file is not None:

@@ -41,6 +41,7 @@ from opsux_lint.prefilter import Needle, Prefilter
 from opsux_lint.registry import RuleSpec, rules_by_id
 from opsux_lint.selection import severity_for
 from opsux_lint.suppressions import apply_suppressions, find_suppressions
+from opsux_lint.walk import walk as walk_tree
 
 _SUPPRESSION_NEEDLE = "opsux"
 _PARSER_POSITION = re.compile(r"^(?:parser error: )?error at (\d+):(\d+): ")
@@ -104,7 +105,8 @@ class Linter:
         for _, matcher in matchers:
             for node_type, handler in matcher.handlers().items():
                 handlers.setdefault(node_type, []).append(handler)
-        module.visit(_Walk(facts, handlers))
+        walker = _Walk(facts, handlers)
+        walk_tree(module, walker.on_visit, walker.on_leave)
 
         reports: list[tuple[RuleSpec, Report]] = []
         for compiled, matcher in matchers:
@@ -200,16 +202,15 @@ def _is_builtin_rule(code: str) -> bool:
     return code in rules_by_id()
 
 
-class _Walk(cst.CSTVisitor):
+class _Walk:
     """The one traversal: records imports, definitions and constants, and feeds the matchers."""
 
     def __init__(self, facts: FileFacts, handlers: Mapping[type[cst.CSTNode], Iterable[Handler]]) -> None:
-        super().__init__()
         self.facts = facts
         self.handlers = handlers
         self.scopes: list[cst.CSTNode] = []
 
-    def on_visit(self, node: cst.CSTNode) -> bool:
+    def on_visit(self, node: cst.CSTNode) -> None:
         kind = type(node)
         if kind is cst.Import:
             self.facts.imports.add_import(node)  # type: ignore[arg-type]
@@ -225,7 +226,6 @@ class _Walk(cst.CSTVisitor):
             self.scopes.append(node)
         for handler in self.handlers.get(kind, ()):
             handler(node)
-        return True
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
         if self.scopes and self.scopes[-1] is original_node:

@@ -1,18 +1,26 @@
-"""A whole run: targets -> files -> the engine -> all findings, in a stable order."""
+"""A whole run: targets -> files -> (cache | the engine, in parallel when it pays) -> findings."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from opsux_core.policy import Policy, load_policy
+
+from opsux_lint.cache import LintCache, content_digest
 from opsux_lint.discovery import Excludes, discover
 from opsux_lint.engine import Linter
 from opsux_lint.findings import Finding
 from opsux_lint.project import Target
-from opsux_lint.registry import RuleSpec, builtin_rules
+from opsux_lint.registry import RuleSpec, builtin_rules, rules_by_id
 from opsux_lint.selection import select_rules
+
+# Below this many files to parse, starting worker processes (each imports libcst) costs more
+# than it saves.
+PARALLEL_THRESHOLD = 120
 
 
 @dataclass(frozen=True)
@@ -24,11 +32,21 @@ class Selection:
 
 
 @dataclass(frozen=True)
+class RunOptions:
+    jobs: int | None = None
+    """Worker processes; None: one per CPU when there is enough work, 1: no pool."""
+    cache: bool = False
+    version: str = ""
+
+
+@dataclass(frozen=True)
 class RunResult:
     findings: tuple[Finding, ...]
     files: int
     rules: tuple[RuleSpec, ...]
     """Every rule that ran for at least one file (what SARIF describes)."""
+    parsed: int = 0
+    """Files the engine looked at (not answered from the cache)."""
 
 
 def display_path(path: Path, cwd: Path) -> str:
@@ -39,20 +57,35 @@ def display_path(path: Path, cwd: Path) -> str:
         return path.resolve().as_posix()
 
 
-def run(targets: Sequence[Target], selection: Selection, cwd: Path) -> RunResult:
-    linters: dict[int, Linter] = {}
-    ran: dict[str, RuleSpec] = {}
+@dataclass(frozen=True)
+class _Job:
+    path: Path
+    display: str
+    data: bytes | None
+    digest: str
+    group: int
+
+
+def run(
+    targets: Sequence[Target], selection: Selection, cwd: Path, options: RunOptions | None = None
+) -> RunResult:
+    options = options or RunOptions()
+    linters: list[Linter] = []
+    caches: list[LintCache | None] = []
+    by_policy: dict[int, int] = {}
     findings: list[Finding] = []
+    jobs: list[_Job] = []
     seen: set[Path] = set()
     for target in targets:
-        key = id(target.policy)
-        if key not in linters:
+        group = by_policy.get(id(target.policy))
+        if group is None:
             lint = target.policy.lint
             select = selection.select if selection.select is not None else lint.select
             rules = select_rules(builtin_rules(), select, (*lint.ignore, *selection.ignore))
-            linters[key] = Linter(target.policy, rules)
-        linter = linters[key]
-        ran.update((rule.id, rule) for rule in linter.rules)
+            group = by_policy[id(target.policy)] = len(linters)
+            linters.append(Linter(target.policy, rules))
+            caches.append(LintCache.open(target.policy, rules, options.version) if options.cache else None)
+        linter, cache = linters[group], caches[group]
         excludes = Excludes.build(target.policy.root, target.policy.lint.exclude)
         for file in discover(target.path, excludes):
             resolved = file.resolve()
@@ -65,6 +98,58 @@ def run(targets: Sequence[Target], selection: Selection, cwd: Path) -> RunResult
             except OSError as exc:
                 findings.extend(linter.read_error(shown, exc))
                 continue
-            findings.extend(linter.lint(file, data, display=shown))
+            digest = content_digest(data) if cache is not None else ""
+            cached = cache.get(resolved, digest, shown) if cache is not None else None
+            if cached is not None:
+                findings.extend(cached)
+            else:
+                jobs.append(_Job(resolved, shown, data, digest, group))
+
+    for job, result in zip(jobs, _lint_all(jobs, linters, options.jobs), strict=True):
+        findings.extend(result)
+        cache = caches[job.group]
+        if cache is not None:
+            cache.put(job.path, job.digest, result)
+    for cache in caches:
+        if cache is not None:
+            cache.save()
+    ran = {rule.id: rule for linter in linters for rule in linter.rules}
     findings.sort()
-    return RunResult(tuple(findings), len(seen), tuple(sorted(ran.values(), key=lambda r: r.id)))
+    return RunResult(tuple(findings), len(seen), tuple(sorted(ran.values(), key=lambda r: r.id)), len(jobs))
+
+
+def _workers(requested: int | None, count: int) -> int:
+    if requested is not None:
+        return max(1, requested)
+    if count < PARALLEL_THRESHOLD:
+        return 1
+    return max(1, min(os.cpu_count() or 1, count // (PARALLEL_THRESHOLD // 2)))
+
+
+def _lint_all(jobs: Sequence[_Job], linters: Sequence[Linter], requested: int | None) -> list[list[Finding]]:
+    workers = _workers(requested, len(jobs))
+    # Workers rebuild the policy from its file (a Policy holds mapping proxies, which do not
+    # pickle); a policy built in memory has no file, so such runs stay in this process.
+    if workers == 1 or len(jobs) < 2 or any(linter.policy.source is None for linter in linters):
+        return [linters[job.group].lint(job.path, job.data or b"", job.display) for job in jobs]
+    specs = [(str(linter.policy.source), tuple(rule.id for rule in linter.rules)) for linter in linters]
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(specs,)) as pool:
+        tasks = [(job.group, str(job.path), job.display, job.data) for job in jobs]
+        chunk = max(1, min(32, len(tasks) // (workers * 8)))
+        return list(pool.map(_lint_in_worker, tasks, chunksize=chunk))
+
+
+_worker_linters: list[Linter] = []  # per worker process, filled once by the pool's initializer
+
+
+def _init_worker(specs: Sequence[tuple[str, tuple[str, ...]]]) -> None:
+    known = rules_by_id()
+    policies: dict[str, Policy] = {}
+    for source, rule_ids in specs:
+        policy = policies.setdefault(source, load_policy(Path(source)))
+        _worker_linters.append(Linter(policy, tuple(known[rule_id] for rule_id in rule_ids)))
+
+
+def _lint_in_worker(task: tuple[int, str, str, bytes | None]) -> list[Finding]:
+    group, path, display, data = task
+    return _worker_linters[group].lint(Path(path), data or b"", display)

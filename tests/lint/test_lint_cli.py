@@ -201,7 +201,7 @@ def test_linting_never_imports_sqlalchemy(tmp_path: Path) -> None:
         "import sys\n"
         "from opsux_lint.cli import main\n"
         "try:\n"
-        f"    main([{str(REPO / 'examples' / 'tenant_app')!r}, '--format', 'json'], standalone_mode=False)\n"
+        f"    main([{str(REPO / 'examples' / 'tenant_app')!r}, '--format', 'json', '--no-cache'], standalone_mode=False)\n"
         "except SystemExit as exc:\n"
         "    assert exc.code == 1, exc.code\n"
         "loaded = sorted(m for m in sys.modules if m == 'sqlalchemy' or m.startswith('sqlalchemy.'))\n"

@@ -16,7 +16,7 @@ APP = REPO / "examples" / "tenant_app"
 
 def test_the_example_app_shows_its_deliberate_violations() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "opsux_lint", "examples/tenant_app"], cwd=REPO, capture_output=True, text=True, check=False
+        [sys.executable, "-m", "opsux_lint", "examples/tenant_app", "--no-cache"], cwd=REPO, capture_output=True, text=True, check=False
     )
     assert result.returncode == 1, result.stderr
     reported = re.findall(r"^(\S+?):(\d+):\d+: (OPS\d{3}) ", result.stdout, re.MULTILINE)

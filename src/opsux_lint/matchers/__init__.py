@@ -51,7 +51,8 @@ class FileMatcher(Protocol):
 
 
 class CompiledRule(Protocol):
-    spec: RuleSpec
+    @property
+    def spec(self) -> RuleSpec: ...
 
     def needles(self) -> frozenset[Needle] | None:
         """Text one of which must occur in a file for the rule to match; None: any file."""

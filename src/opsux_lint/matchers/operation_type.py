@@ -155,12 +155,12 @@ class _FileMatcher:
         seen: set[tuple[int, str]] = set()
         for position in self.positions:
             for resolved in resolver.strings(position.expr):
-                value = resolved.value
-                if value in self.rule.catalog:
+                text = resolved.value
+                if text in self.rule.catalog:
                     continue
-                if position.shape_only and not self.rule.shape.fullmatch(value):
+                if position.shape_only and not self.rule.shape.fullmatch(text):
                     continue
-                key = (id(resolved.node), value)
+                key = (id(resolved.node), text)
                 if key not in seen:
                     seen.add(key)
-                    yield Report(resolved.node, self.rule.message(value))
+                    yield Report(resolved.node, self.rule.message(text))

@@ -1,0 +1,115 @@
+"""The result cache: findings per file, keyed by its content, the config, the rules and the tool.
+
+One JSON file per (tool version, config fingerprint, selected rules) under
+``<config dir>/.opsux_cache/``, mapping each file's resolved path to the SHA-256 of its bytes and
+its findings (without the displayed path, which depends on the working directory). A run rewrites
+the file with the entries it used, so deleted and renamed files drop out instead of piling up.
+Anything unreadable is treated as empty; anything unwritable is skipped: a cache may only ever
+make a run faster, never fail it.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from opsux_core.policy import Policy
+
+from opsux_lint.findings import Finding, Severity
+from opsux_lint.registry import RuleSpec
+
+CACHE_DIRNAME = ".opsux_cache"
+_FORMAT = 1
+
+
+def content_digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@functools.cache
+def tool_digest() -> str:
+    """The linter's own code and rule files, by size and mtime.
+
+    The version alone is not enough: in an editable install (or a patched one) the rules change
+    while the version stays, and a cache must never answer with an old rule's findings.
+    """
+    import opsux_lint
+    import opsux_lint.rules
+
+    parts: list[str] = []
+    for package in (opsux_lint, opsux_lint.rules):
+        for root in package.__path__:
+            for file in sorted(Path(root).rglob("*")):
+                if file.suffix in (".py", ".yaml"):
+                    stat = file.stat()
+                    parts.append(f"{file}:{stat.st_size}:{stat.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+class LintCache:
+    def __init__(self, file: Path, entries: dict[str, Any]) -> None:
+        self.file = file
+        self._old = entries
+        self._new: dict[str, Any] = {}
+
+    @classmethod
+    def open(cls, policy: Policy, rules: Sequence[RuleSpec], version: str) -> LintCache:
+        key = hashlib.sha256(
+            json.dumps(
+                [_FORMAT, version, tool_digest(), policy.fingerprint, str(policy.root), [r.id for r in rules]]
+            ).encode()
+        ).hexdigest()[:24]
+        file = policy.root / CACHE_DIRNAME / f"lint-{key}.json"
+        try:
+            entries = json.loads(file.read_text(encoding="utf-8"))
+            if not isinstance(entries, dict):
+                entries = {}
+        except (OSError, ValueError):
+            entries = {}
+        return cls(file, entries)
+
+    def get(self, path: Path, digest: str, display: str) -> list[Finding] | None:
+        entry = self._old.get(str(path))
+        if not isinstance(entry, dict) or entry.get("sha256") != digest:
+            return None
+        try:
+            findings = [
+                Finding(**{**item, "path": display, "severity": Severity(item["severity"])})
+                for item in entry["findings"]
+            ]
+        except (KeyError, TypeError, ValueError):
+            return None
+        self._new[str(path)] = entry
+        return findings
+
+    def put(self, path: Path, digest: str, findings: Sequence[Finding]) -> None:
+        stored = []
+        for finding in findings:
+            item = asdict(finding)
+            del item["path"]
+            item["severity"] = str(finding.severity)
+            stored.append(item)
+        self._new[str(path)] = {"sha256": digest, "findings": stored}
+
+    def save(self) -> None:
+        if self._new == self._old:
+            return
+        directory = self.file.parent
+        try:
+            directory.mkdir(exist_ok=True)
+            ignore = directory / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("# Created by opsux-lint.\n*\n", encoding="utf-8")
+            handle, temporary = tempfile.mkstemp(dir=directory, prefix=".lint-", suffix=".tmp")
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                json.dump(self._new, out)
+            os.replace(temporary, self.file)
+        except OSError:
+            pass

@@ -1,0 +1,81 @@
+"""The result cache and the process pool must change speed only, never findings."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from lint_support import copy_fixture
+from opsux_lint.cache import CACHE_DIRNAME
+from opsux_lint.cli import main
+from opsux_lint.project import resolve_targets
+from opsux_lint.runner import RunOptions, Selection, run
+
+
+@pytest.fixture
+def shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = copy_fixture("shop", tmp_path)
+    monkeypatch.chdir(root)
+    return root
+
+
+def lint(root: Path, **options: object) -> object:
+    return run(resolve_targets([root], None), Selection(), root, RunOptions(**options))  # type: ignore[arg-type]
+
+
+def test_a_warm_cache_gives_the_same_findings_without_parsing(shop: Path) -> None:
+    cold = lint(shop, cache=True, version="t")
+    warm = lint(shop, cache=True, version="t")
+    assert cold.parsed == 7 and warm.parsed == 0
+    assert warm.findings == cold.findings
+    assert (shop / CACHE_DIRNAME / ".gitignore").read_text(encoding="utf-8").endswith("*\n")
+
+
+def test_a_changed_file_is_linted_again(shop: Path) -> None:
+    lint(shop, cache=True, version="t")
+    ops = shop / "src" / "shop" / "ops.py"
+    ops.write_text(ops.read_text(encoding="utf-8").replace("orders.exprot", "orders.export"), encoding="utf-8")
+    again = lint(shop, cache=True, version="t")
+    assert again.parsed == 1
+    assert ("src/shop/ops.py", 15) not in {(f.path, f.line) for f in again.findings}
+
+
+def test_a_changed_config_or_version_never_reuses_findings(shop: Path) -> None:
+    before = lint(shop, cache=True, version="t")
+    config = shop / "opsux.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("orders.export:", "orders.exprot:"), encoding="utf-8")
+    after = lint(shop, cache=True, version="t")
+    assert after.parsed == 7 and after.findings != before.findings
+    assert lint(shop, cache=True, version="other").parsed == 7
+
+
+def test_cached_paths_follow_the_working_directory(shop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    lint(shop, cache=True, version="t")
+    result = run(resolve_targets([shop], None), Selection(), shop / "src", RunOptions(cache=True, version="t"))
+    assert result.parsed == 0
+    assert all(f.path.startswith("shop/") for f in result.findings)
+
+
+def test_a_corrupt_cache_is_ignored(shop: Path) -> None:
+    lint(shop, cache=True, version="t")
+    for file in (shop / CACHE_DIRNAME).glob("lint-*.json"):
+        file.write_text("{not json", encoding="utf-8")
+    assert lint(shop, cache=True, version="t").parsed == 7
+
+
+def test_the_cli_uses_the_cache_and_no_cache_writes_nothing(shop: Path) -> None:
+    first = CliRunner().invoke(main, ["--no-cache", "--format", "json"])
+    assert not (shop / CACHE_DIRNAME).exists()
+    second = CliRunner().invoke(main, ["--format", "json"])
+    third = CliRunner().invoke(main, ["--format", "json"])
+    assert (shop / CACHE_DIRNAME).is_dir()
+    assert json.loads(first.stdout) == json.loads(second.stdout) == json.loads(third.stdout)
+
+
+def test_the_process_pool_gives_the_same_findings(shop: Path) -> None:
+    serial = lint(shop, jobs=1)
+    pooled = lint(shop, jobs=2)
+    assert pooled.findings == serial.findings and pooled.parsed == serial.parsed == 7
