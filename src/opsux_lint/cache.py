@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.util
 import json
 import os
 import tempfile
@@ -23,7 +24,7 @@ from typing import Any
 from opsux_core.policy import Policy
 
 from opsux_lint.findings import Finding, Severity
-from opsux_lint.registry import RuleSpec
+from opsux_lint.registry import RULES_PACKAGE, RuleSpec
 
 CACHE_DIRNAME = ".opsux_cache"
 _FORMAT = 1
@@ -40,12 +41,10 @@ def tool_digest() -> str:
     The version alone is not enough: in an editable install (or a patched one) the rules change
     while the version stays, and a cache must never answer with an old rule's findings.
     """
-    import opsux_lint
-    import opsux_lint.rules
-
     parts: list[str] = []
-    for package in (opsux_lint, opsux_lint.rules):
-        for root in package.__path__:
+    for package in ("opsux_lint", RULES_PACKAGE):
+        spec = importlib.util.find_spec(package)
+        for root in (spec.submodule_search_locations or []) if spec is not None else []:
             for file in sorted(Path(root).rglob("*")):
                 if file.suffix in (".py", ".yaml"):
                     stat = file.stat()

@@ -29,7 +29,7 @@ _TRIVIA_FIELDS = frozenset(
 def _child_fields(node_type: type[cst.CSTNode]) -> tuple[str, ...]:
     return tuple(
         field.name
-        for field in dataclasses.fields(node_type)  # type: ignore[arg-type]
+        for field in dataclasses.fields(node_type)
         if field.name not in _TRIVIA_FIELDS and not field.name.startswith("whitespace")
     )
 
