@@ -147,13 +147,20 @@ class TestTransaction:
     def __init__(self, engine: Engine) -> None:
         self.connection = engine.connect()
         self._outer = self.connection.begin()
-        self.sessionmaker = sessionmaker(bind=self.connection, join_transaction_mode="create_savepoint")
         self._sessions: list[Session] = []
+        self._sessionmaker: sessionmaker[Session] | None = None
 
     def session(self) -> Session:
-        session = self.sessionmaker()
+        session = Session(bind=self.connection, join_transaction_mode="create_savepoint")
         self._sessions.append(session)
         return session
+
+    @property
+    def sessionmaker(self) -> sessionmaker[Session]:
+        # Made on demand: each sessionmaker defines a Session subclass, too costly for every test.
+        if self._sessionmaker is None:
+            self._sessionmaker = sessionmaker(bind=self.connection, join_transaction_mode="create_savepoint")
+        return self._sessionmaker
 
     def close(self) -> None:
         try:
