@@ -13,7 +13,6 @@ from lint_support import FIXTURES
 from opsux_core import policy_from_mapping
 from opsux_lint import engine as engine_module
 from opsux_lint.engine import Linter, lint_source
-from opsux_lint.examples import lint_example
 from opsux_lint.findings import Severity
 from opsux_lint.modules import module_name
 from opsux_lint.names import ImportTable
@@ -184,11 +183,6 @@ def test_the_prefilter_never_changes_results() -> None:
         assert actual == expected, source
         checked += 1
     assert checked > 50
-
-
-def test_rule_examples_lint_identically_through_lint_example() -> None:
-    rule = builtin_rules()[1]
-    assert lint_example(rule, rule.examples.invalid[0].code) == lint_example(rule, rule.examples.invalid[0].code)
 
 
 _PIECES = st.sampled_from(

@@ -64,3 +64,20 @@ def test_the_config_file_as_a_path_lints_its_whole_project(tmp_path: Path) -> No
     from_dir = run(resolve_targets([project], None), Selection(), project)
     assert from_config.findings == from_dir.findings
     assert from_config.files == 7
+
+
+def test_an_unreadable_file_is_ops000_and_the_run_goes_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    project = copy_fixture("shop", tmp_path)
+    unreadable = (project / "src" / "shop" / "ops.py").resolve()
+    real = Path.read_bytes
+
+    def read_bytes(self: Path) -> bytes:
+        if self.resolve() == unreadable:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    result = run(resolve_targets([project], None), Selection(), project)
+    ops = [(f.line, f.column, f.code, f.message) for f in result.findings if f.path == "src/shop/ops.py"]
+    assert ops == [(1, 1, "OPS000", "Cannot lint this file: cannot read: Permission denied")]
+    assert any(f.path == "src/shop/views.py" for f in result.findings)

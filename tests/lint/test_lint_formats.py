@@ -131,3 +131,11 @@ def test_github_step_summary_without_findings(project: Path, monkeypatch: pytest
 
 def test_text_without_findings(project: Path) -> None:
     assert invoke("app/clean.py") == (0, "All checks passed (1 file checked).\n")
+
+
+def test_an_unwritable_step_summary_warns_but_keeps_the_exit_code(project: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "no" / "such" / "dir" / "summary.md"))
+    result = CliRunner().invoke(main, [".", "--format", "github"])
+    assert result.exit_code == 1
+    assert "cannot write $GITHUB_STEP_SUMMARY" in result.stderr
+    assert result.stdout.startswith("::error file=app/jobs.py,line=5,")
