@@ -115,7 +115,7 @@ class Linter:
         if not reports and not suppressions:
             return []
 
-        lines = text.splitlines()
+        lines = source_lines(text)
         findings: list[Finding] = []
         if reports:
             positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
@@ -169,7 +169,7 @@ class Linter:
             # The native parser's own "error at L:C" is more precise than raw_line/raw_column.
             line, column = int(match.group(1)), int(match.group(2)) + 1
             message = message[match.end():]
-        lines = text.splitlines()
+        lines = source_lines(text)
         line = max(1, min(line, len(lines) or 1))
         width = len(lines[line - 1]) if lines else 0
         column = max(1, min(column, width + 1))
@@ -196,6 +196,14 @@ def decode_source(data: bytes) -> tuple[str, tuple[int, int, str]] | tuple[None,
     if text.startswith("\ufeff"):
         text = text[1:]
     return text, (0, 0, "")
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def source_lines(text: str) -> list[str]:
+    """Lines as Python counts them: ``str.splitlines`` also breaks at form feeds and the like."""
+    return _LINE_BREAK.split(text)
 
 
 def _is_builtin_rule(code: str) -> bool:

@@ -44,7 +44,7 @@ def find_suppressions(text: str) -> list[Suppression]:
     except (tokenize.TokenError, SyntaxError):
         # The file parsed with libcst, so this is rare; a line scan is the next best thing.
         found = []
-        for number, line in enumerate(text.splitlines(), start=1):
+        for number, line in enumerate(re.split(r"\r\n|\r|\n", text), start=1):
             index = line.find("#")
             if index >= 0:
                 found.extend(_parse(line[index:], number, index))

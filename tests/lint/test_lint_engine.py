@@ -237,3 +237,9 @@ def test_the_fast_walk_reaches_every_node_libcst_visits() -> None:
         assert sorted(ours) == sorted(reference.seen)
         checked += 1
     assert checked > 50
+
+
+def test_snippets_and_lines_ignore_form_feeds_like_python_does() -> None:
+    [finding] = lint("x = 1\x0c # page break\nservice.start(t, 'inventry.sync')\n")
+    assert finding.line == 2
+    assert finding.snippet == "service.start(t, 'inventry.sync')"
