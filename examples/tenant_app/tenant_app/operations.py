@@ -14,12 +14,14 @@ from opsux_core import Initiator, OperationRun, OperationRunService, Toast
 from sqlalchemy.orm import Session
 
 from tenant_app import settings
+from tenant_app.notifier import notifier
 
 Enqueue = Callable[[OperationRun], object]
 
 
 def service_for(session: Session) -> OperationRunService:
-    return OperationRunService(session, settings.policy())
+    # The notifier carries the e-mail channel; the terminal notification itself is the service's.
+    return OperationRunService(session, settings.policy(), notifier=notifier())
 
 
 def start_operation(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from pathlib import Path
 
@@ -18,8 +19,8 @@ def policy() -> Policy:
 
 
 @cache
-def engine(url: str = "sqlite+pysqlite:///tenant_app.db") -> Engine:
-    return create_engine(url)
+def engine() -> Engine:
+    return create_engine(os.environ.get("TENANT_APP_DATABASE_URL", "sqlite+pysqlite:///tenant_app.db"))
 
 
 def new_session() -> Session:
