@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from collections.abc import Sequence
@@ -11,6 +12,8 @@ from pathlib import Path
 import click
 from opsux_core.errors import ConfigError
 
+from opsux_lint.baseline import Baseline, BaselineError
+from opsux_lint.baseline import write_baseline as write_baseline_file
 from opsux_lint.registry import RuleDefinitionError, builtin_rules, rules_by_id
 from opsux_lint.report import OutputFormat, ReportContext, render
 from opsux_lint.runner import RunOptions, Selection, run
@@ -51,6 +54,10 @@ class LintUsageError(click.ClickException):
 @click.option("--explain", metavar="CODE", help="Explain a rule, with examples, and exit.")
 @click.option("--list-rules", is_flag=True, help="List the rules and exit.")
 @click.option("--statistics", is_flag=True, help="Count findings per rule instead of listing them (text, json).")
+@click.option("--baseline", "baseline_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Hide the findings recorded in this baseline file; report only new ones.")
+@click.option("--write-baseline", type=click.Path(dir_okay=False, path_type=Path),
+              help="Record today's findings in this file (for --baseline) and exit 0.")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache (.opsux_cache/ beside the config).")
 @click.version_option(tool_version(), "--version", prog_name="opsux-lint", message="%(prog)s %(version)s")
 def main(
@@ -64,6 +71,8 @@ def main(
     explain: str | None,
     list_rules: bool,
     statistics: bool,
+    baseline_file: Path | None,
+    write_baseline: Path | None,
     no_cache: bool,
 ) -> None:
     """Check Python code against the project's operation-run conventions.
@@ -73,7 +82,7 @@ def main(
     """
     try:
         code = _main(paths, config, select, ignore, OutputFormat(output_format), output_file,
-                     exit_zero, explain, list_rules, statistics, no_cache)
+                     exit_zero, explain, list_rules, statistics, baseline_file, write_baseline, no_cache)
     except (click.ClickException, click.exceptions.Exit, click.Abort):
         raise
     except ConfigError as exc:
@@ -97,6 +106,8 @@ def _main(
     explain: str | None,
     list_rules: bool,
     statistics: bool,
+    baseline_file: Path | None = None,
+    write_baseline: Path | None = None,
     no_cache: bool = False,
 ) -> int:
     try:
@@ -129,8 +140,24 @@ def _main(
     from opsux_lint.project import resolve_targets
 
     cwd = Path.cwd()
+    baseline = None
+    if baseline_file is not None:
+        try:
+            baseline = Baseline.read(baseline_file)
+        except BaselineError as exc:
+            raise LintUsageError(f"--baseline: {exc}") from None
     targets = resolve_targets(list(paths) or [Path(".")], config)
     result = run(targets, selection, cwd, RunOptions(cache=not no_cache, version=tool_version()))
+    if write_baseline is not None:
+        try:
+            write_baseline_file(write_baseline, result.findings, cwd)
+        except OSError as exc:
+            raise LintUsageError(f"--write-baseline: cannot write {write_baseline}: {exc.strerror or exc}") from None
+        click.echo(f"Recorded {len(result.findings)} findings in {write_baseline}.", err=True)
+        return EXIT_CLEAN
+    if baseline is not None:
+        kept, hidden = baseline.filter(result.findings, cwd)
+        result = dataclasses.replace(result, findings=tuple(kept), baselined=hidden)
     context = ReportContext(result, cwd, tool_version(), statistics)
     output = render(fmt, context)
     if output_file is not None:

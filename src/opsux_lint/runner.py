@@ -47,6 +47,8 @@ class RunResult:
     """Every rule that ran for at least one file (what SARIF describes)."""
     parsed: int = 0
     """Files the engine looked at (not answered from the cache)."""
+    baselined: int = 0
+    """Findings hidden by ``--baseline``."""
 
 
 def display_path(path: Path, cwd: Path) -> str:

@@ -38,6 +38,7 @@ def summary(result: RunResult) -> dict[str, Any]:
         "errors": by_severity[Severity.ERROR],
         "warnings": by_severity[Severity.WARNING],
         "files_with_findings": len({f.path for f in result.findings}),
+        "baselined": result.baselined,
         "by_code": dict(sorted(Counter(f.code for f in result.findings).items())),
     }
 

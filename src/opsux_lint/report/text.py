@@ -12,6 +12,8 @@ def _plural(count: int, word: str) -> str:
 def summary_line(context: ReportContext) -> str:
     counts = summary(context.result)
     checked = f"{_plural(counts['files'], 'file')} checked"
+    if counts["baselined"]:
+        checked += f", {counts['baselined']} baselined"
     if not counts["findings"]:
         return f"All checks passed ({checked})."
     parts = []
