@@ -2,8 +2,8 @@
 
 Three shapes, all from SPEC.md's "no queued (or running) database notifications, ever":
 
-- constructing (``OperationRunQueued(run)``) or passing (``notify(user, OperationRunQueued)``) a
-  class whose name matches ``lint.queued_notification_classes`` (fnmatch globs, case-sensitive,
+- constructing (``OperationRunQueued(run)``), passing (``notify(user, OperationRunQueued)``) or
+  calling a class method of (``OperationRunQueued.dispatch(run)``) a class whose name matches ``lint.queued_notification_classes`` (fnmatch globs, case-sensitive,
   matched against the name as written and the last segment of every qualified name, so an
   import alias does not hide it);
 - the persisted notification model built with a non-terminal ``kind``;
@@ -129,9 +129,15 @@ class _FileMatcher:
         resolver = ValueResolver(facts.constants, facts.imports, rule.known)
         for call in self.calls:
             name = self._class_name(call.func, facts)
+            receiver = call.func.value if isinstance(call.func, cst.Attribute) else None
+            sending_class = self._class_name(receiver, facts) if receiver is not None else None
             if name is not None:
                 subject = f"{_written_name(call.func)}(...)"
                 yield Report(call, rule.spec.format(subject=subject, status=_status_word(name)))
+            elif sending_class is not None and receiver is not None and isinstance(call.func, cst.Attribute):
+                # ``OperationRunQueued.dispatch(run)``: a class method that sends itself.
+                subject = f"{_written_name(receiver)}.{call.func.attr.value}(...)"
+                yield Report(call, rule.spec.format(subject=subject, status=_status_word(sending_class)))
             elif _written_name(call.func) not in _TYPE_CHECKS:
                 for arg in call.args:
                     passed = self._class_name(arg.value, facts)
