@@ -2,15 +2,15 @@
 
 The database (through the test's own connection, so it sees everything the test did, committed to
 a savepoint or merely flushed) is the ground truth: it catches notifications written by any code
-path, ORM or not. A run is checked when the test created it, changed its status/outcome, or gave it
-a notification; runs that were already there (or that ``opsux_make_run`` set up as test data) and
-stayed untouched are not the test's doing.
+path, ORM or raw SQL. A run is checked when the test created it, changed its status/outcome, or gave
+it a notification; runs that were there when the test began (or that ``opsux_make_run`` set up as
+test data) and stayed untouched are not the test's doing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from collections import defaultdict
+from collections.abc import Mapping
 
 from sqlalchemy import Connection, select
 

@@ -119,23 +119,22 @@ def _quoted_identifier(name: str) -> str:
 
 @dataclass(frozen=True)
 class Baseline:
-    """What the database held before a test: runs by id with (status, outcome), notification ids.
+    """What the database held when a test began: runs by id with (status, outcome), notification ids.
 
-    Everything a test does is rolled back, so this is taken once per session; the check then looks
-    only at runs that are new, changed state, or gained a notification during the test.
+    Read inside the test's transaction before the test runs, so seed data committed by session
+    fixtures (at any point) is never mistaken for something the test did.
     """
 
     runs: dict[int, tuple[str, str]] = field(default_factory=dict)
     notifications: frozenset[int] = frozenset()
 
 
-def read_baseline(engine: Engine) -> Baseline:
-    with engine.connect() as conn:
-        runs = {row.id: (row.status, row.outcome) for row in conn.execute(
-            select(OperationRun.id, OperationRun.status, OperationRun.outcome)
-        )}
-        notes = frozenset(conn.execute(select(RunNotification.id)).scalars())
-        conn.rollback()
+def read_baseline(connection: Connection) -> Baseline:
+    runs = {
+        row.id: (row.status, row.outcome)
+        for row in connection.execute(select(OperationRun.id, OperationRun.status, OperationRun.outcome))
+    }
+    notes = frozenset(connection.execute(select(RunNotification.id)).scalars())
     return Baseline(runs=runs, notifications=notes)
 
 
@@ -147,6 +146,7 @@ class TestTransaction:
     def __init__(self, engine: Engine) -> None:
         self.connection = engine.connect()
         self._outer = self.connection.begin()
+        self.baseline = read_baseline(self.connection)
         self._sessions: list[Session] = []
         self._sessionmaker: sessionmaker[Session] | None = None
 

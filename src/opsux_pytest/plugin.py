@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from opsux_core import OperationRun, OperationRunService, Policy
 from opsux_pytest.check import notification_violations
-from opsux_pytest.database import Baseline, TestTransaction, provisioned_engine, read_baseline, worker_url
+from opsux_pytest.database import TestTransaction, provisioned_engine, worker_url
 from opsux_pytest.factory import RunFactory
 from opsux_pytest.markers import MARKER_HELP, TestOptions, resolve, validate_all
 from opsux_pytest.messages import STRICT_CATALOG_OPT_OUT, VERIFY_OPT_OUT, RunFacts, report
@@ -44,10 +44,11 @@ class TestState:
 
     options: TestOptions
     transaction: TestTransaction | None = None
-    baseline: Baseline | None = None
     prepared: dict[int, tuple[str, str]] = field(default_factory=dict)
     unregistered: list[UnregisteredStart] = field(default_factory=list)
     recorder: NotificationRecorder | None = None
+    cleanup: ExitStack = field(default_factory=ExitStack)
+    """Undoes what the test installed (the start() wrapper, the recorder's listeners)."""
 
     def lookup(self, run_id: int) -> RunFacts | None:
         if self.transaction is None:
@@ -97,37 +98,43 @@ def _uses_opsux(item: pytest.Item) -> bool:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, object, object]:
-    if not _uses_opsux(item):
+    if _uses_opsux(item):
+        # Listening from before set-up, so runs the test's own fixtures complete count too.
+        _begin(item, record="opsux_notifications" in getattr(item, "fixturenames", ()))
+    try:
         return (yield)
+    finally:
+        state = item.stash.get(STATE, None)
+        if state is not None:
+            del item.stash[STATE]
+            state.cleanup.close()
+
+
+def _begin(item: pytest.Item, *, record: bool) -> TestState:
     state = TestState(options=resolve(item, item.config.stash[SETTINGS]))
     item.stash[STATE] = state
-    try:
-        with ExitStack() as stack:
-            if state.options.strict_catalog:
-                stack.enter_context(recording_unregistered_starts(state.unregistered))
-            if "opsux_notifications" in getattr(item, "fixturenames", ()):
-                # Listening from before set-up, so runs completed by the test's own fixtures count too.
-                state.recorder = stack.enter_context(NotificationRecorder(state.lookup).listening())
-            return (yield)
-    finally:
-        del item.stash[STATE]
+    if state.options.strict_catalog:
+        state.cleanup.enter_context(recording_unregistered_starts(state.unregistered))
+    if record:
+        state.recorder = state.cleanup.enter_context(NotificationRecorder(state.lookup).listening())
+    return state
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
-    state = item.stash.get(STATE, None)
-    if state is None:
-        return (yield)
+    # The state is looked up after the body: a test may request opsux fixtures at run time.
     try:
         result = yield
     except (pytest.skip.Exception, pytest.exit.Exception, KeyboardInterrupt):
         raise
     except BaseException as exc:
-        text = _convention_report(state, raised=exc)
+        state = item.stash.get(STATE, None)
+        text = _convention_report(state, raised=exc) if state is not None else None
         if text:
             item.add_report_section("call", REPORT_SECTION, text)
         raise
-    text = _convention_report(state, raised=None)
+    state = item.stash.get(STATE, None)
+    text = _convention_report(state, raised=None) if state is not None else None
     if text:
         pytest.fail(text, pytrace=False)
     return result
@@ -137,9 +144,9 @@ def _convention_report(state: TestState, raised: BaseException | None) -> str | 
     blocks: list[str] = []
     opt_outs: list[str] = []
     tx = state.transaction
-    if state.options.verify and tx is not None and state.baseline is not None:
+    if state.options.verify and tx is not None:
         try:
-            found = notification_violations(tx.connection, state.baseline, state.prepared)
+            found = notification_violations(tx.connection, tx.baseline, state.prepared)
         except SQLAlchemyError as exc:
             # After a failed body the transaction may be unusable (PostgreSQL aborts it); the body's
             # own failure is the story then. After a passing body it is a failure to verify.
@@ -158,10 +165,11 @@ def _convention_report(state: TestState, raised: BaseException | None) -> str | 
 
 
 def _state(request: pytest.FixtureRequest) -> TestState:
-    state = request.node.stash.get(STATE, None)
+    node: pytest.Item = request.node
+    state = node.stash.get(STATE, None)
     if state is None:
-        # Only reachable for items that are not pytest Functions (no fixturenames to inspect).
-        raise pytest.UsageError(f"opsux fixtures need a regular test function, not {request.node.nodeid}")
+        # Requested through request.getfixturevalue(): the protocol hook could not see it coming.
+        state = _begin(node, record=False)
     return state
 
 
@@ -188,33 +196,23 @@ def opsux_engine(pytestconfig: pytest.Config) -> Iterator[Engine]:
     workerinput = getattr(pytestconfig, "workerinput", None)
     worker = workerinput.get("workerid") if isinstance(workerinput, dict) else None
     url = worker_url(settings.db_url, worker)
-    try:
-        provisioned = provisioned_engine(url, own_database=worker is not None)
-        engine = provisioned.__enter__()
-    except SQLAlchemyError as exc:
-        pytest.fail(
-            f"opsux: cannot prepare the test database {url.render_as_string(hide_password=True)} "
-            f"({settings.db_url_source}): {type(exc).__name__}: {exc}",
-            pytrace=False,
-        )
-    try:
+    with ExitStack() as stack:
+        try:
+            engine = stack.enter_context(provisioned_engine(url, own_database=worker is not None))
+        except SQLAlchemyError as exc:
+            pytest.fail(
+                f"opsux: cannot prepare the test database {url.render_as_string(hide_password=True)} "
+                f"({settings.db_url_source}): {type(exc).__name__}: {exc}",
+                pytrace=False,
+            )
         yield engine
-    finally:
-        provisioned.__exit__(None, None, None)
-
-
-@pytest.fixture(scope="session")
-def _opsux_baseline(opsux_engine: Engine) -> Baseline:
-    return read_baseline(opsux_engine)
 
 
 @pytest.fixture
-def _opsux_transaction(
-    request: pytest.FixtureRequest, opsux_engine: Engine, _opsux_baseline: Baseline
-) -> Iterator[TestTransaction]:
+def _opsux_transaction(request: pytest.FixtureRequest, opsux_engine: Engine) -> Iterator[TestTransaction]:
     state = _state(request)
     tx = TestTransaction(opsux_engine)
-    state.transaction, state.baseline = tx, _opsux_baseline
+    state.transaction = tx
     try:
         yield tx
     finally:
@@ -247,17 +245,10 @@ def opsux_make_run(request: pytest.FixtureRequest, opsux_session: Session, opsux
 
 
 @pytest.fixture
-def opsux_notifications(request: pytest.FixtureRequest) -> Iterator[NotificationRecorder]:
+def opsux_notifications(request: pytest.FixtureRequest) -> NotificationRecorder:
     """Every terminal notification committed during the test, with assertions."""
     state = _state(request)
-    if state.recorder is not None:
-        yield state.recorder
-        return
-    # Requested dynamically (getfixturevalue): listen from now on.
-    recorder = NotificationRecorder(state.lookup)
-    with recorder.listening():
-        state.recorder = recorder
-        try:
-            yield recorder
-        finally:
-            state.recorder = None
+    if state.recorder is None:
+        # Requested at run time: listen from now on, until the test's clean-up.
+        state.recorder = state.cleanup.enter_context(NotificationRecorder(state.lookup).listening())
+    return state.recorder

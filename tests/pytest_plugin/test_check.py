@@ -281,3 +281,60 @@ def test_plain():
 """
     )
     project.run().assert_outcomes(passed=1)
+
+
+def test_seed_data_committed_outside_the_test_is_not_held_against_it(project: Project) -> None:
+    project.tests(
+        HELPERS
+        + """
+from sqlalchemy.orm import Session
+from opsux_core import OperationRunService
+
+@pytest.fixture(scope="session")
+def seeded(opsux_engine, opsux_policy):
+    # Committed for real, outside any test's transaction: legacy history without notifications.
+    with Session(opsux_engine) as session:
+        service = OperationRunService(session, opsux_policy)
+        run = service.start("acme", "inventory.sync", initiator=USER_3).run
+        hand_completed(session, run)
+        run_id = run.id
+    yield run_id
+    with Session(opsux_engine) as session:  # the PostgreSQL database outlives this generated run
+        session.delete(session.get(OperationRun, run_id))
+        session.commit()
+
+def test_first(seeded, opsux_session):
+    pass
+
+def test_second(opsux_session, seeded):
+    pass
+
+def test_touching_it_makes_it_the_tests_business(seeded, opsux_session):
+    hand_written_notification(opsux_session, opsux_session.get(OperationRun, seeded), "user-9")
+"""
+    )
+    result = project.run("-p", "no:randomly")
+    result.assert_outcomes(passed=2, failed=1)
+    assert (
+        "Run <id> (inventory.sync, tenant acme, completed/succeeded, initiator user-3) must send exactly 1 "
+        "terminal notification to its initiator; 1 was sent:\n"
+        "- terminal -> user-9   <- not the initiator\n" + OPT_OUT
+    ) in output(result)
+
+
+def test_fixtures_requested_at_run_time_are_checked_too(project: Project) -> None:
+    project.tests(
+        HELPERS
+        + """
+def test_dynamic(request):
+    service = request.getfixturevalue("opsux_service")
+    notifications = request.getfixturevalue("opsux_notifications")
+    run = service.start("acme", "inventory.sync", initiator=USER_3).run
+    service.complete(run, "succeeded")
+    notifications.assert_terminal_once(run)
+    hand_written_notification(request.getfixturevalue("opsux_session"), run, "user-9")
+"""
+    )
+    result = project.run()
+    result.assert_outcomes(failed=1)
+    assert "- terminal -> user-9   <- not the initiator\n" + OPT_OUT in output(result)

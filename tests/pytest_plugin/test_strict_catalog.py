@@ -93,3 +93,22 @@ ORIGINAL = OperationRunService.start
 """
     )
     project.run("-p", "no:randomly").assert_outcomes(passed=2)
+
+
+def test_services_requested_at_run_time_are_strict_too(project: Project) -> None:
+    project.tests(
+        """
+def test_it(request):
+    try:
+        request.getfixturevalue("opsux_service").start("acme", "inventry.sync")
+    except LookupError:
+        pass
+
+def test_restored_afterwards():
+    from opsux_core import OperationRunService
+    assert not hasattr(OperationRunService.start, "__wrapped__")
+"""
+    )
+    result = project.run("-p", "no:randomly")
+    result.assert_outcomes(failed=1, passed=1)
+    assert DID_YOU_MEAN in result.stdout.str()
