@@ -42,6 +42,7 @@ def resolve_targets(paths: Sequence[Path], config: Path | None) -> list[Target]:
             loaded[key] = load_policy(file)
         return loaded[key]
 
+    found_in: dict[Path, Path | None] = {}
     targets: list[Target] = []
     for path in paths:
         project = _config_file_as_project(path)
@@ -49,7 +50,11 @@ def resolve_targets(paths: Sequence[Path], config: Path | None) -> list[Target]:
         if config is not None:
             targets.append(Target(lint_path, load(config)))
             continue
-        found = find_config(lint_path)
+        # pre-commit passes hundreds of files from a handful of directories: look each up once.
+        directory = lint_path.resolve() if lint_path.is_dir() else lint_path.resolve().parent
+        if directory not in found_in:
+            found_in[directory] = find_config(directory)
+        found = found_in[directory]
         if found is None:
             raise ConfigNotFound(
                 f"no {CONFIG_FILENAME} and no {PYPROJECT_FILENAME} with [tool.opsux] in this "
