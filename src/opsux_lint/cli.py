@@ -6,6 +6,7 @@ import dataclasses
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -80,9 +81,13 @@ def main(
     PATHS are files or directories (default: the working directory). The config (opsux.yaml,
     or pyproject.toml with [tool.opsux]) is looked up from each path upwards.
     """
+    request = Request(
+        paths=tuple(paths), config=config, select=select, ignore=ignore, fmt=OutputFormat(output_format),
+        output_file=output_file, exit_zero=exit_zero, explain=explain, list_rules=list_rules,
+        statistics=statistics, baseline=baseline_file, write_baseline=write_baseline, cache=not no_cache,
+    )
     try:
-        code = _main(paths, config, select, ignore, OutputFormat(output_format), output_file,
-                     exit_zero, explain, list_rules, statistics, baseline_file, write_baseline, no_cache)
+        code = _main(request)
     except (click.ClickException, click.exceptions.Exit, click.Abort):
         raise
     except ConfigError as exc:
@@ -95,44 +100,50 @@ def main(
     sys.exit(code)
 
 
-def _main(
-    paths: Sequence[Path],
-    config: Path | None,
-    select: str | None,
-    ignore: str | None,
-    fmt: OutputFormat,
-    output_file: Path | None,
-    exit_zero: bool,
-    explain: str | None,
-    list_rules: bool,
-    statistics: bool,
-    baseline_file: Path | None = None,
-    write_baseline: Path | None = None,
-    no_cache: bool = False,
-) -> int:
+@dataclass(frozen=True)
+class Request:
+    """What was asked on the command line."""
+
+    paths: tuple[Path, ...] = ()
+    config: Path | None = None
+    select: str | None = None
+    ignore: str | None = None
+    fmt: OutputFormat = OutputFormat.TEXT
+    output_file: Path | None = None
+    exit_zero: bool = False
+    explain: str | None = None
+    list_rules: bool = False
+    statistics: bool = False
+    baseline: Path | None = None
+    write_baseline: Path | None = None
+    cache: bool = True
+
+
+def _main(request: Request) -> int:
     try:
         rules = builtin_rules()
     except RuleDefinitionError as exc:
         raise LintUsageError(f"a built-in rule file is broken: {exc}") from None
-    if explain is not None:
-        rule = rules_by_id().get(explain.strip().upper())
+    if request.explain is not None:
+        rule = rules_by_id().get(request.explain.strip().upper())
         if rule is None:
-            raise LintUsageError(f"--explain: no rule {explain!r} (see --list-rules)")
+            raise LintUsageError(f"--explain: no rule {request.explain!r} (see --list-rules)")
         from opsux_lint.explain import explain as explain_rule
 
         click.echo(explain_rule(rule), nl=False)
         return EXIT_CLEAN
-    if list_rules:
+    if request.list_rules:
         from opsux_lint.explain import list_rules as render_list
 
         click.echo(render_list(rules), nl=False)
         return EXIT_CLEAN
-    if statistics and fmt not in (OutputFormat.TEXT, OutputFormat.JSON):
+    fmt = request.fmt
+    if request.statistics and fmt not in (OutputFormat.TEXT, OutputFormat.JSON):
         raise LintUsageError(f"--statistics works with --format text or json, not {fmt}")
     try:
         selection = Selection(
-            select=parse_selectors(select, rules, "--select") if select is not None else None,
-            ignore=parse_selectors(ignore, rules, "--ignore") if ignore is not None else (),
+            select=parse_selectors(request.select, rules, "--select") if request.select is not None else None,
+            ignore=parse_selectors(request.ignore, rules, "--ignore") if request.ignore is not None else (),
         )
     except SelectorError as exc:
         raise LintUsageError(str(exc)) from None
@@ -141,35 +152,35 @@ def _main(
 
     cwd = Path.cwd()
     baseline = None
-    if baseline_file is not None:
+    if request.baseline is not None:
         try:
-            baseline = Baseline.read(baseline_file)
+            baseline = Baseline.read(request.baseline)
         except BaselineError as exc:
             raise LintUsageError(f"--baseline: {exc}") from None
-    targets = resolve_targets(list(paths) or [Path(".")], config)
-    result = run(targets, selection, cwd, RunOptions(cache=not no_cache, version=tool_version()))
-    if write_baseline is not None:
+    targets = resolve_targets(list(request.paths) or [Path(".")], request.config)
+    result = run(targets, selection, cwd, RunOptions(cache=request.cache, version=tool_version()))
+    if request.write_baseline is not None:
         try:
-            write_baseline_file(write_baseline, result.findings, cwd)
+            write_baseline_file(request.write_baseline, result.findings, cwd)
         except OSError as exc:
-            raise LintUsageError(f"--write-baseline: cannot write {write_baseline}: {exc.strerror or exc}") from None
-        click.echo(f"Recorded {len(result.findings)} findings in {write_baseline}.", err=True)
+            raise LintUsageError(f"--write-baseline: cannot write {request.write_baseline}: {exc.strerror or exc}") from None
+        click.echo(f"Recorded {len(result.findings)} findings in {request.write_baseline}.", err=True)
         return EXIT_CLEAN
     if baseline is not None:
         kept, hidden = baseline.filter(result.findings, cwd)
         result = dataclasses.replace(result, findings=tuple(kept), baselined=hidden)
-    context = ReportContext(result, cwd, tool_version(), statistics)
+    context = ReportContext(result, cwd, tool_version(), request.statistics)
     output = render(fmt, context)
-    if output_file is not None:
+    if request.output_file is not None:
         try:
-            output_file.write_text(output, encoding="utf-8")
+            request.output_file.write_text(output, encoding="utf-8")
         except OSError as exc:
-            raise LintUsageError(f"--output-file: cannot write {output_file}: {exc.strerror or exc}") from None
+            raise LintUsageError(f"--output-file: cannot write {request.output_file}: {exc.strerror or exc}") from None
     else:
         click.echo(output, nl=False)
     if fmt is OutputFormat.GITHUB:
         _append_step_summary(context)
-    if result.findings and not exit_zero:
+    if result.findings and not request.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
 
