@@ -64,9 +64,9 @@ class ValueResolver:
             return []
         direct = literal_string(expr)
         if direct is not None:
-            # A literal inside the reported expression is reported at itself; one reached
-            # through a constant is reported where the constant is used.
-            return [Resolved(direct, expr if report_at is None else report_at)]
+            # ``report_at`` is the literal itself when it is written at the checked position,
+            # and the constant's use site when the literal was reached through a constant.
+            return [Resolved(direct, report_at)]
         if isinstance(expr, cst.IfExp):
             return [
                 *self._resolve(expr.body, _here(expr.body, report_at, expr), depth + 1, seen),
