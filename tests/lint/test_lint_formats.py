@@ -139,3 +139,15 @@ def test_an_unwritable_step_summary_warns_but_keeps_the_exit_code(project: Path,
     assert result.exit_code == 1
     assert "cannot write $GITHUB_STEP_SUMMARY" in result.stderr
     assert result.stdout.startswith("::error file=app/jobs.py,line=5,")
+
+
+@pytest.mark.parametrize("name", ["shop", "broken", "pyproject_app"])
+def test_sarif_of_every_fixture_project_validates(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    schema = json.loads(sarif_schema_path().read_text(encoding="utf-8"))
+    root = copy_fixture(name, tmp_path)
+    monkeypatch.chdir(root)
+    for args in ([], ["--select", "OPS002"], ["--exit-zero", "--ignore", "OPS"]):
+        code, out = invoke(".", "--format", "sarif", "--no-cache", *args)
+        document = json.loads(out)
+        jsonschema.Draft4Validator(schema).validate(document)
+        assert code == (1 if document["runs"][0]["results"] and "--exit-zero" not in args else 0)
