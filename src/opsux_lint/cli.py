@@ -17,7 +17,6 @@ from opsux_lint.baseline import Baseline, BaselineError
 from opsux_lint.baseline import write_baseline as write_baseline_file
 from opsux_lint.registry import RuleDefinitionError, builtin_rules, rules_by_id
 from opsux_lint.report import OutputFormat, ReportContext, render
-from opsux_lint.runner import RunOptions, Selection, run
 from opsux_lint.selection import SelectorError, parse_selectors
 
 EXIT_CLEAN = 0
@@ -140,6 +139,9 @@ def _main(request: Request) -> int:
     fmt = request.fmt
     if request.statistics and fmt not in (OutputFormat.TEXT, OutputFormat.JSON):
         raise LintUsageError(f"--statistics works with --format text or json, not {fmt}")
+    # Imported here: --version, --help and --list-rules should not pay for libcst.
+    from opsux_lint.runner import RunOptions, Selection, run
+
     try:
         selection = Selection(
             select=parse_selectors(request.select, rules, "--select") if request.select is not None else None,

@@ -9,10 +9,12 @@ import enum
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opsux_lint.findings import Severity
-from opsux_lint.runner import RunResult
+
+if TYPE_CHECKING:
+    from opsux_lint.runner import RunResult
 
 
 class OutputFormat(enum.StrEnum):
