@@ -81,3 +81,11 @@ def test_an_unreadable_file_is_ops000_and_the_run_goes_on(tmp_path: Path, monkey
     ops = [(f.line, f.column, f.code, f.message) for f in result.findings if f.path == "src/shop/ops.py"]
     assert ops == [(1, 1, "OPS000", "Cannot lint this file: cannot read: Permission denied")]
     assert any(f.path == "src/shop/views.py" for f in result.findings)
+
+
+def test_messages_point_at_the_config_in_use(tmp_path: Path) -> None:
+    project = copy_fixture("pyproject_app", tmp_path)
+    (project / "app" / "new.py").write_text('service.start("t", "billing.run")\n', encoding="utf-8")
+    result = run(resolve_targets([project / "app" / "new.py"], None), Selection(), project)
+    [finding] = result.findings
+    assert finding.message.endswith("register it under operation_types in [tool.opsux] of pyproject.toml")

@@ -68,7 +68,7 @@ class OperationTypeRule:
             attributes=frozenset(param_strings(spec, "compared_attributes")),
             catalog=policy.catalog,
             shape=re.compile(policy.operation_type_pattern),
-            config_name=policy.source.name if policy.source is not None else "the opsux config",
+            config_name=_config_name(policy),
         )
 
     def needles(self) -> frozenset[Needle] | None:
@@ -84,6 +84,14 @@ class OperationTypeRule:
         else:
             hint = f"; register it under operation_types in {self.config_name}"
         return self.spec.format(value=value, hint=hint)
+
+
+def _config_name(policy: Policy) -> str:
+    if policy.source is None:
+        return "the opsux config"
+    if policy.source.suffix == ".toml":
+        return f"[tool.opsux] of {policy.source.name}"
+    return policy.source.name
 
 
 def _sink(spec: RuleSpec, entry: Any) -> Sink:
