@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 from opsux_core.policy import Policy
 
 from opsux_lint.constants import ConstantTable
@@ -37,6 +36,7 @@ from opsux_lint.matchers import (
 )
 from opsux_lint.modules import module_name, source_roots
 from opsux_lint.names import ImportTable
+from opsux_lint.positions import node_positions
 from opsux_lint.prefilter import Needle, Prefilter
 from opsux_lint.registry import RuleSpec, rules_by_id
 from opsux_lint.selection import severity_for
@@ -118,7 +118,7 @@ class Linter:
         lines = source_lines(text)
         findings: list[Finding] = []
         if reports:
-            positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+            positions = node_positions(module)
             for spec, report in reports:
                 where = positions[report.node]
                 findings.append(

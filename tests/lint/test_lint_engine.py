@@ -243,3 +243,21 @@ def test_snippets_and_lines_ignore_form_feeds_like_python_does() -> None:
     [finding] = lint("x = 1\x0c # page break\nservice.start(t, 'inventry.sync')\n")
     assert finding.line == 2
     assert finding.snippet == "service.start(t, 'inventry.sync')"
+
+
+def test_fast_positions_equal_libcsts_public_resolution() -> None:
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    from opsux_lint.positions import node_positions
+
+    checked = 0
+    for source in _all_example_sources():
+        try:
+            module = cst.parse_module(source)
+        except cst.ParserSyntaxError:
+            continue
+        fast = node_positions(module)
+        public = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        assert dict(fast) == dict(public)
+        checked += 1
+    assert checked > 50
