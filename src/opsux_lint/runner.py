@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -132,13 +133,18 @@ def _lint_all(jobs: Sequence[_Job], linters: Sequence[Linter], requested: int | 
     workers = _workers(requested, len(jobs))
     # Workers rebuild the policy from its file (a Policy holds mapping proxies, which do not
     # pickle); a policy built in memory has no file, so such runs stay in this process.
-    if workers == 1 or len(jobs) < 2 or any(linter.policy.source is None for linter in linters):
-        return [linters[job.group].lint(job.path, job.data or b"", job.display) for job in jobs]
-    specs = [(str(linter.policy.source), tuple(rule.id for rule in linter.rules)) for linter in linters]
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(specs,)) as pool:
+    if workers > 1 and len(jobs) > 1 and all(linter.policy.source is not None for linter in linters):
+        specs = [(str(linter.policy.source), tuple(rule.id for rule in linter.rules)) for linter in linters]
         tasks = [(job.group, str(job.path), job.display, job.data) for job in jobs]
         chunk = max(1, min(32, len(tasks) // (workers * 8)))
-        return list(pool.map(_lint_in_worker, tasks, chunksize=chunk))
+        try:
+            with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(specs,)) as pool:
+                return list(pool.map(_lint_in_worker, tasks, chunksize=chunk))
+        except (OSError, BrokenProcessPool):
+            # Sandboxes without working multiprocessing (no /dev/shm, seccomp): same answer,
+            # only slower.
+            pass
+    return [linters[job.group].lint(job.path, job.data or b"", job.display) for job in jobs]
 
 
 _worker_linters: list[Linter] = []  # per worker process, filled once by the pool's initializer

@@ -79,3 +79,14 @@ def test_the_process_pool_gives_the_same_findings(shop: Path) -> None:
     serial = lint(shop, jobs=1)
     pooled = lint(shop, jobs=2)
     assert pooled.findings == serial.findings and pooled.parsed == serial.parsed == 7
+
+
+def test_a_broken_process_pool_falls_back_to_one_process(shop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from opsux_lint import runner as runner_module
+
+    class NoPool:
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            raise OSError(38, "Function not implemented")
+
+    monkeypatch.setattr(runner_module, "ProcessPoolExecutor", NoPool)
+    assert lint(shop, jobs=2).findings == lint(shop, jobs=1).findings
