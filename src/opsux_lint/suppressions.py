@@ -18,6 +18,7 @@ from opsux_lint.findings import Finding
 MARKER = "opsux:"
 _SUPPRESSION_RE = re.compile(r"#\s*opsux:\s*ignore\b(?:\[(?P<codes>[^\]]*)\])?")
 _CODE_RE = re.compile(r"^OPS[0-9]{3}$")
+UNUSED_SUPPRESSION_CODE = "OPS900"
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,10 @@ def apply_suppressions(
             kept.append(finding)
     unused: list[Unused] = []
     for suppression in suppressions:
+        if suppression.codes is not None and UNUSED_SUPPRESSION_CODE in suppression.codes:
+            # Listing OPS900 keeps a deliberately pre-emptive suppression quiet (as ruff's
+            # ``# noqa: RUF100``); a bare ignore does not, or stale bare ignores would never show.
+            continue
         hid = used.get(id(suppression), set())
         if suppression.codes is None:
             if not hid:
