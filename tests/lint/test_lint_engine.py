@@ -261,3 +261,24 @@ def test_fast_positions_equal_libcsts_public_resolution() -> None:
         assert dict(fast) == dict(public)
         checked += 1
     assert checked > 50
+
+
+@pytest.mark.parametrize(
+    ("globs", "source", "reported"),
+    [
+        (["*Queued*Notification*"], "x = InventoryQueuedNotification()", True),
+        (["*RunQueued*"], "x = OperationRunQueued()", True),
+        (["[Qq]ueued*"], "x = queuedMail()", True),
+        (["[abc]Started"], "x = bStarted()", True),
+        (["[ABCDEFGHIJ]Run*"], "x = CRunMail()", True),  # the set is no text to search for
+        (["*"], "x = anything()", True),
+        (["*RunQueued*"], "x = OperationRunStarted()", False),
+    ],
+)
+def test_class_globs_and_their_prefilter_agree(globs: list[str], source: str, reported: bool) -> None:
+    policy = policy_from_mapping(
+        {"operation_types": {"inventory.sync": "x"}, "lint": {"queued_notification_classes": globs}},
+        source=ROOT / "opsux.yaml",
+    )
+    findings = lint(source, policy=policy)
+    assert [f.code for f in findings] == (["OPS002"] if reported else [])

@@ -35,6 +35,7 @@ from opsux_lint.registry import RuleSpec
 
 _TYPE_CHECKS = frozenset({"isinstance", "issubclass"})
 _GLOB_LITERAL = re.compile(r"[^*?\[\]]+")
+_GLOB_BRACKET = re.compile(r"\[!?\]?[^\]]*\]")
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,8 @@ class QueuedNotificationRule:
     def needles(self) -> frozenset[Needle] | None:
         found: set[Needle] = set()
         for glob in self.class_globs:
-            literals = _GLOB_LITERAL.findall(glob)
+            # A bracket expression is one character of a set, not text that must occur.
+            literals = _GLOB_LITERAL.findall(_GLOB_BRACKET.sub("*", glob))
             if not literals:
                 return None  # a glob like "*" matches any name: no text to look for
             # The class's name (or the imported name behind an alias) contains every literal
