@@ -6,6 +6,8 @@ import contextlib
 import io
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -66,3 +68,28 @@ def test_setup_commands_match_ci() -> None:
     test_command = commands[1].strip().split("&& ")[-1].replace(".venv/bin/python", "python")
     assert test_command in ci.splitlines()
     assert os.access(README.parent / ".ci" / "run", os.X_OK)
+
+
+def test_main_job_output_is_what_readme_shows() -> None:
+    console = blocks(section("Linting: `opsux-lint`"), "console")[0].splitlines()
+    command = console[0].removeprefix("$ ")
+    expected = console[1 : console.index("$ echo $?")]
+    exe = Path(sys.executable).parent / "opsux-lint"
+    result = subprocess.run([str(exe), *command.split()[1:], "--no-cache"], cwd=README.parent, capture_output=True, text=True)
+    assert result.returncode == int(console[console.index("$ echo $?") + 1])
+    assert result.stdout.splitlines() == expected
+
+
+def test_testing_your_app_example_passes_under_the_plugin(tmp_path: Path) -> None:
+    [config] = blocks(section("Quick start"), "yaml")
+    example = blocks(section("Testing your app"), "python")[0]
+    (tmp_path / "opsux.yaml").write_text(config, encoding="utf-8")
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_inventory.py").write_text(example, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPSUX_", "PYTEST_"))}
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+        cwd=tmp_path, capture_output=True, text=True, env=env,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "3 passed" in result.stdout
