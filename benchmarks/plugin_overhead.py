@@ -174,8 +174,12 @@ def main(argv: list[str] | None = None) -> int:
             f"overhead {value - peer:+.3f} ms/test   ratio {value / peer:.2f}x"
         )
     overhead = median["check on"] - peer
-    verdict = "within" if overhead <= TARGET_MS else "OVER"
-    print(f"\nper-test overhead with the check on: {overhead:.3f} ms ({verdict} the {TARGET_MS:g} ms target)")
+    if args.db_url.startswith("sqlite"):
+        verdict = "within" if overhead <= TARGET_MS else "OVER"
+        note = f"{verdict} the {TARGET_MS:g} ms target"
+    else:
+        note = f"the {TARGET_MS:g} ms target is for SQLite; two more round trips per test here"
+    print(f"\nper-test overhead with the check on: {overhead:.3f} ms ({note})")
     return 0
 
 

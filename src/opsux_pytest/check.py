@@ -19,36 +19,44 @@ from opsux_pytest.database import Baseline
 from opsux_pytest.messages import Bullet, RunFacts, run_violation
 
 
+# One round trip, built once (building a statement costs more than running it on SQLite).
+_RUNS_WITH_NOTIFICATIONS = (
+    select(
+        OperationRun.id,
+        OperationRun.operation_type,
+        OperationRun.tenant_id,
+        OperationRun.status,
+        OperationRun.outcome,
+        OperationRun.initiator_id,
+        RunNotification.id.label("note_id"),
+        RunNotification.recipient_id,
+        RunNotification.kind,
+    )
+    .outerjoin(RunNotification, RunNotification.run_id == OperationRun.id)
+    .order_by(OperationRun.id, RunNotification.id)
+)
+
+
 def notification_violations(
     connection: Connection, baseline: Baseline, prepared: Mapping[int, tuple[str, str]]
 ) -> list[str]:
     """One message block per run that broke the conventions during the test, by run id."""
+    runs: dict[int, RunFacts] = {}
     notes: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
-    for note_id, run_id, recipient_id, kind in connection.execute(
-        select(RunNotification.id, RunNotification.run_id, RunNotification.recipient_id, RunNotification.kind)
-        .order_by(RunNotification.id)
-    ):
-        notes[run_id].append((note_id, recipient_id, kind))
+    for row in connection.execute(_RUNS_WITH_NOTIFICATIONS):
+        if row.id not in runs:
+            runs[row.id] = RunFacts(row.id, row.operation_type, row.tenant_id, row.status, row.outcome, row.initiator_id)
+        if row.note_id is not None:
+            notes[row.id].append((row.note_id, row.recipient_id, row.kind))
     blocks: list[str] = []
-    for row in connection.execute(
-        select(
-            OperationRun.id,
-            OperationRun.operation_type,
-            OperationRun.tenant_id,
-            OperationRun.status,
-            OperationRun.outcome,
-            OperationRun.initiator_id,
-        ).order_by(OperationRun.id)
-    ):
-        run_notes = notes.get(row.id, [])
-        before = prepared.get(row.id) or baseline.runs.get(row.id)
-        touched = (
-            before != (row.status, row.outcome)
-            or any(note_id not in baseline.notifications for note_id, _, _ in run_notes)
+    for run_id, facts in runs.items():
+        run_notes = notes.get(run_id, [])
+        before = prepared.get(run_id) or baseline.runs.get(run_id)
+        touched = before != (facts.status, facts.outcome) or any(
+            note_id not in baseline.notifications for note_id, _, _ in run_notes
         )
         if not touched:
             continue
-        facts = RunFacts(row.id, row.operation_type, row.tenant_id, row.status, row.outcome, row.initiator_id)
         message = run_violation(facts, [Bullet(kind, recipient) for _, recipient, kind in run_notes])
         if message is not None:
             blocks.append(message)

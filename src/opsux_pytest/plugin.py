@@ -144,7 +144,7 @@ def _convention_report(state: TestState, raised: BaseException | None) -> str | 
     blocks: list[str] = []
     opt_outs: list[str] = []
     tx = state.transaction
-    if state.options.verify and tx is not None:
+    if state.options.verify and tx is not None and tx.baseline is not None:
         try:
             found = notification_violations(tx.connection, tx.baseline, state.prepared)
         except SQLAlchemyError as exc:
@@ -211,7 +211,7 @@ def opsux_engine(pytestconfig: pytest.Config) -> Iterator[Engine]:
 @pytest.fixture
 def _opsux_transaction(request: pytest.FixtureRequest, opsux_engine: Engine) -> Iterator[TestTransaction]:
     state = _state(request)
-    tx = TestTransaction(opsux_engine)
+    tx = TestTransaction(opsux_engine, baseline=state.options.verify)
     state.transaction = tx
     try:
         yield tx
