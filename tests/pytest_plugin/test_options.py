@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from plugin_harness import Project, output
 
@@ -247,3 +248,15 @@ def test_plugin_can_be_disabled(sqlite_project: Project) -> None:
 def test_plugin_is_registered_as_opsux(sqlite_project: Project) -> None:
     sqlite_project.tests("def test_x(pytestconfig):\n    assert pytestconfig.pluginmanager.has_plugin('opsux')\n")
     sqlite_project.run().assert_outcomes(passed=1)
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)  # SQLite creates its database on demand
+def test_an_unreachable_database_errors_the_tests_that_need_it_with_the_url(project: Project) -> None:
+    url = make_url(project.db_url)
+    missing = url.set(database="opsux_no_such_database").render_as_string(hide_password=False)
+    project.tests("def test_plain():\n    pass\n\ndef test_db(opsux_session):\n    pass\n")
+    result = project.pytester.runpytest("-p", "no:cacheprovider", f"--opsux-db-url={missing}")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        [f"opsux: cannot prepare the test database {make_url(missing).render_as_string(hide_password=True)} (--opsux-db-url): OperationalError: *"]
+    )

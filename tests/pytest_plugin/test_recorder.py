@@ -128,6 +128,10 @@ def test_all_pass(finished, opsux_service, opsux_notifications):
         n.assert_silent_while_queued(run)
         n.assert_conventions(run)
     n.assert_terminal_once(finished)
+    n.assert_terminal_once(finished.id)  # by id: read through the test's connection
+    again = opsux_service.start("acme", "inventory.sync", initiator=USER_3, identity="second")
+    opsux_service.complete(again.run, "failed")
+    n.assert_conventions(again)  # a StartResult works too
 
 def test_nothing(opsux_notifications):
     opsux_notifications.assert_nothing_sent()
