@@ -1,6 +1,6 @@
 """The result cache: findings per file, keyed by its content, the config, the rules and the tool.
 
-One JSON file per (tool version, config fingerprint, selected rules) under
+One JSON file per (tool version, config fingerprint, selected rules, project index) under
 ``<config dir>/.opsux_cache/``, mapping each file's resolved path to the SHA-256 of its bytes and
 its findings (without the displayed path, which depends on the working directory). A run rewrites
 the file with the entries it used, so deleted and renamed files drop out instead of piling up.
@@ -59,10 +59,11 @@ class LintCache:
         self._new: dict[str, Any] = {}
 
     @classmethod
-    def open(cls, policy: Policy, rules: Sequence[RuleSpec], version: str) -> LintCache:
+    def open(cls, policy: Policy, rules: Sequence[RuleSpec], version: str, project: str = "") -> LintCache:
+        """``project``: the project index's fingerprint (a file's findings depend on the others)."""
         key = hashlib.sha256(
             json.dumps(
-                [_FORMAT, version, tool_digest(), policy.fingerprint, str(policy.root), [r.id for r in rules]]
+                [_FORMAT, version, tool_digest(), policy.fingerprint, str(policy.root), [r.id for r in rules], project]
             ).encode()
         ).hexdigest()[:24]
         file = policy.root / CACHE_DIRNAME / f"lint-{key}.json"

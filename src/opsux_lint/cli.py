@@ -1,4 +1,8 @@
-"""``opsux-lint``: the command line. Exit 0 clean, 1 findings, 2 usage/config/internal error."""
+"""``opsux-lint``: the command line. Exit 0 clean, 1 findings, 2 usage/config/internal error.
+
+Only findings of severity ``error`` make the exit code 1; ``warning`` findings are reported and
+counted, and leave it 0.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from opsux_core.errors import ConfigError
 
 from opsux_lint.baseline import Baseline, BaselineError
 from opsux_lint.baseline import write_baseline as write_baseline_file
+from opsux_lint.findings import Severity
 from opsux_lint.registry import RuleDefinitionError, builtin_rules, rules_by_id
 from opsux_lint.report import OutputFormat, ReportContext, render
 from opsux_lint.selection import SelectorError, parse_selectors
@@ -182,7 +187,9 @@ def _main(request: Request) -> int:
         click.echo(output, nl=False)
     if fmt is OutputFormat.GITHUB:
         _append_step_summary(context)
-    if result.findings and not request.exit_zero:
+    # Warnings (OPS008 by default) are reported but do not fail the run; lint.severity can
+    # raise a rule to error.
+    if any(f.severity is Severity.ERROR for f in result.findings) and not request.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
 

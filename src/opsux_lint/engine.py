@@ -12,6 +12,7 @@ needle of a selected rule. A parsed file is walked once, all rules batched into 
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import tokenize
@@ -22,8 +23,8 @@ from pathlib import Path
 import libcst as cst
 from opsux_core.policy import Policy
 
-from opsux_lint.constants import ConstantTable
 from opsux_lint.findings import Finding, Severity
+from opsux_lint.index import DerivedSink, ModuleEntry, ProjectIndex
 from opsux_lint.matchers import (
     PARSE_ERROR_KIND,
     UNUSED_SUPPRESSION_KIND,
@@ -37,9 +38,11 @@ from opsux_lint.matchers import (
 from opsux_lint.modules import module_name, source_roots
 from opsux_lint.names import ImportTable
 from opsux_lint.positions import node_positions
-from opsux_lint.prefilter import Needle, Prefilter
+from opsux_lint.matchers.operation_type import base_sinks
+from opsux_lint.prefilter import Needle, Prefilter, words
 from opsux_lint.registry import RuleSpec, rules_by_id
 from opsux_lint.selection import severity_for
+from opsux_lint.summary import summarize
 from opsux_lint.suppressions import apply_suppressions, find_suppressions
 from opsux_lint.walk import walk as walk_tree
 
@@ -51,14 +54,24 @@ _PARSER_POSITION = re.compile(r"^(?:parser error: )?error at (\d+):(\d+): ")
 class Linter:
     policy: Policy
     rules: tuple[RuleSpec, ...]
+    index: ProjectIndex | None = None
+    """The project index (every module under the source roots); None: only the file itself."""
     compiled: tuple[CompiledRule, ...] = field(init=False)
     prefilter: Prefilter = field(init=False)
     roots: tuple[Path, ...] = field(init=False)
     severities: Mapping[str, Severity] = field(init=False)
+    wrappers: tuple[DerivedSink, ...] = field(init=False)
 
     def __post_init__(self) -> None:
         compiled = tuple(c for c in (compile_rule(r, self.policy) for r in self.rules) if c is not None)
+        index = self.index if self.index is not None else ProjectIndex({})
+        index.known = _known_constants(self.rules)
+        object.__setattr__(self, "index", index)
+        wrappers = index.derive_sinks(base_sinks(compiled)) if base_sinks(compiled) else ()
+        object.__setattr__(self, "wrappers", wrappers)
         needles: list[frozenset[Needle] | None] = [c.needles() for c in compiled]
+        if wrappers:
+            needles.append(words(w.spec.call.rsplit(".", 1)[-1] for w in wrappers))
         if self._runs(UNUSED_SUPPRESSION_KIND):
             needles.append(frozenset({Needle(_SUPPRESSION_NEEDLE)}))
         object.__setattr__(self, "compiled", compiled)
@@ -67,6 +80,13 @@ class Linter:
         object.__setattr__(
             self, "severities", {r.id: severity_for(r, self.policy.lint.severity) for r in self.rules}
         )
+
+    def fingerprint(self) -> str:
+        """The project index and the wrapper sinks found in it: what cached findings depend on."""
+        assert self.index is not None
+        digest = hashlib.sha256(self.index.fingerprint().encode())
+        digest.update(repr(self.wrappers).encode())
+        return digest.hexdigest()
 
     def _runs(self, kind: str) -> bool:
         return any(rule.kind == kind for rule in self.rules)
@@ -90,17 +110,38 @@ class Linter:
             return self._syntax_error(shown, exc, text)
         except RecursionError:
             return self._file_problem(shown, (1, 1, "the file is nested too deeply to parse"))
-        return self._check(path, shown, text, module)
+        return self._check(path, shown, text, module, hashlib.sha256(data).hexdigest())
 
     def read_error(self, display: str, error: OSError) -> list[Finding]:
         return self._file_problem(display, (1, 1, f"cannot read: {error.strerror or error}"))
 
     # ---------------------------------------------------------------------------- the walk
 
-    def _check(self, path: Path, shown: str, text: str, module: cst.Module) -> list[Finding]:
+    def facts(self, path: Path, text: str, module: cst.Module, digest: str) -> FileFacts:
+        """What matchers know about one file: its imports, and the project index around it.
+
+        The index was built from the files on disk; the file being linted is taken as given
+        (a rule example, an editor buffer, a file changed since), its own summary laid over it.
+        """
         name, is_package = module_name(path, self.roots)
-        facts = FileFacts(name, ImportTable(name, is_package=is_package), ConstantTable())
-        matchers: list[tuple[CompiledRule, FileMatcher]] = [(c, c.matcher()) for c in self.compiled]
+        index = self.index
+        assert index is not None
+        wrappers = self.wrappers
+        current = index.modules.get(name)
+        if current is None or current.digest != digest:
+            summary = summarize(text, name, is_package)
+            if summary is not None:
+                overlaid = index.with_module(name, ModuleEntry(summary, _shown(path, self.policy.root), digest))
+                overlaid.known = index.known
+                if any(f["passes"] for f in summary["functions"].values()):
+                    wrappers = overlaid.derive_sinks(base_sinks(self.compiled))
+                index = overlaid
+        by_function = {(w.function, w.param): w for w in wrappers}
+        return FileFacts(name, ImportTable(name, is_package=is_package), module, index, by_function)
+
+    def _check(self, path: Path, shown: str, text: str, module: cst.Module, digest: str) -> list[Finding]:
+        facts = self.facts(path, text, module, digest)
+        matchers: list[tuple[CompiledRule, FileMatcher]] = [(c, c.matcher(facts)) for c in self.compiled]
         handlers: dict[type[cst.CSTNode], list[Handler]] = {}
         for _, matcher in matchers:
             for node_type, handler in matcher.handlers().items():
@@ -206,6 +247,23 @@ def source_lines(text: str) -> list[str]:
     return _LINE_BREAK.split(text)
 
 
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _known_constants(rules: Sequence[RuleSpec]) -> dict[str, str]:
+    """Values of names outside the project that rules know (``opsux_core.RunStatus.QUEUED``)."""
+    known: dict[str, str] = {}
+    for rule in rules:
+        value = rule.params.get("known_constants")
+        if isinstance(value, Mapping):
+            known.update({str(k): str(v) for k, v in value.items()})
+    return known
+
+
 def _is_builtin_rule(code: str) -> bool:
     return code in rules_by_id()
 
@@ -225,11 +283,14 @@ class _Walk:
         elif kind is cst.ImportFrom:
             self.facts.imports.add_import_from(node)  # type: ignore[arg-type]
         elif kind is cst.Assign or kind is cst.AnnAssign:
-            self._assignment(node)  # type: ignore[arg-type]
+            if not self.scopes:
+                self._assignment(node)  # type: ignore[arg-type]
         elif kind is cst.FunctionDef or kind is cst.ClassDef:
             if not self.scopes:
                 self.facts.imports.define(node.name.value)  # type: ignore[attr-defined]
             self.scopes.append(node)
+            # The scope key names the blocks around a node as the project index does.
+            self.facts.scope.append(node.name.value)  # type: ignore[attr-defined]
         elif kind is cst.Lambda:
             self.scopes.append(node)
         for handler in self.handlers.get(kind, ()):
@@ -237,7 +298,9 @@ class _Walk:
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
         if self.scopes and self.scopes[-1] is original_node:
-            self.scopes.pop()
+            popped = self.scopes.pop()
+            if not isinstance(popped, cst.Lambda):
+                self.facts.scope.pop()
 
     def _assignment(self, node: cst.Assign | cst.AnnAssign) -> None:
         if node.value is None:
@@ -246,14 +309,9 @@ class _Walk:
             targets = [t.target for t in node.targets]
         else:
             targets = [node.target]
-        names = [t.value for t in targets if isinstance(t, cst.Name)]
-        if not self.scopes:
-            for name in names:
-                self.facts.imports.define(name)
-                self.facts.constants.assign_module(name, node.value)
-        elif len(self.scopes) == 1 and isinstance(self.scopes[0], cst.ClassDef):
-            for name in names:
-                self.facts.constants.assign_class(self.scopes[0].name.value, name, node.value)
+        for target in targets:
+            if isinstance(target, cst.Name):
+                self.facts.imports.define(target.value)
 
 
 def lint_source(

@@ -11,10 +11,11 @@ from pathlib import Path
 
 from opsux_core.policy import Policy, load_policy
 
-from opsux_lint.cache import LintCache, content_digest
+from opsux_lint.cache import CACHE_DIRNAME, LintCache, content_digest, tool_digest
 from opsux_lint.discovery import Excludes, discover
 from opsux_lint.engine import Linter
 from opsux_lint.findings import Finding
+from opsux_lint.index import ProjectIndex, build_index
 from opsux_lint.project import Target
 from opsux_lint.registry import RuleSpec, builtin_rules, rules_by_id
 from opsux_lint.selection import select_rules
@@ -86,8 +87,11 @@ def run(
             select = selection.select if selection.select is not None else lint.select
             rules = select_rules(builtin_rules(), select, (*lint.ignore, *selection.ignore))
             group = by_policy[id(target.policy)] = len(linters)
-            linters.append(Linter(target.policy, rules))
-            caches.append(LintCache.open(target.policy, rules, options.version) if options.cache else None)
+            linter = Linter(target.policy, rules, project_index(target.policy, options.cache))
+            linters.append(linter)
+            caches.append(
+                LintCache.open(target.policy, rules, options.version, linter.fingerprint()) if options.cache else None
+            )
         linter, cache = linters[group], caches[group]
         excludes = Excludes.build(target.policy.root, target.policy.lint.exclude)
         for file in discover(target.path, excludes):
@@ -121,6 +125,13 @@ def run(
     return RunResult(tuple(findings), len(seen), tuple(sorted(ran.values(), key=lambda r: r.id)), len(jobs))
 
 
+def project_index(policy: Policy, cache: bool) -> ProjectIndex:
+    """The index of every module under the policy's source roots (cached beside the config)."""
+    lint = policy.lint
+    cache_dir = policy.root / CACHE_DIRNAME if cache else None
+    return build_index(policy.root, lint.src, lint.exclude, cache_dir=cache_dir, salt=tool_digest())
+
+
 def _workers(requested: int | None, count: int) -> int:
     if requested is not None:
         return max(1, requested)
@@ -134,7 +145,7 @@ def _lint_all(jobs: Sequence[_Job], linters: Sequence[Linter], requested: int | 
     # Workers rebuild the policy from its file (a Policy holds mapping proxies, which do not
     # pickle); a policy built in memory has no file, so such runs stay in this process.
     if workers > 1 and len(jobs) > 1 and all(linter.policy.source is not None for linter in linters):
-        specs = [(str(linter.policy.source), tuple(rule.id for rule in linter.rules)) for linter in linters]
+        specs = [(str(linter.policy.source), tuple(rule.id for rule in linter.rules), linter.index) for linter in linters]
         tasks = [(job.group, str(job.path), job.display, job.data) for job in jobs]
         chunk = max(1, min(32, len(tasks) // (workers * 8)))
         try:
@@ -150,12 +161,12 @@ def _lint_all(jobs: Sequence[_Job], linters: Sequence[Linter], requested: int | 
 _worker_linters: list[Linter] = []  # per worker process, filled once by the pool's initializer
 
 
-def _init_worker(specs: Sequence[tuple[str, tuple[str, ...]]]) -> None:
+def _init_worker(specs: Sequence[tuple[str, tuple[str, ...], ProjectIndex | None]]) -> None:
     known = rules_by_id()
     policies: dict[str, Policy] = {}
-    for source, rule_ids in specs:
+    for source, rule_ids, index in specs:
         policy = policies.setdefault(source, load_policy(Path(source)))
-        _worker_linters.append(Linter(policy, tuple(known[rule_id] for rule_id in rule_ids)))
+        _worker_linters.append(Linter(policy, tuple(known[rule_id] for rule_id in rule_ids), index))
 
 
 def _lint_in_worker(task: tuple[int, str, str, bytes | None]) -> list[Finding]:

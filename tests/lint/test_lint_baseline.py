@@ -25,10 +25,10 @@ def invoke(*args: str) -> Result:
 
 def test_a_baseline_hides_todays_findings_and_reports_new_ones(shop: Path) -> None:
     written = invoke("--write-baseline", "opsux-baseline.json")
-    assert written.exit_code == 0 and "Recorded 18 findings" in written.stderr
-    assert len(json.loads((shop / "opsux-baseline.json").read_text())["findings"]) == 18
+    assert written.exit_code == 0 and "Recorded 19 findings" in written.stderr
+    assert len(json.loads((shop / "opsux-baseline.json").read_text())["findings"]) == 19
     clean = invoke("--baseline", "opsux-baseline.json")
-    assert (clean.exit_code, clean.stdout) == (0, "All checks passed (7 files checked, 18 baselined).\n")
+    assert (clean.exit_code, clean.stdout) == (0, "All checks passed (7 files checked, 19 baselined).\n")
 
     views = shop / "src" / "shop" / "views.py"
     source = views.read_text(encoding="utf-8")
@@ -38,7 +38,7 @@ def test_a_baseline_hides_todays_findings_and_reports_new_ones(shop: Path) -> No
     assert result.exit_code == 1
     document = json.loads(result.stdout)
     assert [(f["path"], f["message"].split("'")[1]) for f in document["findings"]] == [("src/shop/views.py", "brand.new")]
-    assert document["summary"]["baselined"] == 18
+    assert document["summary"]["baselined"] == 19
 
 
 def test_a_baseline_works_from_another_working_directory(shop: Path, monkeypatch: pytest.MonkeyPatch) -> None:

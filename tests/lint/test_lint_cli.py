@@ -96,7 +96,7 @@ def test_explain_and_list_rules_need_no_config(tmp_path: Path, monkeypatch: pyte
     monkeypatch.chdir(tmp_path)
     listing = invoke("--list-rules")
     assert listing.exit_code == 0
-    assert [line.split()[0] for line in listing.stdout.splitlines()] == ["OPS000", "OPS001", "OPS002", "OPS900"]
+    assert [line.split()[0] for line in listing.stdout.splitlines()] == ["OPS000", "OPS001", "OPS002", "OPS008", "OPS900"]
     assert "unregistered-operation-type  error" in listing.stdout
     assert invoke("--explain", "OPS900").exit_code == 0
 
@@ -109,7 +109,7 @@ def test_version() -> None:
 def test_statistics_counts_per_rule(shop: Path) -> None:
     result = invoke("--statistics")
     assert result.exit_code == 1
-    assert result.stdout.splitlines()[0].split() == ["9", "OPS001", "unregistered-operation-type"]
+    assert result.stdout.splitlines()[0].split() == ["10", "OPS001", "unregistered-operation-type"]
     assert "src/shop" not in result.stdout
     refused = invoke("--statistics", "--format", "sarif")
     assert refused.exit_code == 2 and "--statistics" in refused.stderr
@@ -118,7 +118,7 @@ def test_statistics_counts_per_rule(shop: Path) -> None:
 def test_output_file(shop: Path) -> None:
     result = invoke(".", "--format", "json", "--output-file", "report.json")
     assert (result.exit_code, result.stdout) == (1, "")
-    assert json.loads((shop / "report.json").read_text(encoding="utf-8"))["summary"]["findings"] == 18
+    assert json.loads((shop / "report.json").read_text(encoding="utf-8"))["summary"]["findings"] == 19
     unwritable = invoke(".", "--output-file", "no/such/dir/report.txt")
     assert unwritable.exit_code == 2 and "--output-file" in unwritable.stderr
 

@@ -18,9 +18,10 @@ def test_rules_ship_as_package_data_and_load() -> None:
         "OPS000-parse-error.yaml",
         "OPS001-unregistered-operation-type.yaml",
         "OPS002-queued-notification.yaml",
+        "OPS008-unverifiable-operation-type.yaml",
         "OPS900-unused-suppression.yaml",
     ]
-    assert [r.id for r in builtin_rules()] == ["OPS000", "OPS001", "OPS002", "OPS900"]
+    assert [r.id for r in builtin_rules()] == ["OPS000", "OPS001", "OPS002", "OPS008", "OPS900"]
 
 
 @pytest.mark.parametrize("rule", builtin_rules(), ids=lambda r: r.id)

@@ -9,15 +9,17 @@ file's imports and constants are known, each matcher turns what it collected int
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import libcst as cst
 from opsux_core.policy import Policy
 
-from opsux_lint.constants import ConstantTable
+from opsux_lint.index import DerivedSink, ProjectIndex, Resolution
 from opsux_lint.names import ImportTable
+from opsux_lint.summary import Expr, expr
 from opsux_lint.prefilter import Needle
 from opsux_lint.registry import RuleSpec
 
@@ -35,13 +37,37 @@ class Report:
     message: str
 
 
-@dataclass(frozen=True)
+@dataclass
 class FileFacts:
-    """What the single traversal learnt about the whole file."""
+    """What the single traversal learnt about the whole file, and the project around it.
+
+    ``scope`` is maintained by the walk: the names of the ``def``/``class`` blocks around the
+    node being visited (``["Notifier", "send"]``), so a handler can remember where a node is.
+    """
 
     module: str
     imports: ImportTable
-    constants: ConstantTable
+    tree: cst.Module
+    index: ProjectIndex
+    wrappers: Mapping[tuple[str, str], DerivedSink] = field(default_factory=dict)
+    """Wrapper sinks by ``(qualified function, parameter)``."""
+    scope: list[str] = field(default_factory=list)
+
+    def scope_key(self) -> str | None:
+        return ".".join(self.scope) or None
+
+    def expression(self, node: cst.BaseExpression) -> Expr:
+        """The index's form of a libcst expression (re-parsed with ``ast`` from its source)."""
+        code = self.tree.code_for_node(node)
+        try:
+            parsed = ast.parse(f"(\n{code}\n)", mode="eval")
+        except (SyntaxError, ValueError, RecursionError):
+            return ["?", "an expression that cannot be analysed"]
+        return expr(parsed.body)
+
+    def resolve(self, node: cst.BaseExpression, scope: str | None) -> tuple[Expr, Resolution]:
+        e = self.expression(node)
+        return e, self.index.resolve(e, self.module, scope)
 
 
 class FileMatcher(Protocol):
@@ -57,7 +83,7 @@ class CompiledRule(Protocol):
     def needles(self) -> frozenset[Needle] | None:
         """Text one of which must occur in a file for the rule to match; None: any file."""
 
-    def matcher(self) -> FileMatcher: ...
+    def matcher(self, facts: FileFacts) -> FileMatcher: ...
 
 
 class RuleParameterError(Exception):
@@ -73,6 +99,7 @@ def compile_rule(spec: RuleSpec, policy: Policy) -> CompiledRule | None:
 
     kinds: dict[str, Callable[[RuleSpec, Policy], CompiledRule]] = {
         "operation_type": OperationTypeRule.compile,
+        "unverifiable_operation_type": OperationTypeRule.compile,
         "queued_notification": QueuedNotificationRule.compile,
     }
     try:
@@ -83,7 +110,7 @@ def compile_rule(spec: RuleSpec, policy: Policy) -> CompiledRule | None:
 
 
 def known_kinds() -> frozenset[str]:
-    return frozenset({"operation_type", "queued_notification", *ENGINE_KINDS})
+    return frozenset({"operation_type", "unverifiable_operation_type", "queued_notification", *ENGINE_KINDS})
 
 
 def param_list(spec: RuleSpec, key: str) -> list[Any]:

@@ -21,7 +21,6 @@ import libcst as cst
 from opsux_core.policy import Policy
 
 from opsux_lint.callees import CallPattern, argument
-from opsux_lint.constants import ValueResolver
 from opsux_lint.matchers import (
     FileFacts,
     Handler,
@@ -86,8 +85,8 @@ class QueuedNotificationRule:
         found |= words(c.pattern.last_segment for c in self.calls)
         return frozenset(found)
 
-    def matcher(self) -> _FileMatcher:
-        return _FileMatcher(self)
+    def matcher(self, facts: FileFacts) -> _FileMatcher:
+        return _FileMatcher(self, facts)
 
     def queued_class(self, names: Iterable[str]) -> str | None:
         for name in sorted(names):
@@ -113,12 +112,20 @@ def _written_name(expr: cst.BaseExpression) -> str | None:
 
 
 class _FileMatcher:
-    def __init__(self, rule: QueuedNotificationRule) -> None:
+    def __init__(self, rule: QueuedNotificationRule, facts: FileFacts) -> None:
         self.rule = rule
-        self.calls: list[cst.Call] = []
+        self.facts = facts
+        self.calls: list[tuple[cst.Call, str | None]] = []
 
     def handlers(self) -> Mapping[type[cst.CSTNode], Handler]:
-        return {cst.Call: self.calls.append}
+        return {cst.Call: self._call}
+
+    def _call(self, node: cst.Call) -> None:
+        self.calls.append((node, self.facts.scope_key()))
+
+    def _strings(self, expr: cst.BaseExpression, scope: str | None) -> list[str]:
+        _, resolution = self.facts.resolve(expr, scope)
+        return [value.text for value in resolution.values if value.pattern is None]
 
     def _class_name(self, expr: cst.BaseExpression, facts: FileFacts) -> str | None:
         written = _written_name(expr)
@@ -128,8 +135,7 @@ class _FileMatcher:
 
     def finish(self, facts: FileFacts) -> Iterable[Report]:
         rule = self.rule
-        resolver = ValueResolver(facts.constants, facts.imports, rule.known)
-        for call in self.calls:
+        for call, scope in self.calls:
             name = self._class_name(call.func, facts)
             receiver = call.func.value if isinstance(call.func, cst.Attribute) else None
             sending_class = self._class_name(receiver, facts) if receiver is not None else None
@@ -149,17 +155,17 @@ class _FileMatcher:
             if any(model.matches(call.func, facts.imports) for model in rule.models):
                 kind = argument(call, None, rule.kind_keyword)
                 if kind is not None:
-                    for resolved in resolver.strings(kind):
-                        if resolved.value not in rule.terminal_kinds:
-                            subject = f"{_written_name(call.func)}({rule.kind_keyword}={resolved.value!r})"
-                            yield Report(resolved.node, rule.spec.format(subject=subject, status=resolved.value))
+                    for value in self._strings(kind, scope):
+                        if value not in rule.terminal_kinds:
+                            subject = f"{_written_name(call.func)}({rule.kind_keyword}={value!r})"
+                            yield Report(kind, rule.spec.format(subject=subject, status=value))
             for sender in rule.calls:
                 if sender.pattern.matches(call.func, facts.imports):
                     status = argument(call, sender.status_arg, sender.status_keyword)
                     if status is None:
                         continue
-                    for resolved in resolver.strings(status):
-                        if resolved.value.lower() in rule.active_statuses:
-                            subject = f"{_written_name(call.func)}(... {resolved.value!r})"
-                            yield Report(resolved.node, rule.spec.format(subject=subject, status=resolved.value.lower()))
+                    for value in self._strings(status, scope):
+                        if value.lower() in rule.active_statuses:
+                            subject = f"{_written_name(call.func)}(... {value!r})"
+                            yield Report(status, rule.spec.format(subject=subject, status=value.lower()))
                     break

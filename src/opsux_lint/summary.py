@@ -1,0 +1,373 @@
+"""One module's facts for the project index, extracted with the standard library's ``ast``.
+
+A summary is plain JSON data (lists, dicts, strings, ints), so the index can cache it by the
+file's content and ship it to worker processes. Expressions are kept in a small intermediate
+form (:data:`Expr`), enough to resolve string values across files:
+
+- ``["s", text]`` a string literal (implicit concatenation already joined by the parser)
+- ``["n", name]`` a name; ``["a", base, attr]`` an attribute
+- ``["if", body, orelse]`` a conditional expression; ``["+", left, right]`` string concatenation
+- ``["f", [part, ...]]`` an f-string: literal parts ``["s", text]``, placeholders any expression
+- ``["c", func, [args], {keywords}, starred]`` a call
+- ``["?", reason]`` anything else, with the reason it cannot be known statically
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+Expr = list[Any]
+Summary = dict[str, Any]
+
+SUMMARY_FORMAT = 1
+
+_UNKNOWN_REASONS: dict[type[ast.AST], str] = {
+    ast.Subscript: "a subscript",
+    ast.Dict: "a dict",
+    ast.List: "a list",
+    ast.Tuple: "a tuple",
+    ast.Set: "a set",
+    ast.Lambda: "a lambda",
+    ast.BoolOp: "a boolean expression",
+    ast.Compare: "a comparison",
+    ast.Await: "an awaited value",
+    ast.NamedExpr: "an assignment expression",
+    ast.ListComp: "a comprehension",
+    ast.GeneratorExp: "a generator",
+}
+
+
+def expr(node: ast.AST | None) -> Expr:
+    """The intermediate form of an ``ast`` expression."""
+    if node is None:
+        return ["?", "nothing"]
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, str):
+            return ["s", node.value]
+        return ["?", f"the constant {node.value!r}"]
+    if isinstance(node, ast.Name):
+        return ["n", node.id]
+    if isinstance(node, ast.Attribute):
+        return ["a", expr(node.value), node.attr]
+    if isinstance(node, ast.IfExp):
+        return ["if", expr(node.body), expr(node.orelse)]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return ["+", expr(node.left), expr(node.right)]
+    if isinstance(node, ast.JoinedStr):
+        parts: list[Expr] = []
+        for value in node.values:
+            if isinstance(value, ast.FormattedValue):
+                parts.append(expr(value.value))
+            else:
+                parts.append(expr(value))
+        return ["f", parts]
+    if isinstance(node, ast.Call):
+        args = [expr(a) for a in node.args if not isinstance(a, ast.Starred)]
+        keywords = {k.arg: expr(k.value) for k in node.keywords if k.arg is not None}
+        starred = any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords)
+        return ["c", expr(node.func), args, keywords, starred]
+    return ["?", _UNKNOWN_REASONS.get(type(node), f"a {type(node).__name__} expression")]
+
+
+def render(e: Expr) -> str:
+    """A short source-like text of an expression, for messages and evidence chains."""
+    tag = e[0]
+    if tag == "s":
+        return repr(e[1])
+    if tag == "n":
+        return str(e[1])
+    if tag == "a":
+        return f"{render(e[1])}.{e[2]}"
+    if tag == "if":
+        return f"{render(e[1])} if ... else {render(e[2])}"
+    if tag == "+":
+        return f"{render(e[1])} + {render(e[2])}"
+    if tag == "f":
+        return "f'" + "".join(p[1] if p[0] == "s" else "{" + render(p) + "}" for p in e[1]) + "'"
+    if tag == "c":
+        return f"{render(e[1])}(...)" if e[2] or e[3] else f"{render(e[1])}()"
+    return str(e[1])
+
+
+def callee_text(e: Expr) -> str | None:
+    """``a.b.c`` for a name or attribute chain, else None."""
+    if e[0] == "n":
+        return str(e[1])
+    if e[0] == "a":
+        base = callee_text(e[1])
+        return f"{base}.{e[2]}" if base is not None else None
+    return None
+
+
+def _relative_base(module: str, is_package: bool, level: int, name: str | None) -> str | None:
+    if level == 0:
+        return name or ""
+    parts = module.split(".") if module else []
+    if not is_package:
+        parts = parts[:-1]
+    if level - 1 > len(parts):
+        return None
+    parts = parts[: len(parts) - (level - 1)]
+    return ".".join([*parts, name] if name else parts)
+
+
+class _Collector:
+    """Walks one module: module/class/function bindings, imports, calls that pass parameters on."""
+
+    def __init__(self, module: str, is_package: bool) -> None:
+        self.module = module
+        self.is_package = is_package
+        self.assign: dict[str, list[list[Any]]] = {}
+        self.defs: dict[str, int] = {}
+        self.imports: dict[str, list[list[str]]] = {}
+        self.stars: list[str] = []
+        self.all: list[str] | None = None
+        self.classes: dict[str, Any] = {}
+        self.functions: dict[str, Any] = {}
+        self.callees: set[str] = set()
+
+    # ------------------------------------------------------------------------------ imports
+
+    def _import(self, node: ast.Import | ast.ImportFrom) -> None:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    self.imports.setdefault(alias.asname, []).append(["m", alias.name])
+                else:
+                    head = alias.name.split(".", 1)[0]
+                    self.imports.setdefault(head, []).append(["m", head])
+            return
+        base = _relative_base(self.module, self.is_package, node.level, node.module)
+        if base is None:
+            return
+        for alias in node.names:
+            if alias.name == "*":
+                self.stars.append(base)
+            else:
+                self.imports.setdefault(alias.asname or alias.name, []).append(["f", base, alias.name])
+
+    # ------------------------------------------------------------------------- statements
+
+    def module_body(self, body: list[ast.stmt]) -> None:
+        for stmt in body:
+            self._module_stmt(stmt)
+
+    def _module_stmt(self, stmt: ast.stmt) -> None:
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            self._import(stmt)
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            self.defs[stmt.name] = stmt.lineno
+            self._function(stmt, stmt.name, method=False)
+        elif isinstance(stmt, ast.ClassDef):
+            self.defs[stmt.name] = stmt.lineno
+            self._class(stmt, stmt.name)
+        elif isinstance(stmt, (ast.If, ast.Try, ast.With, ast.For, ast.While)) or type(stmt).__name__ == "TryStar":
+            for field in ("body", "orelse", "finalbody"):
+                self.module_body(getattr(stmt, field, []))
+            for handler in getattr(stmt, "handlers", []):
+                self.module_body(handler.body)
+            if isinstance(stmt, ast.For):
+                for name in _target_names(stmt.target):
+                    self.assign.setdefault(name, []).append([stmt.lineno, ["?", "a loop variable"]])
+            self._scan_calls(stmt, shallow=True)
+        else:
+            for name, line, value in _assignments(stmt):
+                self.assign.setdefault(name, []).append([line, value])
+                if name == "__all__":
+                    self.all = _string_list(stmt)
+            self._scan_calls(stmt)
+
+    def _class(self, node: ast.ClassDef, key: str) -> None:
+        members: dict[str, list[list[Any]]] = {}
+        nested: list[str] = []
+        for stmt in node.body:
+            if isinstance(stmt, ast.ClassDef):
+                nested.append(stmt.name)
+                self._class(stmt, f"{key}.{stmt.name}")
+            elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                is_static = any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in stmt.decorator_list)
+                self._function(stmt, f"{key}.{stmt.name}", method=not is_static)
+            elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                self._import(stmt)
+            else:
+                for name, line, value in _assignments(stmt):
+                    members.setdefault(name, []).append([line, value])
+                self._scan_calls(stmt)
+        self.classes[key] = {
+            "line": node.lineno,
+            "bases": [expr(b) for b in node.bases],
+            "members": members,
+            "nested": nested,
+        }
+        for decorator in node.decorator_list:
+            self._scan_calls(decorator)
+
+    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, key: str, *, method: bool) -> None:
+        args = node.args
+        params: list[list[Any]] = []
+        positional = [*args.posonlyargs, *args.args]
+        defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+        for index, (arg, default) in enumerate(zip(positional, defaults, strict=True)):
+            kind = "posonly" if index < len(args.posonlyargs) else "pos"
+            params.append([arg.arg, kind, expr(default) if default is not None else None])
+        if args.vararg is not None:
+            params.append([args.vararg.arg, "var", None])
+        for arg, kw_default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
+            params.append([arg.arg, "kwonly", expr(kw_default) if kw_default is not None else None])
+        if args.kwarg is not None:
+            params.append([args.kwarg.arg, "varkw", None])
+        names = {p[0] for p in params}
+        local: dict[str, list[list[Any]]] = {}
+        passes: list[list[Any]] = []
+        self.functions[key] = {
+            "line": node.lineno,
+            "params": params,
+            "method": method,
+            "locals": local,
+            "passes": passes,
+        }
+        for default in [*args.defaults, *(d for d in args.kw_defaults if d is not None)]:
+            self._scan_calls(default)
+        for decorator in node.decorator_list:
+            self._scan_calls(decorator)
+        self._function_body(node.body, key, names, local, passes)
+
+    def _function_body(
+        self, body: list[ast.stmt], key: str, params: set[str], local: dict[str, list[list[Any]]],
+        passes: list[list[Any]],
+    ) -> None:
+        stack: list[ast.AST] = list(reversed(body))
+        while stack:
+            node = stack.pop()
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                local.setdefault(node.name, []).append([node.lineno, ["?", f"the function {node.name}"]])
+                self._function(node, f"{key}.{node.name}", method=False)
+                continue
+            if isinstance(node, ast.ClassDef):
+                local.setdefault(node.name, []).append([node.lineno, ["?", f"the class {node.name}"]])
+                self._class(node, f"{key}.{node.name}")
+                continue
+            if isinstance(node, ast.Lambda):
+                continue
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                self._import(node)
+                continue
+            if isinstance(node, ast.stmt):
+                for name, line, value in _assignments(node):
+                    local.setdefault(name, []).append([line, value])
+                if isinstance(node, (ast.For, ast.AsyncFor)):
+                    for name in _target_names(node.target):
+                        local.setdefault(name, []).append([node.lineno, ["?", "a loop variable"]])
+                elif isinstance(node, (ast.With, ast.AsyncWith)):
+                    for item in node.items:
+                        for name in _target_names(item.optional_vars) if item.optional_vars is not None else ():
+                            local.setdefault(name, []).append([node.lineno, ["?", "a with-statement target"]])
+            elif isinstance(node, ast.ExceptHandler):
+                if node.name:
+                    local.setdefault(node.name, []).append([node.lineno, ["?", "an exception"]])
+            elif isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
+                local.setdefault(node.target.id, []).append([node.lineno, expr(node.value)])
+            elif isinstance(node, ast.comprehension):
+                for name in _target_names(node.target):
+                    local.setdefault(name, []).append([getattr(node.target, "lineno", 0), ["?", "a comprehension variable"]])
+            elif isinstance(node, ast.Call):
+                self._call(node, params, passes)
+            stack.extend(reversed(list(ast.iter_child_nodes(node))))
+
+    def _call(self, node: ast.Call, params: set[str], passes: list[list[Any]]) -> None:
+        func = expr(node.func)
+        text = callee_text(func)
+        if text is not None:
+            self.callees.add(text)
+        if not params:
+            return
+        position = 0
+        for arg in node.args:
+            if isinstance(arg, ast.Starred):
+                position = -1_000_000
+                continue
+            if isinstance(arg, ast.Name) and arg.id in params:
+                passes.append([func, position if position >= 0 else None, None, arg.id, node.lineno])
+            position += 1
+        for keyword in node.keywords:
+            if keyword.arg is not None and isinstance(keyword.value, ast.Name) and keyword.value.id in params:
+                passes.append([func, None, keyword.arg, keyword.value.id, node.lineno])
+
+    def _scan_calls(self, node: ast.AST, shallow: bool = False) -> None:
+        if shallow:
+            children: list[ast.AST] = []
+            for name in ("test", "iter", "items", "subject"):
+                value = getattr(node, name, None)
+                if isinstance(value, list):
+                    children.extend(value)
+                elif isinstance(value, ast.AST):
+                    children.append(value)
+            for child in children:
+                self._scan_calls(child)
+            return
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Call):
+                text = callee_text(expr(sub.func))
+                if text is not None:
+                    self.callees.add(text)
+
+    def summary(self) -> Summary:
+        return {
+            "format": SUMMARY_FORMAT,
+            "module": self.module,
+            "package": self.is_package,
+            "assign": self.assign,
+            "defs": self.defs,
+            "imports": self.imports,
+            "stars": self.stars,
+            "all": self.all,
+            "classes": self.classes,
+            "functions": self.functions,
+            "callees": sorted(self.callees),
+        }
+
+
+def _target_names(target: ast.AST) -> list[str]:
+    return [n.id for n in ast.walk(target) if isinstance(n, ast.Name)]
+
+
+def _assignments(stmt: ast.AST) -> list[tuple[str, int, Expr]]:
+    """``(name, line, value)`` bound by an assignment statement (values unknown when unpacked)."""
+    line = getattr(stmt, "lineno", 0)
+    if isinstance(stmt, ast.Assign):
+        found: list[tuple[str, int, Expr]] = []
+        for target in stmt.targets:
+            if isinstance(target, ast.Name):
+                found.append((target.id, line, expr(stmt.value)))
+            else:
+                found.extend((name, line, ["?", "tuple unpacking"]) for name in _target_names(target)
+                             if not isinstance(target, (ast.Attribute, ast.Subscript)))
+        return found
+    if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+        if stmt.value is None:
+            return []
+        return [(stmt.target.id, line, expr(stmt.value))]
+    if isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
+        return [(stmt.target.id, line, ["?", "an augmented assignment"])]
+    return []
+
+
+def _string_list(stmt: ast.stmt) -> list[str] | None:
+    value = getattr(stmt, "value", None)
+    if isinstance(value, (ast.List, ast.Tuple)) and all(
+        isinstance(e, ast.Constant) and isinstance(e.value, str) for e in value.elts
+    ):
+        return [e.value for e in value.elts]  # type: ignore[attr-defined]
+    return None
+
+
+def summarize(source: str | bytes, module: str, is_package: bool) -> Summary | None:
+    """The summary of one module's source; None when it does not parse."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    collector = _Collector(module, is_package)
+    collector.module_body(tree.body)
+    return collector.summary()
