@@ -38,7 +38,7 @@ from opsux_lint.matchers import (
 from opsux_lint.modules import module_name, source_roots
 from opsux_lint.names import ImportTable
 from opsux_lint.positions import node_positions
-from opsux_lint.matchers.operation_type import base_sinks
+from opsux_lint.matchers.operation_type import OperationTypeRule, SiteOutcome, base_sinks
 from opsux_lint.prefilter import Needle, Prefilter, words
 from opsux_lint.registry import RuleSpec, rules_by_id
 from opsux_lint.selection import severity_for
@@ -139,15 +139,33 @@ class Linter:
         by_function = {(w.function, w.param): w for w in wrappers}
         return FileFacts(name, ImportTable(name, is_package=is_package), module, index, by_function)
 
+    def sites(self, path: Path, data: bytes) -> list[tuple[int, int, SiteOutcome]]:
+        """``(line, column, outcome)`` of every operation-type position in one file: what the
+        value resolved to and what stayed unknown (the corpus benchmark counts these)."""
+        text, _ = decode_source(data)
+        if text is None or not self.prefilter.is_candidate(data):
+            return []
+        try:
+            module = cst.parse_module(text)
+        except (cst.ParserSyntaxError, RecursionError):
+            return []
+        facts = self.facts(path, text, module, hashlib.sha256(data).hexdigest())
+        matchers = [
+            c.matcher(facts) for c in self.compiled if isinstance(c, OperationTypeRule) and not c.unverifiable
+        ]
+        _walk_with(module, facts, matchers)
+        outcomes = [outcome for matcher in matchers for outcome in matcher.outcomes()]
+        if not outcomes:
+            return []
+        positions = node_positions(module)
+        return [
+            (positions[o.node].start.line, positions[o.node].start.column + 1, o) for o in outcomes
+        ]
+
     def _check(self, path: Path, shown: str, text: str, module: cst.Module, digest: str) -> list[Finding]:
         facts = self.facts(path, text, module, digest)
         matchers: list[tuple[CompiledRule, FileMatcher]] = [(c, c.matcher(facts)) for c in self.compiled]
-        handlers: dict[type[cst.CSTNode], list[Handler]] = {}
-        for _, matcher in matchers:
-            for node_type, handler in matcher.handlers().items():
-                handlers.setdefault(node_type, []).append(handler)
-        walker = _Walk(facts, handlers)
-        walk_tree(module, walker.on_visit, walker.on_leave)
+        _walk_with(module, facts, [matcher for _, matcher in matchers])
 
         reports: list[tuple[RuleSpec, Report]] = []
         for compiled, matcher in matchers:
@@ -245,6 +263,15 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 def source_lines(text: str) -> list[str]:
     """Lines as Python counts them: ``str.splitlines`` also breaks at form feeds and the like."""
     return _LINE_BREAK.split(text)
+
+
+def _walk_with(module: cst.Module, facts: FileFacts, matchers: Sequence[FileMatcher]) -> None:
+    handlers: dict[type[cst.CSTNode], list[Handler]] = {}
+    for matcher in matchers:
+        for node_type, handler in matcher.handlers().items():
+            handlers.setdefault(node_type, []).append(handler)
+    walker = _Walk(facts, handlers)
+    walk_tree(module, walker.on_visit, walker.on_leave)
 
 
 def _shown(path: Path, root: Path) -> str:

@@ -120,6 +120,8 @@ class ProjectIndex:
     by_path: dict[str, str] = field(default_factory=dict)
     """Resolved file path -> module name."""
     known: Mapping[str, str] = field(default_factory=dict)
+    unparsed: frozenset[str] = frozenset()
+    """Modules whose source the running Python's ``ast`` cannot parse (newer syntax)."""
     _memo: dict[tuple[str, str], list[_Item]] = field(default_factory=dict, repr=False)
 
     # ----------------------------------------------------------------------------- building
@@ -131,7 +133,7 @@ class ProjectIndex:
             return self
         modules = dict(self.modules)
         modules[name] = entry
-        return ProjectIndex(modules, self.by_path, self.known)
+        return ProjectIndex(modules, self.by_path, self.known, self.unparsed - {name})
 
     def fingerprint(self) -> str:
         digest = hashlib.sha256()
@@ -248,6 +250,8 @@ class ProjectIndex:
     def _name(self, name: str, module: str, scope: str | None, depth: int) -> list[_Item]:
         summary = self._summary(module)
         if summary is None:
+            if module in self.unparsed:
+                return [Unknown(f"`{name}`: Python's ast cannot parse {module} (syntax newer than this Python)")]
             return [Unknown(f"`{name}` is not defined in the project")]
         key = scope
         while key:
@@ -619,6 +623,7 @@ def build_index(
     new: dict[str, Any] = {}
     modules: dict[str, ModuleEntry] = {}
     by_path: dict[str, str] = {}
+    unparsed: set[str] = set()
     for file, roots in _index_files(root, src, exclude):
         try:
             data = file.read_bytes()
@@ -633,7 +638,10 @@ def build_index(
         else:
             summary = summarize(data, name, is_package)
         new[str(file)] = {"sha256": digest, "module": name, "summary": summary}
-        if summary is None or name in modules:
+        if summary is None:
+            unparsed.add(name)
+            continue
+        if name in modules:
             continue
         try:
             shown = file.relative_to(root.resolve()).as_posix()
@@ -643,7 +651,7 @@ def build_index(
         by_path[str(file)] = name
     if cache_file is not None and new != old:
         _write_json(cache_file, new)
-    return ProjectIndex(modules, by_path)
+    return ProjectIndex(modules, by_path, unparsed=frozenset(unparsed - set(modules)))
 
 
 def _write_json(file: Path, data: Any) -> None:

@@ -15,6 +15,7 @@ form (:data:`Expr`), enough to resolve string values across files:
 from __future__ import annotations
 
 import ast
+import re
 from typing import Any
 
 Expr = list[Any]
@@ -362,11 +363,52 @@ def _string_list(stmt: ast.stmt) -> list[str] | None:
     return None
 
 
+# Syntax newer than the running Python that the index can step over, line by line (line numbers
+# stay): ``except A, B:`` (3.14), ``def f[T](...)`` / ``class C[T]`` and ``type X = ...`` (3.12).
+_NEWER_SYNTAX: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^(\s*except\*?\s+)(?!\()([^:#]+?,[^:#]+?)\s*:"), r"\1(\2):"),
+    (re.compile(r"^(\s*(?:async\s+)?def\s+\w+)\[[^()]*?\]\s*\("), r"\1("),
+    (re.compile(r"^(\s*class\s+\w+)\[[^()]*?\]"), r"\1"),
+    (re.compile(r"^(\s*)type\s+(\w+)(?:\[[^=]*?\])?\s*="), r"\1\2 ="),
+)
+_MAX_REPAIRS = 100
+
+
+def parse_module(source: str | bytes) -> ast.Module | None:
+    """``ast.parse``, stepping over a few constructs of newer Pythons; None when it cannot."""
+    try:
+        return ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        if not isinstance(exc, SyntaxError) or exc.lineno is None:
+            return None
+        error: SyntaxError = exc
+    text = source.decode("utf-8", errors="replace") if isinstance(source, bytes) else source
+    lines = text.splitlines(keepends=True)
+    for _ in range(_MAX_REPAIRS):
+        number = (error.lineno or 0) - 1
+        if not 0 <= number < len(lines):
+            return None
+        line = lines[number]
+        for pattern, replacement in _NEWER_SYNTAX:
+            fixed = pattern.sub(replacement, line, count=1)
+            if fixed != line:
+                lines[number] = fixed
+                break
+        else:
+            return None
+        try:
+            return ast.parse("".join(lines))
+        except SyntaxError as again:
+            error = again
+        except (ValueError, RecursionError, MemoryError):
+            return None
+    return None
+
+
 def summarize(source: str | bytes, module: str, is_package: bool) -> Summary | None:
     """The summary of one module's source; None when it does not parse."""
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    tree = parse_module(source)
+    if tree is None:
         return None
     collector = _Collector(module, is_package)
     collector.module_body(tree.body)
