@@ -16,18 +16,14 @@ from sqlalchemy import Connection, select
 
 from opsux_core import OperationRun, RunNotification
 from opsux_pytest.database import Baseline
+from opsux_pytest.facts import RUN_FACT_COLUMNS, facts_from_row
 from opsux_pytest.messages import Bullet, RunFacts, run_violation
 
 
 # One round trip, built once (building a statement costs more than running it on SQLite).
 _RUNS_WITH_NOTIFICATIONS = (
     select(
-        OperationRun.id,
-        OperationRun.operation_type,
-        OperationRun.tenant_id,
-        OperationRun.status,
-        OperationRun.outcome,
-        OperationRun.initiator_id,
+        *RUN_FACT_COLUMNS,
         RunNotification.id.label("note_id"),
         RunNotification.recipient_id,
         RunNotification.kind,
@@ -45,7 +41,7 @@ def notification_violations(
     notes: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
     for row in connection.execute(_RUNS_WITH_NOTIFICATIONS):
         if row.id not in runs:
-            runs[row.id] = RunFacts(row.id, row.operation_type, row.tenant_id, row.status, row.outcome, row.initiator_id)
+            runs[row.id] = facts_from_row(row)
         if row.note_id is not None:
             notes[row.id].append((row.note_id, row.recipient_id, row.kind))
     blocks: list[str] = []

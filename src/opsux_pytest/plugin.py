@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from opsux_core import OperationRun, OperationRunService, Policy
 from opsux_pytest.check import notification_violations
 from opsux_pytest.database import TestTransaction, provisioned_engine, worker_url
+from opsux_pytest.facts import RUN_FACT_COLUMNS, facts_from_row
 from opsux_pytest.factory import RunFactory
 from opsux_pytest.markers import MARKER_HELP, TestOptions, resolve, validate_all
 from opsux_pytest.messages import STRICT_CATALOG_OPT_OUT, VERIFY_OPT_OUT, RunFacts, report
@@ -54,18 +55,11 @@ class TestState:
         if self.transaction is None:
             return None
         row = self.transaction.connection.execute(
-            select(
-                OperationRun.id,
-                OperationRun.operation_type,
-                OperationRun.tenant_id,
-                OperationRun.status,
-                OperationRun.outcome,
-                OperationRun.initiator_id,
-            ).where(OperationRun.id == run_id)
+            select(*RUN_FACT_COLUMNS).where(OperationRun.id == run_id)
         ).one_or_none()
         if row is None:
             return None
-        return RunFacts(row.id, row.operation_type, row.tenant_id, row.status, row.outcome, row.initiator_id)
+        return facts_from_row(row)
 
 
 # ---------------------------------------------------------------------------- configuration

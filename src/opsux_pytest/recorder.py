@@ -19,6 +19,7 @@ from sqlalchemy.orm.exc import DetachedInstanceError
 
 from opsux_core import OperationRun, RunNotification, StartResult
 from opsux_pytest import messages
+from opsux_pytest.facts import RUN_FACT_COLUMNS, facts_from_row
 from opsux_pytest.messages import Bullet, RunFacts, block, were_sent
 
 RunRef = OperationRun | StartResult | int
@@ -79,16 +80,9 @@ class NotificationRecorder:
             return
         # The run's state right now, in the same transaction: "was it still queued when this was sent?"
         runs = {
-            row.id: RunFacts(row.id, row.operation_type, row.tenant_id, row.status, row.outcome, row.initiator_id)
+            row.id: facts_from_row(row)
             for row in session.connection().execute(
-                select(
-                    OperationRun.id,
-                    OperationRun.operation_type,
-                    OperationRun.tenant_id,
-                    OperationRun.status,
-                    OperationRun.outcome,
-                    OperationRun.initiator_id,
-                ).where(OperationRun.id.in_({note.run_id for note in notes}))
+                select(*RUN_FACT_COLUMNS).where(OperationRun.id.in_({note.run_id for note in notes}))
             )
         }
         transaction = session.get_nested_transaction() or session.get_transaction()
