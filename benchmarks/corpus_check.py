@@ -149,7 +149,7 @@ def collect_sites(checkout: Path, config: Path, paths: list[str]) -> tuple[list[
                     "unknown": [u.reason for u in outcome.unknown],
                     "delegated": bool(outcome.delegated),
                 })
-    wrappers = [f"{w.function}({w.param}) -> {w.via} [{w.callers} callers]" for w in linter.wrappers
+    wrappers = [f"{w.function}({w.param}) -> {w.via} [called from {w.callers} modules]" for w in linter.wrappers
                 if root(w.spec.call) not in builtin]
     return sites, wrappers
 

@@ -102,6 +102,7 @@ class DerivedSink:
     function: str
     param: str
     callers: int
+    """Modules that call it (0: nobody in the project does, so its parameter is unknown)."""
     via: str
     """The sink it passes the parameter into."""
 
@@ -448,8 +449,7 @@ class ProjectIndex:
             isinstance(t, _Ref) and t.kind == "class" and self._enum_kind(t, depth + 1) for t in targets
         ):
             # ``MyEnum("x")`` looks the member up by value: it is that value.
-            names = ", ".join(sorted({t.key for t in targets if isinstance(t, _Ref)}))
-            return _hop(f"{names}(...)", self._eval(args[0], module, scope, depth + 1))
+            return self._eval(args[0], module, scope, depth + 1)
         if func[0] == "n" and func[1] == "str" and len(args) == 1:
             return self._eval(args[0], module, scope, depth + 1)
         return [Unknown(f"the result of calling `{render(func)}`")]

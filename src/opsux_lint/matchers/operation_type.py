@@ -41,7 +41,6 @@ from opsux_lint.matchers import (
 )
 from opsux_lint.prefilter import Needle, words
 from opsux_lint.registry import RuleSpec, rules_by_id
-from opsux_lint.summary import render
 
 _SINK_KEYS = frozenset({"call", "arg", "keyword", "shape_only"})
 _COMPARISONS = (cst.Equal, cst.NotEqual, cst.In, cst.NotIn)
@@ -148,6 +147,8 @@ class _Position:
     scope: str | None
     call: cst.Call | None = None
     sink: str = ""
+    spread: str | None = None
+    """Set when the value is not written at the call but spread into it (``**options``)."""
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,24 @@ class SiteOutcome:
     @property
     def verified(self) -> bool:
         return not self.unknown
+
+
+def _source(facts: FileFacts, node: cst.CSTNode, limit: int = 60) -> str:
+    """The expression as written, on one line and cut short (for messages)."""
+    text = " ".join(facts.tree.code_for_node(node).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _spread(call: cst.Call, sink: Sink) -> cst.Arg | None:
+    """The ``**kwargs`` (or, for a position, ``*args``) argument that may carry the sink's value."""
+    for arg in call.args:
+        if arg.star == "**" and sink.keyword is not None:
+            return arg
+        if arg.star == "*" and sink.arg is not None:
+            positional = sum(1 for a in call.args if not a.star and a.keyword is None)
+            if positional <= sink.arg:
+                return arg
+    return None
 
 
 class _FileMatcher:
@@ -233,11 +252,26 @@ class _FileMatcher:
                             _Position(value, sink.shape_only and not strict, scope, call, sink.pattern.call)
                         )
                         break
+                    spread = _spread(call, sink)
+                    if spread is not None:
+                        stars = "**" if spread.star == "**" else "*"
+                        code = facts.tree.code_for_node(spread.value)
+                        self.positions.append(
+                            _Position(spread.value, sink.shape_only, scope, call, sink.pattern.call,
+                                      f"the value is passed in `{stars}{code}`")
+                        )
+                        break
         return [self._evaluate(position) for position in self.positions]
 
     def _evaluate(self, position: _Position) -> SiteOutcome:
         rule, facts = self.rule, self.facts
-        e, resolution = facts.resolve(position.expr, position.scope)
+        if position.spread is not None:
+            return SiteOutcome(
+                node=position.expr, sink=position.sink, call=True, shape_only=position.shape_only,
+                site=_source(facts, position.expr), bad=(), unknown=(Unknown(position.spread),),
+                values=(), delegated=(),
+            )
+        _, resolution = facts.resolve(position.expr, position.scope)
         bad: list[Value] = []
         for value in resolution.values:
             if value.pattern is None:
@@ -266,7 +300,7 @@ class _FileMatcher:
                 unknown.append(item)
         return SiteOutcome(
             node=position.expr, sink=position.sink, call=position.call is not None,
-            shape_only=position.shape_only, site=render(e), bad=tuple(bad), unknown=tuple(unknown),
+            shape_only=position.shape_only, site=_source(facts, position.expr), bad=tuple(bad), unknown=tuple(unknown),
             values=resolution.values, delegated=tuple(delegated),
         )
 

@@ -1,0 +1,97 @@
+"""Cross-file resolution (the project index), wrapper sinks, OPS008 and what they mean for a run.
+
+The constructs themselves are covered by the ``resolve`` fixture project's inline expectations
+(test_lint_fixture_projects.py); these tests pin the behaviour around them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from lint_support import copy_fixture
+from opsux_lint.cli import main
+from opsux_lint.index import SinkSpec, build_index
+from opsux_lint.project import resolve_targets
+from opsux_lint.runner import Selection, run
+from opsux_lint.summary import parse_module, summarize
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = copy_fixture("resolve", tmp_path)
+    monkeypatch.chdir(root)
+    return root
+
+
+def _findings(project: Path, *paths: Path) -> list[tuple[str, int, str, str]]:
+    result = run(resolve_targets(list(paths) or [project], None), Selection(), project)
+    return [(f.path, f.line, f.code, f.message) for f in result.findings]
+
+
+def test_the_message_carries_the_evidence_chain(project: Path) -> None:
+    messages = {(path, line): message for path, line, _, message in _findings(project)}
+    assert messages[("src/app/jobs.py", 14)].endswith(
+        "(LEGACY_ALIAS -> src/app/ops/types.py:7 LEGACY -> src/app/ops/types.py:6 'inventory.legacy')"
+    )
+    assert "default of `kind` types.Kind.STALE -> src/app/ops/types.py:18 'backup.stale'" in messages[
+        ("src/app/ops/wrappers.py", 19)
+    ]
+    assert messages[("src/app/dynamic.py", 12)].endswith(
+        "parameter `event_type` of `notify_event`, which has no resolvable callers"
+    )
+
+
+def test_one_changed_file_is_checked_against_the_whole_project(project: Path) -> None:
+    # pre-commit passes only the changed file; the constants it uses live in others.
+    only = _findings(project, project / "src" / "app" / "jobs.py")
+    assert {path for path, *_ in only} == {"src/app/jobs.py"}
+    assert len([f for f in only if f[2] == "OPS001"]) == 11
+
+
+def test_warnings_do_not_fail_the_run_unless_the_config_says_error(project: Path) -> None:
+    runner = CliRunner()
+    dynamic = runner.invoke(main, ["src/app/dynamic.py", "--no-cache"])
+    assert dynamic.exit_code == 0, dynamic.output
+    assert "OPS008" in dynamic.output and "Found 7 warnings" in dynamic.output
+    config = project / "opsux.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "  severity: {OPS008: error}\n", encoding="utf-8")
+    strict = runner.invoke(main, ["src/app/dynamic.py", "--no-cache"])
+    assert strict.exit_code == 1 and "Found 7 errors" in strict.output
+
+
+def test_a_changed_constant_elsewhere_invalidates_cached_findings(project: Path) -> None:
+    runner = CliRunner()
+    first = runner.invoke(main, ["src/app/jobs.py", "--select", "OPS001"])
+    assert "'inventory.legacy'" in first.output
+    types = project / "src" / "app" / "ops" / "types.py"
+    types.write_text(types.read_text(encoding="utf-8").replace('"inventory.legacy"', '"inventory.sync"'), encoding="utf-8")
+    second = runner.invoke(main, ["src/app/jobs.py", "--select", "OPS001"])
+    assert "'inventory.legacy'" not in second.output
+    assert list((project / ".opsux_cache").glob("index-*.json")), "the index is cached beside the config"
+
+
+def test_wrappers_become_sinks_to_a_fixpoint(project: Path) -> None:
+    index = build_index(project, ["src"], [], cache_dir=None)
+    base = [SinkSpec("app.ops.service.start_operation", 1, "operation_type")]
+    found = {(w.function, w.param): w for w in index.derive_sinks(base)}
+    assert found[("app.ops.wrappers.level1", "kind")].spec == SinkSpec("app.ops.wrappers.level1", 1, "kind")
+    assert found[("app.ops.wrappers.level2", "op")].via == "app.ops.wrappers.level1"
+    level3 = found[("app.ops.wrappers.level3", "op_type")]
+    assert (level3.spec.arg, level3.via, level3.callers) == (0, "app.ops.wrappers.level2", 1)
+    assert found[("app.dynamic.notify_event", "event_type")].callers == 0
+
+
+def test_syntax_of_newer_pythons_is_stepped_over_line_by_line() -> None:
+    source = (
+        "def pick[T](x: T) -> T:\n    return x\n"
+        "type Alias = tuple[str, str]\n"
+        "try:\n    pass\nexcept KeyError, ValueError:\n    pass\n"
+        "KIND = 'inventory.sync'\n"
+    )
+    assert parse_module(source) is not None
+    summary = summarize(source, "m", False)
+    assert summary is not None and summary["assign"]["KIND"] == [[8, ["s", "inventory.sync"]]]
+    assert parse_module("x = (\n") is None
