@@ -99,10 +99,12 @@ def write_config(checkout: Path, name: str) -> None:
 # ---------------------------------------------------------------------------- running
 
 
-def run_cli(checkout: Path, config: Path, paths: list[str]) -> tuple[list[dict[str, Any]], float, int]:
+def run_cli(
+    checkout: Path, config: Path, paths: list[str], *, cache: bool = False
+) -> tuple[list[dict[str, Any]], float, int]:
     command = [
         sys.executable, "-m", "opsux_lint", *paths, "--config", str(config),
-        "--format", "json", "--no-cache",
+        "--format", "json", *([] if cache else ["--no-cache"]),
     ]
     started = time.perf_counter()
     done = subprocess.run(command, cwd=checkout, capture_output=True, text=True, check=False)
@@ -182,6 +184,10 @@ def main() -> int:
     findings, elapsed, files = run_cli(checkout, config, paths)
     by_code = Counter(f["code"] for f in findings)
     print(f"opsux-lint: {files} files in {elapsed:.2f} s (no cache, {len(findings)} findings: {dict(by_code)})")
+    shutil.rmtree(checkout / ".opsux_cache", ignore_errors=True)
+    _, cold, _ = run_cli(checkout, config, paths, cache=True)
+    _, warm, _ = run_cli(checkout, config, paths, cache=True)
+    print(f"  with the cache: {cold:.2f} s filling it, {warm:.2f} s when nothing changed")
 
     sites, wrappers = collect_sites(checkout, config, paths)
     verified = sum(s["verified"] for s in sites)

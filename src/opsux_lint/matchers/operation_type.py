@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import libcst as cst
@@ -54,6 +54,9 @@ class Sink:
     arg: int | None
     keyword: str | None
     shape_only: bool = False
+    generic: bool = field(default=False, compare=False)
+    """One of the rule's own positions on common names (``*.filter_by``): a value spread in
+    there (``filter_by(**filters)``) is no sign of an operation type."""
 
     @property
     def spec(self) -> SinkSpec:
@@ -127,7 +130,10 @@ def _sink(spec: RuleSpec, entry: Any) -> Sink:
         raise RuleParameterError(f"{spec.source}: each sink is {{call, arg, keyword, shape_only}}")
     if entry.get("arg") is None and entry.get("keyword") is None:
         raise RuleParameterError(f"{spec.source}: sink {entry['call']} needs arg or keyword")
-    return Sink(CallPattern(entry["call"]), entry.get("arg"), entry.get("keyword"), bool(entry.get("shape_only")))
+    return Sink(
+        CallPattern(entry["call"]), entry.get("arg"), entry.get("keyword"), bool(entry.get("shape_only")),
+        generic=True,
+    )
 
 
 def base_sinks(rules: Iterable[object]) -> tuple[SinkSpec, ...]:
@@ -252,7 +258,7 @@ class _FileMatcher:
                             _Position(value, sink.shape_only and not strict, scope, call, sink.pattern.call)
                         )
                         break
-                    spread = _spread(call, sink)
+                    spread = _spread(call, sink) if not sink.generic else None
                     if spread is not None:
                         stars = "**" if spread.star == "**" else "*"
                         code = facts.tree.code_for_node(spread.value)
