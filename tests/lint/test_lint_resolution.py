@@ -95,3 +95,22 @@ def test_syntax_of_newer_pythons_is_stepped_over_line_by_line() -> None:
     summary = summarize(source, "m", False)
     assert summary is not None and summary["assign"]["KIND"] == [[8, ["s", "inventory.sync"]]]
     assert parse_module("x = (\n") is None
+
+
+def test_sites_tell_what_each_position_resolved_to(project: Path) -> None:
+    from opsux_core.policy import load_policy
+
+    from opsux_lint.engine import Linter
+    from opsux_lint.registry import builtin_rules
+    from opsux_lint.runner import project_index
+
+    policy = load_policy(project / "opsux.yaml")
+    linter = Linter(policy, builtin_rules(), project_index(policy, cache=False))
+    jobs = project / "src" / "app" / "jobs.py"
+    sites = linter.sites(jobs, jobs.read_bytes())
+    assert len(sites) == 22 and all(outcome.verified for _, _, outcome in sites)
+    by_line = {line: outcome for line, _, outcome in sites}
+    assert [v.text for v in by_line[18].values] == ["inventory.sync", "inventory.legacy"]
+    dynamic = project / "src" / "app" / "dynamic.py"
+    outcomes = [outcome for _, _, outcome in linter.sites(dynamic, dynamic.read_bytes())]
+    assert len(outcomes) == 8 and not any(outcome.verified for outcome in outcomes)
