@@ -162,6 +162,7 @@ def main() -> int:
     parser.add_argument("name", choices=sorted(REGISTRIES))
     parser.add_argument("--write-config", action="store_true", help="regenerate the registry from the checkout")
     parser.add_argument("--with-tests", action="store_true", help="also lint the project's test suite")
+    parser.add_argument("--list-sites", action="store_true", help="print every sink site and what it resolved to")
     args = parser.parse_args()
     checkout: Path = args.checkout.resolve()
     corpus = yaml.safe_load((CORPORA / args.name / "corpus.yaml").read_text(encoding="utf-8"))
@@ -199,6 +200,12 @@ def main() -> int:
     if app:
         app_verified = sum(s["verified"] for s in app)
         print(f"  application code only: {app_verified}/{len(app)} = {100.0 * app_verified / len(app):.1f}%")
+    if args.list_sites:
+        for s in sites:
+            state = ", ".join(s["values"]) or ("via its callers" if s["delegated"] else "")
+            if s["unknown"]:
+                state = f"UNVERIFIED: {'; '.join(s['unknown'])}"
+            print(f"  {s['path']}:{s['line']}  {s['sink']}  {s['site']}  -> {state}")
     literal = sum(1 for s in sites if s["site"].startswith(("'", '"')))
     print(f"  plain literals at the call: {literal}/{len(sites)}")
     print(f"wrapper functions that became sinks: {len(wrappers)}")

@@ -411,5 +411,8 @@ def summarize(source: str | bytes, module: str, is_package: bool) -> Summary | N
     if tree is None:
         return None
     collector = _Collector(module, is_package)
-    collector.module_body(tree.body)
+    try:
+        collector.module_body(tree.body)
+    except RecursionError:
+        return None  # absurdly nested code: not indexed, its names are OPS008
     return collector.summary()
