@@ -22,6 +22,7 @@ import json
 import os
 import re
 import tempfile
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -492,6 +493,11 @@ class ProjectIndex:
         """Functions that pass their own parameter into a sink, to a fixpoint (depth <= 10)."""
         sinks: list[SinkSpec] = list(base)
         derived: dict[tuple[str, str], tuple[SinkSpec, str]] = {}
+        # A method wrapper becomes ``*.name`` (any receiver): only safe when no other function or
+        # method of the project has that name, or ``*.name`` is a sink already.
+        defined = Counter(
+            key.rsplit(".", 1)[-1] for entry in self.modules.values() for key in entry.summary["functions"]
+        )
         for _ in range(_MAX_ROUNDS):
             added = False
             for module, entry in self.modules.items():
@@ -508,6 +514,9 @@ class ProjectIndex:
                                 names = self.qualified_names(module, func)
                             if _callee_matches(sink.call, func, names):
                                 spec = _wrapper_spec(module, key, function, param, sink.shape_only, classes)
+                                if spec is not None and spec.call.startswith("*.") and defined[spec.call[2:]] > 1:
+                                    if not any(s.call == spec.call for s in sinks):
+                                        spec = None
                                 if spec is not None:
                                     derived[(module, f"{key}:{param}")] = (spec, sink.call)
                                     sinks.append(spec)

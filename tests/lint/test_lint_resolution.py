@@ -48,7 +48,7 @@ def test_one_changed_file_is_checked_against_the_whole_project(project: Path) ->
     # pre-commit passes only the changed file; the constants it uses live in others.
     only = _findings(project, project / "src" / "app" / "jobs.py")
     assert {path for path, *_ in only} == {"src/app/jobs.py"}
-    assert len([f for f in only if f[2] == "OPS001"]) == 11
+    assert len([f for f in only if f[2] == "OPS001"]) == 12
 
 
 def test_warnings_do_not_fail_the_run_unless_the_config_says_error(project: Path) -> None:
@@ -108,7 +108,7 @@ def test_sites_tell_what_each_position_resolved_to(project: Path) -> None:
     linter = Linter(policy, builtin_rules(), project_index(policy, cache=False))
     jobs = project / "src" / "app" / "jobs.py"
     sites = linter.sites(jobs, jobs.read_bytes())
-    assert len(sites) == 22 and all(outcome.verified for _, _, outcome in sites)
+    assert len(sites) == 24 and all(outcome.verified for _, _, outcome in sites)
     by_line = {line: outcome for line, _, outcome in sites}
     assert [v.text for v in by_line[18].values] == ["inventory.sync", "inventory.legacy"]
     dynamic = project / "src" / "app" / "dynamic.py"
