@@ -1,8 +1,10 @@
 """The engine: one file's bytes in, findings out.
 
-:class:`Linter` is built once per run from the policy and the selected rules, and is then a pure
-function ``lint(path, data) -> findings``: no I/O, no global state, so a cache keyed by
-(content, config fingerprint, tool version) or a process pool can wrap it without touching rules.
+:class:`Linter` is built once per run from the policy, the selected rules and the project index
+(:mod:`opsux_lint.index`: what every module of the project defines, for values that come from
+other files), and is then a pure function ``lint(path, data) -> findings``: no I/O, no global
+state, so a cache keyed by (content, config fingerprint, index fingerprint, tool version) or a
+process pool can wrap it without touching rules.
 
 Per file: read errors are the caller's; decoding errors are always reported (OPS000), because the
 prefilter works on bytes and a broken encoding is broken for Python too. Then the prefilter; only
@@ -67,7 +69,8 @@ class Linter:
         index = self.index if self.index is not None else ProjectIndex({})
         index.known = _known_constants(self.rules)
         object.__setattr__(self, "index", index)
-        wrappers = index.derive_sinks(base_sinks(compiled)) if base_sinks(compiled) else ()
+        sinks = base_sinks(compiled)
+        wrappers = index.derive_sinks(sinks) if sinks else ()
         object.__setattr__(self, "wrappers", wrappers)
         needles: list[frozenset[Needle] | None] = [c.needles() for c in compiled]
         if wrappers:
@@ -342,7 +345,11 @@ class _Walk:
 
 
 def lint_source(
-    path: Path, data: bytes, policy: Policy, rules: Sequence[RuleSpec], display: str | None = None
+    path: Path, data: bytes, policy: Policy, rules: Sequence[RuleSpec], display: str | None = None,
+    index: ProjectIndex | None = None,
 ) -> list[Finding]:
-    """The engine as one pure function; build a :class:`Linter` once to lint many files."""
-    return Linter(policy, tuple(rules)).lint(path, data, display)
+    """The engine as one pure function; build a :class:`Linter` once to lint many files.
+
+    Without ``index`` only the file itself is known (values from other modules are OPS008).
+    """
+    return Linter(policy, tuple(rules), index).lint(path, data, display)
