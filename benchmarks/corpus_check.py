@@ -156,6 +156,48 @@ def collect_sites(checkout: Path, config: Path, paths: list[str]) -> tuple[list[
     return sites, wrappers
 
 
+def mutate_every_entry(checkout: Path, config: Path, sites: list[dict[str, Any]]) -> tuple[int, int, list[str]]:
+    """Rename each registry entry that some site uses, in turn, and lint the files with sites.
+
+    In-process (one index, one Linter per mutant, only the files that use the entry), so every
+    entry can be tried; returns (site uses, reported, missed).
+    """
+    from opsux_core.policy import load_policy, policy_from_mapping
+
+    from opsux_lint.engine import Linter
+    from opsux_lint.registry import builtin_rules
+    from opsux_lint.runner import project_index
+    from opsux_lint.selection import select_rules
+
+    policy = load_policy(config)
+    index = project_index(policy, cache=False)
+    rules = select_rules(builtin_rules(), ["OPS001"], [])
+    settings = yaml.safe_load(config.read_text(encoding="utf-8"))
+    uses = reported = 0
+    missed: list[str] = []
+    registered = set(settings["operation_types"])
+    for victim in sorted({v for s in sites for v in s["values"]} & registered):
+        mutated = json.loads(json.dumps(settings))
+        mutated["operation_types"][f"{victim}x"] = mutated["operation_types"].pop(victim)
+        mutant = policy_from_mapping(mutated, source=config, root=checkout)
+        linter = Linter(mutant, rules, index)
+        files = sorted({s["path"] for s in sites if victim in s["values"]})
+        hits = {
+            (path, f.line)
+            for path in files
+            for f in linter.lint(checkout / path, (checkout / path).read_bytes(), path)
+            if f.code == "OPS001" and f"'{victim}'" in f.message
+        }
+        for site in sites:
+            if victim in site["values"]:
+                uses += 1
+                if (site["path"], site["line"]) in hits:
+                    reported += 1
+                else:
+                    missed.append(f"{site['path']}:{site['line']} ({victim})")
+    return uses, reported, missed
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("checkout", type=Path, help="a checkout of the repository at the pinned commit")
@@ -252,7 +294,16 @@ def main() -> int:
     )
     for path, line in missed:
         print(f"  missed: {path}:{line}")
-    ok = not false_positives and not missed and share >= 95.0
+    registered = set(yaml.safe_load(config.read_text(encoding="utf-8"))["operation_types"])
+    entries = len({v for s in sites for v in s["values"]} & registered)
+    total, caught, lost = mutate_every_entry(checkout, config, sites)
+    print(
+        f"mutation check, every entry in turn: {entries} registry entries used at sites, "
+        f"{caught}/{total} (site, entry) uses reported, {len(lost)} missed"
+    )
+    for item in lost:
+        print(f"  missed: {item}")
+    ok = not false_positives and not missed and not lost and share >= 95.0
     print("RESULT:", "ok" if ok else "NOT OK")
     return 0 if ok else 1
 
