@@ -26,7 +26,7 @@ import libcst as cst
 from opsux_core.policy import Policy
 
 from opsux_lint.findings import Finding, Severity
-from opsux_lint.index import DerivedSink, ModuleEntry, ProjectIndex
+from opsux_lint.index import DerivedSink, ModuleEntry, ProjectIndex, SinkSpec
 from opsux_lint.matchers import (
     PARSE_ERROR_KIND,
     UNUSED_SUPPRESSION_KIND,
@@ -63,6 +63,9 @@ class Linter:
     roots: tuple[Path, ...] = field(init=False)
     severities: Mapping[str, Severity] = field(init=False)
     wrappers: tuple[DerivedSink, ...] = field(init=False)
+    """Functions that pass their parameter on into an operation-type position."""
+    status_wrappers: tuple[DerivedSink, ...] = field(init=False)
+    """Functions that pass their parameter on into a notification call's status argument."""
 
     def __post_init__(self) -> None:
         compiled = tuple(c for c in (compile_rule(r, self.policy) for r in self.rules) if c is not None)
@@ -72,9 +75,12 @@ class Linter:
         sinks = base_sinks(compiled)
         wrappers = index.derive_sinks(sinks) if sinks else ()
         object.__setattr__(self, "wrappers", wrappers)
+        senders = self._status_sinks()
+        status_wrappers = index.derive_sinks(senders) if senders else ()
+        object.__setattr__(self, "status_wrappers", status_wrappers)
         needles: list[frozenset[Needle] | None] = [c.needles() for c in compiled]
-        if wrappers:
-            needles.append(words(w.spec.call.rsplit(".", 1)[-1] for w in wrappers))
+        if wrappers or status_wrappers:
+            needles.append(words(w.spec.call.rsplit(".", 1)[-1] for w in (*wrappers, *status_wrappers)))
         if self._runs(UNUSED_SUPPRESSION_KIND):
             needles.append(frozenset({Needle(_SUPPRESSION_NEEDLE)}))
         object.__setattr__(self, "compiled", compiled)
@@ -84,11 +90,18 @@ class Linter:
             self, "severities", {r.id: severity_for(r, self.policy.lint.severity) for r in self.rules}
         )
 
+    def _status_sinks(self) -> tuple[SinkSpec, ...]:
+        if not any(rule.kind == "queued_notification" for rule in self.rules):
+            return ()
+        return tuple(
+            SinkSpec(c.call, c.status_arg, c.status_keyword) for c in self.policy.lint.notification_calls
+        )
+
     def fingerprint(self) -> str:
         """The project index and the wrapper sinks found in it: what cached findings depend on."""
         assert self.index is not None
         digest = hashlib.sha256(self.index.fingerprint().encode())
-        digest.update(repr(self.wrappers).encode())
+        digest.update(repr((self.wrappers, self.status_wrappers)).encode())
         return digest.hexdigest()
 
     def _runs(self, kind: str) -> bool:
@@ -129,7 +142,7 @@ class Linter:
         name, is_package = module_name(path, self.roots)
         index = self.index
         assert index is not None
-        wrappers = self.wrappers
+        wrappers, status_wrappers = self.wrappers, self.status_wrappers
         current = index.modules.get(name)
         if current is None or current.digest != digest:
             summary = summarize(text, name, is_package)
@@ -138,9 +151,13 @@ class Linter:
                 overlaid.known = index.known
                 if any(f["passes"] for f in summary["functions"].values()):
                     wrappers = overlaid.derive_sinks(base_sinks(self.compiled))
+                    senders = self._status_sinks()
+                    status_wrappers = overlaid.derive_sinks(senders) if senders else ()
                 index = overlaid
         by_function = {(w.function, w.param): w for w in wrappers}
-        return FileFacts(name, ImportTable(name, is_package=is_package), module, index, by_function)
+        return FileFacts(
+            name, ImportTable(name, is_package=is_package), module, index, by_function, status_wrappers
+        )
 
     def sites(self, path: Path, data: bytes) -> list[tuple[int, int, SiteOutcome]]:
         """``(line, column, outcome)`` of every operation-type position in one file: what the

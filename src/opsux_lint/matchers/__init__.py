@@ -51,6 +51,8 @@ class FileFacts:
     index: ProjectIndex
     wrappers: Mapping[tuple[str, str], DerivedSink] = field(default_factory=dict)
     """Wrapper sinks by ``(qualified function, parameter)``."""
+    status_wrappers: tuple[DerivedSink, ...] = ()
+    """Functions that pass their parameter on into a notification call's status argument."""
     scope: list[str] = field(default_factory=list)
 
     def scope_key(self) -> str | None:

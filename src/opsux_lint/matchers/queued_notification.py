@@ -135,6 +135,11 @@ class _FileMatcher:
 
     def finish(self, facts: FileFacts) -> Iterable[Report]:
         rule = self.rule
+        # Wrappers of a notification call are notification calls too (their callers are checked).
+        senders = [
+            *rule.calls,
+            *(_NotificationCall(CallPattern(w.spec.call), w.spec.arg, w.spec.keyword) for w in facts.status_wrappers),
+        ]
         for call, scope in self.calls:
             name = self._class_name(call.func, facts)
             receiver = call.func.value if isinstance(call.func, cst.Attribute) else None
@@ -159,7 +164,7 @@ class _FileMatcher:
                         if value not in rule.terminal_kinds:
                             subject = f"{_written_name(call.func)}({rule.kind_keyword}={value!r})"
                             yield Report(kind, rule.spec.format(subject=subject, status=value))
-            for sender in rule.calls:
+            for sender in senders:
                 if sender.pattern.matches(call.func, facts.imports):
                     status = argument(call, sender.status_arg, sender.status_keyword)
                     if status is None:
