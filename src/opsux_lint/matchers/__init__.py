@@ -17,6 +17,7 @@ from typing import Any, Protocol
 import libcst as cst
 from opsux_core.policy import Policy
 
+from opsux_lint.callees import CallPattern
 from opsux_lint.index import DerivedSink, ProjectIndex, Resolution
 from opsux_lint.names import ImportTable
 from opsux_lint.summary import Expr, expr
@@ -66,6 +67,21 @@ class FileFacts:
         except (SyntaxError, ValueError, RecursionError):
             return ["?", "an expression that cannot be analysed"]
         return expr(parsed.body)
+
+    def calls(self, pattern: CallPattern, func: cst.BaseExpression) -> bool:
+        """Whether ``func`` is ``pattern``'s callee: through the file's imports, and through
+        star imports (``from app.ops import *``), which only the project index can see into."""
+        if pattern.matches(func, self.imports):
+            return True
+        if pattern.is_wildcard:
+            return False
+        written = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else None
+        if written != pattern.last_segment:
+            return False
+        entry = self.index.modules.get(self.module)
+        if entry is None or not entry.summary["stars"]:
+            return False
+        return pattern.call in self.index.qualified_names(self.module, self.expression(func))
 
     def resolve(self, node: cst.BaseExpression, scope: str | None) -> tuple[Expr, Resolution]:
         e = self.expression(node)

@@ -246,7 +246,7 @@ class _FileMatcher:
                     self._values(value, scope)
                 continue
             for sink in sinks:
-                if sink.pattern.matches(func, facts.imports):
+                if facts.calls(sink.pattern, func):
                     value = argument(call, sink.arg, sink.keyword)
                     if value is not None:
                         keyword_given = sink.keyword is not None and any(
