@@ -114,3 +114,21 @@ def test_sites_tell_what_each_position_resolved_to(project: Path) -> None:
     dynamic = project / "src" / "app" / "dynamic.py"
     outcomes = [outcome for _, _, outcome in linter.sites(dynamic, dynamic.read_bytes())]
     assert len(outcomes) == 8 and not any(outcome.verified for outcome in outcomes)
+
+
+def test_the_index_is_cached_by_file_content(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import opsux_lint.index as index_module
+
+    cache = project / ".opsux_cache"
+    first = build_index(project, ["src"], [], cache_dir=cache)
+
+    def no_parsing(*args: object) -> None:
+        raise AssertionError("an unchanged file was summarized again")
+
+    monkeypatch.setattr(index_module, "summarize", no_parsing)
+    again = build_index(project, ["src"], [], cache_dir=cache)
+    assert again.fingerprint() == first.fingerprint()
+    types = project / "src" / "app" / "ops" / "types.py"
+    types.write_text(types.read_text(encoding="utf-8") + "\nNEW = 'x.y'\n", encoding="utf-8")
+    with pytest.raises(AssertionError, match="summarized again"):
+        build_index(project, ["src"], [], cache_dir=cache)
