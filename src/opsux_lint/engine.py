@@ -14,6 +14,7 @@ needle of a selected rule. A parsed file is walked once, all rules batched into 
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import io
 import re
@@ -241,13 +242,19 @@ class Linter:
         return [self._finding(spec, shown, spec.format(detail=detail), (), line, column, line, column + 1)]
 
     def _syntax_error(self, shown: str, exc: cst.ParserSyntaxError, text: str) -> list[Finding]:
-        message = exc.message
-        line, column = exc.raw_line, exc.raw_column + 1
-        match = _PARSER_POSITION.match(message)
-        if match:
-            # The native parser's own "error at L:C" is more precise than raw_line/raw_column.
-            line, column = int(match.group(1)), int(match.group(2)) + 1
-            message = message[match.end():]
+        located = _python_syntax_error(text)
+        if located is not None:
+            # CPython's parser says where the mistake is ("'(' was never closed" at 1:5); libcst's
+            # native parser says where it gave up, often a line later, with a list of tokens.
+            line, column, message = located
+        else:
+            message = exc.message
+            line, column = exc.raw_line, exc.raw_column + 1
+            match = _PARSER_POSITION.match(message)
+            if match:
+                # The native parser's own "error at L:C" is more precise than raw_line/raw_column.
+                line, column = int(match.group(1)), int(match.group(2)) + 1
+                message = message[match.end():]
         lines = source_lines(text)
         line = max(1, min(line, len(lines) or 1))
         width = len(lines[line - 1]) if lines else 0
@@ -256,6 +263,18 @@ class Linter:
         if spec is None:
             return []
         return [self._finding(spec, shown, spec.format(detail=f"syntax error: {message}"), lines, line, column, line, column + 1)]
+
+
+def _python_syntax_error(text: str) -> tuple[int, int, str] | None:
+    """Where the running Python's own parser places the syntax error, if it finds one."""
+    try:
+        compile(text, "<opsux-lint>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as exc:
+        return exc.lineno or 1, exc.offset or 1, exc.msg
+    except (ValueError, RecursionError, MemoryError):
+        return None
+    # Valid for this Python but not for libcst's grammar: libcst's message is all there is.
+    return None
 
 
 def decode_source(data: bytes) -> tuple[str, tuple[int, int, str]] | tuple[None, tuple[int, int, str]]:
