@@ -14,10 +14,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import event
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session
 
 from opsux_core.models import NOTIFICATION_KIND_TERMINAL, OperationRun, RunNotification
 from opsux_core.presenter import TerminalContent
+from opsux_core.transactions import PendingUntilCommit
 
 logger = logging.getLogger("opsux.notifier")
 
@@ -100,35 +101,17 @@ class Notifier:
 
 def _defer_until_commit(session: Session, action: Callable[[], None]) -> None:
     """Run *action* after the session's outermost commit; forget it if its transaction rolls back."""
-    pending: list[tuple[SessionTransaction | None, Callable[[], None]]] | None = session.info.get(_PENDING)
+    pending: PendingUntilCommit[Callable[[], None]] | None = session.info.get(_PENDING)
     if pending is None:
-        pending = []
+        pending = PendingUntilCommit()
         session.info[_PENDING] = pending
         event.listen(session, "after_commit", _run_pending)
-        event.listen(session, "after_soft_rollback", _drop_rolled_back)
-    transaction = session.get_nested_transaction() or session.get_transaction()
-    pending.append((transaction, action))
+        event.listen(session, "after_soft_rollback", lambda s, previous: pending.rolled_back(previous))
+        event.listen(session, "after_transaction_end", lambda s, transaction: pending.ended(transaction))
+    pending.add(session, action)
 
 
 def _run_pending(session: Session) -> None:
-    pending = session.info.get(_PENDING, [])
-    actions = [action for _, action in pending]
-    pending.clear()
-    for action in actions:
+    pending: PendingUntilCommit[Callable[[], None]] = session.info[_PENDING]
+    for action in pending.committed():
         action()
-
-
-def _drop_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
-    pending = session.info.get(_PENDING)
-    if pending:
-        pending[:] = [
-            (tx, action) for tx, action in pending if not _within(tx, previous_transaction)
-        ]
-
-
-def _within(transaction: SessionTransaction | None, ancestor: SessionTransaction) -> bool:
-    while transaction is not None:
-        if transaction is ancestor:
-            return True
-        transaction = transaction.parent
-    return False

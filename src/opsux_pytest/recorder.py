@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.orm.exc import DetachedInstanceError
 
 from opsux_core import OperationRun, RunNotification, StartResult
+from opsux_core.transactions import PendingUntilCommit
 from opsux_pytest import messages
 from opsux_pytest.facts import RUN_FACT_COLUMNS, facts_from_row
 from opsux_pytest.messages import Bullet, RunFacts, block, were_sent
@@ -50,7 +51,7 @@ class NotificationRecorder:
 
     def __init__(self, lookup: RunLookup | None = None) -> None:
         self._sent: list[SentNotification] = []
-        self._pending: dict[Session, list[tuple[SessionTransaction | None, SentNotification]]] = {}
+        self._pending: dict[Session, PendingUntilCommit[SentNotification]] = {}
         self._lookup = lookup
 
     # ------------------------------------------------------------ recording
@@ -85,38 +86,39 @@ class NotificationRecorder:
                 select(*RUN_FACT_COLUMNS).where(OperationRun.id.in_({note.run_id for note in notes}))
             )
         }
-        transaction = session.get_nested_transaction() or session.get_transaction()
-        pending = self._pending.setdefault(session, [])
+        pending = self._pending.setdefault(session, PendingUntilCommit())
         for note in notes:
-            pending.append(
-                (
-                    transaction,
-                    SentNotification(
-                        id=note.id,
-                        run_id=note.run_id,
-                        tenant_id=note.tenant_id,
-                        recipient_id=note.recipient_id,
-                        kind=note.kind,
-                        status=note.ux_status,
-                        title=note.title,
-                        run=runs.get(note.run_id),
-                    ),
-                )
+            pending.add(
+                session,
+                SentNotification(
+                    id=note.id,
+                    run_id=note.run_id,
+                    tenant_id=note.tenant_id,
+                    recipient_id=note.recipient_id,
+                    kind=note.kind,
+                    status=note.ux_status,
+                    title=note.title,
+                    run=runs.get(note.run_id),
+                ),
             )
 
     def _after_commit(self, session: Session) -> None:
-        for _, note in self._pending.pop(session, []):
-            self._sent.append(note)
+        pending = self._pending.pop(session, None)
+        if pending is not None:
+            self._sent.extend(pending.committed())
 
     def _after_soft_rollback(self, session: Session, previous_transaction: SessionTransaction) -> None:
         pending = self._pending.get(session)
-        if pending:
-            pending[:] = [(tx, note) for tx, note in pending if not _within(tx, previous_transaction)]
+        if pending is not None:
+            pending.rolled_back(previous_transaction)
 
     def _after_transaction_end(self, session: Session, transaction: SessionTransaction) -> None:
         # The session's root transaction ended without a commit (close() does no soft rollback).
-        if transaction.parent is None:
-            self._pending.pop(session, None)
+        pending = self._pending.get(session)
+        if pending is not None:
+            pending.ended(transaction)
+            if not pending:
+                del self._pending[session]
 
     # ------------------------------------------------------------ reading
 
@@ -327,11 +329,3 @@ def _users(user: Users, assertion: str) -> list[str]:
         if not isinstance(one, str) or not one:
             raise ValueError(f"{assertion}: recipients are non-empty user id strings, not {one!r}")
     return users
-
-
-def _within(transaction: SessionTransaction | None, ancestor: SessionTransaction) -> bool:
-    while transaction is not None:
-        if transaction is ancestor:
-            return True
-        transaction = transaction.parent
-    return False

@@ -414,6 +414,19 @@ def test_rolled_back_savepoint_drops_its_delivery(session: Session, policy: Poli
     assert [d.run_id for d in seen] == [kept.id]
 
 
+def test_closing_without_commit_drops_pending_deliveries(session: Session, policy: Policy) -> None:
+    seen: list[Delivery] = []
+    service = OperationRunService(session, policy, notifier=Notifier([seen.append]), autocommit=False)
+    abandoned = service.start("acme", "inventory.sync", initiator=ADA).run
+    service.complete(abandoned, "succeeded")
+    session.close()
+    # The same Session object, used again: only what it commits now may be delivered.
+    kept = service.start("acme", "directory.import", initiator=ADA).run
+    service.complete(kept, "succeeded")
+    session.commit()
+    assert [d.run_id for d in seen] == [kept.id]
+
+
 # ----------------------------------------------------------------------------- schema guarantees
 
 
