@@ -171,13 +171,13 @@ class OperationRunService:
 
     # ----------------------------------------------------------------- dispatch
 
-    def dispatch(self, run: OperationRun | int, enqueue: Callable[[OperationRun], T]) -> T:
+    def dispatch(self, run: OperationRun | StartResult | int, enqueue: Callable[[OperationRun], T]) -> T:
         """Call ``enqueue(run)``; if it raises, complete the run as failed and raise DispatchFailed.
 
         The run row exists before this is called (``start`` commits), so a worker never picks up a
         job whose run it cannot read; and a failed enqueue leaves no misleading queued run behind.
         """
-        loaded = self._load(_run_id(run))
+        loaded = self._load(run_id_of(run))
         try:
             return enqueue(loaded)
         except Exception as exc:
@@ -188,9 +188,9 @@ class OperationRunService:
 
     # ----------------------------------------------------------------- progress
 
-    def mark_running(self, run: OperationRun | int) -> OperationRun:
+    def mark_running(self, run: OperationRun | StartResult | int) -> OperationRun:
         """queued -> running. Anything else raises :class:`InvalidTransition` and writes nothing."""
-        run_id = _run_id(run)
+        run_id = run_id_of(run)
         now = self.clock()
         stmt = (
             update(OperationRun)
@@ -200,15 +200,15 @@ class OperationRunService:
         )
         return self._write(lambda: self._transition(run_id, stmt, "running"))
 
-    def increment(self, run: OperationRun | int, **counts: int) -> OperationRun:
+    def increment(self, run: OperationRun | StartResult | int, **counts: int) -> OperationRun:
         """Add to summary_counts atomically in the database (concurrent increments lose nothing)."""
         deltas = self.summary_keys.validate_increment(counts)
-        return self._update_counts(_run_id(run), deltas, add=True)
+        return self._update_counts(run_id_of(run), deltas, add=True)
 
-    def set_counts(self, run: OperationRun | int, **counts: int) -> OperationRun:
+    def set_counts(self, run: OperationRun | StartResult | int, **counts: int) -> OperationRun:
         """Set summary_counts keys (e.g. ``total`` once it is known); other keys stay."""
         values = self.summary_keys.validate(counts)
-        return self._update_counts(_run_id(run), values, add=False)
+        return self._update_counts(run_id_of(run), values, add=False)
 
     def _update_counts(self, run_id: int, values: Mapping[str, int], *, add: bool) -> OperationRun:
         dialect = self.session.get_bind().dialect.name
@@ -224,7 +224,7 @@ class OperationRunService:
 
     def complete(
         self,
-        run: OperationRun | int,
+        run: OperationRun | StartResult | int,
         outcome: RunOutcome | str,
         *,
         summary_counts: Mapping[str, int] | None = None,
@@ -241,7 +241,7 @@ class OperationRunService:
         failure = _failure(failure_code, failure_message) if failure_code else None
         if failure is None and failure_message is not None:
             raise ValueError("failure_message needs a failure_code")
-        run_id = _run_id(run)
+        run_id = run_id_of(run)
         dialect = self.session.get_bind().dialect.name
         now = self.clock()
         values: dict[str, Any] = {
@@ -276,25 +276,25 @@ class OperationRunService:
 
         return self._write(attempt)
 
-    def fail(self, run: OperationRun | int, code: str, message: str | None = None) -> RunNotification | None:
+    def fail(self, run: OperationRun | StartResult | int, code: str, message: str | None = None) -> RunNotification | None:
         """Complete as failed with a failure code such as ``sync.timeout``."""
         return self.complete(run, RunOutcome.FAILED, failure_code=code, failure_message=message or "")
 
-    def cancel(self, run: OperationRun | int) -> RunNotification | None:
+    def cancel(self, run: OperationRun | StartResult | int) -> RunNotification | None:
         """Complete as cancelled (queued -> completed is allowed)."""
         return self.complete(run, RunOutcome.CANCELLED)
 
     # ----------------------------------------------------------------- worker helper
 
     @contextmanager
-    def track(self, run: OperationRun | int, *, failure_code: str = JOB_EXCEPTION) -> Iterator[RunTracker]:
+    def track(self, run: OperationRun | StartResult | int, *, failure_code: str = JOB_EXCEPTION) -> Iterator[RunTracker]:
         """Worker code: marks running, lets the job count, completes from what happened.
 
         On a clean exit the outcome comes from the counts: failures and successes -> partially
         succeeded, only failures -> failed, otherwise succeeded. On an exception the run fails with
         *failure_code* and the exception propagates. A job that completed the run itself is left alone.
         """
-        current = self._load(_run_id(run))
+        current = self._load(run_id_of(run))
         if current.status == RunStatus.QUEUED.value:
             current = self.mark_running(current)
         elif current.status != RunStatus.RUNNING.value:
@@ -363,12 +363,15 @@ class RunTracker:
         self.outcome = RunOutcome.CANCELLED
 
 
-def _run_id(run: OperationRun | int) -> int:
+def run_id_of(run: OperationRun | StartResult | int) -> int:
+    """The id of a run given as the model, the result of ``start``, or the id itself."""
+    if isinstance(run, StartResult):
+        run = run.run
     if isinstance(run, OperationRun):
         return run.id
     if isinstance(run, int) and not isinstance(run, bool):
         return run
-    raise TypeError(f"expected an OperationRun or a run id, not {type(run).__name__}")
+    raise TypeError(f"expected an OperationRun, a StartResult or a run id, not {type(run).__name__}")
 
 
 def _terminal_outcome(outcome: RunOutcome | str) -> RunOutcome:

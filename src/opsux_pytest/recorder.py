@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.orm.exc import DetachedInstanceError
 
 from opsux_core import OperationRun, RunNotification, StartResult
+from opsux_core.service import run_id_of
 from opsux_core.transactions import PendingUntilCommit
 from opsux_pytest import messages
 from opsux_pytest.facts import RUN_FACT_COLUMNS, facts_from_row
@@ -124,7 +125,7 @@ class NotificationRecorder:
 
     def sent(self, run: RunRef | None = None, user: str | None = None) -> list[SentNotification]:
         """The recorded notifications, optionally only those of *run* and/or to *user*."""
-        run_id = _run_id(run) if run is not None else None
+        run_id = run_id_of(run) if run is not None else None
         return [
             note
             for note in self._sent
@@ -280,7 +281,7 @@ class NotificationRecorder:
             except DetachedInstanceError:
                 identity = inspect(run).identity
                 run = int(identity[0]) if identity else -1
-        run_id = _run_id(run)
+        run_id = run_id_of(run)
         looked_up = self._lookup(run_id) if self._lookup is not None else None
         if looked_up is not None:
             return looked_up
@@ -301,18 +302,8 @@ def _offence(note: SentNotification, run: RunFacts) -> str | None:
     return None
 
 
-def _run_id(run: RunRef | None) -> int:
-    if isinstance(run, StartResult):
-        run = run.run
-    if isinstance(run, OperationRun):
-        return run.id
-    if isinstance(run, int) and not isinstance(run, bool):
-        return run
-    raise TypeError(f"expected an OperationRun, a StartResult or a run id, not {type(run).__name__}")
-
-
 def _of(run: RunRef | None) -> str:
-    return f" for run {_run_id(run)}" if run is not None else ""
+    return f" for run {run_id_of(run)}" if run is not None else ""
 
 
 def _users(user: Users, assertion: str) -> list[str]:

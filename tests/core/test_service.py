@@ -292,14 +292,16 @@ def test_fail_records_code_and_message(service: OperationRunService, session: Se
 def test_unknown_run_id_is_run_not_found(service: OperationRunService) -> None:
     with pytest.raises(RunNotFound):
         service.mark_running(999_999)
-    with pytest.raises(TypeError, match="expected an OperationRun or a run id"):
+    with pytest.raises(TypeError, match="expected an OperationRun, a StartResult or a run id"):
         service.mark_running("7")  # type: ignore[arg-type]
 
 
-def test_service_methods_accept_run_ids(service: OperationRunService) -> None:
-    run_id = service.start("acme", "inventory.sync", initiator=ADA).run.id
+def test_service_methods_accept_run_ids_and_start_results(service: OperationRunService) -> None:
+    started = service.start("acme", "inventory.sync", initiator=ADA)
+    assert service.set_counts(started, total=2).summary_counts == {"total": 2}
+    run_id = started.run.id
     assert service.mark_running(run_id).status == "running"
-    assert service.increment(run_id, processed=2).summary_counts == {"processed": 2}
+    assert service.increment(run_id, processed=2).summary_counts == {"total": 2, "processed": 2}
     assert service.complete(run_id, "succeeded") is not None
 
 
