@@ -31,6 +31,14 @@ def hand_completed(session, run, outcome="succeeded"):
 OPT_OUT = "Turn this check off for one test with @pytest.mark.opsux(verify=False)."
 
 
+def fails_with(project: Project, body: str, message: str) -> None:
+    """Run a generated test (with HELPERS) and expect it to fail with *message* in its report."""
+    project.tests(HELPERS + body)
+    result = project.run()
+    result.assert_outcomes(failed=1)
+    assert message in output(result)
+
+
 def test_runs_that_follow_the_conventions_pass(project: Project) -> None:
     project.tests(
         HELPERS
@@ -65,78 +73,62 @@ def test_deduped_start_notifies_only_the_original_initiator(opsux_service):
 
 
 def test_completed_run_without_its_notification_fails(project: Project) -> None:
-    project.tests(
-        HELPERS
-        + """
+    fails_with(
+        project,
+        """
 def test_it(opsux_service, opsux_session):
     run = opsux_service.start("acme", "inventory.sync", initiator=USER_3).run
     hand_completed(opsux_session, run)
-"""
-    )
-    result = project.run()
-    result.assert_outcomes(failed=1)
-    assert (
+""",
         "Run <id> (inventory.sync, tenant acme, completed/succeeded, initiator user-3) must send exactly 1 "
-        "terminal notification to its initiator; none was sent.\n" + OPT_OUT
-    ) in output(result)
+        "terminal notification to its initiator; none was sent.\n" + OPT_OUT,
+    )
 
 
 def test_a_second_notification_to_someone_else_fails_with_the_style_guide_message(project: Project) -> None:
-    project.tests(
-        HELPERS
-        + """
+    fails_with(
+        project,
+        """
 def test_it(opsux_service, opsux_session):
     run = opsux_service.start("acme", "inventory.sync", initiator=USER_3).run
     opsux_service.complete(run, "succeeded")
     hand_written_notification(opsux_session, run, "user-9")
-"""
-    )
-    result = project.run()
-    result.assert_outcomes(failed=1)
-    assert (
+""",
         "Run <id> (inventory.sync, tenant acme, completed/succeeded, initiator user-3) must send exactly 1 "
         "terminal notification to its initiator; 2 were sent:\n"
         "- terminal -> user-3\n"
-        "- terminal -> user-9   <- not the initiator\n" + OPT_OUT
-    ) in output(result)
+        "- terminal -> user-9   <- not the initiator\n" + OPT_OUT,
+    )
 
 
 def test_a_notification_to_someone_other_than_the_initiator_fails(project: Project) -> None:
-    project.tests(
-        HELPERS
-        + """
+    fails_with(
+        project,
+        """
 def test_it(opsux_service, opsux_session):
     run = opsux_service.start("acme", "inventory.sync", initiator=USER_3).run
     hand_completed(opsux_session, run, outcome="failed")
     hand_written_notification(opsux_session, run, "user-9", status="failed")
-"""
-    )
-    result = project.run()
-    result.assert_outcomes(failed=1)
-    assert (
+""",
         "Run <id> (inventory.sync, tenant acme, completed/failed, initiator user-3) must send exactly 1 "
         "terminal notification to its initiator; 1 was sent:\n"
-        "- terminal -> user-9   <- not the initiator\n" + OPT_OUT
-    ) in output(result)
+        "- terminal -> user-9   <- not the initiator\n" + OPT_OUT,
+    )
 
 
 def test_a_notification_for_a_system_run_fails(project: Project) -> None:
-    project.tests(
-        HELPERS
-        + """
+    fails_with(
+        project,
+        """
 def test_it(opsux_service, opsux_session):
     run = opsux_service.start("acme", "backup.schedule.execute").run
     opsux_service.complete(run, "succeeded")
     hand_written_notification(opsux_session, run, "admin-1")
-"""
-    )
-    result = project.run()
-    result.assert_outcomes(failed=1)
-    assert (
+""",
         "Run <id> (backup.schedule.execute, tenant acme, completed/succeeded, system run) must send no "
         "notification: system runs have no initiator; 1 was sent:\n"
-        "- terminal -> admin-1   <- system runs get none\n" + OPT_OUT
-    ) in output(result)
+        "- terminal -> admin-1   <- system runs get none\n" + OPT_OUT,
+    )
 
 
 @pytest.mark.parametrize("status", ["queued", "running"])
