@@ -37,6 +37,7 @@ from opsux_core.policy import (
 from opsux_core.presenter import Presenter, TerminalContent, Toast
 from opsux_core.status import ACTIVE, TERMINAL, RunOutcome, RunStatus, UxStatus, ux_status
 from opsux_core.summary import SummaryKeys, normalize_summary_counts, validate_summary_counts
+from opsux_core.version import __version__
 
 if TYPE_CHECKING:
     from opsux_core.models import Base, OperationRun, RunNotification, create_schema
@@ -75,6 +76,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "__version__",
     "ACTIVE",
     "TERMINAL",
     "UNKNOWN_OPERATION_LABEL",

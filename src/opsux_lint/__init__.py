@@ -13,6 +13,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from opsux_core.version import __version__
+
 if TYPE_CHECKING:
     from opsux_lint.engine import Linter, lint_source
     from opsux_lint.findings import Finding, Severity
@@ -37,4 +39,4 @@ def __getattr__(name: str) -> Any:
     return value
 
 
-__all__ = ["Finding", "Linter", "RuleSpec", "Severity", "builtin_rules", "lint_source"]
+__all__ = ["Finding", "__version__", "Linter", "RuleSpec", "Severity", "builtin_rules", "lint_source"]

@@ -11,11 +11,11 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import click
 from opsux_core.errors import ConfigError
+from opsux_core.version import __version__
 
 from opsux_lint.baseline import Baseline, BaselineError
 from opsux_lint.baseline import write_baseline as write_baseline_file
@@ -30,10 +30,7 @@ EXIT_ERROR = 2
 
 
 def tool_version() -> str:
-    try:
-        return version("opsux")
-    except PackageNotFoundError:
-        return "0+unknown"
+    return __version__
 
 
 class LintUsageError(click.ClickException):

@@ -13,7 +13,8 @@ HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "fixtures"
 GOLDEN = HERE / "golden"
 REPO = HERE.parents[1]
-SARIF_SCHEMA = Path(__file__).parents[2] / ".." / "shared" / "data" / "sarif-schema-2.1.0.json"
+# The official schema, vendored (see tests/data/README.md).
+SARIF_SCHEMA = Path(__file__).parents[1] / "data" / "sarif-schema-2.1.0.json"
 
 _EXPECT_RE = re.compile(rb"#\s*expect:\s*(OPS[0-9]{3}(?:\s*,\s*OPS[0-9]{3})*)")
 
@@ -38,16 +39,6 @@ def expectations(root: Path) -> set[tuple[str, int, str]]:
                 for code in match.group(1).decode().split(","):
                     found.add((relative, number, code.strip()))
     return found
-
-
-def sarif_schema_path() -> Path:
-    """The official schema; skipped when absent locally, a failure under CI=true."""
-    if SARIF_SCHEMA.is_file():
-        return SARIF_SCHEMA
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"SARIF schema missing at {SARIF_SCHEMA.resolve()} (required under CI=true)")
-    pytest.skip(f"SARIF schema not found at {SARIF_SCHEMA.resolve()}")
-    raise AssertionError("unreachable")
 
 
 def check_golden(name: str, actual: str) -> None:

@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from lint_support import check_golden, copy_fixture, sarif_schema_path
+from lint_support import SARIF_SCHEMA, check_golden, copy_fixture
 from opsux_lint.cli import main, tool_version
 from opsux_lint.report.github import escape_data, escape_property
 
@@ -64,7 +64,7 @@ def test_json_findings_have_the_documented_fields(project: Path) -> None:
 
 
 def test_sarif_validates_against_the_official_schema(project: Path) -> None:
-    schema = json.loads(sarif_schema_path().read_text(encoding="utf-8"))
+    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
     _, out = invoke(".", "--format", "sarif")
     document = json.loads(out)
     jsonschema.Draft4Validator(schema).validate(document)
@@ -143,7 +143,7 @@ def test_an_unwritable_step_summary_warns_but_keeps_the_exit_code(project: Path,
 
 @pytest.mark.parametrize("name", ["shop", "broken", "pyproject_app"])
 def test_sarif_of_every_fixture_project_validates(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    schema = json.loads(sarif_schema_path().read_text(encoding="utf-8"))
+    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
     root = copy_fixture(name, tmp_path)
     monkeypatch.chdir(root)
     for args in ([], ["--select", "OPS002"], ["--exit-zero", "--ignore", "OPS"]):
