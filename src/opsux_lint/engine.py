@@ -1,8 +1,8 @@
 """The engine: one file's bytes in, findings out.
 
 :class:`Linter` is built once per run from the policy, the selected rules and the project index
-(:mod:`opsux_lint.index`: what every module of the project defines, for values that come from
-other files), and is then a pure function ``lint(path, data) -> findings``: no I/O, no global
+(:mod:`opsux_lint.analysis`: what every module of the project defines, for values and types
+that come from other files), and is then a pure function ``lint(path, data) -> findings``: no I/O, no global
 state, so a cache keyed by (content, config fingerprint, index fingerprint, tool version) or a
 process pool can wrap it without touching rules.
 
@@ -27,7 +27,9 @@ import libcst as cst
 from opsux_core.policy import Policy
 
 from opsux_lint.findings import Finding, Severity
-from opsux_lint.index import DerivedSink, ModuleEntry, ProjectIndex, SinkSpec
+from opsux_lint.analysis import DerivedSink, ModuleEntry, ProjectIndex, Resolver, SinkSpec, derive_sinks
+from opsux_lint.analysis.api import api_types
+from opsux_lint.analysis.outline import summarize
 from opsux_lint.matchers import (
     PARSE_ERROR_KIND,
     UNUSED_SUPPRESSION_KIND,
@@ -41,11 +43,10 @@ from opsux_lint.matchers import (
 from opsux_lint.modules import module_name, source_roots
 from opsux_lint.names import ImportTable
 from opsux_lint.positions import node_positions
-from opsux_lint.matchers.operation_type import OperationTypeRule, SiteOutcome, base_sinks
+from opsux_lint.matchers.operation_type import OperationTypeRule, SiteOutcome, api_declarations, base_sinks
 from opsux_lint.prefilter import Needle, Prefilter, words
 from opsux_lint.registry import RuleSpec, rules_by_id
 from opsux_lint.selection import severity_for
-from opsux_lint.summary import summarize
 from opsux_lint.suppressions import apply_suppressions, find_suppressions
 from opsux_lint.walk import walk as walk_tree
 
@@ -60,6 +61,7 @@ class Linter:
     index: ProjectIndex | None = None
     """The project index (every module under the source roots); None: only the file itself."""
     compiled: tuple[CompiledRule, ...] = field(init=False)
+    resolver: Resolver = field(init=False)
     prefilter: Prefilter = field(init=False)
     roots: tuple[Path, ...] = field(init=False)
     severities: Mapping[str, Severity] = field(init=False)
@@ -71,13 +73,15 @@ class Linter:
     def __post_init__(self) -> None:
         compiled = tuple(c for c in (compile_rule(r, self.policy) for r in self.rules) if c is not None)
         index = self.index if self.index is not None else ProjectIndex({})
-        index.known = _known_constants(self.rules)
         object.__setattr__(self, "index", index)
+        api = api_types(api_declarations(rules_by_id().values()))
+        resolver = Resolver(index, _known_constants(self.rules), api)
+        object.__setattr__(self, "resolver", resolver)
         sinks = base_sinks(compiled)
-        wrappers = index.derive_sinks(sinks) if sinks else ()
+        wrappers = derive_sinks(resolver, sinks) if sinks else ()
         object.__setattr__(self, "wrappers", wrappers)
         senders = self._status_sinks()
-        status_wrappers = index.derive_sinks(senders) if senders else ()
+        status_wrappers = derive_sinks(resolver, senders) if senders else ()
         object.__setattr__(self, "status_wrappers", status_wrappers)
         needles: list[frozenset[Needle] | None] = [c.needles() for c in compiled]
         if wrappers or status_wrappers:
@@ -143,21 +147,22 @@ class Linter:
         name, is_package = module_name(path, self.roots)
         index = self.index
         assert index is not None
+        resolver = self.resolver
         wrappers, status_wrappers = self.wrappers, self.status_wrappers
         current = index.modules.get(name)
         if current is None or current.digest != digest:
             summary = summarize(text, name, is_package)
             if summary is not None:
                 overlaid = index.with_module(name, ModuleEntry(summary, _shown(path, self.policy.root), digest))
-                overlaid.known = index.known
+                resolver = resolver.over(overlaid)
                 if any(f["passes"] for f in summary["functions"].values()):
-                    wrappers = overlaid.derive_sinks(base_sinks(self.compiled))
+                    sinks = base_sinks(self.compiled)
+                    wrappers = derive_sinks(resolver, sinks) if sinks else ()
                     senders = self._status_sinks()
-                    status_wrappers = overlaid.derive_sinks(senders) if senders else ()
-                index = overlaid
+                    status_wrappers = derive_sinks(resolver, senders) if senders else ()
         by_function = {(w.function, w.param): w for w in wrappers}
         return FileFacts(
-            name, ImportTable(name, is_package=is_package), module, index, by_function, status_wrappers
+            name, ImportTable(name, is_package=is_package), module, resolver, by_function, status_wrappers
         )
 
     def sites(self, path: Path, data: bytes) -> list[tuple[int, int, SiteOutcome]]:
@@ -171,9 +176,7 @@ class Linter:
         except (cst.ParserSyntaxError, RecursionError):
             return []
         facts = self.facts(path, text, module, hashlib.sha256(data).hexdigest())
-        matchers = [
-            c.matcher(facts) for c in self.compiled if isinstance(c, OperationTypeRule) and not c.unverifiable
-        ]
+        matchers = [c.matcher(facts) for c in self.compiled if isinstance(c, OperationTypeRule)][:1]
         _walk_with(module, facts, matchers)
         outcomes = [outcome for matcher in matchers for outcome in matcher.outcomes()]
         if not outcomes:

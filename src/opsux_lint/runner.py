@@ -15,7 +15,7 @@ from opsux_lint.cache import CACHE_DIRNAME, LintCache, content_digest, tool_dige
 from opsux_lint.discovery import Excludes, discover
 from opsux_lint.engine import Linter
 from opsux_lint.findings import Finding
-from opsux_lint.index import ProjectIndex, build_index
+from opsux_lint.analysis import ProjectIndex, build_index
 from opsux_lint.project import Target
 from opsux_lint.registry import RuleSpec, builtin_rules, rules_by_id
 from opsux_lint.selection import select_rules

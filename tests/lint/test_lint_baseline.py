@@ -33,7 +33,7 @@ def test_a_baseline_hides_todays_findings_and_reports_new_ones(shop: Path) -> No
     views = shop / "src" / "shop" / "views.py"
     source = views.read_text(encoding="utf-8")
     # Moving everything down keeps the old findings hidden; a new violation is reported.
-    views.write_text("# moved\n\n" + source + '\n\ndef new(service):\n    service.start(1, "brand.new")\n', encoding="utf-8")
+    views.write_text("# moved\n\n" + source + '\n\ndef new(service: OperationRunService):\n    service.start(1, "brand.new")\n', encoding="utf-8")
     result = invoke("--baseline", "opsux-baseline.json", "--format", "json")
     assert result.exit_code == 1
     document = json.loads(result.stdout)

@@ -86,7 +86,7 @@ def test_explain(shop: Path) -> None:
     assert "single source of truth" in out
     # Examples appear with the message the engine really produces for them.
     assert 'service.start(tenant_id, "inventry.sync")' in out
-    assert "# -> 1:26: Operation type 'inventry.sync' is not registered in the catalog; did you mean 'inventory.sync'?" in out
+    assert "# -> 4:30: Operation type 'inventry.sync' is not registered in the catalog; did you mean 'inventory.sync'?" in out
     assert "Not reported:" in out and "# opsux: ignore[OPS001]" in out
     unknown = invoke("--explain", "OPS123")
     assert unknown.exit_code == 2 and "no rule 'OPS123'" in unknown.stderr

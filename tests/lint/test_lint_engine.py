@@ -21,8 +21,15 @@ from opsux_lint.registry import builtin_rules
 from opsux_lint.selection import select_rules
 
 ROOT = Path("/nowhere")  # the engine never touches the disk
+# A name-matched sink (``*.start`` on any receiver, as a project may configure) keeps these
+# tests about positions and decoding, not about receiver types.
 POLICY = policy_from_mapping(
-    {"operation_types": {"inventory.sync": "Inventory sync"}}, source=ROOT / "opsux.yaml", root=ROOT
+    {
+        "operation_types": {"inventory.sync": "Inventory sync"},
+        "lint": {"operation_type_sinks": [{"call": "*.start", "arg": 1}]},
+    },
+    source=ROOT / "opsux.yaml",
+    root=ROOT,
 )
 
 
@@ -98,7 +105,10 @@ def test_read_errors_are_ops000() -> None:
 
 def test_project_severity_overrides_apply() -> None:
     policy = policy_from_mapping(
-        {"operation_types": {"inventory.sync": "x"}, "lint": {"severity": {"OPS0": "warning", "OPS001": "error"}}},
+        {
+            "operation_types": {"inventory.sync": "x"},
+            "lint": {"severity": {"OPS0": "warning", "OPS001": "error"}, "operation_type_sinks": [{"call": "*.start", "arg": 1}]},
+        },
         source=ROOT / "opsux.yaml",
     )
     findings = lint("service.start(t, 'inventry.sync')\nuser.notify(OperationRunQueued(run))\n", policy=policy)

@@ -29,7 +29,9 @@ def test_findings_are_exactly_the_expectations(name: str, tmp_path: Path) -> Non
     # Caches are never committed, so the fixture grows one here; it must be skipped.
     cache = project / "__pycache__"
     cache.mkdir(exist_ok=True)
-    (cache / "stale.py").write_text('service.start(1, "cached.type")\n', encoding="utf-8")
+    (cache / "stale.py").write_text(
+        'from opsux_core import OperationRun\n\nOperationRun(operation_type="cached.type")\n', encoding="utf-8"
+    )
     expected = expectations(project)
     assert expected, "a fixture project without expectations would test nothing"
     actual = _lint(project)
@@ -85,7 +87,9 @@ def test_an_unreadable_file_is_ops000_and_the_run_goes_on(tmp_path: Path, monkey
 
 def test_messages_point_at_the_config_in_use(tmp_path: Path) -> None:
     project = copy_fixture("pyproject_app", tmp_path)
-    (project / "app" / "new.py").write_text('service.start("t", "billing.run")\n', encoding="utf-8")
+    (project / "app" / "new.py").write_text(
+        'from opsux_core import OperationRunService\n\nOperationRunService(s, p).start("t", "billing.run")\n', encoding="utf-8"
+    )
     result = run(resolve_targets([project / "app" / "new.py"], None), Selection(), project)
     [finding] = result.findings
     assert finding.message.endswith("register it under operation_types in [tool.opsux] of pyproject.toml")

@@ -138,7 +138,7 @@ def test_an_unwritable_step_summary_warns_but_keeps_the_exit_code(project: Path,
     result = CliRunner().invoke(main, [".", "--format", "github"])
     assert result.exit_code == 1
     assert "cannot write $GITHUB_STEP_SUMMARY" in result.stderr
-    assert result.stdout.startswith("::error file=app/jobs.py,line=5,")
+    assert result.stdout.startswith("::error file=app/jobs.py,line=6,")
 
 
 @pytest.mark.parametrize("name", ["shop", "broken", "pyproject_app"])

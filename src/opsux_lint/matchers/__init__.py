@@ -18,9 +18,9 @@ import libcst as cst
 from opsux_core.policy import Policy
 
 from opsux_lint.callees import CallPattern
-from opsux_lint.index import DerivedSink, ProjectIndex, Resolution
+from opsux_lint.analysis import DerivedSink, ProjectIndex, Resolution, Resolver
+from opsux_lint.analysis.outline import Expr, expr
 from opsux_lint.names import ImportTable
-from opsux_lint.summary import Expr, expr
 from opsux_lint.prefilter import Needle
 from opsux_lint.registry import RuleSpec
 
@@ -49,12 +49,16 @@ class FileFacts:
     module: str
     imports: ImportTable
     tree: cst.Module
-    index: ProjectIndex
+    resolver: Resolver
     wrappers: Mapping[tuple[str, str], DerivedSink] = field(default_factory=dict)
     """Wrapper sinks by ``(qualified function, parameter)``."""
     status_wrappers: tuple[DerivedSink, ...] = ()
     """Functions that pass their parameter on into a notification call's status argument."""
     scope: list[str] = field(default_factory=list)
+
+    @property
+    def index(self) -> ProjectIndex:
+        return self.resolver.index
 
     def scope_key(self) -> str | None:
         return ".".join(self.scope) or None
@@ -68,9 +72,9 @@ class FileFacts:
             return ["?", "an expression that cannot be analysed"]
         return expr(parsed.body)
 
-    def calls(self, pattern: CallPattern, func: cst.BaseExpression) -> bool:
-        """Whether ``func`` is ``pattern``'s callee: through the file's imports, and through
-        star imports (``from app.ops import *``), which only the project index can see into."""
+    def calls(self, pattern: CallPattern, func: cst.BaseExpression, scope: str | None = None) -> bool:
+        """Whether ``func`` is ``pattern``'s callee: through the file's imports, else through the
+        project index (star imports, methods of typed receivers, wrappers of wrappers)."""
         if pattern.matches(func, self.imports):
             return True
         if pattern.is_wildcard:
@@ -78,14 +82,12 @@ class FileFacts:
         written = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else None
         if written != pattern.last_segment:
             return False
-        entry = self.index.modules.get(self.module)
-        if entry is None or not entry.summary["stars"]:
-            return False
-        return pattern.call in self.index.qualified_names(self.module, self.expression(func))
+        callee = self.resolver.callee(self.expression(func), self.module, scope)
+        return self.resolver.api.canonical(pattern.call) in callee.names
 
     def resolve(self, node: cst.BaseExpression, scope: str | None) -> tuple[Expr, Resolution]:
         e = self.expression(node)
-        return e, self.index.resolve(e, self.module, scope)
+        return e, self.resolver.resolve(e, self.module, scope)
 
 
 class FileMatcher(Protocol):

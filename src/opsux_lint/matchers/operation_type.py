@@ -1,21 +1,24 @@
 """Matcher kind ``operation_type``: values at operation-type positions that the catalog lacks.
 
-Positions are call arguments (``sinks``: the rule's defaults plus ``lint.operation_type_sinks``),
-comparisons with a ``.operation_type`` attribute (``==``, ``!=``, ``in``, ``not in``) and
-SQLAlchemy's ``.operation_type.in_([...])``.
+Positions are call arguments (``sinks``: the rule's own plus ``lint.operation_type_sinks``, and
+the wrappers derived from them), comparisons with a ``.operation_type`` attribute (``==``, ``!=``,
+``in``, ``not in``) and SQLAlchemy's ``.operation_type.in_([...])``.
 
-A sink may be marked ``shape_only``: ``*.start`` or ``*.label`` match methods of *any* object
-(``thread.start()``, ``form.label("Name")``), because the receiver's type is unknown statically.
-There a value is reported only when it has the shape of an operation-type code (it matches
-``operation_type_pattern``), so ``server.start(host, "0.0.0.0")`` stays quiet while
-``service.start(tenant_id, "inventry.sync")`` is caught. Qualified sinks, keywords named
-``operation_type``, comparisons and every sink from the config report any unregistered value.
+A sink is a qualified name (a function, a class, or a method: ``opsux_core.OperationRunService.start``)
+or ``*.name`` (that name on any receiver, for a project that asks for it). A method sink is
+matched through the receiver's type (:mod:`opsux_lint.analysis.resolver`), never by the method's
+name alone: ``func.count().label("count")`` is SQLAlchemy's, ``thread.start()`` is threading's.
 
-Values are resolved through the whole project (:mod:`opsux_lint.index`): constants, imports,
-class attributes, enum members, f-strings (as patterns), and parameters of wrapper functions
-(which become sinks themselves; their callers are checked instead). The same matcher, in its
-``unverifiable_operation_type`` kind, reports the call positions whose value cannot be known
-statically (OPS008), with the reason.
+Every call whose callee is *written* with a sink's name and that has a value at the sink's
+position is a *site*, and every site ends in exactly one :class:`SiteStatus`: verified,
+delegated (a wrapper's parameter: its callers are the sites), unregistered (OPS001),
+unverifiable (OPS008, with the reason), not the sink (what the callee is instead), or an
+unknown receiver (why its type cannot be told). ``opsux-lint --coverage`` counts them.
+
+Values are resolved through the whole project: constants, imports, class attributes, enum
+members, f-strings (as patterns), and locals (every value assigned anywhere in the function).
+The same matcher, in its ``unverifiable_operation_type`` kind, reports the sites whose value
+cannot be known statically (OPS008), with the reason.
 """
 
 from __future__ import annotations
@@ -23,14 +26,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 import libcst as cst
 from opsux_core.catalog import OperationCatalog
 from opsux_core.policy import Policy
 
-from opsux_lint.callees import CallPattern, argument, needles
-from opsux_lint.index import DerivedSink, SinkSpec, Unknown, Value
+from opsux_lint.analysis import Callee, DerivedSink, SinkSpec, Unknown, Value, callee_is
+from opsux_lint.callees import argument
 from opsux_lint.matchers import (
     FileFacts,
     Handler,
@@ -42,29 +46,32 @@ from opsux_lint.matchers import (
 from opsux_lint.prefilter import Needle, words
 from opsux_lint.registry import RuleSpec, rules_by_id
 
-_SINK_KEYS = frozenset({"call", "arg", "keyword", "shape_only"})
+_SINK_KEYS = frozenset({"call", "arg", "keyword"})
 _COMPARISONS = (cst.Equal, cst.NotEqual, cst.In, cst.NotIn)
 _CONTAINERS = (cst.Tuple, cst.List, cst.Set)
 UNVERIFIABLE_KIND = "unverifiable_operation_type"
+COMPARISON = "comparison"
+
+
+class SiteStatus(StrEnum):
+    VERIFIED = "verified"
+    DELEGATED = "delegated"
+    UNREGISTERED = "unregistered"
+    UNVERIFIABLE = "unverifiable"
+    NOT_A_SINK = "not-a-sink"
+    UNKNOWN_RECEIVER = "unknown-receiver"
 
 
 @dataclass(frozen=True)
 class Sink:
-    pattern: CallPattern
-    arg: int | None
-    keyword: str | None
-    shape_only: bool = False
+    spec: SinkSpec
     generic: bool = field(default=False, compare=False)
     """One of the rule's own positions on common names (``*.filter_by``): a value spread in
     there (``filter_by(**filters)``) is no sign of an operation type."""
 
     @property
-    def spec(self) -> SinkSpec:
-        return SinkSpec(self.pattern.call, self.arg, self.keyword, self.shape_only)
-
-    @classmethod
-    def of(cls, spec: SinkSpec) -> Sink:
-        return cls(CallPattern(spec.call), spec.arg, spec.keyword, spec.shape_only)
+    def call(self) -> str:
+        return self.spec.call
 
 
 @dataclass(frozen=True)
@@ -73,33 +80,26 @@ class OperationTypeRule:
     sinks: tuple[Sink, ...]
     attributes: frozenset[str]
     catalog: OperationCatalog
-    shape: re.Pattern[str]
     config_name: str
     unverifiable: bool = False
     """True: report positions that cannot be verified (OPS008) instead of unregistered values."""
 
     @classmethod
     def compile(cls, spec: RuleSpec, policy: Policy) -> OperationTypeRule:
-        params: RuleSpec | None = spec
-        if spec.kind == UNVERIFIABLE_KIND:
-            source = spec.params.get("sinks_of")
-            params = rules_by_id().get(str(source)) if source is not None else spec
-        if params is None:
-            raise RuleParameterError(f"{spec.source}: sinks_of names no rule")
+        params = _params_of(spec)
         sinks = [_sink(params, entry) for entry in param_list(params, "sinks")]
-        sinks += [Sink(CallPattern(s.call), s.arg, s.keyword) for s in policy.lint.operation_type_sinks]
+        sinks += [Sink(SinkSpec(s.call, s.arg, s.keyword)) for s in policy.lint.operation_type_sinks]
         return cls(
             spec=spec,
             sinks=tuple(sinks),
             attributes=frozenset(param_strings(params, "compared_attributes")),
             catalog=policy.catalog,
-            shape=re.compile(policy.operation_type_pattern),
             config_name=_config_name(policy),
             unverifiable=spec.kind == UNVERIFIABLE_KIND,
         )
 
     def needles(self) -> frozenset[Needle] | None:
-        return words(needles(s.pattern for s in self.sinks) | self.attributes)
+        return words({s.spec.last_name for s in self.sinks} | self.attributes)
 
     def matcher(self, facts: FileFacts) -> _FileMatcher:
         return _FileMatcher(self, facts)
@@ -117,6 +117,27 @@ class OperationTypeRule:
         return self.spec.format(value=value.text, hint=hint, evidence=evidence)
 
 
+def _params_of(spec: RuleSpec) -> RuleSpec:
+    """The rule whose matcher parameters apply: OPS008 checks the positions of OPS001."""
+    if spec.kind != UNVERIFIABLE_KIND:
+        return spec
+    source = spec.params.get("sinks_of")
+    params = rules_by_id().get(str(source)) if source is not None else spec
+    if params is None:
+        raise RuleParameterError(f"{spec.source}: sinks_of names no rule")
+    return params
+
+
+def api_declarations(rules: Iterable[RuleSpec]) -> list[Mapping[str, Any]]:
+    """The ``api`` declarations of the rules (what opsux's own objects are, for typing receivers)."""
+    found: list[Mapping[str, Any]] = []
+    for rule in rules:
+        declaration = rule.params.get("api")
+        if isinstance(declaration, Mapping):
+            found.append(declaration)
+    return found
+
+
 def _config_name(policy: Policy) -> str:
     if policy.source is None:
         return "the opsux config"
@@ -127,13 +148,10 @@ def _config_name(policy: Policy) -> str:
 
 def _sink(spec: RuleSpec, entry: Any) -> Sink:
     if not isinstance(entry, Mapping) or not set(entry) <= _SINK_KEYS or "call" not in entry:
-        raise RuleParameterError(f"{spec.source}: each sink is {{call, arg, keyword, shape_only}}")
+        raise RuleParameterError(f"{spec.source}: each sink is {{call, arg, keyword}}")
     if entry.get("arg") is None and entry.get("keyword") is None:
         raise RuleParameterError(f"{spec.source}: sink {entry['call']} needs arg or keyword")
-    return Sink(
-        CallPattern(entry["call"]), entry.get("arg"), entry.get("keyword"), bool(entry.get("shape_only")),
-        generic=True,
-    )
+    return Sink(SinkSpec(str(entry["call"]), entry.get("arg"), entry.get("keyword")), generic=True)
 
 
 def base_sinks(rules: Iterable[object]) -> tuple[SinkSpec, ...]:
@@ -149,31 +167,34 @@ def base_sinks(rules: Iterable[object]) -> tuple[SinkSpec, ...]:
 @dataclass(frozen=True)
 class _Position:
     expr: cst.BaseExpression
-    shape_only: bool
     scope: str | None
     call: cst.Call | None = None
-    sink: str = ""
+    sink: str = COMPARISON
     spread: str | None = None
-    """Set when the value is not written at the call but spread into it (``**options``)."""
+    """Set when the value is not written at the call but spread into it (``*args``/``**options``)."""
 
 
 @dataclass(frozen=True)
 class SiteOutcome:
-    """What resolution found at one position (the corpus script counts these)."""
+    """What became of one site (``--coverage`` and the corpus benchmark count these)."""
 
     node: cst.CSTNode
     sink: str
+    """The sink's qualified name, ``*.name``, or ``comparison``."""
+    callee: str
+    """The callee as written (``service.start``), or the comparison's attribute."""
     call: bool
-    shape_only: bool
+    status: SiteStatus
+    reason: str
     site: str
-    bad: tuple[Value, ...]
-    unknown: tuple[Unknown, ...]
-    values: tuple[Value, ...]
-    delegated: tuple[DerivedSink, ...]
+    bad: tuple[Value, ...] = ()
+    unknown: tuple[Unknown, ...] = ()
+    values: tuple[Value, ...] = ()
+    delegated: tuple[DerivedSink, ...] = ()
 
     @property
     def verified(self) -> bool:
-        return not self.unknown
+        return self.status in (SiteStatus.VERIFIED, SiteStatus.DELEGATED)
 
 
 def _source(facts: FileFacts, node: cst.CSTNode, limit: int = 60) -> str:
@@ -182,16 +203,29 @@ def _source(facts: FileFacts, node: cst.CSTNode, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _spread(call: cst.Call, sink: Sink) -> cst.Arg | None:
+def _spread(call: cst.Call, spec: SinkSpec) -> cst.Arg | None:
     """The ``**kwargs`` (or, for a position, ``*args``) argument that may carry the sink's value."""
     for arg in call.args:
-        if arg.star == "**" and sink.keyword is not None:
+        if arg.star == "**" and spec.keyword is not None:
             return arg
-        if arg.star == "*" and sink.arg is not None:
+        if arg.star == "*" and spec.arg is not None:
             positional = sum(1 for a in call.args if not a.star and a.keyword is None)
-            if positional <= sink.arg:
+            if positional <= spec.arg:
                 return arg
     return None
+
+
+def _written(func: cst.BaseExpression) -> str | None:
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    if isinstance(func, cst.Name):
+        return func.value
+    return None
+
+
+def _describe(callee: Callee, written: str) -> str:
+    names = sorted(n[1:].replace(">.", ", method ", 1) if n.startswith("<") else n for n in callee.names)
+    return f"`{written}` is {' or '.join(names)}" if names else f"`{written}` is not defined in the project"
 
 
 class _FileMatcher:
@@ -199,7 +233,7 @@ class _FileMatcher:
         self.rule = rule
         self.facts = facts
         self.calls: list[tuple[cst.Call, str | None]] = []
-        self.positions: list[_Position] = []
+        self.comparisons: list[_Position] = []
 
     def handlers(self) -> Mapping[type[cst.CSTNode], Handler]:
         return {cst.Call: self._call, cst.Comparison: self._comparison}
@@ -217,79 +251,104 @@ class _FileMatcher:
             right = target.comparator
             if isinstance(target.operator, _COMPARISONS):
                 if self._is_type_attribute(left):
-                    self._values(right, scope)
+                    self._values(right, scope, self.comparisons)
                 elif self._is_type_attribute(right) and isinstance(target.operator, (cst.Equal, cst.NotEqual)):
-                    self._values(left, scope)
+                    self._values(left, scope, self.comparisons)
             left = right
 
-    def _values(self, expr: cst.BaseExpression, scope: str | None, shape_only: bool = False) -> None:
+    @staticmethod
+    def _values(expr: cst.BaseExpression, scope: str | None, into: list[_Position]) -> None:
         if isinstance(expr, _CONTAINERS):
-            for element in expr.elements:
-                if isinstance(element, cst.Element):
-                    self.positions.append(_Position(element.value, shape_only, scope))
+            into.extend(_Position(e.value, scope) for e in expr.elements if isinstance(e, cst.Element))
         else:
-            self.positions.append(_Position(expr, shape_only, scope))
+            into.append(_Position(expr, scope))
 
-    def _sinks(self) -> Sequence[Sink]:
-        extra = {Sink.of(d.spec) for d in self.facts.wrappers.values()}
-        return (*self.rule.sinks, *sorted(extra - set(self.rule.sinks), key=lambda s: s.pattern.call))
+    def _sinks_by_name(self) -> dict[str, list[Sink]]:
+        by_name: dict[str, list[Sink]] = {}
+        own = set(self.rule.sinks)
+        derived = sorted({Sink(d.spec) for d in self.facts.wrappers.values()} - own, key=lambda s: s.call)
+        for sink in (*self.rule.sinks, *derived):
+            by_name.setdefault(sink.spec.last_name, []).append(sink)
+        return by_name
 
     def outcomes(self) -> list[SiteOutcome]:
-        sinks = self._sinks()
+        by_name = self._sinks_by_name()
         facts = self.facts
+        outcomes: list[SiteOutcome] = []
+        positions: list[_Position] = list(self.comparisons)
         for call, scope in self.calls:
             func = call.func
             # ``Run.operation_type.in_([...])`` (SQLAlchemy) is a comparison in disguise.
             if isinstance(func, cst.Attribute) and func.attr.value == "in_" and self._is_type_attribute(func.value):
                 value = argument(call, 0, None)
                 if value is not None:
-                    self._values(value, scope)
+                    self._values(value, scope, positions)
                 continue
-            for sink in sinks:
-                if facts.calls(sink.pattern, func):
-                    value = argument(call, sink.arg, sink.keyword)
-                    if value is not None:
-                        keyword_given = sink.keyword is not None and any(
-                            a.keyword is not None and a.keyword.value == sink.keyword for a in call.args
-                        )
-                        # A keyword literally named operation_type says what the value is.
-                        strict = keyword_given and sink.keyword == "operation_type"
-                        self.positions.append(
-                            _Position(value, sink.shape_only and not strict, scope, call, sink.pattern.call)
-                        )
-                        break
-                    spread = _spread(call, sink) if not sink.generic else None
-                    if spread is not None:
-                        stars = "**" if spread.star == "**" else "*"
-                        code = facts.tree.code_for_node(spread.value)
-                        self.positions.append(
-                            _Position(spread.value, sink.shape_only, scope, call, sink.pattern.call,
-                                      f"the value is passed in `{stars}{code}`")
-                        )
-                        break
-        return [self._evaluate(position) for position in self.positions]
+            written = _written(func)
+            candidates = by_name.get(written or "")
+            if not candidates and isinstance(func, cst.Name):
+                # Imported under another name: ``from opsux_core import OperationRun as Run``.
+                aliased = {q.rsplit(".", 1)[-1] for q in facts.imports.qualified_names(func)}
+                candidates = [s for name in sorted(aliased) for s in by_name.get(name, ())]
+            if not candidates:
+                continue
+            e = facts.expression(func)
+            callee = facts.resolver.callee(e, facts.module, scope)
+            matched = next((s for s in candidates if callee_is(s.spec, e, callee)), None)
+            if matched is None:
+                outcome = self._not_the_sink(call, candidates, callee, _source(facts, func))
+                if outcome is not None:
+                    outcomes.append(outcome)
+                continue
+            value = argument(call, matched.spec.arg, matched.spec.keyword)
+            if value is not None:
+                positions.append(_Position(value, scope, call, matched.call))
+                continue
+            spread = _spread(call, matched.spec) if not matched.generic else None
+            if spread is not None:
+                stars = "**" if spread.star == "**" else "*"
+                code = facts.tree.code_for_node(spread.value)
+                positions.append(_Position(spread.value, scope, call, matched.call, f"the value is passed in `{stars}{code}`"))
+        outcomes.extend(self._evaluate(position) for position in positions)
+        return outcomes
+
+    def _not_the_sink(
+        self, call: cst.Call, candidates: Sequence[Sink], callee: Callee, written: str
+    ) -> SiteOutcome | None:
+        """A call written with a sink's name that is not (or not known to be) the sink: a site
+        only when it has a value at a position of one of those sinks."""
+        value = next(
+            (v for s in candidates for v in [argument(call, s.spec.arg, s.spec.keyword)] if v is not None), None
+        )
+        if value is None:
+            return None
+        sink = candidates[0].call
+        if callee.unknown is not None:
+            return SiteOutcome(value, sink, written, True, SiteStatus.UNKNOWN_RECEIVER, callee.unknown, _source(self.facts, value))
+        return SiteOutcome(value, sink, written, True, SiteStatus.NOT_A_SINK, _describe(callee, written), _source(self.facts, value))
 
     def _evaluate(self, position: _Position) -> SiteOutcome:
         rule, facts = self.rule, self.facts
+        callee = _source(facts, position.call.func) if position.call is not None else self._attribute_name()
+        site = _source(facts, position.expr)
+        common = {"node": position.expr, "sink": position.sink, "callee": callee, "call": position.call is not None, "site": site}
         if position.spread is not None:
-            return SiteOutcome(
-                node=position.expr, sink=position.sink, call=True, shape_only=position.shape_only,
-                site=_source(facts, position.expr), bad=(), unknown=(Unknown(position.spread),),
-                values=(), delegated=(),
-            )
+            wrapper = self._forwarder(position)
+            if wrapper is not None:
+                return SiteOutcome(**common, status=SiteStatus.DELEGATED,
+                                   reason=f"forwarded: the callers of `{wrapper.function}` are checked",
+                                   delegated=(wrapper,))
+            unknown = Unknown(position.spread)
+            return SiteOutcome(**common, status=SiteStatus.UNVERIFIABLE, reason=unknown.reason, unknown=(unknown,))
         _, resolution = facts.resolve(position.expr, position.scope)
         bad: list[Value] = []
         for value in resolution.values:
             if value.pattern is None:
                 if value.text in rule.catalog:
                     continue
-                if position.shape_only and not rule.shape.fullmatch(value.text):
-                    continue
             else:
                 matcher = re.compile(value.pattern, re.DOTALL)
                 if any(matcher.fullmatch(t.code) for t in rule.catalog):
-                    continue
-                if position.shape_only and not rule.shape.fullmatch(re.sub(r"\{[^}]*\}", "x", value.text)):
                     continue
             bad.append(value)
         unknown: list[Unknown] = []
@@ -304,20 +363,36 @@ class _FileMatcher:
                 unknown.append(Unknown(f"{item.reason} (its callers are not followed)", item.param))
             else:
                 unknown.append(item)
+        if bad:
+            status, reason = SiteStatus.UNREGISTERED, ", ".join(repr(v.text) for v in bad)
+        elif unknown:
+            status, reason = SiteStatus.UNVERIFIABLE, "; ".join(dict.fromkeys(u.reason for u in unknown))
+        elif delegated:
+            status, reason = SiteStatus.DELEGATED, "the callers of " + ", ".join(f"`{d.function}`" for d in delegated) + " are checked"
+        else:
+            status, reason = SiteStatus.VERIFIED, ""
         return SiteOutcome(
-            node=position.expr, sink=position.sink, call=position.call is not None,
-            shape_only=position.shape_only, site=_source(facts, position.expr), bad=tuple(bad), unknown=tuple(unknown),
+            **common, status=status, reason=reason, bad=tuple(bad), unknown=tuple(unknown),
             values=resolution.values, delegated=tuple(delegated),
         )
+
+    def _attribute_name(self) -> str:
+        return "." + "/".join(sorted(self.rule.attributes))
+
+    def _forwarder(self, position: _Position) -> DerivedSink | None:
+        """The wrapper this ``*args``/``**kwargs`` forwarding call makes, when it is one."""
+        if position.scope is None or not isinstance(position.expr, cst.Name):
+            return None
+        wrapper = self.facts.wrappers.get((f"{self.facts.module}.{position.scope}", position.expr.value))
+        return wrapper if wrapper is not None and wrapper.callers > 0 else None
 
     def finish(self, facts: FileFacts) -> Iterable[Report]:
         rule = self.rule
         seen: set[tuple[int, str]] = set()
         for outcome in self.outcomes():
             if rule.unverifiable:
-                if outcome.unknown and outcome.call and not outcome.shape_only:
-                    reasons = "; ".join(dict.fromkeys(u.reason for u in outcome.unknown))
-                    yield Report(outcome.node, rule.spec.format(expression=outcome.site, reason=reasons))
+                if outcome.status is SiteStatus.UNVERIFIABLE and outcome.call:
+                    yield Report(outcome.node, rule.spec.format(expression=outcome.site, reason=outcome.reason))
                 continue
             for value in outcome.bad:
                 key = (id(outcome.node), value.text)

@@ -157,7 +157,7 @@ class _FileMatcher:
                     if passed is not None and not isinstance(arg.value, cst.Call):
                         subject = f"Passing {_written_name(arg.value)}"
                         yield Report(arg.value, rule.spec.format(subject=subject, status=_status_word(passed)))
-            if any(facts.calls(model, call.func) for model in rule.models):
+            if any(facts.calls(model, call.func, scope) for model in rule.models):
                 kind = argument(call, None, rule.kind_keyword)
                 if kind is not None:
                     for value in self._strings(kind, scope):
@@ -165,7 +165,7 @@ class _FileMatcher:
                             subject = f"{_written_name(call.func)}({rule.kind_keyword}={value!r})"
                             yield Report(kind, rule.spec.format(subject=subject, status=value))
             for sender in senders:
-                if facts.calls(sender.pattern, call.func):
+                if facts.calls(sender.pattern, call.func, scope):
                     status = argument(call, sender.status_arg, sender.status_keyword)
                     if status is None:
                         continue

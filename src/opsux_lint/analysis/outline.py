@@ -1,6 +1,6 @@
-"""One module's facts for the project index, extracted with the standard library's ``ast``.
+"""A module's outline for the project index, extracted with the standard library's ``ast``.
 
-A summary is plain JSON data (lists, dicts, strings, ints), so the index can cache it by the
+An outline (historically "summary") is plain JSON data (lists, dicts, strings, ints), so the index can cache it by the
 file's content and ship it to worker processes. Expressions are kept in a small intermediate
 form (:data:`Expr`), enough to resolve string values across files:
 
@@ -21,7 +21,7 @@ from typing import Any
 Expr = list[Any]
 Summary = dict[str, Any]
 
-SUMMARY_FORMAT = 1
+SUMMARY_FORMAT = 2
 
 _UNKNOWN_REASONS: dict[type[ast.AST], str] = {
     ast.Subscript: "a subscript",
@@ -71,6 +71,35 @@ def expr(node: ast.AST | None) -> Expr:
     return ["?", _UNKNOWN_REASONS.get(type(node), f"a {type(node).__name__} expression")]
 
 
+_TYPE_WRAPPERS = frozenset({"Optional", "Union", "Annotated", "Final", "ClassVar", "Required", "NotRequired", "ReadOnly"})
+
+
+def annotation(node: ast.AST | None) -> list[Expr]:
+    """The classes an annotation names: ``X``, ``X | None``, ``Optional[X]``, ``"X"``, ``Final[X]``."""
+    if node is None:
+        return []
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        try:
+            parsed = ast.parse(node.value, mode="eval")
+        except (SyntaxError, ValueError, RecursionError):
+            return []
+        return annotation(parsed.body)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        return [*annotation(node.left), *annotation(node.right)]
+    if isinstance(node, ast.Subscript):
+        head = node.value.attr if isinstance(node.value, ast.Attribute) else getattr(node.value, "id", None)
+        if head in _TYPE_WRAPPERS:
+            inner = node.slice
+            members = inner.elts if isinstance(inner, ast.Tuple) else [inner]
+            if head == "Annotated":
+                members = members[:1]
+            return [e for member in members for e in annotation(member)]
+        return []
+    if isinstance(node, (ast.Name, ast.Attribute)):
+        return [expr(node)]
+    return []
+
+
 def render(e: Expr) -> str:
     """A short source-like text of an expression, for messages and evidence chains."""
     tag = e[0]
@@ -114,19 +143,20 @@ def _relative_base(module: str, is_package: bool, level: int, name: str | None) 
 
 
 class _Collector:
-    """Walks one module: module/class/function bindings, imports, calls that pass parameters on."""
+    """Walks one module: module/class/function bindings, imports, calls that pass values on."""
 
     def __init__(self, module: str, is_package: bool) -> None:
         self.module = module
         self.is_package = is_package
         self.assign: dict[str, list[list[Any]]] = {}
+        self.annotations: dict[str, list[Expr]] = {}
         self.defs: dict[str, int] = {}
         self.imports: dict[str, list[list[str]]] = {}
         self.stars: list[str] = []
         self.all: list[str] | None = None
         self.classes: dict[str, Any] = {}
         self.functions: dict[str, Any] = {}
-        self.callees: set[str] = set()
+        self.callees: dict[str, set[str]] = {}
 
     # ------------------------------------------------------------------------------ imports
 
@@ -159,7 +189,7 @@ class _Collector:
             self._import(stmt)
         elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             self.defs[stmt.name] = stmt.lineno
-            self._function(stmt, stmt.name, method=False)
+            self._function(stmt, stmt.name, kind="function")
         elif isinstance(stmt, ast.ClassDef):
             self.defs[stmt.name] = stmt.lineno
             self._class(stmt, stmt.name)
@@ -177,77 +207,96 @@ class _Collector:
                 self.assign.setdefault(name, []).append([line, value])
                 if name == "__all__":
                     self.all = _string_list(stmt)
+            if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+                self.annotations[stmt.target.id] = annotation(stmt.annotation)
             self._scan_calls(stmt)
 
     def _class(self, node: ast.ClassDef, key: str) -> None:
         members: dict[str, list[list[Any]]] = {}
+        annotations: dict[str, list[Expr]] = {}
+        attrs: dict[str, list[list[Any]]] = {}
         nested: list[str] = []
+        info = {
+            "line": node.lineno,
+            "bases": [expr(b) for b in node.bases],
+            "members": members,
+            "annotations": annotations,
+            "attrs": attrs,
+            "nested": nested,
+        }
+        self.classes[key] = info
         for stmt in node.body:
             if isinstance(stmt, ast.ClassDef):
                 nested.append(stmt.name)
                 self._class(stmt, f"{key}.{stmt.name}")
             elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                is_static = any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in stmt.decorator_list)
-                self._function(stmt, f"{key}.{stmt.name}", method=not is_static)
+                decorators = {_decorator_name(d) for d in stmt.decorator_list}
+                kind = "static" if "staticmethod" in decorators else "classmethod" if "classmethod" in decorators else "method"
+                self._function(stmt, f"{key}.{stmt.name}", kind=kind, attrs=attrs)
             elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
                 self._import(stmt)
             else:
                 for name, line, value in _assignments(stmt):
                     members.setdefault(name, []).append([line, value])
+                if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+                    annotations[stmt.target.id] = annotation(stmt.annotation)
                 self._scan_calls(stmt)
-        self.classes[key] = {
-            "line": node.lineno,
-            "bases": [expr(b) for b in node.bases],
-            "members": members,
-            "nested": nested,
-        }
         for decorator in node.decorator_list:
             self._scan_calls(decorator)
 
-    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, key: str, *, method: bool) -> None:
+    def _function(
+        self, node: ast.FunctionDef | ast.AsyncFunctionDef, key: str, *, kind: str,
+        attrs: dict[str, list[list[Any]]] | None = None,
+    ) -> None:
         args = node.args
         params: list[list[Any]] = []
         positional = [*args.posonlyargs, *args.args]
         defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
         for index, (arg, default) in enumerate(zip(positional, defaults, strict=True)):
-            kind = "posonly" if index < len(args.posonlyargs) else "pos"
-            params.append([arg.arg, kind, expr(default) if default is not None else None])
+            param_kind = "posonly" if index < len(args.posonlyargs) else "pos"
+            params.append([arg.arg, param_kind, expr(default) if default is not None else None, annotation(arg.annotation)])
         if args.vararg is not None:
-            params.append([args.vararg.arg, "var", None])
+            params.append([args.vararg.arg, "var", None, []])
         for arg, kw_default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
-            params.append([arg.arg, "kwonly", expr(kw_default) if kw_default is not None else None])
+            params.append([arg.arg, "kwonly", expr(kw_default) if kw_default is not None else None, annotation(arg.annotation)])
         if args.kwarg is not None:
-            params.append([args.kwarg.arg, "varkw", None])
-        names = {p[0] for p in params}
+            params.append([args.kwarg.arg, "varkw", None, []])
         local: dict[str, list[list[Any]]] = {}
         passes: list[list[Any]] = []
+        results: list[Expr] = []
+        annotations: dict[str, list[Expr]] = {}
         self.functions[key] = {
             "line": node.lineno,
             "params": params,
-            "method": method,
+            "method": kind in ("method", "classmethod"),
+            "kind": kind,
             "locals": local,
+            "annotations": annotations,
             "passes": passes,
+            "returns": annotation(node.returns),
+            "results": results,
+            "decorators": sorted({_decorator_name(d) for d in node.decorator_list} - {""}),
         }
         for default in [*args.defaults, *(d for d in args.kw_defaults if d is not None)]:
             self._scan_calls(default)
         for decorator in node.decorator_list:
             self._scan_calls(decorator)
-        self._function_body(node.body, key, names, local, passes)
+        # ``self.x = ...`` in a method: instance attributes, typed like locals.
+        receiver = positional[0].arg if kind == "method" and positional else None
+        body = _Body(key, {p[0] for p in params}, local, annotations, passes, results, receiver, attrs)
+        self._function_body(node.body, body)
 
-    def _function_body(
-        self, body: list[ast.stmt], key: str, params: set[str], local: dict[str, list[list[Any]]],
-        passes: list[list[Any]],
-    ) -> None:
-        stack: list[ast.AST] = list(reversed(body))
+    def _function_body(self, nodes: list[ast.stmt], body: _Body) -> None:
+        stack: list[ast.AST] = list(reversed(nodes))
         while stack:
             node = stack.pop()
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                local.setdefault(node.name, []).append([node.lineno, ["?", f"the function {node.name}"]])
-                self._function(node, f"{key}.{node.name}", method=False)
+                body.local.setdefault(node.name, []).append([node.lineno, ["?", f"the function {node.name}"]])
+                self._function(node, f"{body.key}.{node.name}", kind="function")
                 continue
             if isinstance(node, ast.ClassDef):
-                local.setdefault(node.name, []).append([node.lineno, ["?", f"the class {node.name}"]])
-                self._class(node, f"{key}.{node.name}")
+                body.local.setdefault(node.name, []).append([node.lineno, ["?", f"the class {node.name}"]])
+                self._class(node, f"{body.key}.{node.name}")
                 continue
             if isinstance(node, ast.Lambda):
                 continue
@@ -255,45 +304,66 @@ class _Collector:
                 self._import(node)
                 continue
             if isinstance(node, ast.stmt):
-                for name, line, value in _assignments(node):
-                    local.setdefault(name, []).append([line, value])
-                if isinstance(node, (ast.For, ast.AsyncFor)):
-                    for name in _target_names(node.target):
-                        local.setdefault(name, []).append([node.lineno, ["?", "a loop variable"]])
-                elif isinstance(node, (ast.With, ast.AsyncWith)):
-                    for item in node.items:
-                        for name in _target_names(item.optional_vars) if item.optional_vars is not None else ():
-                            local.setdefault(name, []).append([node.lineno, ["?", "a with-statement target"]])
+                self._statement(node, body)
             elif isinstance(node, ast.ExceptHandler):
                 if node.name:
-                    local.setdefault(node.name, []).append([node.lineno, ["?", "an exception"]])
+                    body.local.setdefault(node.name, []).append([node.lineno, ["?", "an exception"]])
             elif isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
-                local.setdefault(node.target.id, []).append([node.lineno, expr(node.value)])
+                body.local.setdefault(node.target.id, []).append([node.lineno, expr(node.value)])
             elif isinstance(node, ast.comprehension):
                 for name in _target_names(node.target):
-                    local.setdefault(name, []).append([getattr(node.target, "lineno", 0), ["?", "a comprehension variable"]])
+                    body.local.setdefault(name, []).append([getattr(node.target, "lineno", 0), ["?", "a comprehension variable"]])
             elif isinstance(node, ast.Call):
-                self._call(node, params, passes)
+                self._call(node, body)
             stack.extend(reversed(list(ast.iter_child_nodes(node))))
 
-    def _call(self, node: ast.Call, params: set[str], passes: list[list[Any]]) -> None:
+    def _statement(self, node: ast.stmt, body: _Body) -> None:
+        for name, line, value in _assignments(node):
+            body.local.setdefault(name, []).append([line, value])
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            body.annotations[node.target.id] = annotation(node.annotation)
+        elif isinstance(node, ast.Return) and node.value is not None:
+            body.results.append(expr(node.value))
+        elif isinstance(node, (ast.For, ast.AsyncFor)):
+            for name in _target_names(node.target):
+                body.local.setdefault(name, []).append([node.lineno, ["?", "a loop variable"]])
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                for name in _target_names(item.optional_vars) if item.optional_vars is not None else ():
+                    body.local.setdefault(name, []).append([node.lineno, ["?", "a with-statement target"]])
+        if body.receiver is not None and body.attrs is not None:
+            for target, value, typed in _attribute_targets(node):
+                if isinstance(target.value, ast.Name) and target.value.id == body.receiver:
+                    entry = body.attrs.setdefault(target.attr, [])
+                    value_expr = expr(value) if value is not None else ["?", "declared only"]
+                    entry.append([node.lineno, value_expr, annotation(typed), body.key])
+
+    def _call(self, node: ast.Call, body: _Body) -> None:
         func = expr(node.func)
         text = callee_text(func)
         if text is not None:
-            self.callees.add(text)
-        if not params:
+            self.callees.setdefault(text, set()).add(body.key)
+        if not body.params:
             return
+        # Arguments a value of the function's own may travel in: names (parameters and the
+        # locals they were copied into, sorted out by the resolver) and ``*args``/``**kwargs``.
         position = 0
         for arg in node.args:
             if isinstance(arg, ast.Starred):
+                if isinstance(arg.value, ast.Name) and position >= 0:
+                    body.passes.append([func, position, None, arg.value.id, node.lineno, "*"])
                 position = -1_000_000
                 continue
-            if isinstance(arg, ast.Name) and arg.id in params:
-                passes.append([func, position if position >= 0 else None, None, arg.id, node.lineno])
+            if isinstance(arg, ast.Name):
+                body.passes.append([func, position if position >= 0 else None, None, arg.id, node.lineno, ""])
             position += 1
         for keyword in node.keywords:
-            if keyword.arg is not None and isinstance(keyword.value, ast.Name) and keyword.value.id in params:
-                passes.append([func, None, keyword.arg, keyword.value.id, node.lineno])
+            if not isinstance(keyword.value, ast.Name):
+                continue
+            if keyword.arg is None:
+                body.passes.append([func, None, None, keyword.value.id, node.lineno, "**"])
+            else:
+                body.passes.append([func, None, keyword.arg, keyword.value.id, node.lineno, ""])
 
     def _scan_calls(self, node: ast.AST, shallow: bool = False) -> None:
         if shallow:
@@ -311,7 +381,7 @@ class _Collector:
             if isinstance(sub, ast.Call):
                 text = callee_text(expr(sub.func))
                 if text is not None:
-                    self.callees.add(text)
+                    self.callees.setdefault(text, set()).add("")
 
     def summary(self) -> Summary:
         return {
@@ -319,14 +389,47 @@ class _Collector:
             "module": self.module,
             "package": self.is_package,
             "assign": self.assign,
+            "annotations": self.annotations,
             "defs": self.defs,
             "imports": self.imports,
             "stars": self.stars,
             "all": self.all,
             "classes": self.classes,
             "functions": self.functions,
-            "callees": sorted(self.callees),
+            "callees": {text: sorted(scopes) for text, scopes in sorted(self.callees.items())},
         }
+
+
+class _Body:
+    """What the walk of one function body fills in."""
+
+    def __init__(
+        self, key: str, params: set[str], local: dict[str, list[list[Any]]], annotations: dict[str, list[Expr]],
+        passes: list[list[Any]], results: list[Expr], receiver: str | None, attrs: dict[str, list[list[Any]]] | None,
+    ) -> None:
+        self.key = key
+        self.params = params
+        self.local = local
+        self.annotations = annotations
+        self.passes = passes
+        self.results = results
+        self.receiver = receiver
+        self.attrs = attrs
+
+
+def _decorator_name(node: ast.expr) -> str:
+    target = node.func if isinstance(node, ast.Call) else node
+    text = callee_text(expr(target))
+    return text.rsplit(".", 1)[-1] if text else ""
+
+
+def _attribute_targets(stmt: ast.stmt) -> list[tuple[ast.Attribute, ast.expr | None, ast.expr | None]]:
+    """``(target, value, annotation)`` for ``obj.attr = value`` / ``obj.attr: T = value``."""
+    if isinstance(stmt, ast.Assign):
+        return [(t, stmt.value, None) for t in stmt.targets if isinstance(t, ast.Attribute)]
+    if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Attribute):
+        return [(stmt.target, stmt.value, stmt.annotation)]
+    return []
 
 
 def _target_names(target: ast.AST) -> list[str]:

@@ -1,0 +1,681 @@
+"""Evaluating expressions over the project index: the strings a value may be, the classes a
+receiver may be an instance of, and so what a call's callee is.
+
+Values (:meth:`Resolver.resolve`): literals, concatenation, both arms of a conditional, module
+constants and chains of them, imports of every form, class attributes, enum members, f-strings
+(as patterns), and parameters (reported as such, so wrapper functions can be followed to their
+callers). Locals are flow-insensitive: every value assigned to a name anywhere in the function
+(branches, loops, ``with``, walrus) is a value it may have.
+
+Receiver types (:meth:`Resolver.types`): constructors, annotations (parameters, locals, class
+attributes, return types; ``X | None``, ``Optional[X]``, string annotations), attributes assigned
+in methods (``self.service = service``), what functions return, ``self``/``cls``/``super()``,
+pytest fixtures of known names, and the attributes and factories the rules declare for opsux's
+own API. A receiver is *opaque* when it is known to be something else (a string, the result of a
+call outside the project), *unknown* when nothing tells.
+
+A resolver memoizes module-level lookups; it is built per run and never changes the index.
+"""
+
+from __future__ import annotations
+
+import builtins
+import itertools
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from opsux_lint.analysis.index import ProjectIndex
+from opsux_lint.analysis.outline import Expr, render
+from opsux_lint.analysis.values import Callee, Item, Ref, Resolution, Unknown, Value
+
+_MAX_DEPTH = 24
+_MAX_VALUES = 64
+_ENUM_BASES = frozenset(
+    f"enum.{name}" for name in ("Enum", "StrEnum", "IntEnum", "Flag", "IntFlag", "ReprEnum")
+)
+_STR_ENUM_BASES = frozenset({"enum.StrEnum"})
+_BUILTINS = frozenset(dir(builtins))
+
+
+@dataclass(frozen=True)
+class Instance:
+    """An object of a known class: ``mod.Class`` of the project, or a canonical external name."""
+
+    cls: str
+
+
+@dataclass(frozen=True)
+class Opaque:
+    """An object known not to come from anything the resolver types (a string, the result of a
+    call outside the project): its methods are not opsux's."""
+
+    what: str
+
+
+TypeItem = Instance | Opaque | Unknown
+
+
+@dataclass(frozen=True)
+class ApiTypes:
+    """What the rules declare about an external API's objects (opsux's own), by canonical name."""
+
+    attributes: Mapping[str, str] = field(default_factory=dict)
+    """``Class.attr`` -> the class of that attribute's value."""
+    returns: Mapping[str, str] = field(default_factory=dict)
+    """A function or method -> the class of what it returns."""
+    fixtures: Mapping[str, str] = field(default_factory=dict)
+    """A pytest fixture's name -> the class of its value, for untyped test parameters."""
+    classes: frozenset[str] = frozenset()
+    """The API's classes: calling one makes an instance of it."""
+    canonical: Callable[[str], str] = str
+    """Maps a qualified name to the one the rules use (``opsux_core.service.X`` -> ``opsux_core.X``)."""
+
+
+def _hop(hop: str, items: list[Item]) -> list[Item]:
+    return [Value(i.text, (hop, *i.chain), i.pattern) if isinstance(i, Value) else i for i in items]
+
+
+class Resolver:
+    def __init__(self, index: ProjectIndex, known: Mapping[str, str] | None = None, api: ApiTypes | None = None) -> None:
+        self.index = index
+        self.known: Mapping[str, str] = known or {}
+        self.api = api or ApiTypes()
+        self._memo: dict[tuple[str, str], list[Item]] = {}
+        self._type_memo: dict[tuple[str, str], list[TypeItem]] = {}
+
+    def over(self, index: ProjectIndex) -> Resolver:
+        """The same resolver over another index (one file replaced by what is being linted)."""
+        if index is self.index:
+            return self
+        return Resolver(index, self.known, self.api)
+
+
+    def resolve(self, e: Expr, module: str, scope: str | None = None) -> Resolution:
+        """The strings ``e`` (written in ``module``, inside function ``scope``) may be."""
+        values: list[Value] = []
+        unknowns: list[Unknown] = []
+        for item in self._eval(e, module, scope, 0):
+            if isinstance(item, Value):
+                if item not in values:
+                    values.append(item)
+            else:
+                unknown = item if isinstance(item, Unknown) else self._not_a_string(item, e)
+                if unknown is not None and unknown not in unknowns:
+                    unknowns.append(unknown)
+        return Resolution(tuple(values), tuple(unknowns))
+
+    def _not_a_string(self, ref: Ref, e: Expr) -> Unknown | None:
+        if ref.kind == "external":
+            return Unknown(f"`{ref.key}` is defined outside the project's source roots")
+        if ref.kind == "class":
+            return Unknown(f"`{render(e)}` is the class {ref.key}, not a string")
+        if ref.kind == "function":
+            return Unknown(f"`{render(e)}` is a function, not a string")
+        return Unknown(f"`{render(e)}` is a module, not a string")
+
+    def _eval(self, e: Expr, module: str, scope: str | None, depth: int) -> list[Item]:
+        if depth > _MAX_DEPTH:
+            return [Unknown(f"`{render(e)}` is defined too many steps away")]
+        tag = e[0]
+        if tag == "s":
+            return [Value(e[1])]
+        if tag == "n":
+            return self._name(str(e[1]), module, scope, depth)
+        if tag == "a":
+            return self._attribute(e, module, scope, depth)
+        if tag == "if":
+            return [*self._eval(e[1], module, scope, depth + 1), *self._eval(e[2], module, scope, depth + 1)]
+        if tag == "+":
+            return self._join([e[1], e[2]], module, scope, depth, f_string=False)
+        if tag == "f":
+            return self._join(list(e[1]), module, scope, depth, f_string=True)
+        if tag == "c":
+            return self._call(e, module, scope, depth)
+        return [Unknown(str(e[1]))]
+
+    def _strings(self, items: Iterable[Item]) -> list[Item]:
+        out: list[Item] = []
+        for item in items:
+            if isinstance(item, Ref) and item.kind == "external":
+                key = item.key
+                if key in self.known:
+                    out.append(Value(self.known[key], (f"{key} = {self.known[key]!r}",)))
+                    continue
+            out.append(item)
+        return out
+
+    # names ------------------------------------------------------------------------------
+
+    def _name(self, name: str, module: str, scope: str | None, depth: int) -> list[Item]:
+        summary = self.index.summary(module)
+        if summary is None:
+            if module in self.index.unparsed:
+                return [Unknown(f"`{name}`: Python's ast cannot parse {module} (syntax newer than this Python)")]
+            return [Unknown(f"`{name}` is not defined in the project")]
+        key = scope
+        while key:
+            function = summary["functions"].get(key)
+            if function is not None:
+                found = self._local(name, module, key, function, depth)
+                if found is not None:
+                    return found
+            key = key.rpartition(".")[0]
+        return self._strings(self._global(module, name, depth))
+
+    def _local(self, name: str, module: str, key: str, function: Mapping[str, Any], depth: int) -> list[Item] | None:
+        assigned = function["locals"].get(name)
+        param = next((p for p in function["params"] if p[0] == name), None)
+        if assigned is None and param is None:
+            return None
+        path = self.index.path(module)
+        items: list[Item] = []
+        for line, value in assigned or ():
+            hop = f"{path}:{line} {render(value)}"
+            items.extend(_hop(hop, self._eval(value, module, key, depth + 1)))
+        if param is not None:
+            qualified = f"{module}.{key}"
+            if param[1] == "var":
+                items.append(Unknown(f"`*{name}` of `{key}`"))
+            elif param[1] == "varkw":
+                items.append(Unknown(f"`**{name}` of `{key}`"))
+            else:
+                items.append(Unknown(f"parameter `{name}` of `{key}`", (qualified, name)))
+                default = param[2]
+                if default is not None:
+                    hop = f"{path}:{function['line']} default of `{name}` {render(default)}"
+                    items.extend(_hop(hop, self._eval(default, module, None, depth + 1)))
+        return self._strings(items)
+
+    def _global(self, module: str, name: str, depth: int) -> list[Item]:
+        memo_key = (module, name)
+        cached = self._memo.get(memo_key)
+        if cached is not None:
+            return cached
+        self._memo[memo_key] = [Unknown(f"`{name}` is defined in terms of itself")]
+        found = self._global_uncached(module, name, depth)
+        self._memo[memo_key] = found
+        return found
+
+    def _global_uncached(self, module: str, name: str, depth: int) -> list[Item]:
+        summary = self.index.summary(module)
+        if summary is None:
+            return [Ref("external", module, f"{module}.{name}")]
+        path = self.index.path(module)
+        items: list[Item] = []
+        assigned = summary["assign"].get(name)
+        if assigned is not None:
+            if len(assigned) > 1:
+                lines = ", ".join(str(line) for line, _ in assigned)
+                items.append(Unknown(f"`{name}` is assigned more than once in {path} (lines {lines})"))
+            else:
+                line, value = assigned[0]
+                hop = f"{path}:{line} {render(value)}"
+                items.extend(_hop(hop, self._eval(value, module, None, depth + 1)))
+        if name in summary["defs"]:
+            kind = "class" if name in summary["classes"] else "function"
+            items.append(Ref(kind, module, name))
+        for binding in summary["imports"].get(name, ()):
+            if binding[0] == "m":
+                target = binding[1]
+                items.append(Ref("module", target, target) if target in self.index.modules else Ref("external", target, target))
+            else:
+                items.extend(self._qualified(f"{binding[1]}.{binding[2]}", depth + 1))
+        if not items:
+            for base in summary["stars"]:
+                if base in self.index.modules and name in self.index.exports(base):
+                    items.extend(self._global(base, name, depth + 1))
+        if not items:
+            if name in _BUILTINS:
+                return [Unknown(f"the builtin `{name}`")]
+            return [Unknown(f"`{name}` is not defined in {path}")]
+        return items
+
+    def _qualified(self, qualified: str, depth: int) -> list[Item]:
+        split = self.index.split(qualified)
+        if split is None:
+            return [Ref("external", qualified, qualified)]
+        module, rest = split
+        if not rest:
+            return [Ref("module", module, module)]
+        items = self._global(module, rest[0], depth + 1)
+        for attr in rest[1:]:
+            items = [out for item in items for out in self._member_of(item, attr, ["n", attr], depth + 1)]
+        return items
+
+    # attributes -------------------------------------------------------------------------
+
+    def _attribute(self, e: Expr, module: str, scope: str | None, depth: int) -> list[Item]:
+        attr = str(e[2])
+        base = e[1]
+        if attr in ("value", "name") and base[0] == "a":
+            # ``Kind.SYNC.value`` / ``Kind.SYNC.name``: the member's value, or its name.
+            owners = self._eval(base[1], module, scope, depth + 1)
+            if owners and all(isinstance(o, Ref) and o.kind == "class" for o in owners):
+                items: list[Item] = []
+                for owner in owners:
+                    assert isinstance(owner, Ref)
+                    if attr == "name":
+                        items.append(Value(str(base[2]), (f"{owner.key}.{base[2]}.name",)))
+                    else:
+                        items.extend(self._class_member(owner, str(base[2]), depth + 1))
+                return self._strings(items)
+        bases = self._eval(base, module, scope, depth + 1)
+        return self._strings(out for item in bases for out in self._member_of(item, attr, e, depth + 1))
+
+    def _member_of(self, item: Item, attr: str, e: Expr, depth: int) -> list[Item]:
+        if isinstance(item, Value):
+            if attr == "value":
+                return [item]  # a known constant's member: its value is the value
+            return [Unknown(f"an attribute of the string {item.text!r}")]
+        if isinstance(item, Unknown):
+            if item.param is not None:
+                if item.param[1] in ("self", "cls"):
+                    return [Unknown(f"the instance attribute `{render(e)}`")]
+                return [Unknown(f"the attribute `{render(e)}` of {item.reason}")]
+            return [item]
+        if item.kind == "external":
+            return [Ref("external", item.module, f"{item.key}.{attr}")]
+        if item.kind == "module":
+            submodule = f"{item.module}.{attr}"
+            if submodule in self.index.modules:
+                return [Ref("module", submodule, submodule)]
+            return self._global(item.module, attr, depth)
+        if item.kind == "class":
+            return self._class_member(item, attr, depth)
+        return [Unknown(f"an attribute of the function `{item.key}`")]
+
+    def _class_info(self, ref: Ref) -> Mapping[str, Any] | None:
+        summary = self.index.summary(ref.module)
+        return summary["classes"].get(ref.key) if summary is not None else None
+
+    def _class_member(self, ref: Ref, attr: str, depth: int, seen: frozenset[str] = frozenset()) -> list[Item]:
+        info = self._class_info(ref)
+        if info is None or depth > _MAX_DEPTH:
+            return [Unknown(f"`{ref.key}.{attr}` cannot be found")]
+        path = self.index.path(ref.module)
+        members = info["members"].get(attr)
+        if members is not None:
+            if len(members) > 1:
+                return [Unknown(f"`{ref.key}.{attr}` is assigned more than once in {path}")]
+            line, value = members[0]
+            if value[0] == "c" and value[1] in (["n", "auto"], ["a", ["n", "enum"], "auto"]):
+                kind = self._enum_kind(ref, depth + 1)
+                if kind == "str":
+                    return [Value(attr.lower(), (f"{path}:{line} {ref.key}.{attr} = auto() -> {attr.lower()!r}",))]
+                return [Unknown(f"`{ref.key}.{attr}` is auto() in an enum that is not a StrEnum")]
+            hop = f"{path}:{line} {render(value)}"
+            return self._strings(_hop(hop, self._eval(value, ref.module, None, depth + 1)))
+        if attr in info["nested"]:
+            return [Ref("class", ref.module, f"{ref.key}.{attr}")]
+        marker = f"{ref.module}.{ref.key}"
+        for base in info["bases"]:
+            for owner in self._eval(base, ref.module, None, depth + 1):
+                if isinstance(owner, Ref) and owner.kind == "class" and f"{owner.module}.{owner.key}" not in seen:
+                    found = self._class_member(owner, attr, depth + 1, seen | {marker})
+                    if not (len(found) == 1 and isinstance(found[0], Unknown) and "cannot be found" in found[0].reason):
+                        return found
+        return [Unknown(f"`{ref.key}.{attr}` is not a class attribute (a method, property or inherited from outside the project)")]
+
+    def _enum_kind(self, ref: Ref, depth: int, seen: frozenset[str] = frozenset()) -> str | None:
+        """``"str"`` for a StrEnum, ``"enum"`` for another Enum, None for a plain class."""
+        info = self._class_info(ref)
+        marker = f"{ref.module}.{ref.key}"
+        if info is None or marker in seen or depth > _MAX_DEPTH:
+            return None
+        kinds: set[str] = set()
+        for base in info["bases"]:
+            for owner in self._eval(base, ref.module, None, depth + 1):
+                if isinstance(owner, Ref) and owner.kind == "external":
+                    if owner.key in _STR_ENUM_BASES:
+                        kinds.add("str")
+                    elif owner.key in _ENUM_BASES:
+                        kinds.add("enum")
+                elif isinstance(owner, Ref) and owner.kind == "class":
+                    kind = self._enum_kind(owner, depth + 1, seen | {marker})
+                    if kind is not None:
+                        kinds.add(kind)
+        if "str" in kinds:
+            return "str"
+        return "enum" if kinds else None
+
+    # calls, f-strings ---------------------------------------------------------------------
+
+    def _call(self, e: Expr, module: str, scope: str | None, depth: int) -> list[Item]:
+        func, args = e[1], e[2]
+        targets = self._eval(func, module, scope, depth + 1)
+        if targets and len(args) == 1 and all(
+            isinstance(t, Ref) and t.kind == "class" and self._enum_kind(t, depth + 1) for t in targets
+        ):
+            # ``MyEnum("x")`` looks the member up by value: it is that value.
+            return self._eval(args[0], module, scope, depth + 1)
+        if func[0] == "n" and func[1] == "str" and len(args) == 1:
+            return self._eval(args[0], module, scope, depth + 1)
+        return [Unknown(f"the result of calling `{render(func)}`")]
+
+    def _join(self, parts: Sequence[Expr], module: str, scope: str | None, depth: int, *, f_string: bool) -> list[Item]:
+        # Each part: the strings it may be, or None for a placeholder that cannot be known.
+        options: list[list[Value] | None] = []
+        shown: list[str] = []
+        unknowns: list[Unknown] = []
+        for part in parts:
+            if part[0] == "s":
+                options.append([Value(part[1])])
+                shown.append(part[1])
+                continue
+            items = self._eval(part, module, scope, depth + 1)
+            values = [i for i in items if isinstance(i, Value) and i.pattern is None]
+            if values and len(values) == len(items):
+                options.append(values)
+            else:
+                options.append(None)
+                unknowns.extend(i for i in items if isinstance(i, Unknown))
+            shown.append("{" + render(part) + "}")
+        if any(option is None for option in options):
+            pattern = "".join(
+                ".*" if option is None else "(?:" + "|".join(re.escape(v.text) for v in option) + ")"
+                for option in options
+            )
+            text = "".join(shown)
+            return [Value(text if f_string else text, (), pattern)]
+        combos = list(itertools.islice(itertools.product(*(o for o in options if o is not None)), _MAX_VALUES))
+        out: list[Item] = []
+        for combo in combos:
+            chain = tuple(hop for value in combo for hop in value.chain)
+            out.append(Value("".join(v.text for v in combo), chain))
+        return out
+
+    # ------------------------------------------------------------------------ receiver types
+
+    def types(self, e: Expr, module: str, scope: str | None = None, depth: int = 0) -> list[TypeItem]:
+        """What object ``e`` (written in ``module``, inside function ``scope``) may be."""
+        if depth > _MAX_DEPTH:
+            return [Unknown(f"`{render(e)}` is defined too many steps away")]
+        tag = e[0]
+        if tag in ("s", "f", "+"):
+            return [Opaque("a string")]
+        if tag == "n":
+            return self._name_types(str(e[1]), module, scope, depth)
+        if tag == "a":
+            return self._attribute_types(e, module, scope, depth)
+        if tag == "c":
+            return self._call_types(e, module, scope, depth)
+        if tag == "if":
+            return [*self.types(e[1], module, scope, depth + 1), *self.types(e[2], module, scope, depth + 1)]
+        return [Unknown(str(e[1]))]
+
+    def _annotated(self, annotations: Sequence[Expr], module: str, depth: int) -> list[TypeItem]:
+        found: list[TypeItem] = []
+        for a in annotations:
+            if a[0] == "n" and a[1] == "None":
+                continue
+            found.extend(self._class_of_reference(a, module, depth + 1))
+        return found
+
+    def _class_of_reference(self, e: Expr, module: str, depth: int) -> list[TypeItem]:
+        """``e`` names a class (an annotation, a constructor): an instance of it."""
+        out: list[TypeItem] = []
+        for item in self._eval(e, module, None, depth + 1):
+            if isinstance(item, Ref) and item.kind == "class":
+                out.append(Instance(f"{item.module}.{item.key}"))
+            elif isinstance(item, Ref) and item.kind == "external":
+                out.append(Instance(self.api.canonical(item.key)))
+            elif isinstance(item, Unknown):
+                out.append(item)
+            else:
+                out.append(Opaque(f"`{render(e)}`"))
+        return out
+
+    def _name_types(self, name: str, module: str, scope: str | None, depth: int) -> list[TypeItem]:
+        summary = self.index.summary(module)
+        if summary is None:
+            return [Unknown(f"`{name}` is not defined in the project")]
+        key = scope
+        while key:
+            function = summary["functions"].get(key)
+            if function is not None:
+                found = self._local_types(name, module, key, function, depth)
+                if found is not None:
+                    return found
+            key = key.rpartition(".")[0]
+        return self._global_types(module, name, depth)
+
+    def _local_types(
+        self, name: str, module: str, key: str, function: Mapping[str, Any], depth: int
+    ) -> list[TypeItem] | None:
+        annotated = function.get("annotations", {}).get(name)
+        if annotated:
+            return self._annotated(annotated, module, depth)
+        assigned = function["locals"].get(name)
+        params = function["params"]
+        param = next((p for p in params if p[0] == name), None)
+        if assigned is None and param is None:
+            return None
+        found: list[TypeItem] = []
+        for _line, value in assigned or ():
+            found.extend(self.types(value, module, key, depth + 1))
+        if param is not None:
+            if param[3]:
+                found.extend(self._annotated(param[3], module, depth))
+            elif function.get("kind") in ("method", "classmethod") and params and params[0][0] == name:
+                found.append(Instance(f"{module}.{key.rpartition('.')[0]}"))
+            elif name in self.api.fixtures:
+                found.append(Instance(self.api.fixtures[name]))
+            elif param[1] in ("var", "varkw"):
+                found.append(Opaque(f"the {'tuple' if param[1] == 'var' else 'dict'} `{name}`"))
+            else:
+                found.append(Unknown(f"parameter `{name}` of `{key}` has no type annotation"))
+                if param[2] is not None:
+                    found.extend(self.types(param[2], module, None, depth + 1))
+        return found
+
+    def _global_types(self, module: str, name: str, depth: int) -> list[TypeItem]:
+        memo_key = (module, name)
+        cached = self._type_memo.get(memo_key)
+        if cached is not None:
+            return cached
+        self._type_memo[memo_key] = [Unknown(f"`{name}` is defined in terms of itself")]
+        found = self._global_types_uncached(module, name, depth)
+        self._type_memo[memo_key] = found
+        return found
+
+    def _global_types_uncached(self, module: str, name: str, depth: int) -> list[TypeItem]:
+        summary = self.index.summary(module)
+        if summary is None:
+            return [Unknown(f"`{name}` is not defined in the project")]
+        annotated = summary.get("annotations", {}).get(name)
+        if annotated:
+            return self._annotated(annotated, module, depth)
+        found: list[TypeItem] = []
+        for _line, value in summary["assign"].get(name, ()):
+            found.extend(self.types(value, module, None, depth + 1))
+        if name in summary["defs"]:
+            # A class used as a receiver: its class and static methods.
+            found.append(Instance(f"{module}.{name}") if name in summary["classes"] else Opaque(f"the function `{name}`"))
+        for binding in summary["imports"].get(name, ()):
+            if binding[0] == "m":
+                found.append(Opaque(f"the module `{binding[1]}`"))
+            elif binding[1] in self.index.modules:
+                found.extend(self._global_types(binding[1], binding[2], depth + 1))
+            else:
+                qualified = self.api.canonical(f"{binding[1]}.{binding[2]}")
+                found.append(Instance(qualified))
+        if not found:
+            for base in summary["stars"]:
+                if base in self.index.modules and name in self.index.exports(base):
+                    found.extend(self._global_types(base, name, depth + 1))
+        if not found:
+            if name in _BUILTINS:
+                return [Opaque(f"the builtin `{name}`")]
+            return [Unknown(f"`{name}` is not defined in {self.index.path(module)}")]
+        return found
+
+    def _attribute_types(self, e: Expr, module: str, scope: str | None, depth: int) -> list[TypeItem]:
+        attr = str(e[2])
+        base = e[1]
+        if base[0] in ("n", "a"):
+            refs = self._eval(base, module, scope, depth + 1)
+            if refs and all(isinstance(r, Ref) and r.kind == "module" for r in refs):
+                return [t for r in refs if isinstance(r, Ref) for t in self._global_types(r.module, attr, depth + 1)]
+        out: list[TypeItem] = []
+        for owner in self.types(base, module, scope, depth + 1):
+            if isinstance(owner, Instance):
+                out.extend(self._member_types(owner.cls, attr, depth + 1))
+            else:
+                out.append(owner)
+        return out
+
+    def _member_types(self, cls: str, attr: str, depth: int, seen: frozenset[str] = frozenset()) -> list[TypeItem]:
+        """The types of ``instance.attr`` for an instance of ``cls`` (its class, then its bases)."""
+        known = self.api.attributes.get(self.api.canonical(f"{cls}.{attr}"))
+        if known is not None:
+            return [Instance(known)]
+        located = self._project_class(cls)
+        if located is None or cls in seen or depth > _MAX_DEPTH:
+            return [Opaque(f"`{attr}` of {cls}")]
+        module, key, info = located
+        found: list[TypeItem] = []
+        annotated = info.get("annotations", {}).get(attr)
+        if annotated:
+            return self._annotated(annotated, module, depth)
+        summary = self.index.summary(module)
+        assert summary is not None
+        for _line, value, typed, method in info.get("attrs", {}).get(attr, ()):
+            found.extend(self._annotated(typed, module, depth) if typed else self.types(value, module, method, depth + 1))
+        for _line, value in info["members"].get(attr, ()):
+            found.extend(self.types(value, module, None, depth + 1))
+        function = summary["functions"].get(f"{key}.{attr}")
+        if function is not None and "property" in function.get("decorators", ()):
+            found.extend(self._returns(module, f"{key}.{attr}", function, depth + 1))
+        if found:
+            return found
+        for base in info["bases"]:
+            for owner in self._class_of_reference(base, module, depth + 1):
+                if isinstance(owner, Instance):
+                    inherited = self._member_types(owner.cls, attr, depth + 1, seen | {cls})
+                    if not all(isinstance(t, Opaque) for t in inherited):
+                        return inherited
+        return [Unknown(f"`{attr}` of {cls} is not assigned a value the index can see")]
+
+    def _project_class(self, cls: str) -> tuple[str, str, Mapping[str, Any]] | None:
+        split = self.index.split(cls)
+        if split is None or not split[1]:
+            return None
+        module, rest = split
+        summary = self.index.summary(module)
+        key = ".".join(rest)
+        info = summary["classes"].get(key) if summary is not None else None
+        return (module, key, info) if info is not None else None
+
+    def _returns(self, module: str, key: str, function: Mapping[str, Any], depth: int) -> list[TypeItem]:
+        if function.get("returns"):
+            return self._annotated(function["returns"], module, depth)
+        found: list[TypeItem] = []
+        for result in function.get("results", ()):
+            found.extend(self.types(result, module, key, depth + 1))
+        return found or [Opaque(f"what `{key}` returns (nothing)")]
+
+    def _call_types(self, e: Expr, module: str, scope: str | None, depth: int) -> list[TypeItem]:
+        func = e[1]
+        if func == ["n", "super"]:
+            return self._super_types(module, scope, depth)
+        callee = self.callee(func, module, scope, depth + 1)
+        found: list[TypeItem] = []
+        for name in sorted(callee.names):
+            found.extend(self._result_of(name, depth + 1))
+        if callee.unknown is not None:
+            found.append(Unknown(callee.unknown))
+        return found or [Unknown(f"the result of calling `{render(func)}`")]
+
+    def _result_of(self, name: str, depth: int) -> list[TypeItem]:
+        returned = self.api.returns.get(name)
+        if returned is not None:
+            return [Instance(returned)]
+        if name.startswith("<"):
+            return [Opaque(f"the result of {name[1:-1]}")]
+        split = self.index.split(name)
+        if split is None or not split[1]:
+            # A class of opsux's API: its instance; anything else outside the project is opaque.
+            if name in self.api.classes:
+                return [Instance(name)]
+            return [Opaque(f"the result of `{name}(...)`, defined outside the project")]
+        module, rest = split
+        summary = self.index.summary(module)
+        assert summary is not None
+        key = ".".join(rest)
+        if key in summary["classes"]:
+            return [Instance(name)]
+        function = summary["functions"].get(key)
+        if function is not None:
+            return self._returns(module, key, function, depth)
+        return [Unknown(f"the result of calling `{name}`")]
+
+    def _super_types(self, module: str, scope: str | None, depth: int) -> list[TypeItem]:
+        summary = self.index.summary(module)
+        key = scope or ""
+        function = summary["functions"].get(key) if summary is not None else None
+        if function is None or function.get("kind") not in ("method", "classmethod"):
+            return [Unknown("`super()` outside a method")]
+        located = self._project_class(f"{module}.{key.rpartition('.')[0]}")
+        if located is None:
+            return [Unknown("`super()` of an unknown class")]
+        owner_module, _, info = located
+        found: list[TypeItem] = []
+        for base in info["bases"]:
+            found.extend(self._class_of_reference(base, owner_module, depth + 1))
+        return found or [Opaque("`object`")]
+
+    # ---------------------------------------------------------------------------- callees
+
+    def callee(self, func: Expr, module: str, scope: str | None = None, depth: int = 0) -> Callee:
+        """What ``func`` (the callee expression of a call in ``module``/``scope``) may be."""
+        canonical = self.api.canonical
+        if func[0] == "n":
+            return Callee(frozenset(canonical(q) for q in self.index.qualified_names(module, func)))
+        if func[0] != "a":
+            return Callee(frozenset(), f"`{render(func)}` is computed")
+        attr = str(func[2])
+        base = func[1]
+        if base[0] in ("n", "a"):
+            refs = self._eval(base, module, scope, depth + 1)
+            if refs and all(isinstance(r, Ref) and r.kind in ("module", "external") for r in refs):
+                return Callee(frozenset(canonical(q) for q in self.index.qualified_names(module, func)))
+        names: set[str] = set()
+        unknown: list[str] = []
+        for owner in self.types(base, module, scope, depth + 1):
+            if isinstance(owner, Instance):
+                names.add(canonical(self.method_owner(owner.cls, attr, depth + 1)))
+            elif isinstance(owner, Opaque):
+                names.add(f"<{owner.what}>.{attr}")
+            else:
+                unknown.append(owner.reason)
+        reason = f"the type of `{render(base)}` is not known: {'; '.join(dict.fromkeys(unknown))}" if unknown else None
+        return Callee(frozenset(names), reason)
+
+    def method_owner(self, cls: str, attr: str, depth: int = 0, seen: frozenset[str] = frozenset()) -> str:
+        """The qualified name of ``cls.attr``: the class (of the project or not) that defines it."""
+        located = self._project_class(cls)
+        if located is None:
+            return self.api.canonical(f"{cls}.{attr}")
+        module, key, info = located
+        summary = self.index.summary(module)
+        assert summary is not None
+        if f"{key}.{attr}" in summary["functions"] or attr in info["members"] or cls in seen or depth > _MAX_DEPTH:
+            return f"{cls}.{attr}"
+        for base in info["bases"]:
+            for owner in self._class_of_reference(base, module, depth + 1):
+                if isinstance(owner, Instance) and owner.cls != "builtins.object":
+                    found = self.method_owner(owner.cls, attr, depth + 1, seen | {cls})
+                    if self._project_class(owner.cls) is None or self._defines(found):
+                        return found
+        return f"{cls}.{attr}"
+
+    def _defines(self, qualified: str) -> bool:
+        cls, _, attr = qualified.rpartition(".")
+        located = self._project_class(cls)
+        if located is None:
+            return False
+        module, key, info = located
+        summary = self.index.summary(module)
+        return summary is not None and (f"{key}.{attr}" in summary["functions"] or attr in info["members"])

@@ -1,0 +1,62 @@
+"""What resolution produces: strings an expression may be, and why the rest cannot be known."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Value:
+    """A string an expression may evaluate to.
+
+    ``chain`` is the evidence, from the first definition reached to the literal
+    (empty when the literal is written at the site). ``pattern`` is set for an f-string (or a
+    concatenation) with placeholders that cannot be resolved: a regular expression that every
+    value it can produce matches; ``text`` then shows the f-string with its placeholders.
+    """
+
+    text: str
+    chain: tuple[str, ...] = ()
+    pattern: str | None = None
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """A part of an expression whose value cannot be known statically, and why."""
+
+    reason: str
+    param: tuple[str, str] | None = None
+    """``(qualified function, parameter name)`` when the value is a function's parameter."""
+
+
+@dataclass(frozen=True)
+class Ref:
+    """Something that is not a string: a module, class or function of the project, or an
+    external name (a module outside the source roots)."""
+
+    kind: str
+    """``module``, ``class``, ``function`` or ``external``."""
+    module: str
+    key: str
+
+
+Item = Value | Unknown | Ref
+
+
+@dataclass(frozen=True)
+class Resolution:
+    values: tuple[Value, ...]
+    unknowns: tuple[Unknown, ...]
+
+
+@dataclass(frozen=True)
+class Callee:
+    """What a call's callee is, as far as names and receiver types tell.
+
+    ``names``: every qualified name it may be (``app.ops.start_operation``,
+    ``opsux_core.OperationRunService.start`` for a method of a typed receiver). ``unknown``: why
+    the receiver's type cannot be told (then ``names`` holds what could be told, possibly nothing).
+    """
+
+    names: frozenset[str]
+    unknown: str | None = None
