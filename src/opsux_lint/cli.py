@@ -7,6 +7,7 @@ counted, and leave it 0.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import sys
 from collections.abc import Sequence
@@ -19,6 +20,7 @@ from opsux_core.version import __version__
 
 from opsux_lint.baseline import Baseline, BaselineError
 from opsux_lint.baseline import write_baseline as write_baseline_file
+from opsux_lint.coverage import Site, coverage_document, render_coverage
 from opsux_lint.findings import Severity
 from opsux_lint.registry import RuleDefinitionError, builtin_rules, rules_by_id
 from opsux_lint.report import OutputFormat, ReportContext, render
@@ -61,6 +63,11 @@ class LintUsageError(click.ClickException):
 @click.option("--write-baseline", type=click.Path(dir_okay=False, path_type=Path),
               help="Record today's findings in this file (for --baseline) and exit 0.")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache (.opsux_cache/ beside the config).")
+@click.option("--coverage", is_flag=True,
+              help="After the findings, count what became of every call with a sink's name (verified, "
+                   "OPS001, OPS008, not the sink, unknown receiver); with --format json, list each.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: one per CPU when there are enough files to pay for them).")
 @click.version_option(tool_version(), "--version", prog_name="opsux-lint", message="%(prog)s %(version)s")
 def main(
     paths: Sequence[Path],
@@ -76,6 +83,8 @@ def main(
     baseline_file: Path | None,
     write_baseline: Path | None,
     no_cache: bool,
+    coverage: bool,
+    jobs: int | None,
 ) -> None:
     """Check Python code against the project's operation-run conventions.
 
@@ -86,6 +95,7 @@ def main(
         paths=tuple(paths), config=config, select=select, ignore=ignore, fmt=OutputFormat(output_format),
         output_file=output_file, exit_zero=exit_zero, explain=explain, list_rules=list_rules,
         statistics=statistics, baseline=baseline_file, write_baseline=write_baseline, cache=not no_cache,
+        coverage=coverage, jobs=jobs,
     )
     try:
         code = _main(request)
@@ -118,6 +128,8 @@ class Request:
     baseline: Path | None = None
     write_baseline: Path | None = None
     cache: bool = True
+    coverage: bool = False
+    jobs: int | None = None
 
 
 def _main(request: Request) -> int:
@@ -141,6 +153,8 @@ def _main(request: Request) -> int:
     fmt = request.fmt
     if request.statistics and fmt not in (OutputFormat.TEXT, OutputFormat.JSON):
         raise LintUsageError(f"--statistics works with --format text or json, not {fmt}")
+    if request.coverage and fmt not in (OutputFormat.TEXT, OutputFormat.JSON):
+        raise LintUsageError(f"--coverage works with --format text or json, not {fmt}")
     # Imported here: --version, --help and --list-rules should not pay for libcst.
     from opsux_lint.runner import RunOptions, Selection, run
 
@@ -162,7 +176,8 @@ def _main(request: Request) -> int:
         except BaselineError as exc:
             raise LintUsageError(f"--baseline: {exc}") from None
     targets = resolve_targets(list(request.paths) or [Path(".")], request.config)
-    result = run(targets, selection, cwd, RunOptions(cache=request.cache, version=tool_version()))
+    options = RunOptions(cache=request.cache, version=tool_version(), coverage=request.coverage, jobs=request.jobs)
+    result = run(targets, selection, cwd, options)
     if request.write_baseline is not None:
         try:
             write_baseline_file(request.write_baseline, result.findings, cwd)
@@ -175,6 +190,8 @@ def _main(request: Request) -> int:
         result = dataclasses.replace(result, findings=tuple(kept), baselined=hidden)
     context = ReportContext(result, cwd, tool_version(), request.statistics)
     output = render(fmt, context)
+    if result.sites is not None:
+        output = _with_coverage(fmt, output, result.sites)
     if request.output_file is not None:
         try:
             request.output_file.write_text(output, encoding="utf-8")
@@ -189,6 +206,14 @@ def _main(request: Request) -> int:
     if any(f.severity is Severity.ERROR for f in result.findings) and not request.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _with_coverage(fmt: OutputFormat, output: str, sites: Sequence[Site]) -> str:
+    if fmt is OutputFormat.JSON:
+        document = json.loads(output)
+        document["coverage"] = coverage_document(sites)
+        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return output + "\n" + render_coverage(sites)
 
 
 def _append_step_summary(context: ReportContext) -> None:

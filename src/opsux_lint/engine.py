@@ -43,7 +43,8 @@ from opsux_lint.matchers import (
 from opsux_lint.modules import module_name, source_roots
 from opsux_lint.names import ImportTable
 from opsux_lint.positions import node_positions
-from opsux_lint.matchers.operation_type import OperationTypeRule, SiteOutcome, api_declarations, base_sinks
+from opsux_lint.coverage import Site
+from opsux_lint.matchers.operation_type import OperationTypeMatcher, OperationTypeRule, SiteOutcome, api_declarations, base_sinks
 from opsux_lint.prefilter import Needle, Prefilter, words
 from opsux_lint.registry import RuleSpec, rules_by_id
 from opsux_lint.selection import severity_for
@@ -60,6 +61,11 @@ class Linter:
     rules: tuple[RuleSpec, ...]
     index: ProjectIndex | None = None
     """The project index (every module under the source roots); None: only the file itself."""
+    coverage: bool = False
+    """Also account for every site (:meth:`check`); the prefilter then keeps every file that
+    calls anything by a sink's name, so unknown receivers are counted too."""
+    exhaustive: bool = False
+    """Parse every file, prefilter or not: the same findings, slower (proves the prefilter sound)."""
     compiled: tuple[CompiledRule, ...] = field(init=False)
     resolver: Resolver = field(init=False)
     prefilter: Prefilter = field(init=False)
@@ -89,7 +95,7 @@ class Linter:
         if self._runs(UNUSED_SUPPRESSION_KIND):
             needles.append(frozenset({Needle(_SUPPRESSION_NEEDLE)}))
         object.__setattr__(self, "compiled", compiled)
-        object.__setattr__(self, "prefilter", Prefilter.build(needles))
+        object.__setattr__(self, "prefilter", Prefilter(None) if self.exhaustive else Prefilter.build(needles))
         object.__setattr__(self, "roots", source_roots(self.policy.root, self.policy.lint.src))
         object.__setattr__(
             self, "severities", {r.id: severity_for(r, self.policy.lint.severity) for r in self.rules}
@@ -119,18 +125,22 @@ class Linter:
 
     def lint(self, path: Path, data: bytes, display: str | None = None) -> list[Finding]:
         """Findings for one file (``display`` is the path shown; default: ``path``)."""
+        return self.check(path, data, display)[0]
+
+    def check(self, path: Path, data: bytes, display: str | None = None) -> tuple[list[Finding], list[Site]]:
+        """Findings for one file and, with :attr:`coverage`, what became of each of its sites."""
         shown = display if display is not None else path.as_posix()
         text, problem = decode_source(data)
         if text is None:
-            return self._file_problem(shown, problem)
+            return self._file_problem(shown, problem), []
         if not self.prefilter.is_candidate(data):
-            return []
+            return [], []
         try:
             module = cst.parse_module(text)
         except cst.ParserSyntaxError as exc:
-            return self._syntax_error(shown, exc, text)
+            return self._syntax_error(shown, exc, text), []
         except RecursionError:
-            return self._file_problem(shown, (1, 1, "the file is nested too deeply to parse"))
+            return self._file_problem(shown, (1, 1, "the file is nested too deeply to parse")), []
         return self._check(path, shown, text, module, hashlib.sha256(data).hexdigest())
 
     def read_error(self, display: str, error: OSError) -> list[Finding]:
@@ -186,17 +196,20 @@ class Linter:
             (positions[o.node].start.line, positions[o.node].start.column + 1, o) for o in outcomes
         ]
 
-    def _check(self, path: Path, shown: str, text: str, module: cst.Module, digest: str) -> list[Finding]:
+    def _check(
+        self, path: Path, shown: str, text: str, module: cst.Module, digest: str
+    ) -> tuple[list[Finding], list[Site]]:
         facts = self.facts(path, text, module, digest)
         matchers: list[tuple[CompiledRule, FileMatcher]] = [(c, c.matcher(facts)) for c in self.compiled]
         _walk_with(module, facts, [matcher for _, matcher in matchers])
+        sites = self._sites(shown, module, matchers) if self.coverage else []
 
         reports: list[tuple[RuleSpec, Report]] = []
         for compiled, matcher in matchers:
             reports.extend((compiled.spec, report) for report in matcher.finish(facts))
         suppressions = find_suppressions(text) if self._runs(UNUSED_SUPPRESSION_KIND) or reports else []
         if not reports and not suppressions:
-            return []
+            return [], sites
 
         lines = source_lines(text)
         findings: list[Finding] = []
@@ -222,7 +235,24 @@ class Linter:
                         s.line, s.column, s.line, s.end_column,
                     )
                 )
-        return sorted(kept)
+        return sorted(kept), sites
+
+    def _sites(self, shown: str, module: cst.Module, matchers: Sequence[tuple[CompiledRule, FileMatcher]]) -> list[Site]:
+        outcomes = next(
+            (m.outcomes() for c, m in matchers if isinstance(c, OperationTypeRule) and isinstance(m, OperationTypeMatcher)),
+            [],
+        )
+        calls = [o for o in outcomes if o.call]
+        if not calls:
+            return []
+        positions = node_positions(module)
+        return [
+            Site(
+                shown, positions[o.node].start.line, positions[o.node].start.column + 1, o.sink, o.callee,
+                str(o.status), o.reason, tuple(v.text for v in o.values),
+            )
+            for o in calls
+        ]
 
     # -------------------------------------------------------------------------- building
 

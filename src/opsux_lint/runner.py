@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -12,6 +13,7 @@ from pathlib import Path
 from opsux_core.policy import Policy, load_policy
 
 from opsux_lint.cache import CACHE_DIRNAME, LintCache, content_digest, tool_digest
+from opsux_lint.coverage import Site
 from opsux_lint.discovery import Excludes, discover
 from opsux_lint.engine import Linter
 from opsux_lint.findings import Finding
@@ -39,6 +41,10 @@ class RunOptions:
     """Worker processes; None: one per CPU when there is enough work, 1: no pool."""
     cache: bool = False
     version: str = ""
+    coverage: bool = False
+    """Account for every sink site (:mod:`opsux_lint.coverage`); the cache is not used then."""
+    exhaustive: bool = False
+    """Parse every file instead of the prefilter's candidates (for checking the prefilter)."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,8 @@ class RunResult:
     """Files the engine looked at (not answered from the cache)."""
     baselined: int = 0
     """Findings hidden by ``--baseline``."""
+    sites: tuple[Site, ...] | None = None
+    """With ``coverage``: every sink site and what became of it."""
 
 
 def display_path(path: Path, cwd: Path) -> str:
@@ -74,6 +82,8 @@ def run(
     targets: Sequence[Target], selection: Selection, cwd: Path, options: RunOptions | None = None
 ) -> RunResult:
     options = options or RunOptions()
+    if options.coverage:
+        options = dataclasses.replace(options, cache=False)
     linters: list[Linter] = []
     caches: list[LintCache | None] = []
     by_policy: dict[int, int] = {}
@@ -87,7 +97,9 @@ def run(
             select = selection.select if selection.select is not None else lint.select
             rules = select_rules(builtin_rules(), select, (*lint.ignore, *selection.ignore))
             group = by_policy[id(target.policy)] = len(linters)
-            linter = Linter(target.policy, rules, project_index(target.policy, options.cache))
+            linter = Linter(
+                target.policy, rules, project_index(target.policy, options.cache), options.coverage, options.exhaustive
+            )
             linters.append(linter)
             caches.append(
                 LintCache.open(target.policy, rules, options.version, linter.fingerprint()) if options.cache else None
@@ -112,8 +124,10 @@ def run(
             else:
                 jobs.append(_Job(resolved, shown, data, digest, group))
 
-    for job, result in zip(jobs, _lint_all(jobs, linters, options.jobs), strict=True):
+    sites: list[Site] = []
+    for job, (result, found) in zip(jobs, _lint_all(jobs, linters, options.jobs), strict=True):
         findings.extend(result)
+        sites.extend(found)
         cache = caches[job.group]
         if cache is not None:
             cache.put(job.path, job.digest, result)
@@ -122,7 +136,10 @@ def run(
             cache.save()
     ran = {rule.id: rule for linter in linters for rule in linter.rules}
     findings.sort()
-    return RunResult(tuple(findings), len(seen), tuple(sorted(ran.values(), key=lambda r: r.id)), len(jobs))
+    return RunResult(
+        tuple(findings), len(seen), tuple(sorted(ran.values(), key=lambda r: r.id)), len(jobs),
+        sites=tuple(sorted(sites)) if options.coverage else None,
+    )
 
 
 def project_index(policy: Policy, cache: bool) -> ProjectIndex:
@@ -140,12 +157,18 @@ def _workers(requested: int | None, count: int) -> int:
     return max(1, min(os.cpu_count() or 1, count // (PARALLEL_THRESHOLD // 2)))
 
 
-def _lint_all(jobs: Sequence[_Job], linters: Sequence[Linter], requested: int | None) -> list[list[Finding]]:
+_FileResult = tuple[list[Finding], list[Site]]
+
+
+def _lint_all(jobs: Sequence[_Job], linters: Sequence[Linter], requested: int | None) -> list[_FileResult]:
     workers = _workers(requested, len(jobs))
     # Workers rebuild the policy from its file (a Policy holds mapping proxies, which do not
     # pickle); a policy built in memory has no file, so such runs stay in this process.
     if workers > 1 and len(jobs) > 1 and all(linter.policy.source is not None for linter in linters):
-        specs = [(str(linter.policy.source), tuple(rule.id for rule in linter.rules), linter.index) for linter in linters]
+        specs = [
+            (str(linter.policy.source), tuple(rule.id for rule in linter.rules), linter.index, linter.coverage, linter.exhaustive)
+            for linter in linters
+        ]
         tasks = [(job.group, str(job.path), job.display, job.data) for job in jobs]
         chunk = max(1, min(32, len(tasks) // (workers * 8)))
         try:
@@ -155,20 +178,21 @@ def _lint_all(jobs: Sequence[_Job], linters: Sequence[Linter], requested: int | 
             # Sandboxes without working multiprocessing (no /dev/shm, seccomp): same answer,
             # only slower.
             pass
-    return [linters[job.group].lint(job.path, job.data or b"", job.display) for job in jobs]
+    return [linters[job.group].check(job.path, job.data or b"", job.display) for job in jobs]
 
 
 _worker_linters: list[Linter] = []  # per worker process, filled once by the pool's initializer
 
 
-def _init_worker(specs: Sequence[tuple[str, tuple[str, ...], ProjectIndex | None]]) -> None:
+def _init_worker(specs: Sequence[tuple[str, tuple[str, ...], ProjectIndex | None, bool, bool]]) -> None:
     known = rules_by_id()
     policies: dict[str, Policy] = {}
-    for source, rule_ids, index in specs:
+    for source, rule_ids, index, coverage, exhaustive in specs:
         policy = policies.setdefault(source, load_policy(Path(source)))
-        _worker_linters.append(Linter(policy, tuple(known[rule_id] for rule_id in rule_ids), index))
+        rules = tuple(known[rule_id] for rule_id in rule_ids)
+        _worker_linters.append(Linter(policy, rules, index, coverage, exhaustive))
 
 
-def _lint_in_worker(task: tuple[int, str, str, bytes | None]) -> list[Finding]:
+def _lint_in_worker(task: tuple[int, str, str, bytes | None]) -> _FileResult:
     group, path, display, data = task
-    return _worker_linters[group].lint(Path(path), data or b"", display)
+    return _worker_linters[group].check(Path(path), data or b"", display)

@@ -17,6 +17,7 @@ REPO = HERE.parents[1]
 SARIF_SCHEMA = Path(__file__).parents[1] / "data" / "sarif-schema-2.1.0.json"
 
 _EXPECT_RE = re.compile(rb"#\s*expect:\s*(OPS[0-9]{3}(?:\s*,\s*OPS[0-9]{3})*)")
+_SITE_RE = re.compile(rb"#\s*site:\s*([a-z-]+)")
 
 
 def copy_fixture(name: str, destination: Path) -> Path:
@@ -38,6 +39,18 @@ def expectations(root: Path) -> set[tuple[str, int, str]]:
             if match:
                 for code in match.group(1).decode().split(","):
                     found.add((relative, number, code.strip()))
+    return found
+
+
+def site_expectations(root: Path) -> set[tuple[str, int, str]]:
+    """``(path relative to root, line, status)`` from ``# site: STATUS`` comments."""
+    found: set[tuple[str, int, str]] = set()
+    for file in sorted(root.rglob("*.py")):
+        relative = file.relative_to(root).as_posix()
+        for number, line in enumerate(file.read_bytes().splitlines(), start=1):
+            match = _SITE_RE.search(line)
+            if match:
+                found.add((relative, number, match.group(1).decode()))
     return found
 
 

@@ -178,7 +178,7 @@ def test_internal_errors_are_exit_2_without_traceback(shop: Path, monkeypatch: p
     def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(runner_module.Linter, "lint", explode)
+    monkeypatch.setattr(runner_module.Linter, "check", explode)
     result = invoke(".")
     assert result.exit_code == 2
     assert "internal error: RuntimeError: boom" in result.stderr

@@ -437,16 +437,13 @@ def _target_names(target: ast.AST) -> list[str]:
 
 
 def _assignments(stmt: ast.AST) -> list[tuple[str, int, Expr]]:
-    """``(name, line, value)`` bound by an assignment statement (values unknown when unpacked)."""
+    """``(name, line, value)`` bound by an assignment statement: unpacking a tuple written
+    alongside (``a, b = "x", y``) pairs the elements, any other unpacking is unknown."""
     line = getattr(stmt, "lineno", 0)
     if isinstance(stmt, ast.Assign):
         found: list[tuple[str, int, Expr]] = []
         for target in stmt.targets:
-            if isinstance(target, ast.Name):
-                found.append((target.id, line, expr(stmt.value)))
-            else:
-                found.extend((name, line, ["?", "tuple unpacking"]) for name in _target_names(target)
-                             if not isinstance(target, (ast.Attribute, ast.Subscript)))
+            found.extend((name, line, value) for name, value in _unpack(target, stmt.value))
         return found
     if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
         if stmt.value is None:
@@ -454,6 +451,33 @@ def _assignments(stmt: ast.AST) -> list[tuple[str, int, Expr]]:
         return [(stmt.target.id, line, expr(stmt.value))]
     if isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
         return [(stmt.target.id, line, ["?", "an augmented assignment"])]
+    return []
+
+
+def _unpack(target: ast.expr, value: ast.expr) -> list[tuple[str, Expr]]:
+    if isinstance(target, ast.Name):
+        return [(target.id, expr(value))]
+    if isinstance(target, (ast.Attribute, ast.Subscript)):
+        return []
+    if isinstance(target, ast.Starred):
+        return [(name, ["?", "a starred target"]) for name in _bound_names(target)]
+    if (
+        isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List))
+        and len(target.elts) == len(value.elts)
+        and not any(isinstance(e, ast.Starred) for e in (*target.elts, *value.elts))
+    ):
+        return [pair for t, v in zip(target.elts, value.elts, strict=True) for pair in _unpack(t, v)]
+    return [(name, ["?", "tuple unpacking"]) for name in _bound_names(target)]
+
+
+def _bound_names(target: ast.expr) -> list[str]:
+    """The names an assignment target binds (not ``self`` in ``self.x, y = ...``)."""
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, ast.Starred):
+        return _bound_names(target.value)
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [name for element in target.elts for name in _bound_names(element)]
     return []
 
 

@@ -599,7 +599,7 @@ class Resolver:
             # A class of opsux's API: its instance; anything else outside the project is opaque.
             if name in self.api.classes:
                 return [Instance(name)]
-            return [Opaque(f"the result of `{name}(...)`, defined outside the project")]
+            return [Opaque(f"the result of `{name}(...)`")]
         module, rest = split
         summary = self.index.summary(module)
         assert summary is not None

@@ -55,6 +55,8 @@ class FileFacts:
     status_wrappers: tuple[DerivedSink, ...] = ()
     """Functions that pass their parameter on into a notification call's status argument."""
     scope: list[str] = field(default_factory=list)
+    shared: dict[Any, Any] = field(default_factory=dict)
+    """Results matchers of one kind share within the file (OPS001 and OPS008 check the same sites)."""
 
     @property
     def index(self) -> ProjectIndex:

@@ -101,8 +101,8 @@ class OperationTypeRule:
     def needles(self) -> frozenset[Needle] | None:
         return words({s.spec.last_name for s in self.sinks} | self.attributes)
 
-    def matcher(self, facts: FileFacts) -> _FileMatcher:
-        return _FileMatcher(self, facts)
+    def matcher(self, facts: FileFacts) -> OperationTypeMatcher:
+        return OperationTypeMatcher(self, facts)
 
     def message(self, value: Value, site: str) -> str:
         if value.pattern is not None:
@@ -224,11 +224,19 @@ def _written(func: cst.BaseExpression) -> str | None:
 
 
 def _describe(callee: Callee, written: str) -> str:
-    names = sorted(n[1:].replace(">.", ", method ", 1) if n.startswith("<") else n for n in callee.names)
+    names = sorted(_described(n) for n in callee.names)
     return f"`{written}` is {' or '.join(names)}" if names else f"`{written}` is not defined in the project"
 
 
-class _FileMatcher:
+def _described(name: str) -> str:
+    if name.startswith("<"):
+        # ``<the result of `f(...)`>.label``: a method of something the resolver knows is not opsux's.
+        what, _, attr = name[1:].rpartition(">.")
+        return f"`{attr}` of {what}"
+    return name
+
+
+class OperationTypeMatcher:
     def __init__(self, rule: OperationTypeRule, facts: FileFacts) -> None:
         self.rule = rule
         self.facts = facts
@@ -272,6 +280,14 @@ class _FileMatcher:
         return by_name
 
     def outcomes(self) -> list[SiteOutcome]:
+        """Every site of the file, computed once for all rules that share these sinks."""
+        key = ("operation_type", self.rule.sinks, self.rule.attributes)
+        cached = self.facts.shared.get(key)
+        if cached is None:
+            cached = self.facts.shared[key] = self._outcomes()
+        return list(cached)
+
+    def _outcomes(self) -> list[SiteOutcome]:
         by_name = self._sinks_by_name()
         facts = self.facts
         outcomes: list[SiteOutcome] = []

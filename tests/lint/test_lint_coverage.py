@@ -1,0 +1,100 @@
+"""No silent sites: every call with a sink's name ends in one status, and the machinery that
+makes runs fast (prefilter, cache, process pool) never changes what is found or counted."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from lint_support import copy_fixture, site_expectations
+from opsux_lint.cli import main
+from opsux_lint.coverage import STATUSES, Site, render_coverage, totals, verified_share
+from opsux_lint.project import resolve_targets
+from opsux_lint.runner import RunOptions, RunResult, Selection, run
+from test_lint_fixture_projects import PROJECTS
+
+
+def _run(project: Path, **options: object) -> RunResult:
+    return run(resolve_targets([project], None), Selection(), project, RunOptions(**options))  # type: ignore[arg-type]
+
+
+def _checked(result: RunResult) -> list[object]:
+    # A syntax error is reported only in files that can hold a finding (README: the prefilter),
+    # so parsing every file adds OPS000 for the others; everything else must be identical.
+    return [f for f in result.findings if f.code != "OPS000" or "syntax error" not in f.message]
+
+
+@pytest.mark.parametrize("name", PROJECTS)
+def test_every_site_has_one_status_whatever_the_machinery(name: str, tmp_path: Path) -> None:
+    project = copy_fixture(name, tmp_path)
+    plain = _run(project, coverage=True, jobs=1)
+    assert plain.sites is not None
+    counts = totals(plain.sites)
+    assert sum(counts.values()) == len(plain.sites)
+    assert all(site.status in STATUSES for site in plain.sites)
+    exhaustive = _run(project, coverage=True, exhaustive=True, jobs=1)
+    pooled = _run(project, coverage=True, jobs=2)
+    assert exhaustive.sites == plain.sites == pooled.sites
+    assert _checked(exhaustive) == _checked(plain) and pooled.findings == plain.findings
+    # Findings do not depend on coverage, the prefilter or the cache either.
+    assert _checked(_run(project, exhaustive=True)) == _checked(plain)
+    assert _run(project, cache=True).findings == plain.findings
+    assert _run(project, cache=True).findings == plain.findings  # now answered from the cache
+
+
+def test_the_marked_sites_have_their_status(tmp_path: Path) -> None:
+    project = copy_fixture("receivers", tmp_path)
+    result = _run(project, coverage=True)
+    assert result.sites is not None
+    statuses = {(s.path, s.line, s.status) for s in result.sites}
+    expected = site_expectations(project)
+    assert len(expected) >= 6
+    assert expected <= statuses
+    # Each OPS001 finding is one unregistered site, and no site is left unaccounted for.
+    unregistered = {(s.path, s.line) for s in result.sites if s.status == "unregistered"}
+    assert unregistered == {(f.path, f.line) for f in result.findings if f.code == "OPS001"}
+
+
+def test_look_alikes_say_what_they_are(tmp_path: Path) -> None:
+    project = copy_fixture("receivers", tmp_path)
+    result = _run(project, coverage=True)
+    assert result.sites is not None
+    by_line = {s.line: s for s in result.sites if s.path.endswith("lookalikes.py")}
+    assert by_line[9].reason == "`func.count().label` is `label` of the result of `sqlalchemy.func.count(...)`"
+    assert "parameter `form` of `stats` has no type annotation" in by_line[11].reason
+    assert by_line[12].status == "unknown-receiver"
+    quiet = next(s for s in result.sites if s.path.endswith("plugins.py") and s.status == "not-a-sink")
+    assert quiet.reason == "`self.trigger` is app.plugins.QuietManager.trigger"
+
+
+def test_coverage_in_text_and_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    project = copy_fixture("receivers", tmp_path)
+    monkeypatch.chdir(project)
+    text = CliRunner().invoke(main, ["--coverage"])
+    assert text.exit_code == 1
+    assert "Coverage of sink calls:" in text.stdout
+    total = next(line for line in text.stdout.splitlines() if line.strip().startswith("total"))
+    assert total.split()[1:] == ["27", "10", "1", "12", "0", "2", "2"]
+    assert "Verified 11 of 23 sink calls (47.8%); OPS001 reports 12, OPS008 0." in text.stdout
+    document = json.loads(CliRunner().invoke(main, ["--coverage", "--format", "json"]).stdout)
+    coverage = document["coverage"]
+    assert coverage["totals"]["sites"] == len(coverage["sites"]) == 27
+    site = next(s for s in coverage["sites"] if s["status"] == "not-a-sink" and s["path"].endswith("lookalikes.py"))
+    assert set(site) == {"path", "line", "column", "sink", "callee", "status", "reason", "values"}
+    assert coverage["sinks"]["app.plugins.PluginManager.trigger"]["unregistered"] == 3
+    refused = CliRunner().invoke(main, ["--coverage", "--format", "sarif"])
+    assert refused.exit_code == 2 and "--coverage works with --format text or json" in refused.stderr
+
+
+def test_the_share_counts_only_the_sinks_own_sites() -> None:
+    def site(status: str) -> Site:
+        return Site("a.py", 1, 1, "s", "s", status)
+
+    assert verified_share(totals([site("verified"), site("not-a-sink"), site("unknown-receiver")])) == 1.0
+    assert verified_share(totals([site("delegated"), site("unregistered")])) == 0.5
+    assert verified_share(totals([site("not-a-sink")])) is None
+    assert "No call is a sink's." in render_coverage([site("not-a-sink")])
+    assert "1 calls have a sink's name on a receiver of unknown type" in render_coverage([site("unknown-receiver")])
