@@ -526,21 +526,31 @@ class Resolver:
                 out.append(owner)
         return out
 
-    def _member_types(self, cls: str, attr: str, depth: int, seen: frozenset[str] = frozenset()) -> list[TypeItem]:
+    def _member_types(self, cls: str, attr: str, depth: int) -> list[TypeItem]:
         """The types of ``instance.attr`` for an instance of ``cls`` (its class, then its bases)."""
+        found = self._member_lookup(cls, attr, depth, frozenset())
+        if found is None:
+            return [Unknown(f"`{attr}` of {cls} is not assigned a value the index can see")]
+        return found
+
+    def _member_lookup(self, cls: str, attr: str, depth: int, seen: frozenset[str]) -> list[TypeItem] | None:
+        """None: no class of the project in ``cls``'s hierarchy sets ``attr``."""
         known = self.api.attributes.get(self.api.canonical(f"{cls}.{attr}"))
         if known is not None:
             return [Instance(known)]
         located = self._project_class(cls)
-        if located is None or cls in seen or depth > _MAX_DEPTH:
+        if located is None:
+            # A class outside the project: its attributes are not opsux's (opsux's are declared).
             return [Opaque(f"`{attr}` of {cls}")]
+        if cls in seen or depth > _MAX_DEPTH:
+            return None
         module, key, info = located
-        found: list[TypeItem] = []
         annotated = info.get("annotations", {}).get(attr)
         if annotated:
             return self._annotated(annotated, module, depth)
         summary = self.index.summary(module)
         assert summary is not None
+        found: list[TypeItem] = []
         for _line, value, typed, method in info.get("attrs", {}).get(attr, ()):
             found.extend(self._annotated(typed, module, depth) if typed else self.types(value, module, method, depth + 1))
         for _line, value in info["members"].get(attr, ()):
@@ -550,13 +560,18 @@ class Resolver:
             found.extend(self._returns(module, f"{key}.{attr}", function, depth + 1))
         if found:
             return found
+        outside: list[TypeItem] | None = None
         for base in info["bases"]:
             for owner in self._class_of_reference(base, module, depth + 1):
-                if isinstance(owner, Instance):
-                    inherited = self._member_types(owner.cls, attr, depth + 1, seen | {cls})
-                    if not all(isinstance(t, Opaque) for t in inherited):
-                        return inherited
-        return [Unknown(f"`{attr}` of {cls} is not assigned a value the index can see")]
+                if not isinstance(owner, Instance):
+                    continue
+                inherited = self._member_lookup(owner.cls, attr, depth + 1, seen | {cls})
+                if inherited is None:
+                    continue
+                if not all(isinstance(t, Opaque) for t in inherited):
+                    return inherited
+                outside = outside or inherited
+        return outside
 
     def _project_class(self, cls: str) -> tuple[str, str, Mapping[str, Any]] | None:
         split = self.index.split(cls)
@@ -593,7 +608,8 @@ class Resolver:
         if returned is not None:
             return [Instance(returned)]
         if name.startswith("<"):
-            return [Opaque(f"the result of {name[1:-1]}")]
+            # A method of something that is not opsux's returns something that is not opsux's.
+            return [Opaque(name[1:].rpartition(">.")[0])]
         split = self.index.split(name)
         if split is None or not split[1]:
             # A class of opsux's API: its instance; anything else outside the project is opaque.

@@ -93,7 +93,8 @@ def derive_sinks(resolver: Resolver, base: Sequence[SinkSpec]) -> tuple[DerivedS
                             added = True
         if not added:
             break
-    callers = _callers(resolver, {spec for spec, _ in derived.values()})
+    wildcards = frozenset(s.last_name for s in base if s.call.startswith("*."))
+    callers = _callers(resolver, {spec for spec, _ in derived.values()}, wildcards)
     return tuple(
         DerivedSink(spec, function, param, callers.get(spec.call, 0), via)
         for (function, param), (spec, via) in sorted(derived.items())
@@ -150,9 +151,10 @@ def _wrapper_specs(
         yield param, SinkSpec(call, arg, None if entry[1] == "posonly" else param)
 
 
-def _callers(resolver: Resolver, specs: Iterable[SinkSpec]) -> dict[str, int]:
+def _callers(resolver: Resolver, specs: Iterable[SinkSpec], wildcards: frozenset[str] = frozenset()) -> dict[str, int]:
     """How many modules call each wrapper (resolved like any callee: a method through the
-    receiver's type, so ``job.run()`` is no caller of ``Scheduler.run``)."""
+    receiver's type, so ``job.run()`` is no caller of ``Scheduler.run``). A method named like a
+    ``*.name`` sink is called wherever that name is: those calls are sites of their own."""
     index = resolver.index
     wanted: dict[str, list[str]] = {}
     for spec in specs:
@@ -168,6 +170,8 @@ def _callers(resolver: Resolver, specs: Iterable[SinkSpec]) -> dict[str, int]:
             e: Expr = ["n", parts[0]]
             for part in parts[1:]:
                 e = ["a", e, part]
+            if len(parts) > 1:
+                found.update(call for call in calls if call.rsplit(".", 1)[-1] in wildcards)
             for scope in scopes:
                 names = resolver.callee(e, module, scope or None).names
                 found.update(call for call in calls if call in names)
