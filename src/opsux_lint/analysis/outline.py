@@ -9,6 +9,7 @@ form (:data:`Expr`), enough to resolve string values across files:
 - ``["if", body, orelse]`` a conditional expression; ``["+", left, right]`` string concatenation
 - ``["f", [part, ...]]`` an f-string: literal parts ``["s", text]``, placeholders any expression
 - ``["c", func, [args], {keywords}, starred]`` a call
+- ``["k", text]`` ``None``, ``True`` or ``False``: a switch, never an operation type
 - ``["?", reason]`` anything else, with the reason it cannot be known statically
 """
 
@@ -46,6 +47,8 @@ def expr(node: ast.AST | None) -> Expr:
     if isinstance(node, ast.Constant):
         if isinstance(node.value, str):
             return ["s", node.value]
+        if node.value is None or isinstance(node.value, bool):
+            return ["k", repr(node.value)]
         return ["?", f"the constant {node.value!r}"]
     if isinstance(node, ast.Name):
         return ["n", node.id]
@@ -345,25 +348,24 @@ class _Collector:
             self.callees.setdefault(text, set()).add(body.key)
         if not body.params:
             return
-        # Arguments a value of the function's own may travel in: names (parameters and the
-        # locals they were copied into, sorted out by the resolver) and ``*args``/``**kwargs``.
+        # Arguments a value of the function's own may travel in: expressions over its parameters
+        # and locals (the resolver sorts out which parameters reach them), ``*args``/``**kwargs``.
         position = 0
         for arg in node.args:
             if isinstance(arg, ast.Starred):
                 if isinstance(arg.value, ast.Name) and position >= 0:
-                    body.passes.append([func, position, None, arg.value.id, node.lineno, "*"])
+                    body.passes.append([func, position, None, ["n", arg.value.id], node.lineno, "*"])
                 position = -1_000_000
                 continue
-            if isinstance(arg, ast.Name):
-                body.passes.append([func, position if position >= 0 else None, None, arg.id, node.lineno, ""])
+            if body.mentions_own(arg):
+                body.passes.append([func, position if position >= 0 else None, None, expr(arg), node.lineno, ""])
             position += 1
         for keyword in node.keywords:
-            if not isinstance(keyword.value, ast.Name):
-                continue
             if keyword.arg is None:
-                body.passes.append([func, None, None, keyword.value.id, node.lineno, "**"])
-            else:
-                body.passes.append([func, None, keyword.arg, keyword.value.id, node.lineno, ""])
+                if isinstance(keyword.value, ast.Name):
+                    body.passes.append([func, None, None, ["n", keyword.value.id], node.lineno, "**"])
+            elif body.mentions_own(keyword.value):
+                body.passes.append([func, None, keyword.arg, expr(keyword.value), node.lineno, ""])
 
     def _scan_calls(self, node: ast.AST, shallow: bool = False) -> None:
         if shallow:
@@ -415,6 +417,12 @@ class _Body:
         self.results = results
         self.receiver = receiver
         self.attrs = attrs
+
+    def mentions_own(self, node: ast.AST) -> bool:
+        """Whether ``node`` reads a parameter or a local of the function (``self.x`` included)."""
+        return any(
+            isinstance(n, ast.Name) and (n.id in self.params or n.id in self.local) for n in ast.walk(node)
+        )
 
 
 def _decorator_name(node: ast.expr) -> str:

@@ -84,6 +84,7 @@ class Resolver:
         self.api = api or ApiTypes()
         self._memo: dict[tuple[str, str], list[Item]] = {}
         self._type_memo: dict[tuple[str, str], list[TypeItem]] = {}
+        self._subclasses: dict[str, list[str]] | None = None
 
     def over(self, index: ProjectIndex) -> Resolver:
         """The same resolver over another index (one file replaced by what is being linted)."""
@@ -133,6 +134,8 @@ class Resolver:
             return self._join(list(e[1]), module, scope, depth, f_string=True)
         if tag == "c":
             return self._call(e, module, scope, depth)
+        if tag == "k":
+            return []  # None, True, False: a switch (``log_action=False``), never a value to check
         return [Unknown(str(e[1]))]
 
     def _strings(self, items: Iterable[Item]) -> list[Item]:
@@ -261,8 +264,84 @@ class Resolver:
                     else:
                         items.extend(self._class_member(owner, str(base[2]), depth + 1))
                 return self._strings(items)
+        if base[0] == "n":
+            owner = self._receiver_class(str(base[1]), module, scope)
+            if owner is not None:
+                return self._instance_attribute(owner, attr, e, depth + 1)
         bases = self._eval(base, module, scope, depth + 1)
         return self._strings(out for item in bases for out in self._member_of(item, attr, e, depth + 1))
+
+    def subclasses(self, cls: str) -> list[str]:
+        """Every class of the project that derives from ``cls``, directly or not."""
+        if self._subclasses is None:
+            direct: dict[str, list[str]] = {}
+            for module, entry in self.index.modules.items():
+                for key, info in entry.summary["classes"].items():
+                    for base in info["bases"]:
+                        for owner in self._eval(base, module, None, 1):
+                            if isinstance(owner, Ref) and owner.kind == "class":
+                                direct.setdefault(f"{owner.module}.{owner.key}", []).append(f"{module}.{key}")
+            self._subclasses = direct
+        found: list[str] = []
+        stack = list(self._subclasses.get(cls, ()))
+        while stack:
+            sub = stack.pop()
+            if sub not in found and sub != cls:
+                found.append(sub)
+                stack.extend(self._subclasses.get(sub, ()))
+        return found
+
+    def _receiver_class(self, name: str, module: str, scope: str | None) -> str | None:
+        """The class ``name`` is ``self`` (or ``cls``) of, inside a method of the project."""
+        summary = self.index.summary(module)
+        key = scope
+        while key and summary is not None:
+            function = summary["functions"].get(key)
+            if function is not None:
+                params = function["params"]
+                if any(p[0] == name for p in params) or name in function["locals"]:
+                    if function.get("kind") in ("method", "classmethod") and params and params[0][0] == name:
+                        return f"{module}.{key.rpartition('.')[0]}"
+                    return None
+            key = key.rpartition(".")[0]
+        return None
+
+    def _instance_attribute(self, cls: str, attr: str, e: Expr, depth: int, seen: frozenset[str] = frozenset()) -> list[Item]:
+        """``self.attr``: every value a method of the class (or a base in the project) assigns
+        it, each in its method (a parameter there makes that method a wrapper), and the
+        class-level default."""
+        located = self._project_class(cls)
+        if located is None or cls in seen or depth > _MAX_DEPTH:
+            return [Unknown(f"the instance attribute `{render(e)}`")]
+        module, key, info = located
+        path = self.index.path(module)
+        items: list[Item] = []
+        for line, value, _typed, method in info.get("attrs", {}).get(attr, ()):
+            hop = f"{path}:{line} {render(value)}"
+            items.extend(_hop(hop, self._eval(value, module, method, depth + 1)))
+        for line, value in info["members"].get(attr, ()):
+            hop = f"{path}:{line} {render(value)}"
+            items.extend(_hop(hop, self._eval(value, module, None, depth + 1)))
+        if items:
+            # A subclass may set it differently and inherit the method that reads it.
+            for sub in self.subclasses(cls):
+                sub_located = self._project_class(sub)
+                if sub_located is None:
+                    continue
+                sub_module, _, sub_info = sub_located
+                sub_path = self.index.path(sub_module)
+                for line, value, _typed, method in sub_info.get("attrs", {}).get(attr, ()):
+                    items.extend(_hop(f"{sub_path}:{line} {render(value)}", self._eval(value, sub_module, method, depth + 1)))
+                for line, value in sub_info["members"].get(attr, ()):
+                    items.extend(_hop(f"{sub_path}:{line} {render(value)}", self._eval(value, sub_module, None, depth + 1)))
+            return self._strings(items)
+        for base in info["bases"]:
+            for owner in self._eval(base, module, None, depth + 1):
+                if isinstance(owner, Ref) and owner.kind == "class":
+                    found = self._instance_attribute(f"{owner.module}.{owner.key}", attr, e, depth + 1, seen | {cls})
+                    if not (len(found) == 1 and isinstance(found[0], Unknown) and found[0].reason.startswith("the instance attribute")):
+                        return found
+        return [Unknown(f"the instance attribute `{render(e)}`")]
 
     def _member_of(self, item: Item, attr: str, e: Expr, depth: int) -> list[Item]:
         if isinstance(item, Value):
@@ -403,6 +482,8 @@ class Resolver:
             return self._call_types(e, module, scope, depth)
         if tag == "if":
             return [*self.types(e[1], module, scope, depth + 1), *self.types(e[2], module, scope, depth + 1)]
+        if tag == "k":
+            return [Opaque(f"`{e[1]}`")]
         return [Unknown(str(e[1]))]
 
     def _annotated(self, annotations: Sequence[Expr], module: str, depth: int) -> list[TypeItem]:
@@ -661,7 +742,10 @@ class Resolver:
         unknown: list[str] = []
         for owner in self.types(base, module, scope, depth + 1):
             if isinstance(owner, Instance):
-                names.add(canonical(self.method_owner(owner.cls, attr, depth + 1)))
+                method = canonical(self.method_owner(owner.cls, attr, depth + 1))
+                names.add(method)
+                if attr == "__init__":
+                    names.add(method.rpartition(".")[0])  # ``super().__init__(...)`` constructs
             elif isinstance(owner, Opaque):
                 names.add(f"<{owner.what}>.{attr}")
             else:

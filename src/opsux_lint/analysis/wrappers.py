@@ -75,9 +75,8 @@ def derive_sinks(resolver: Resolver, base: Sequence[SinkSpec]) -> tuple[DerivedS
             by_name.setdefault(sink.last_name, []).append(sink)
         added = False
         for module, entry in index.modules.items():
-            classes = entry.summary["classes"]
             for key, function in entry.summary["functions"].items():
-                for func, position, keyword, name, _line, star in function["passes"]:
+                for func, position, keyword, value, _line, star in function["passes"]:
                     candidates = by_name.get(written_name(func) or "")
                     if not candidates:
                         continue
@@ -85,10 +84,10 @@ def derive_sinks(resolver: Resolver, base: Sequence[SinkSpec]) -> tuple[DerivedS
                     for sink in candidates:
                         if not callee_is(sink, func, callee):
                             continue
-                        for param, spec in _wrapper_specs(resolver, module, key, function, classes, sink, position, keyword, name, star):
-                            if (f"{module}.{key}", param) in derived:
+                        for owner, param, spec in _wrapper_specs(resolver, module, key, function, sink, position, keyword, value, star):
+                            if (owner, param) in derived:
                                 continue
-                            derived[(f"{module}.{key}", param)] = (spec, sink.call)
+                            derived[(owner, param)] = (spec, sink.call)
                             sinks.append(spec)
                             added = True
         if not added:
@@ -96,59 +95,118 @@ def derive_sinks(resolver: Resolver, base: Sequence[SinkSpec]) -> tuple[DerivedS
     wildcards = frozenset(s.last_name for s in base if s.call.startswith("*."))
     callers = _callers(resolver, {spec for spec, _ in derived.values()}, wildcards)
     return tuple(
-        DerivedSink(spec, function, param, callers.get(spec.call, 0), via)
+        DerivedSink(spec, function, param, _count(callers, spec), via)
         for (function, param), (spec, via) in sorted(derived.items())
     )
 
 
+def _count(callers: Mapping[str, int], spec: SinkSpec) -> int:
+    count = callers.get(spec.call, 0)
+    if spec.call.endswith(".__init__"):
+        count += callers.get(spec.call.rpartition(".")[0], 0)
+    return count
+
+
 def _wrapper_specs(
-    resolver: Resolver, module: str, key: str, function: Mapping[str, Any], classes: Mapping[str, Any],
-    sink: SinkSpec, position: int | None, keyword: str | None, name: str, star: str,
-) -> Iterable[tuple[str, SinkSpec]]:
-    parent = key.rpartition(".")[0]
-    if parent and parent not in classes:
-        return  # a nested function: not callable from elsewhere by name
-    params = function["params"]
-    through_instance = function.get("kind") in ("method", "classmethod")
-    positional = [p for p in params if p[1] in ("pos", "posonly")]
-    if through_instance and positional:
-        positional = positional[1:]
+    resolver: Resolver, module: str, key: str, function: Mapping[str, Any],
+    sink: SinkSpec, position: int | None, keyword: str | None, value: Expr, star: str,
+) -> Iterable[tuple[str, str, SinkSpec]]:
+    """``(function, parameter, sink)`` for each parameter whose value reaches the sink here."""
     call = f"{module}.{key}"
-    if star == "*":
-        vararg = next((p for p in params if p[1] == "var"), None)
-        if vararg is None or vararg[0] != name or sink.arg is None or position is None or sink.arg < position:
-            return
-        forwarded_keyword = sink.keyword if any(p[1] == "varkw" for p in params) else None
-        yield name, SinkSpec(call, len(positional) + sink.arg - position, forwarded_keyword)
-        return
-    if star == "**":
-        varkw = next((p for p in params if p[1] == "varkw"), None)
-        if varkw is None or varkw[0] != name or sink.keyword is None:
-            return
-        if any(p[0] == sink.keyword for p in params):
-            return  # a named parameter of the wrapper catches that keyword before **kwargs
-        vararg = next((p for p in params if p[1] == "var"), None)
-        arg = None
-        if vararg is not None and sink.arg is not None:
-            arg = len(positional) + sink.arg  # *args forwarded too: the position shifts alike
-        yield name, SinkSpec(call, arg, sink.keyword)
+    if star:
+        if _callable_by_name(resolver, call):
+            spec = _forwarded(function, call, sink, position, str(value[1]), star)
+            if spec is not None:
+                yield call, str(value[1]), spec
         return
     if keyword is not None:
         if sink.keyword != keyword:
             return
     elif position is None or sink.arg != position:
         return
-    # The value passed: which of the function's own parameters may it be?
-    resolution = resolver.resolve(["n", name], module, key)
-    for unknown in resolution.unknowns:
-        if unknown.param is None or unknown.param[0] != call:
+    # Which parameters may the value passed here be? This function's own (through locals and
+    # conditionals), or - for ``self.attr`` - those of the method that assigned the attribute.
+    for unknown in resolver.resolve(value, module, key).unknowns:
+        if unknown.param is None:
             continue
-        param = unknown.param[1]
-        entry = next((p for p in params if p[0] == param), None)
-        if entry is None or entry[1] in ("var", "varkw") or (through_instance and params and params[0][0] == param):
-            continue
-        arg = next((i for i, p in enumerate(positional) if p[0] == param), None)
-        yield param, SinkSpec(call, arg, None if entry[1] == "posonly" else param)
+        owner, param = unknown.param
+        spec = _parameter_spec(resolver, owner, param)
+        if spec is not None:
+            yield owner, param, spec
+
+
+def _callable_by_name(resolver: Resolver, qualified: str) -> bool:
+    located = _function(resolver, qualified)
+    if located is None:
+        return False
+    module, key, _ = located
+    parent = key.rpartition(".")[0]
+    summary = resolver.index.summary(module)
+    # A nested function cannot be called from elsewhere by name; a method or a module function can.
+    return not parent or (summary is not None and parent in summary["classes"])
+
+
+def _function(resolver: Resolver, qualified: str) -> tuple[str, str, Mapping[str, Any]] | None:
+    split = resolver.index.split(qualified)
+    if split is None or not split[1]:
+        return None
+    module, rest = split
+    summary = resolver.index.summary(module)
+    key = ".".join(rest)
+    function = summary["functions"].get(key) if summary is not None else None
+    return (module, key, function) if function is not None else None
+
+
+def _positional(function: Mapping[str, Any]) -> list[list[Any]]:
+    """The parameters a caller fills by position (``self``/``cls`` filled by the instance)."""
+    positional = [p for p in function["params"] if p[1] in ("pos", "posonly")]
+    if function.get("kind") in ("method", "classmethod") and positional:
+        positional = positional[1:]
+    return positional
+
+
+def _call_name(qualified: str) -> str:
+    # ``Class.__init__``'s callers call the class (``Class(...)``); ``super().__init__(...)``
+    # in a subclass calls ``Class.__init__`` itself: both are counted for the wrapper.
+    return qualified.rpartition(".")[0] if qualified.endswith(".__init__") else qualified
+
+
+def _parameter_spec(resolver: Resolver, qualified: str, param: str) -> SinkSpec | None:
+    if not _callable_by_name(resolver, qualified):
+        return None
+    located = _function(resolver, qualified)
+    assert located is not None
+    _, _, function = located
+    params = function["params"]
+    entry = next((p for p in params if p[0] == param), None)
+    if entry is None or entry[1] in ("var", "varkw"):
+        return None
+    if function.get("kind") in ("method", "classmethod") and params and params[0][0] == param:
+        return None
+    arg = next((i for i, p in enumerate(_positional(function)) if p[0] == param), None)
+    return SinkSpec(_call_name(qualified), arg, None if entry[1] == "posonly" else param)
+
+
+def _forwarded(
+    function: Mapping[str, Any], call: str, sink: SinkSpec, position: int | None, name: str, star: str
+) -> SinkSpec | None:
+    """The sink a ``*args``/``**kwargs`` forwarder makes: positions shifted by the parameters
+    before ``*args``, keywords passed through ``**kwargs``."""
+    params = function["params"]
+    positional = _positional(function)
+    vararg = next((p for p in params if p[1] == "var"), None)
+    varkw = next((p for p in params if p[1] == "varkw"), None)
+    if star == "*":
+        if vararg is None or vararg[0] != name or sink.arg is None or position is None or sink.arg < position:
+            return None
+        forwarded_keyword = sink.keyword if varkw is not None else None
+        return SinkSpec(_call_name(call), len(positional) + sink.arg - position, forwarded_keyword)
+    if varkw is None or varkw[0] != name or sink.keyword is None:
+        return None
+    if any(p[0] == sink.keyword for p in params):
+        return None  # a named parameter of the wrapper catches that keyword before **kwargs
+    arg = len(positional) + sink.arg if vararg is not None and sink.arg is not None else None
+    return SinkSpec(_call_name(call), arg, sink.keyword)
 
 
 def _callers(resolver: Resolver, specs: Iterable[SinkSpec], wildcards: frozenset[str] = frozenset()) -> dict[str, int]:

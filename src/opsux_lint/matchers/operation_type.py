@@ -275,8 +275,11 @@ class OperationTypeMatcher:
         by_name: dict[str, list[Sink]] = {}
         own = set(self.rule.sinks)
         derived = sorted({Sink(d.spec) for d in self.facts.wrappers.values()} - own, key=lambda s: s.call)
+        constructors = {d.spec for d in self.facts.wrappers.values() if d.function.endswith(".__init__")}
         for sink in (*self.rule.sinks, *derived):
             by_name.setdefault(sink.spec.last_name, []).append(sink)
+            if sink.spec in constructors:
+                by_name.setdefault("__init__", []).append(sink)  # ``super().__init__(...)`` in a subclass
         return by_name
 
     def outcomes(self) -> list[SiteOutcome]:
