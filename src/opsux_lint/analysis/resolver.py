@@ -44,6 +44,8 @@ class Instance:
     """An object of a known class: ``mod.Class`` of the project, or a canonical external name."""
 
     cls: str
+    of_class: bool = False
+    """The class object itself (``Project.id``), not an instance of it (``project.id``)."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,13 @@ class ApiTypes:
     """Maps a qualified name to the one the rules use (``opsux_core.service.X`` -> ``opsux_core.X``)."""
 
 
+_NOT_KNOWN = "is not known: "
+
+
+def _innermost(reason: str) -> str:
+    return reason.rpartition(_NOT_KNOWN)[2] if _NOT_KNOWN in reason else reason
+
+
 def _hop(hop: str, items: list[Item]) -> list[Item]:
     return [Value(i.text, (hop, *i.chain), i.pattern) if isinstance(i, Value) else i for i in items]
 
@@ -85,6 +94,7 @@ class Resolver:
         self._memo: dict[tuple[str, str], list[Item]] = {}
         self._type_memo: dict[tuple[str, str], list[TypeItem]] = {}
         self._subclasses: dict[str, list[str]] | None = None
+        self._methods: dict[str, list[str]] | None = None
 
     def over(self, index: ProjectIndex) -> Resolver:
         """The same resolver over another index (one file replaced by what is being linted)."""
@@ -290,6 +300,28 @@ class Resolver:
                 found.append(sub)
                 stack.extend(self._subclasses.get(sub, ()))
         return found
+
+    def only_method(self, name: str) -> str | None:
+        """``mod.Class.name`` when every method of that name in the project is that class's or an
+        override of it in a subclass (one family): a call of ``name`` on an object of unknown type
+        is then most likely that method. None when the name is defined in unrelated classes."""
+        if self._methods is None:
+            methods: dict[str, list[str]] = {}
+            for module, entry in self.index.modules.items():
+                classes = entry.summary["classes"]
+                for key, function in entry.summary["functions"].items():
+                    parent, _, method = key.rpartition(".")
+                    if parent in classes and function.get("kind") != "static":
+                        methods.setdefault(method, []).append(f"{module}.{parent}")
+            self._methods = methods
+        owners = self._methods.get(name, [])
+        if not owners or name.startswith("__"):
+            return None
+        for top in owners:
+            family = {top, *self.subclasses(top)}
+            if all(owner in family for owner in owners):
+                return f"{top}.{name}"
+        return None
 
     def _receiver_class(self, name: str, module: str, scope: str | None) -> str | None:
         """The class ``name`` is ``self`` (or ``cls``) of, inside a method of the project."""
@@ -573,7 +605,7 @@ class Resolver:
             found.extend(self.types(value, module, None, depth + 1))
         if name in summary["defs"]:
             # A class used as a receiver: its class and static methods.
-            found.append(Instance(f"{module}.{name}") if name in summary["classes"] else Opaque(f"the function `{name}`"))
+            found.append(Instance(f"{module}.{name}", True) if name in summary["classes"] else Opaque(f"the function `{name}`"))
         for binding in summary["imports"].get(name, ()):
             if binding[0] == "m":
                 found.append(Opaque(f"the module `{binding[1]}`"))
@@ -581,7 +613,7 @@ class Resolver:
                 found.extend(self._global_types(binding[1], binding[2], depth + 1))
             else:
                 qualified = self.api.canonical(f"{binding[1]}.{binding[2]}")
-                found.append(Instance(qualified))
+                found.append(Instance(qualified, True))
         if not found:
             for base in summary["stars"]:
                 if base in self.index.modules and name in self.index.exports(base):
@@ -602,19 +634,21 @@ class Resolver:
         out: list[TypeItem] = []
         for owner in self.types(base, module, scope, depth + 1):
             if isinstance(owner, Instance):
-                out.extend(self._member_types(owner.cls, attr, depth + 1))
+                out.extend(self._member_types(owner.cls, attr, depth + 1, owner.of_class))
             else:
                 out.append(owner)
         return out
 
-    def _member_types(self, cls: str, attr: str, depth: int) -> list[TypeItem]:
+    def _member_types(self, cls: str, attr: str, depth: int, of_class: bool = False) -> list[TypeItem]:
         """The types of ``instance.attr`` for an instance of ``cls`` (its class, then its bases)."""
-        found = self._member_lookup(cls, attr, depth, frozenset())
+        found = self._member_lookup(cls, attr, depth, frozenset(), of_class)
         if found is None:
             return [Unknown(f"`{attr}` of {cls} is not assigned a value the index can see")]
         return found
 
-    def _member_lookup(self, cls: str, attr: str, depth: int, seen: frozenset[str]) -> list[TypeItem] | None:
+    def _member_lookup(
+        self, cls: str, attr: str, depth: int, seen: frozenset[str], of_class: bool = False
+    ) -> list[TypeItem] | None:
         """None: no class of the project in ``cls``'s hierarchy sets ``attr``."""
         known = self.api.attributes.get(self.api.canonical(f"{cls}.{attr}"))
         if known is not None:
@@ -635,7 +669,16 @@ class Resolver:
         for _line, value, typed, method in info.get("attrs", {}).get(attr, ()):
             found.extend(self._annotated(typed, module, depth) if typed else self.types(value, module, method, depth + 1))
         for _line, value in info["members"].get(attr, ()):
-            found.extend(self.types(value, module, None, depth + 1))
+            typed = self.types(value, module, None, depth + 1)
+            if not of_class and value[0] == "c":
+                # ``content_object = GenericForeignKey(...)``: through an instance, a descriptor
+                # made at class level may give anything (a model, a page...).
+                typed = [
+                    Unknown(f"`{attr}` is made by `{render(value[1])}(...)` at class level (a descriptor)")
+                    if isinstance(t, Opaque) else t
+                    for t in typed
+                ]
+            found.extend(typed)
         function = summary["functions"].get(f"{key}.{attr}")
         if function is not None and "property" in function.get("decorators", ()):
             found.extend(self._returns(module, f"{key}.{attr}", function, depth + 1))
@@ -646,7 +689,7 @@ class Resolver:
             for owner in self._class_of_reference(base, module, depth + 1):
                 if not isinstance(owner, Instance):
                     continue
-                inherited = self._member_lookup(owner.cls, attr, depth + 1, seen | {cls})
+                inherited = self._member_lookup(owner.cls, attr, depth + 1, seen | {cls}, of_class)
                 if inherited is None:
                     continue
                 if not all(isinstance(t, Opaque) for t in inherited):
@@ -741,7 +784,10 @@ class Resolver:
         names: set[str] = set()
         unknown: list[str] = []
         for owner in self.types(base, module, scope, depth + 1):
-            if isinstance(owner, Instance):
+            if isinstance(owner, Instance) and self._holds(owner.cls, attr):
+                # ``self.page_class(...)``: an attribute the instance was given, not a method.
+                unknown.append(f"`{attr}` is an attribute of {owner.cls} that holds what it was assigned")
+            elif isinstance(owner, Instance):
                 method = canonical(self.method_owner(owner.cls, attr, depth + 1))
                 names.add(method)
                 if attr == "__init__":
@@ -750,8 +796,23 @@ class Resolver:
                 names.add(f"<{owner.what}>.{attr}")
             else:
                 unknown.append(owner.reason)
-        reason = f"the type of `{render(base)}` is not known: {'; '.join(dict.fromkeys(unknown))}" if unknown else None
+        # The innermost reason is the one a person can act on; the chain above it repeats it.
+        reason = f"the type of `{render(base)}` is not known: {_innermost(unknown[0])}" if unknown else None
         return Callee(frozenset(names), reason)
+
+    def _holds(self, cls: str, attr: str, depth: int = 0) -> bool:
+        """Whether a method of ``cls`` (or a project base) assigns ``self.attr``."""
+        located = self._project_class(cls)
+        if located is None or depth > _MAX_DEPTH:
+            return False
+        module, _, info = located
+        if attr in info.get("attrs", {}):
+            return True
+        return any(
+            isinstance(owner, Instance) and self._holds(owner.cls, attr, depth + 1)
+            for base in info["bases"]
+            for owner in self._class_of_reference(base, module, depth + 1)
+        )
 
     def method_owner(self, cls: str, attr: str, depth: int = 0, seen: frozenset[str] = frozenset()) -> str:
         """The qualified name of ``cls.attr``: the class (of the project or not) that defines it."""

@@ -231,8 +231,11 @@ def _callers(resolver: Resolver, specs: Iterable[SinkSpec], wildcards: frozenset
             if len(parts) > 1:
                 found.update(call for call in calls if call.rsplit(".", 1)[-1] in wildcards)
             for scope in scopes:
-                names = resolver.callee(e, module, scope or None).names
-                found.update(call for call in calls if call in names)
+                callee = resolver.callee(e, module, scope or None)
+                found.update(call for call in calls if call in callee.names)
+                if callee.unknown is not None and not callee.names and len(parts) > 1:
+                    # An object of unknown type calling the project's only method of that name.
+                    found.update(call for call in calls if resolver.only_method(parts[-1]) == call)
         for call in found:
             counts[call] = counts.get(call, 0) + 1
     return counts

@@ -172,6 +172,9 @@ class _Position:
     sink: str = COMPARISON
     spread: str | None = None
     """Set when the value is not written at the call but spread into it (``*args``/``**options``)."""
+    by_name: bool = False
+    """Matched by the method's name alone (the receiver's type is unknown): only a value known
+    to be unregistered is reported; one that cannot be resolved is no OPS008 here."""
 
 
 @dataclass(frozen=True)
@@ -314,6 +317,15 @@ class OperationTypeMatcher:
             e = facts.expression(func)
             callee = facts.resolver.callee(e, facts.module, scope)
             matched = next((s for s in candidates if callee_is(s.spec, e, callee)), None)
+            named = False
+            if matched is None and callee.unknown is not None and not callee.names and written is not None:
+                # The receiver's type is unknown, but the project has one method of this name
+                # (a class and its overrides) and it is a wrapper: check the call by name.
+                only = facts.resolver.only_method(written)
+                matched = next((s for s in candidates if s.call == only), None)
+                named = matched is not None
+            if matched is None and written == "__init__":
+                continue  # another class's constructor: ``__init__`` is not the sink's name
             if matched is None:
                 outcome = self._not_the_sink(call, candidates, callee, _source(facts, func))
                 if outcome is not None:
@@ -321,7 +333,7 @@ class OperationTypeMatcher:
                 continue
             value = argument(call, matched.spec.arg, matched.spec.keyword)
             if value is not None:
-                positions.append(_Position(value, scope, call, matched.call))
+                positions.append(_Position(value, scope, call, matched.call, by_name=named))
                 continue
             spread = _spread(call, matched.spec) if not matched.generic else None
             if spread is not None:
@@ -384,6 +396,9 @@ class OperationTypeMatcher:
                 unknown.append(item)
         if bad:
             status, reason = SiteStatus.UNREGISTERED, ", ".join(repr(v.text) for v in bad)
+        elif unknown and position.by_name:
+            status = SiteStatus.UNKNOWN_RECEIVER
+            reason = f"matched by the method's name (the receiver's type is unknown); {unknown[0].reason}"
         elif unknown:
             status, reason = SiteStatus.UNVERIFIABLE, "; ".join(dict.fromkeys(u.reason for u in unknown))
         elif delegated:
