@@ -29,6 +29,7 @@ from opsux_core.policy import Policy
 from opsux_lint.findings import Finding, Severity
 from opsux_lint.analysis import DerivedSink, ModuleEntry, ProjectIndex, Resolver, SinkSpec, derive_sinks
 from opsux_lint.analysis.api import api_types
+from opsux_lint.analysis.receivers import receiver_names
 from opsux_lint.analysis.outline import summarize
 from opsux_lint.matchers import (
     PARSE_ERROR_KIND,
@@ -37,6 +38,7 @@ from opsux_lint.matchers import (
     FileFacts,
     FileMatcher,
     Handler,
+    NeedleContext,
     Report,
     compile_rule,
 )
@@ -89,7 +91,9 @@ class Linter:
         senders = self._status_sinks()
         status_wrappers = derive_sinks(resolver, senders) if senders else ()
         object.__setattr__(self, "status_wrappers", status_wrappers)
-        needles: list[frozenset[Needle] | None] = [c.needles() for c in compiled]
+        methods = frozenset(s.call for s in sinks if resolver.is_class(s.call.rpartition(".")[0]))
+        context = NeedleContext(receiver_names(index, api) if methods else frozenset(), methods, self.coverage)
+        needles: list[frozenset[Needle] | None] = [c.needles(context) for c in compiled]
         if wrappers or status_wrappers:
             needles.append(words(w.spec.call.rsplit(".", 1)[-1] for w in (*wrappers, *status_wrappers)))
         if self._runs(UNUSED_SUPPRESSION_KIND):
@@ -134,7 +138,10 @@ class Linter:
         if text is None:
             return self._file_problem(shown, problem), []
         if not self.prefilter.is_candidate(data):
-            return [], []
+            # Nothing to find here, but a file Python cannot parse is never "checked": CPython's
+            # own parser (fast, in C) looks at every file libcst does not.
+            located = _python_syntax_error(text) if self._runs(PARSE_ERROR_KIND) else None
+            return (self._syntax_error(shown, None, text, located) if located else []), []
         try:
             module = cst.parse_module(text)
         except cst.ParserSyntaxError as exc:
@@ -274,13 +281,17 @@ class Linter:
         line, column, detail = problem
         return [self._finding(spec, shown, spec.format(detail=detail), (), line, column, line, column + 1)]
 
-    def _syntax_error(self, shown: str, exc: cst.ParserSyntaxError, text: str) -> list[Finding]:
-        located = _python_syntax_error(text)
+    def _syntax_error(
+        self, shown: str, exc: cst.ParserSyntaxError | None, text: str,
+        located: tuple[int, int, str] | None = None,
+    ) -> list[Finding]:
+        located = located or _python_syntax_error(text)
         if located is not None:
             # CPython's parser says where the mistake is ("'(' was never closed" at 1:5); libcst's
             # native parser says where it gave up, often a line later, with a list of tokens.
             line, column, message = located
         else:
+            assert exc is not None
             message = exc.message
             line, column = exc.raw_line, exc.raw_column + 1
             match = _PARSER_POSITION.match(message)

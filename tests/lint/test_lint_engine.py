@@ -80,14 +80,16 @@ def test_bom_and_cookie_are_honoured() -> None:
     assert (finding.code, finding.line) == ("OPS001", 3)
 
 
-def test_syntax_errors_of_candidates_are_reported_and_others_are_not_parsed(monkeypatch) -> None:
+def test_syntax_errors_are_reported_but_only_candidates_are_parsed_with_libcst(monkeypatch) -> None:
     [finding] = lint("service.start(t, 'inventory.sync'\n")
     assert finding.code == "OPS000" and "syntax error" in finding.message
     parsed: list[str] = []
     real = cst.parse_module
     monkeypatch.setattr(engine_module.cst, "parse_module", lambda text: parsed.append(text) or real(text))
-    assert lint("def broken(:\n") == []
-    assert parsed == [], "a file without any needle must not be parsed"
+    [broken] = lint("def broken(:\n")
+    assert (broken.code, broken.line, broken.column) == ("OPS000", 1, 12)
+    assert lint("def fine():\n    pass\n") == []
+    assert parsed == [], "a file without any needle must not be parsed with libcst"
 
 
 def test_deselected_ops000_reports_nothing_for_broken_files() -> None:

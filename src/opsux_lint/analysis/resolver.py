@@ -281,6 +281,10 @@ class Resolver:
         bases = self._eval(base, module, scope, depth + 1)
         return self._strings(out for item in bases for out in self._member_of(item, attr, e, depth + 1))
 
+    def is_class(self, name: str) -> bool:
+        """Whether ``name`` is a class of the API or of the project."""
+        return self.api.canonical(name) in self.api.classes or self._project_class(name) is not None
+
     def subclasses(self, cls: str) -> list[str]:
         """Every class of the project that derives from ``cls``, directly or not."""
         if self._subclasses is None:

@@ -98,11 +98,23 @@ class FileMatcher(Protocol):
     def finish(self, facts: FileFacts) -> Iterable[Report]: ...
 
 
+@dataclass(frozen=True)
+class NeedleContext:
+    """What the engine knows when rules name their needles."""
+
+    receivers: frozenset[str] = frozenset()
+    """Names a file must mention to type a receiver as an API class (:mod:`opsux_lint.analysis.receivers`)."""
+    methods: frozenset[str] = frozenset()
+    """Sinks that are methods (matched through the receiver's type, not the method's name)."""
+    coverage: bool = False
+    """Count every call with a sink's name: needles are the names, receivers or not."""
+
+
 class CompiledRule(Protocol):
     @property
     def spec(self) -> RuleSpec: ...
 
-    def needles(self) -> frozenset[Needle] | None:
+    def needles(self, context: NeedleContext) -> frozenset[Needle] | None:
         """Text one of which must occur in a file for the rule to match; None: any file."""
 
     def matcher(self, facts: FileFacts) -> FileMatcher: ...

@@ -37,6 +37,7 @@ from opsux_lint.analysis import Callee, DerivedSink, SinkSpec, Unknown, Value, c
 from opsux_lint.callees import argument
 from opsux_lint.matchers import (
     FileFacts,
+    NeedleContext,
     Handler,
     Report,
     RuleParameterError,
@@ -98,8 +99,17 @@ class OperationTypeRule:
             unverifiable=spec.kind == UNVERIFIABLE_KIND,
         )
 
-    def needles(self) -> frozenset[Needle] | None:
-        return words({s.spec.last_name for s in self.sinks} | self.attributes)
+    def needles(self, context: NeedleContext) -> frozenset[Needle] | None:
+        found: set[str] = set(self.attributes)
+        for sink in self.sinks:
+            spec = sink.spec
+            if sink.generic and spec.arg is None and spec.keyword is not None:
+                found.add(spec.keyword)  # ``filter_by(operation_type=...)``: the keyword is written
+            elif spec.call in context.methods and not context.coverage:
+                found |= context.receivers  # a typed receiver: the file names where it comes from
+            else:
+                found.add(spec.last_name)
+        return words(found)
 
     def matcher(self, facts: FileFacts) -> OperationTypeMatcher:
         return OperationTypeMatcher(self, facts)

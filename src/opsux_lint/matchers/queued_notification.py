@@ -23,6 +23,7 @@ from opsux_core.policy import Policy
 from opsux_lint.callees import CallPattern, argument
 from opsux_lint.matchers import (
     FileFacts,
+    NeedleContext,
     Handler,
     Report,
     param_mapping,
@@ -71,7 +72,7 @@ class QueuedNotificationRule:
             known=param_mapping(spec, "known_constants"),
         )
 
-    def needles(self) -> frozenset[Needle] | None:
+    def needles(self, context: NeedleContext) -> frozenset[Needle] | None:
         found: set[Needle] = set()
         for glob in self.class_globs:
             # A bracket expression is one character of a set, not text that must occur.

@@ -1,0 +1,55 @@
+"""The names a file must mention to hold a receiver of a typed API: what makes the prefilter's
+needles exact for method sinks (``OperationRunService.start``) instead of every ``.start``.
+
+A receiver is typed through the API's class names, its factories and fixtures, or through
+something of the project that yields one: a function returning one (``service_for(...)``), a
+class holding one (``self.service``, a subclass, a mixin), a module-level instance. The names of
+those producers are needles too, to a fixpoint. A file that mentions none of them cannot type a
+receiver as the API's, so no method sink can match in it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from opsux_lint.analysis.index import ProjectIndex
+from opsux_lint.analysis.resolver import ApiTypes
+
+_MAX_ROUNDS = 20
+
+
+def receiver_names(index: ProjectIndex, api: ApiTypes) -> frozenset[str]:
+    names: set[str] = {c.rsplit(".", 1)[-1] for c in api.classes}
+    names |= set(api.fixtures)
+    names |= {r.rsplit(".", 1)[-1] for r in api.returns}
+    for _ in range(_MAX_ROUNDS):
+        pattern = re.compile("|".join(f'"{re.escape(n)}"' for n in sorted(names)))
+        added = False
+        for entry in index.modules.values():
+            for name in _producers(entry.summary, pattern):
+                if name not in names:
+                    names.add(name)
+                    added = True
+        if not added:
+            break
+    return frozenset(names)
+
+
+def _producers(summary: dict[str, Any], pattern: re.Pattern[str]) -> Iterable[str]:
+    def mentions(*parts: Any) -> bool:
+        return pattern.search(json.dumps(parts)) is not None
+
+    functions = summary["functions"]
+    for key, function in functions.items():
+        if mentions(function.get("returns"), function.get("results")):
+            yield key.rsplit(".", 1)[-1]
+    for key, info in summary["classes"].items():
+        methods = [f for k, f in functions.items() if k.startswith(f"{key}.")]
+        if mentions(info, [(m["params"], m.get("locals")) for m in methods]):
+            yield key.rsplit(".", 1)[-1]
+    for name, assigned in summary["assign"].items():
+        if mentions(assigned, summary.get("annotations", {}).get(name)):
+            yield name
