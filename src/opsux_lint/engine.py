@@ -80,7 +80,7 @@ class Linter:
 
     def __post_init__(self) -> None:
         compiled = tuple(c for c in (compile_rule(r, self.policy) for r in self.rules) if c is not None)
-        index = self.index if self.index is not None else ProjectIndex({})
+        index = self.index if self.index is not None else ProjectIndex()
         object.__setattr__(self, "index", index)
         api = api_types(api_declarations(rules_by_id().values()))
         resolver = Resolver(index, _known_constants(self.rules), api)
@@ -166,7 +166,7 @@ class Linter:
         assert index is not None
         resolver = self.resolver
         wrappers, status_wrappers = self.wrappers, self.status_wrappers
-        current = index.modules.get(name)
+        current = index.entry(name)
         if current is None or current.digest != digest:
             summary = summarize(text, name, is_package)
             if summary is not None:

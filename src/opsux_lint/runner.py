@@ -18,6 +18,7 @@ from opsux_lint.discovery import Excludes, discover
 from opsux_lint.engine import Linter
 from opsux_lint.findings import Finding
 from opsux_lint.analysis import ProjectIndex, build_index
+from opsux_lint.analysis.index import save_index
 from opsux_lint.project import Target
 from opsux_lint.registry import RuleSpec, builtin_rules, rules_by_id
 from opsux_lint.selection import select_rules
@@ -131,9 +132,10 @@ def run(
         cache = caches[job.group]
         if cache is not None:
             cache.put(job.path, job.digest, result)
-    for cache in caches:
+    for linter, cache in zip(linters, caches, strict=True):
         if cache is not None:
             cache.save()
+            save_project_index(linter)
     ran = {rule.id: rule for linter in linters for rule in linter.rules}
     findings.sort()
     return RunResult(
@@ -147,6 +149,13 @@ def project_index(policy: Policy, cache: bool) -> ProjectIndex:
     lint = policy.lint
     cache_dir = policy.root / CACHE_DIRNAME if cache else None
     return build_index(policy.root, lint.src, lint.exclude, cache_dir=cache_dir, salt=tool_digest())
+
+
+def save_project_index(linter: Linter) -> None:
+    """Keep the outlines this run made (beside the config) for the next run."""
+    lint = linter.policy.lint
+    assert linter.index is not None
+    save_index(linter.index, linter.policy.root, lint.src, lint.exclude, cache_dir=linter.policy.root / CACHE_DIRNAME, salt=tool_digest())
 
 
 def _workers(requested: int | None, count: int) -> int:

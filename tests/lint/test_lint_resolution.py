@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from lint_support import copy_fixture
 from opsux_lint.cli import main
 from opsux_lint.analysis import Resolver, SinkSpec, build_index, derive_sinks
+from opsux_lint.analysis.index import save_index
 from opsux_lint.project import resolve_targets
 from opsux_lint.runner import Selection, run
 from opsux_lint.analysis.outline import parse_module, summarize
@@ -124,14 +125,32 @@ def test_the_index_is_cached_by_file_content(project: Path, monkeypatch: pytest.
 
     cache = project / ".opsux_cache"
     first = build_index(project, ["src"], [], cache_dir=cache)
+    fingerprint = first.fingerprint()  # outlines every module
+    save_index(first, project, ["src"], [], cache_dir=cache)
 
     def no_parsing(*args: object) -> None:
         raise AssertionError("an unchanged file was summarized again")
 
     monkeypatch.setattr(index_module, "summarize", no_parsing)
     again = build_index(project, ["src"], [], cache_dir=cache)
-    assert again.fingerprint() == first.fingerprint()
+    assert again.fingerprint() == fingerprint
     types = project / "src" / "app" / "ops" / "types.py"
     types.write_text(types.read_text(encoding="utf-8") + "\nNEW = 'x.y'\n", encoding="utf-8")
     with pytest.raises(AssertionError, match="summarized again"):
-        build_index(project, ["src"], [], cache_dir=cache)
+        build_index(project, ["src"], [], cache_dir=cache).fingerprint()
+
+
+def test_the_index_outlines_only_what_is_asked_for(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import opsux_lint.analysis.index as index_module
+
+    index = build_index(project, ["src"], [], cache_dir=None)
+    outlined: list[str] = []
+    real = index_module.summarize
+    monkeypatch.setattr(index_module, "summarize", lambda source, module, pkg: outlined.append(module) or real(source, module, pkg))
+    assert outlined == [], "building the index reads files, it outlines none"
+    resolver = Resolver(index)
+    resolution = resolver.resolve(["a", ["a", ["n", "O"], "Inventory"], "EXPORT"], "app.jobs")
+    assert [v.text for v in resolution.values] == ["inventory.export"]
+    assert set(outlined) == {"app.jobs", "app.ops.types"}
+    assert index.mentioning(["level3"]) == ["app.jobs", "app.ops.wrappers"]
+    assert set(outlined) == {"app.jobs", "app.ops.types"}, "searching for a name outlines nothing"

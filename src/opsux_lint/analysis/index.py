@@ -2,9 +2,12 @@
 
 Operation types rarely appear as literals at the call: they come from module constants, star
 imports, class attributes, nested ``StrEnum`` members and parameters of wrapper functions. The
-index holds one :mod:`~opsux_lint.analysis.outline` per module of the project (the ``.py`` files
-under ``lint.src``, not only the files being linted: pre-commit passes only the changed ones, and
-the constants live elsewhere), built with ``ast`` and cached by file content in ``.opsux_cache/``.
+index knows every ``.py`` file under ``lint.src`` (not only the files being linted: pre-commit
+passes only the changed ones, and the constants live elsewhere), but outlines a module
+(:mod:`~opsux_lint.analysis.outline`, with ``ast``) only when something asks for it: a
+resolution that follows an import, or a search for the modules that mention a name (wrapper
+derivation, subclasses, receiver types). Outlines are cached by file content in
+``.opsux_cache/``. So a run costs what the files that matter cost, not the repository's size.
 
 The index is data: lookups of names and modules. :mod:`~opsux_lint.analysis.resolver` evaluates
 expressions over it, :mod:`~opsux_lint.analysis.wrappers` derives wrapper sinks from it.
@@ -15,9 +18,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +29,8 @@ from opsux_lint.analysis.outline import SUMMARY_FORMAT, Expr, Summary, summarize
 from opsux_lint.discovery import Excludes, discover
 from opsux_lint.modules import module_name, source_roots
 
-_INDEX_FORMAT = 2
+_INDEX_FORMAT = 3
+_WORD = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 
 
 @dataclass(frozen=True)
@@ -37,40 +42,118 @@ class ModuleEntry:
 
 
 @dataclass(frozen=True)
-class ProjectIndex:
-    modules: dict[str, ModuleEntry]
-    by_path: dict[str, str] = field(default_factory=dict)
-    """Resolved file path -> module name."""
-    unparsed: frozenset[str] = frozenset()
-    """Modules whose source the running Python's ``ast`` cannot parse (newer syntax)."""
+class SourceFile:
+    """A module's file, read once: its bytes are searched for names and outlined on demand."""
 
-    # ----------------------------------------------------------------------------- building
+    module: str
+    is_package: bool
+    shown: str
+    data: bytes
+    digest: str
+
+
+class ProjectIndex:
+    """Module name -> outline, made on first use; immutable to its users (the memo is internal)."""
+
+    def __init__(
+        self,
+        modules: Mapping[str, ModuleEntry] | None = None,
+        sources: Mapping[str, SourceFile] | None = None,
+        cached: Mapping[str, Summary] | None = None,
+    ) -> None:
+        self._sources: Mapping[str, SourceFile] = sources or {}
+        self._cached: Mapping[str, Summary] = cached or {}
+        """Outlines from the cache, by file digest."""
+        self._entries: dict[str, ModuleEntry | None] = dict(modules or {})
+        self._words: dict[bytes, set[str]] | None = None
+
+    # ----------------------------------------------------------------------------- modules
+
+    def __contains__(self, module: str) -> bool:
+        return module in self._entries or module in self._sources
+
+    def names(self) -> Iterator[str]:
+        """Every module's name (nothing is outlined)."""
+        yield from self._sources
+        yield from (name for name in self._entries if name not in self._sources)
+
+    def entry(self, module: str) -> ModuleEntry | None:
+        if module in self._entries:
+            return self._entries[module]
+        source = self._sources.get(module)
+        if source is None:
+            return None
+        summary = self._cached.get(source.digest)
+        if summary is None or summary.get("module") != module:
+            summary = summarize(source.data, module, source.is_package)
+        entry = ModuleEntry(summary, source.shown, source.digest) if summary is not None else None
+        self._entries[module] = entry
+        return entry
+
+    def entries(self, modules: Iterable[str]) -> Iterator[tuple[str, ModuleEntry]]:
+        for module in modules:
+            entry = self.entry(module)
+            if entry is not None:
+                yield module, entry
+
+    def unparsed(self, module: str) -> bool:
+        """A module of the project whose source the running Python's ``ast`` cannot parse."""
+        return module in self and self.entry(module) is None
+
+    def mentioning(self, words: Iterable[str]) -> list[str]:
+        """The modules whose source contains one of ``words`` as a whole word (none outlined)."""
+        if self._words is None:
+            index: dict[bytes, set[str]] = {}
+            for module, source in self._sources.items():
+                for word in set(_WORD.findall(source.data)):
+                    index.setdefault(word, set()).add(module)
+            self._words = index
+        found: set[str] = set()
+        for word in words:
+            found |= self._words.get(word.encode(), set())
+        found |= {m for m in self._entries if m not in self._sources}  # given in memory
+        return sorted(found)
 
     def with_module(self, name: str, entry: ModuleEntry) -> ProjectIndex:
         """This index with one module replaced (the file being linted, as it is now)."""
-        current = self.modules.get(name)
+        current = self.entry(name)
         if current is not None and current.digest == entry.digest:
             return self
-        modules = dict(self.modules)
-        modules[name] = entry
-        return ProjectIndex(modules, self.by_path, self.unparsed - {name})
+        overlaid = ProjectIndex({**self._entries, name: entry}, self._sources, self._cached)
+        overlaid._words = self._words
+        return overlaid
 
     def fingerprint(self) -> str:
+        """What cached findings may depend on: every module's outline (from the cache where the
+        file is unchanged), so an edit inside a function body elsewhere keeps them valid.
+        Outlines everything that is not cached: only runs that use the cache ask for it."""
         digest = hashlib.sha256()
-        for name in sorted(self.modules):
+        for name in sorted(self.names()):
+            entry = self.entry(name)
             digest.update(name.encode())
-            digest.update(json.dumps(self.modules[name].summary, sort_keys=True).encode())
+            digest.update(json.dumps(entry.summary if entry else None, sort_keys=True).encode())
         return digest.hexdigest()
+
+    def outlines(self) -> dict[str, Any]:
+        """The outlines made so far, for the cache (by path)."""
+        return {
+            source.shown: {"sha256": source.digest, "module": name, "summary": entry.summary}
+            for name, source in self._sources.items()
+            if (entry := self._entries.get(name)) is not None
+        }
 
     # --------------------------------------------------------------------------- names
 
     def summary(self, module: str) -> Summary | None:
-        entry = self.modules.get(module)
+        entry = self.entry(module)
         return entry.summary if entry is not None else None
 
     def path(self, module: str) -> str:
-        entry = self.modules.get(module)
-        return entry.path if entry is not None else module
+        entry = self.entry(module)
+        if entry is not None:
+            return entry.path
+        source = self._sources.get(module)
+        return source.shown if source is not None else module
 
     def qualified_names(self, module: str, e: Expr) -> frozenset[str]:
         """Every qualified name a callee expression may refer to, through the module's imports."""
@@ -105,7 +188,7 @@ class ProjectIndex:
         parts = qualified.split(".")
         for cut in range(len(parts), 0, -1):
             head = ".".join(parts[:cut])
-            if head in self.modules:
+            if head in self:
                 return head, parts[cut:]
         return None
 
@@ -133,48 +216,62 @@ def _index_files(root: Path, src: Sequence[str], exclude: Sequence[str]) -> Iter
 def build_index(
     root: Path, src: Sequence[str], exclude: Sequence[str], *, cache_dir: Path | None, salt: str = "",
 ) -> ProjectIndex:
-    """The index of every module under the source roots; summaries cached by file content."""
-    key = hashlib.sha256(json.dumps([_INDEX_FORMAT, SUMMARY_FORMAT, salt, str(root), list(src), list(exclude)]).encode()).hexdigest()[:24]
-    cache_file = cache_dir / f"index-{key}.json" if cache_dir is not None else None
-    old: dict[str, Any] = {}
+    """The index of every module under the source roots: files read, nothing outlined yet."""
+    cache_file = _cache_file(root, src, exclude, cache_dir, salt)
+    cached: dict[str, Summary] = {}
     if cache_file is not None:
         try:
             loaded = json.loads(cache_file.read_text(encoding="utf-8"))
-            old = loaded if isinstance(loaded, dict) else {}
         except (OSError, ValueError):
-            old = {}
-    new: dict[str, Any] = {}
-    modules: dict[str, ModuleEntry] = {}
-    by_path: dict[str, str] = {}
-    unparsed: set[str] = set()
+            loaded = {}
+        if isinstance(loaded, dict):
+            for item in loaded.values():
+                if isinstance(item, dict) and isinstance(item.get("summary"), dict) and isinstance(item.get("sha256"), str):
+                    cached[item["sha256"]] = item["summary"]
+    sources: dict[str, SourceFile] = {}
+    resolved_root = root.resolve()
     for file, roots in _index_files(root, src, exclude):
         try:
             data = file.read_bytes()
         except OSError:
             continue
-        digest = hashlib.sha256(data).hexdigest()
         name, is_package = module_name(file, roots)
-        cached = old.get(str(file))
-        summary: Summary | None
-        if isinstance(cached, dict) and cached.get("sha256") == digest and cached.get("module") == name:
-            summary = cached.get("summary")
-        else:
-            summary = summarize(data, name, is_package)
-        new[str(file)] = {"sha256": digest, "module": name, "summary": summary}
-        if summary is None:
-            unparsed.add(name)
-            continue
-        if name in modules:
+        if name in sources:
             continue
         try:
-            shown = file.relative_to(root.resolve()).as_posix()
+            shown = file.relative_to(resolved_root).as_posix()
         except ValueError:
             shown = file.as_posix()
-        modules[name] = ModuleEntry(summary, shown, digest)
-        by_path[str(file)] = name
-    if cache_file is not None and new != old:
-        _write_json(cache_file, new)
-    return ProjectIndex(modules, by_path, unparsed=frozenset(unparsed - set(modules)))
+        sources[name] = SourceFile(name, is_package, shown, data, hashlib.sha256(data).hexdigest())
+    return ProjectIndex(None, sources, cached)
+
+
+def save_index(index: ProjectIndex, root: Path, src: Sequence[str], exclude: Sequence[str], *, cache_dir: Path, salt: str = "") -> None:
+    """Keep the outlines made in this run for the next (atomically; a failure is harmless)."""
+    cache_file = _cache_file(root, src, exclude, cache_dir, salt)
+    assert cache_file is not None
+    outlines = index.outlines()
+    try:
+        old = json.loads(cache_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        old = {}
+    if not isinstance(old, dict):
+        old = {}
+    # Outlines of files not looked at this run stay while their file is unchanged.
+    current = {source.shown: source.digest for source in index._sources.values()}
+    kept = {path: item for path, item in old.items() if isinstance(item, dict) and current.get(path) == item.get("sha256")}
+    merged = {**kept, **outlines}
+    if merged != old:
+        _write_json(cache_file, merged)
+
+
+def _cache_file(root: Path, src: Sequence[str], exclude: Sequence[str], cache_dir: Path | None, salt: str) -> Path | None:
+    if cache_dir is None:
+        return None
+    key = hashlib.sha256(
+        json.dumps([_INDEX_FORMAT, SUMMARY_FORMAT, salt, list(src), list(exclude)]).encode()
+    ).hexdigest()[:24]
+    return cache_dir / f"index-{key}.json"
 
 
 def _write_json(file: Path, data: Any) -> None:

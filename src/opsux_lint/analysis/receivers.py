@@ -28,7 +28,7 @@ def receiver_names(index: ProjectIndex, api: ApiTypes) -> frozenset[str]:
     for _ in range(_MAX_ROUNDS):
         pattern = re.compile("|".join(f'"{re.escape(n)}"' for n in sorted(names)))
         added = False
-        for entry in index.modules.values():
+        for _, entry in index.entries(index.mentioning(names)):
             for name in _producers(entry.summary, pattern):
                 if name not in names:
                     names.add(name)

@@ -93,8 +93,8 @@ class Resolver:
         self.api = api or ApiTypes()
         self._memo: dict[tuple[str, str], list[Item]] = {}
         self._type_memo: dict[tuple[str, str], list[TypeItem]] = {}
-        self._subclasses: dict[str, list[str]] | None = None
-        self._methods: dict[str, list[str]] | None = None
+        self._subclasses: dict[str, list[str]] = {}
+        self._methods: dict[str, str | None] = {}
 
     def over(self, index: ProjectIndex) -> Resolver:
         """The same resolver over another index (one file replaced by what is being linted)."""
@@ -164,7 +164,7 @@ class Resolver:
     def _name(self, name: str, module: str, scope: str | None, depth: int) -> list[Item]:
         summary = self.index.summary(module)
         if summary is None:
-            if module in self.index.unparsed:
+            if self.index.unparsed(module):
                 return [Unknown(f"`{name}`: Python's ast cannot parse {module} (syntax newer than this Python)")]
             return [Unknown(f"`{name}` is not defined in the project")]
         key = scope
@@ -232,12 +232,12 @@ class Resolver:
         for binding in summary["imports"].get(name, ()):
             if binding[0] == "m":
                 target = binding[1]
-                items.append(Ref("module", target, target) if target in self.index.modules else Ref("external", target, target))
+                items.append(Ref("module", target, target) if target in self.index else Ref("external", target, target))
             else:
                 items.extend(self._qualified(f"{binding[1]}.{binding[2]}", depth + 1))
         if not items:
             for base in summary["stars"]:
-                if base in self.index.modules and name in self.index.exports(base):
+                if base in self.index and name in self.index.exports(base):
                     items.extend(self._global(base, name, depth + 1))
         if not items:
             if name in _BUILTINS:
@@ -286,41 +286,54 @@ class Resolver:
         return self.api.canonical(name) in self.api.classes or self._project_class(name) is not None
 
     def subclasses(self, cls: str) -> list[str]:
-        """Every class of the project that derives from ``cls``, directly or not."""
-        if self._subclasses is None:
-            direct: dict[str, list[str]] = {}
-            for module, entry in self.index.modules.items():
-                for key, info in entry.summary["classes"].items():
-                    for base in info["bases"]:
-                        for owner in self._eval(base, module, None, 1):
-                            if isinstance(owner, Ref) and owner.kind == "class":
-                                direct.setdefault(f"{owner.module}.{owner.key}", []).append(f"{module}.{key}")
-            self._subclasses = direct
+        """Every class of the project that derives from ``cls``, directly or not (a subclass's
+        module names its base, so only the modules that mention it are outlined)."""
         found: list[str] = []
-        stack = list(self._subclasses.get(cls, ()))
+        stack = [cls]
         while stack:
-            sub = stack.pop()
-            if sub not in found and sub != cls:
-                found.append(sub)
-                stack.extend(self._subclasses.get(sub, ()))
+            current = stack.pop()
+            for sub in self._direct_subclasses(current):
+                if sub not in found and sub != cls:
+                    found.append(sub)
+                    stack.append(sub)
         return found
+
+    def _direct_subclasses(self, cls: str) -> list[str]:
+        cached = self._subclasses.get(cls)
+        if cached is not None:
+            return cached
+        self._subclasses[cls] = []
+        simple = cls.rsplit(".", 1)[-1]
+        direct: list[str] = []
+        for module, entry in self.index.entries(self.index.mentioning([simple])):
+            for key, info in entry.summary["classes"].items():
+                for base in info["bases"]:
+                    if simple not in render(base):
+                        continue
+                    for owner in self._eval(base, module, None, 1):
+                        if isinstance(owner, Ref) and owner.kind == "class" and f"{owner.module}.{owner.key}" == cls:
+                            direct.append(f"{module}.{key}")
+        self._subclasses[cls] = direct
+        return direct
 
     def only_method(self, name: str) -> str | None:
         """``mod.Class.name`` when every method of that name in the project is that class's or an
         override of it in a subclass (one family): a call of ``name`` on an object of unknown type
         is then most likely that method. None when the name is defined in unrelated classes."""
-        if self._methods is None:
-            methods: dict[str, list[str]] = {}
-            for module, entry in self.index.modules.items():
+        if name.startswith("__"):
+            return None
+        if name not in self._methods:
+            owners: list[str] = []
+            for module, entry in self.index.entries(self.index.mentioning([name])):
                 classes = entry.summary["classes"]
                 for key, function in entry.summary["functions"].items():
                     parent, _, method = key.rpartition(".")
-                    if parent in classes and function.get("kind") != "static":
-                        methods.setdefault(method, []).append(f"{module}.{parent}")
-            self._methods = methods
-        owners = self._methods.get(name, [])
-        if not owners or name.startswith("__"):
-            return None
+                    if method == name and parent in classes and function.get("kind") != "static":
+                        owners.append(f"{module}.{parent}")
+            self._methods[name] = self._family_top(owners, name)
+        return self._methods[name]
+
+    def _family_top(self, owners: list[str], name: str) -> str | None:
         for top in owners:
             family = {top, *self.subclasses(top)}
             if all(owner in family for owner in owners):
@@ -394,7 +407,7 @@ class Resolver:
             return [Ref("external", item.module, f"{item.key}.{attr}")]
         if item.kind == "module":
             submodule = f"{item.module}.{attr}"
-            if submodule in self.index.modules:
+            if submodule in self.index:
                 return [Ref("module", submodule, submodule)]
             return self._global(item.module, attr, depth)
         if item.kind == "class":
@@ -613,14 +626,14 @@ class Resolver:
         for binding in summary["imports"].get(name, ()):
             if binding[0] == "m":
                 found.append(Opaque(f"the module `{binding[1]}`"))
-            elif binding[1] in self.index.modules:
+            elif binding[1] in self.index:
                 found.extend(self._global_types(binding[1], binding[2], depth + 1))
             else:
                 qualified = self.api.canonical(f"{binding[1]}.{binding[2]}")
                 found.append(Instance(qualified, True))
         if not found:
             for base in summary["stars"]:
-                if base in self.index.modules and name in self.index.exports(base):
+                if base in self.index and name in self.index.exports(base):
                     found.extend(self._global_types(base, name, depth + 1))
         if not found:
             if name in _BUILTINS:

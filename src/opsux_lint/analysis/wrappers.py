@@ -74,7 +74,8 @@ def derive_sinks(resolver: Resolver, base: Sequence[SinkSpec]) -> tuple[DerivedS
         for sink in sinks:
             by_name.setdefault(sink.last_name, []).append(sink)
         added = False
-        for module, entry in index.modules.items():
+        # Only a module that mentions a sink's name can call it: the others are never outlined.
+        for module, entry in index.entries(index.mentioning(by_name)):
             for key, function in entry.summary["functions"].items():
                 for func, position, keyword, value, _line, star in function["passes"]:
                     candidates = by_name.get(written_name(func) or "")
@@ -218,7 +219,7 @@ def _callers(resolver: Resolver, specs: Iterable[SinkSpec], wildcards: frozenset
     for spec in specs:
         wanted.setdefault(spec.last_name, []).append(spec.call)
     counts: dict[str, int] = {}
-    for module, entry in index.modules.items():
+    for module, entry in index.entries(index.mentioning(wanted)):
         found: set[str] = set()
         for text, scopes in entry.summary["callees"].items():
             calls = wanted.get(text.rsplit(".", 1)[-1])
