@@ -66,6 +66,7 @@ class LintUsageError(click.ClickException):
 @click.option("--coverage", is_flag=True,
               help="After the findings, count what became of every call with a sink's name (verified, "
                    "OPS001, OPS008, not the sink, unknown receiver); with --format json, list each.")
+@click.option("--timings", is_flag=True, help="Print the time each phase took to standard error.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: one per CPU when there are enough files to pay for them).")
 @click.version_option(tool_version(), "--version", prog_name="opsux-lint", message="%(prog)s %(version)s")
@@ -84,6 +85,7 @@ def main(
     write_baseline: Path | None,
     no_cache: bool,
     coverage: bool,
+    timings: bool,
     jobs: int | None,
 ) -> None:
     """Check Python code against the project's operation-run conventions.
@@ -95,7 +97,7 @@ def main(
         paths=tuple(paths), config=config, select=select, ignore=ignore, fmt=OutputFormat(output_format),
         output_file=output_file, exit_zero=exit_zero, explain=explain, list_rules=list_rules,
         statistics=statistics, baseline=baseline_file, write_baseline=write_baseline, cache=not no_cache,
-        coverage=coverage, jobs=jobs,
+        coverage=coverage, jobs=jobs, timings=timings,
     )
     try:
         code = _main(request)
@@ -130,6 +132,7 @@ class Request:
     cache: bool = True
     coverage: bool = False
     jobs: int | None = None
+    timings: bool = False
 
 
 def _main(request: Request) -> int:
@@ -178,6 +181,9 @@ def _main(request: Request) -> int:
     targets = resolve_targets(list(request.paths) or [Path(".")], request.config)
     options = RunOptions(cache=request.cache, version=tool_version(), coverage=request.coverage, jobs=request.jobs)
     result = run(targets, selection, cwd, options)
+    if request.timings:
+        for phase, seconds in result.timings:
+            click.echo(f"{seconds:8.3f} s  {phase}", err=True)
     if request.write_baseline is not None:
         try:
             write_baseline_file(request.write_baseline, result.findings, cwd)

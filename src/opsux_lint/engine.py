@@ -58,6 +58,16 @@ _PARSER_POSITION = re.compile(r"^(?:parser error: )?error at (\d+):(\d+): ")
 
 
 @dataclass(frozen=True)
+class Derived:
+    """What a Linter works out from the project once: wrapper sinks and receiver needles."""
+
+    wrappers: tuple[DerivedSink, ...]
+    status_wrappers: tuple[DerivedSink, ...]
+    methods: frozenset[str]
+    receivers: frozenset[str]
+
+
+@dataclass(frozen=True)
 class Linter:
     policy: Policy
     rules: tuple[RuleSpec, ...]
@@ -68,6 +78,8 @@ class Linter:
     calls anything by a sink's name, so unknown receivers are counted too."""
     exhaustive: bool = False
     """Parse every file, prefilter or not: the same findings, slower (proves the prefilter sound)."""
+    derived: Derived | None = None
+    """What a Linter of the same policy, rules and index derived (a worker process reuses it)."""
     compiled: tuple[CompiledRule, ...] = field(init=False)
     resolver: Resolver = field(init=False)
     prefilter: Prefilter = field(init=False)
@@ -86,13 +98,21 @@ class Linter:
         resolver = Resolver(index, _known_constants(self.rules), api)
         object.__setattr__(self, "resolver", resolver)
         sinks = base_sinks(compiled)
-        wrappers = derive_sinks(resolver, sinks) if sinks else ()
+        derived = self.derived
+        if derived is None:
+            senders = self._status_sinks()
+            methods = frozenset(s.call for s in sinks if resolver.is_class(s.call.rpartition(".")[0]))
+            derived = Derived(
+                derive_sinks(resolver, sinks) if sinks else (),
+                derive_sinks(resolver, senders) if senders else (),
+                methods,
+                receiver_names(index, api) if methods else frozenset(),
+            )
+            object.__setattr__(self, "derived", derived)
+        wrappers, status_wrappers = derived.wrappers, derived.status_wrappers
         object.__setattr__(self, "wrappers", wrappers)
-        senders = self._status_sinks()
-        status_wrappers = derive_sinks(resolver, senders) if senders else ()
         object.__setattr__(self, "status_wrappers", status_wrappers)
-        methods = frozenset(s.call for s in sinks if resolver.is_class(s.call.rpartition(".")[0]))
-        context = NeedleContext(receiver_names(index, api) if methods else frozenset(), methods, self.coverage)
+        context = NeedleContext(derived.receivers, derived.methods, self.coverage)
         needles: list[frozenset[Needle] | None] = [c.needles(context) for c in compiled]
         if wrappers or status_wrappers:
             needles.append(words(w.spec.call.rsplit(".", 1)[-1] for w in (*wrappers, *status_wrappers)))

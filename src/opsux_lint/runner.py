@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -15,7 +16,7 @@ from opsux_core.policy import Policy, load_policy
 from opsux_lint.cache import CACHE_DIRNAME, LintCache, content_digest, tool_digest
 from opsux_lint.coverage import Site
 from opsux_lint.discovery import Excludes, discover
-from opsux_lint.engine import Linter
+from opsux_lint.engine import Derived, Linter
 from opsux_lint.findings import Finding
 from opsux_lint.analysis import ProjectIndex, build_index
 from opsux_lint.analysis.index import save_index
@@ -60,6 +61,8 @@ class RunResult:
     """Findings hidden by ``--baseline``."""
     sites: tuple[Site, ...] | None = None
     """With ``coverage``: every sink site and what became of it."""
+    timings: tuple[tuple[str, float], ...] = ()
+    """Seconds per phase (``--timings``)."""
 
 
 def display_path(path: Path, cwd: Path) -> str:
@@ -85,6 +88,7 @@ def run(
     options = options or RunOptions()
     if options.coverage:
         options = dataclasses.replace(options, cache=False)
+    clock = _Clock()
     linters: list[Linter] = []
     caches: list[LintCache | None] = []
     by_policy: dict[int, int] = {}
@@ -98,13 +102,15 @@ def run(
             select = selection.select if selection.select is not None else lint.select
             rules = select_rules(builtin_rules(), select, (*lint.ignore, *selection.ignore))
             group = by_policy[id(target.policy)] = len(linters)
-            linter = Linter(
-                target.policy, rules, project_index(target.policy, options.cache), options.coverage, options.exhaustive
-            )
+            index = project_index(target.policy, options.cache)
+            clock.lap("read the project")
+            linter = Linter(target.policy, rules, index, options.coverage, options.exhaustive)
             linters.append(linter)
+            clock.lap("derive wrappers and needles")
             caches.append(
                 LintCache.open(target.policy, rules, options.version, linter.fingerprint()) if options.cache else None
             )
+            clock.lap("open the cache")
         linter, cache = linters[group], caches[group]
         excludes = Excludes.build(target.policy.root, target.policy.lint.exclude)
         for file in discover(target.path, excludes):
@@ -125,8 +131,11 @@ def run(
             else:
                 jobs.append(_Job(resolved, shown, data, digest, group))
 
+    clock.lap("discover and read the files")
     sites: list[Site] = []
-    for job, (result, found) in zip(jobs, _lint_all(jobs, linters, options.jobs), strict=True):
+    results = _lint_all(jobs, linters, options.jobs)
+    clock.lap(f"lint {len(jobs)} files")
+    for job, (result, found) in zip(jobs, results, strict=True):
         findings.extend(result)
         sites.extend(found)
         cache = caches[job.group]
@@ -136,12 +145,29 @@ def run(
         if cache is not None:
             cache.save()
             save_project_index(linter)
+    clock.lap("save the cache")
     ran = {rule.id: rule for linter in linters for rule in linter.rules}
     findings.sort()
     return RunResult(
         tuple(findings), len(seen), tuple(sorted(ran.values(), key=lambda r: r.id)), len(jobs),
-        sites=tuple(sorted(sites)) if options.coverage else None,
+        sites=tuple(sorted(sites)) if options.coverage else None, timings=clock.laps(),
     )
+
+
+class _Clock:
+    """Wall time per phase; phases that repeat (one per config) add up."""
+
+    def __init__(self) -> None:
+        self._last = time.perf_counter()
+        self._laps: dict[str, float] = {}
+
+    def lap(self, phase: str) -> None:
+        now = time.perf_counter()
+        self._laps[phase] = self._laps.get(phase, 0.0) + now - self._last
+        self._last = now
+
+    def laps(self) -> tuple[tuple[str, float], ...]:
+        return tuple(self._laps.items())
 
 
 def project_index(policy: Policy, cache: bool) -> ProjectIndex:
@@ -175,7 +201,10 @@ def _lint_all(jobs: Sequence[_Job], linters: Sequence[Linter], requested: int | 
     # pickle); a policy built in memory has no file, so such runs stay in this process.
     if workers > 1 and len(jobs) > 1 and all(linter.policy.source is not None for linter in linters):
         specs = [
-            (str(linter.policy.source), tuple(rule.id for rule in linter.rules), linter.index, linter.coverage, linter.exhaustive)
+            (
+                str(linter.policy.source), tuple(rule.id for rule in linter.rules), linter.index,
+                linter.coverage, linter.exhaustive, linter.derived,
+            )
             for linter in linters
         ]
         tasks = [(job.group, str(job.path), job.display, job.data) for job in jobs]
@@ -193,13 +222,14 @@ def _lint_all(jobs: Sequence[_Job], linters: Sequence[Linter], requested: int | 
 _worker_linters: list[Linter] = []  # per worker process, filled once by the pool's initializer
 
 
-def _init_worker(specs: Sequence[tuple[str, tuple[str, ...], ProjectIndex | None, bool, bool]]) -> None:
+def _init_worker(specs: Sequence[tuple[str, tuple[str, ...], ProjectIndex | None, bool, bool, Derived | None]]) -> None:
     known = rules_by_id()
     policies: dict[str, Policy] = {}
-    for source, rule_ids, index, coverage, exhaustive in specs:
+    for source, rule_ids, index, coverage, exhaustive, derived in specs:
         policy = policies.setdefault(source, load_policy(Path(source)))
         rules = tuple(known[rule_id] for rule_id in rule_ids)
-        _worker_linters.append(Linter(policy, rules, index, coverage, exhaustive))
+        # The parent derived wrappers and needles already: a worker only lints.
+        _worker_linters.append(Linter(policy, rules, index, coverage, exhaustive, derived))
 
 
 def _lint_in_worker(task: tuple[int, str, str, bytes | None]) -> _FileResult:
