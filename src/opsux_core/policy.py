@@ -259,8 +259,12 @@ def policy_from_mapping(
         raise ctx.error(("operation_type_pattern",), "must be a non-empty string (a regular expression)")
     try:
         compiled = re.compile(pattern)
-    except re.error as exc:
+    except (re.error, OverflowError) as exc:
+        # OverflowError: a repeat count past what re supports ("a{4294967296}").
         raise ctx.error(("operation_type_pattern",), f"is not a valid regular expression: {exc}") from None
+    except RecursionError:
+        # re's parser recurses once per group: "((((...))))" a thousand deep exhausts the stack.
+        raise ctx.error(("operation_type_pattern",), "is not a valid regular expression: nested too deeply") from None
 
     types = _operation_types(ctx, data.get("operation_types", {}), compiled)
     summary_keys = _summary_keys(ctx, data.get("summary_keys", list(DEFAULT_SUMMARY_KEYS)))
@@ -447,9 +451,10 @@ def _check_template(ctx: _Context, key: Path_, value: Any, *, allowed: set[str],
     if not isinstance(value, str) or not value:
         raise ctx.error(key, f"must be a non-empty URL template, not {_type_name(value)}")
     try:
-        fields = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
+        parsed = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(value) if name is not None]
     except ValueError as exc:
         raise ctx.error(key, f"is not a valid template: {exc}") from None
+    fields = {name for name, _, _ in parsed}
     unknown = fields - allowed
     if unknown:
         raise ctx.error(
@@ -457,6 +462,11 @@ def _check_template(ctx: _Context, key: Path_, value: Any, *, allowed: set[str],
             f"unknown placeholder {{{sorted(unknown)[0]}}}; allowed: "
             + ", ".join(f"{{{name}}}" for name in sorted(allowed)),
         )
+    for name, spec, conversion in parsed:
+        # Values are URL-escaped strings: a spec like {run_id:d} or {run_id:{x}} would fail when a
+        # link is built, and !r would put quotes in the URL.
+        if spec or conversion:
+            raise ctx.error(key, f"placeholders take no format spec or conversion: write {{{name}}}")
     if required and required not in fields:
         raise ctx.error(key, f"must contain {{{required}}}")
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from opsux_core import ConfigError, ConfigNotFound, find_config, load_policy, policy_from_mapping
+from opsux_core import ConfigError, ConfigNotFound, RunLinks, find_config, load_policy, policy_from_mapping
 from opsux_core.policy import DEFAULT_SUMMARY_KEYS, CallSink, NotificationCall
 
 
@@ -140,6 +140,9 @@ def test_no_config_anywhere_is_a_clear_error(tmp_path: Path) -> None:
         ("links:\n  index: /ops/{run_id}\n", "links.index", 2, "unknown placeholder {run_id}"),
         ("links:\n  runs: /ops/{run_id}\n", "links.runs", 2, "unknown key; did you mean 'run'?"),
         ("links:\n  run: /ops/{run_id}\n  detail: /x\n", "links.detail", 3, "unknown key; known keys: run, index"),
+        ("links:\n  run: /ops/{run_id:d}\n", "links.run", 2, "placeholders take no format spec or conversion: write {run_id}"),
+        ("links:\n  run: /ops/{run_id!r}\n", "links.run", 2, "placeholders take no format spec or conversion: write {run_id}"),
+        ("links:\n  index: /t/{tenant_id:{x}}/ops\n", "links.index", 2, "placeholders take no format spec or conversion: write {tenant_id}"),
         ("lint:\n  selct: [OPS]\n", "lint.selct", 2, "unknown key; did you mean 'select'?"),
         ("lint:\n  src: [src]\n  rules: [OPS001]\n", "lint.rules", 3, "unknown key; known keys: src, select, ignore"),
         ("lint:\n  operation_type_sinks:\n    - {call: a.b, arg: 1, kw: x}\n", "lint.operation_type_sinks[0].kw", 3, "unknown key; known keys: call, arg, keyword"),
@@ -150,6 +153,8 @@ def test_no_config_anywhere_is_a_clear_error(tmp_path: Path) -> None:
         ("lint:\n  notification_calls:\n    - {call: a.b, status_kw: s}\n", "lint.notification_calls[0].status_kw", 3, "did you mean 'status_keyword'?"),
         ("lint:\n  severity: {OPS008: fatal}\n", "lint.severity.OPS008", 2, "must be one of error, warning"),
         ("operation_type_pattern: '(['\n", "operation_type_pattern", 1, "is not a valid regular expression"),
+        ("operation_type_pattern: 'a{4294967296}'\n", "operation_type_pattern", 1, "is not a valid regular expression: the repetition number is too large"),
+        ("operation_type_pattern: '" + "(" * 5000 + ")" * 5000 + "'\n", "operation_type_pattern", 1, "is not a valid regular expression: nested too deeply"),
     ],
 )
 def test_bad_yaml_names_file_key_and_line(tmp_path: Path, text: str, key: str, line: int, problem: str) -> None:
@@ -162,6 +167,13 @@ def test_bad_yaml_names_file_key_and_line(tmp_path: Path, text: str, key: str, l
     assert error.line == line
     assert problem in error.problem
     assert str(error).startswith(f"{config}:{line}: {key}: ")
+
+
+def test_links_render_every_accepted_template(tmp_path: Path) -> None:
+    config = write(tmp_path / "opsux.yaml", "links:\n  run: '/{{literal}}/t/{tenant_id}/ops/{run_id}'\n  index: /t/{tenant_id}\n")
+    links = RunLinks(load_policy(config).links)
+    assert links.run_url(7, "acme") == "/{literal}/t/acme/ops/7"
+    assert links.index_url("a b") == "/t/a%20b"
 
 
 def test_yaml_syntax_error_has_a_line(tmp_path: Path) -> None:
