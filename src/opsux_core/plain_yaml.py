@@ -171,9 +171,7 @@ def _build(loader: _Loader, node: yaml.Node, path: KeyPath, lines: dict[KeyPath,
     PyYAML silently keeps the last of two equal keys, which would hide a duplicated operation type.
     """
     lines.setdefault(path, node.start_mark.line + 1)
-    kind = _KINDS.get(type(node), "scalar")
-    if _KINDS.get(node.tag, "scalar") != kind:
-        raise PlainYamlError(f"YAML tag {_shown_tag(node.tag)} does not fit a {kind}", path, node.start_mark.line + 1)
+    _check_kind(node, path)
     if isinstance(node, yaml.MappingNode):
         mapping: dict[Any, Any] = {}
         first_line: dict[Any, int] = {}
@@ -196,7 +194,14 @@ def _build(loader: _Loader, node: yaml.Node, path: KeyPath, lines: dict[KeyPath,
     return _scalar(loader, node, path)
 
 
+def _check_kind(node: yaml.Node, path: KeyPath) -> None:
+    kind = _KINDS.get(type(node), "scalar")
+    if _KINDS.get(node.tag, "scalar") != kind:
+        raise PlainYamlError(f"YAML tag {_shown_tag(node.tag)} does not fit a {kind}", path, node.start_mark.line + 1)
+
+
 def _scalar(loader: _Loader, node: yaml.Node, path: KeyPath) -> Any:
+    _check_kind(node, path)
     # A plain scalar resolved to int/float/bool/null matches that type's pattern; an explicitly
     # tagged one may not ("!!int abc", "!!bool maybe"), and PyYAML's constructors then fail in
     # assorted ways (IndexError, KeyError, ValueError): check it against the same pattern first.

@@ -176,6 +176,7 @@ def test_deep_nesting_is_a_config_error_not_a_recursion_error(tmp_path: Path, de
          "operation_types.a.b.expected_duration_seconds", "invalid YAML value: Exceeds the limit (4300 digits)"),
         ("summary_keys: [total]\n\x00\n", 2, None, "invalid YAML: unacceptable character #x0000"),
         ("operation_types: {a.b: A}\n---\nlint: {}\n", 2, None, "invalid YAML: expected a single document in the stream but found another document"),
+        ("operation_types:\n  !!map a.b: A\n", 2, "operation_types", "YAML tag !!map does not fit a scalar"),
         ("operation_types: {1: A, 0x1: B}\n", 1, "operation_types[1]", "duplicate key (first defined on line 1)"),
     ],
 )
