@@ -132,6 +132,8 @@ def test_no_config_anywhere_is_a_clear_error(tmp_path: Path) -> None:
             "must be a positive integer",
         ),
         ("operation_types: [a.b]\n", "operation_types", 1, "must be a mapping of code -> label, not a list"),
+        ("summary_keys: []\n", "summary_keys", 1, "must name at least one key"),
+        ("operation_types:\n  a.b: {label: A, expected_duration_seconds: 0}\n", "operation_types.a.b.expected_duration_seconds", 2, "must be a positive integer, not 0"),
         ("summary_keys: [total, total]\n", "summary_keys[1]", 1, "'total' is listed twice"),
         ("summary_keys: total\n", "summary_keys", 1, "must be a list of strings, not a string"),
         ("summary_keys:\n  - total\n  - Bad Key\n", "summary_keys[1]", 3, "is not a lower-case identifier"),
@@ -174,6 +176,24 @@ def test_links_render_every_accepted_template(tmp_path: Path) -> None:
     links = RunLinks(load_policy(config).links)
     assert links.run_url(7, "acme") == "/{literal}/t/acme/ops/7"
     assert links.index_url("a b") == "/t/a%20b"
+
+
+def test_the_smallest_accepted_values(tmp_path: Path) -> None:
+    config = write(
+        tmp_path / "opsux.yaml",
+        """\
+        operation_types: {a.b: {label: A, expected_duration_seconds: 1}}
+        summary_keys: [total]
+        lint:
+          operation_type_sinks: [{call: app.start, arg: 0}]
+          notification_calls: [{call: app.notify, status_arg: 0}]
+        """,
+    )
+    policy = load_policy(config)
+    assert policy.catalog.get("a.b").expected_duration_seconds == 1  # type: ignore[union-attr]
+    assert policy.summary_keys == ("total",)
+    assert policy.lint.operation_type_sinks == (CallSink("app.start", 0, None),)
+    assert policy.lint.notification_calls == (NotificationCall("app.notify", 0, None),)
 
 
 def test_yaml_syntax_error_has_a_line(tmp_path: Path) -> None:
