@@ -92,32 +92,17 @@ _PATTERNS = {
 }
 
 
-class _Resolver(yaml.resolver.Resolver):
-    """The core schema's implicit types only."""
+class _Loader(yaml.SafeLoader):
+    """A SafeLoader whose composer refuses aliases, foreign tags, collection keys and deep nesting."""
 
+    # The core schema's implicit types only: no timestamps, merge keys or value keys.
     yaml_implicit_resolvers = {
         first: [(tag, regexp) for tag, regexp in resolvers if tag in _ALLOWED_TAGS]
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
 
-
-class _Loader(
-    yaml.reader.Reader,
-    yaml.scanner.Scanner,
-    yaml.parser.Parser,
-    yaml.composer.Composer,
-    yaml.constructor.SafeConstructor,
-    _Resolver,
-):
-    """A SafeLoader whose composer refuses aliases, foreign tags, collection keys and deep nesting."""
-
     def __init__(self, stream: str) -> None:
-        yaml.reader.Reader.__init__(self, stream)
-        yaml.scanner.Scanner.__init__(self)
-        yaml.parser.Parser.__init__(self)
-        yaml.composer.Composer.__init__(self)
-        yaml.constructor.SafeConstructor.__init__(self)
-        _Resolver.__init__(self)
+        super().__init__(stream)
         self._path: list[str | int] = []
 
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
@@ -142,7 +127,8 @@ class _Loader(
         line = event.start_mark.line + 1
         where = tuple(self._path)
         if isinstance(event, yaml.AliasEvent):
-            raise PlainYamlError(f"YAML aliases are not allowed (*{_shorten(str(event.anchor))}): write the value out", where, line)
+            anchor = _shorten(str(event.anchor))
+            raise PlainYamlError(f"YAML aliases are not allowed (*{anchor}): write the value out", where, line)
         tag = getattr(event, "tag", None)
         if tag not in (None, "!") and tag not in _ALLOWED_TAGS:
             raise PlainYamlError(f"YAML tag {_shown_tag(tag)} is not allowed", where, line)
@@ -180,7 +166,8 @@ def _build(loader: _Loader, node: yaml.Node, path: KeyPath, lines: dict[KeyPath,
             line = key_node.start_mark.line + 1
             step = key if isinstance(key, str | int) and not isinstance(key, bool) else str(key)
             if key in first_line:
-                raise PlainYamlError(f"duplicate key (first defined on line {first_line[key]})", (*path, step), line)
+                problem = f"duplicate key (first defined on line {first_line[key]})"
+                raise PlainYamlError(problem, (*path, step), line)
             first_line[key] = line
             lines[(*path, step)] = line
             mapping[key] = _build(loader, value_node, (*path, step), lines)
@@ -197,7 +184,8 @@ def _build(loader: _Loader, node: yaml.Node, path: KeyPath, lines: dict[KeyPath,
 def _check_kind(node: yaml.Node, path: KeyPath) -> None:
     kind = _KINDS.get(type(node), "scalar")
     if _KINDS.get(node.tag, "scalar") != kind:
-        raise PlainYamlError(f"YAML tag {_shown_tag(node.tag)} does not fit a {kind}", path, node.start_mark.line + 1)
+        problem = f"YAML tag {_shown_tag(node.tag)} does not fit a {kind}"
+        raise PlainYamlError(problem, path, node.start_mark.line + 1)
 
 
 def _scalar(loader: _Loader, node: yaml.Node, path: KeyPath) -> Any:

@@ -264,7 +264,9 @@ def policy_from_mapping(
         raise ctx.error(("operation_type_pattern",), f"is not a valid regular expression: {exc}") from None
     except RecursionError:
         # re's parser recurses once per group: "((((...))))" a thousand deep exhausts the stack.
-        raise ctx.error(("operation_type_pattern",), "is not a valid regular expression: nested too deeply") from None
+        raise ctx.error(
+            ("operation_type_pattern",), "is not a valid regular expression: nested too deeply"
+        ) from None
 
     types = _operation_types(ctx, data.get("operation_types", {}), compiled)
     summary_keys = _summary_keys(ctx, data.get("summary_keys", list(DEFAULT_SUMMARY_KEYS)))
@@ -451,7 +453,11 @@ def _check_template(ctx: _Context, key: Path_, value: Any, *, allowed: set[str],
     if not isinstance(value, str) or not value:
         raise ctx.error(key, f"must be a non-empty URL template, not {_type_name(value)}")
     try:
-        parsed = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(value) if name is not None]
+        parsed = [
+            (name, spec, conversion)
+            for _, name, spec, conversion in string.Formatter().parse(value)
+            if name is not None
+        ]
     except ValueError as exc:
         raise ctx.error(key, f"is not a valid template: {exc}") from None
     fields = {name for name, _, _ in parsed}
