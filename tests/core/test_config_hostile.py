@@ -239,3 +239,11 @@ def test_check_config_reports_hostile_files_in_one_line_exit_2(tmp_path: Path, n
     assert result.exit_code == 2 and result.stdout == ""
     assert result.stderr.startswith("opsux: " + message.format(config=config))
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_check_config_in_a_package_with_a_broken_pyproject_does_not_report_the_parent_as_valid(tmp_path: Path) -> None:
+    write(tmp_path / "opsux.yaml", "operation_types: {a.b: Parent catalog}\n")
+    broken = write(tmp_path / "pkg" / "pyproject.toml", "[tool.opsux\n")
+    result = CliRunner().invoke(opsux_main, ["check-config", str(tmp_path / "pkg")])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith(f"opsux: {broken}: invalid TOML: ")
