@@ -4,8 +4,8 @@ The config is the single source of truth that the runtime, the linter and the py
 read: the operation-type catalog, the summary_counts whitelist, the link templates and the lint
 settings. It lives in ``opsux.yaml`` or in ``pyproject.toml`` under ``[tool.opsux]``.
 
-This module imports only the standard library and PyYAML: the linter imports it, and must not pay
-for SQLAlchemy at start-up.
+This module imports only the standard library and PyYAML (through :mod:`opsux_core.plain_yaml`): the
+linter imports it, and must not pay for SQLAlchemy at start-up.
 """
 
 from __future__ import annotations
@@ -23,9 +23,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from opsux_core.errors import ConfigError, ConfigNotFound
+from opsux_core.plain_yaml import PlainYamlError, read_plain_yaml
 
 if TYPE_CHECKING:
     from opsux_core.catalog import OperationCatalog
@@ -144,7 +143,12 @@ class Policy:
 
 
 def find_config(start: Path | str | None = None) -> Path | None:
-    """The first ``opsux.yaml``, or ``pyproject.toml`` with ``[tool.opsux]``, from *start* upwards."""
+    """The first ``opsux.yaml``, or ``pyproject.toml`` with ``[tool.opsux]``, from *start* upwards.
+
+    A ``pyproject.toml`` that cannot be read or parsed is returned too: whether it configures opsux
+    is unknowable, and searching on past it would check the code against a parent's catalog.
+    Loading it (:func:`load_policy`) reports what is wrong with it.
+    """
     here = Path(start) if start is not None else Path.cwd()
     here = here.resolve()
     if not here.is_dir():
@@ -160,11 +164,11 @@ def find_config(start: Path | str | None = None) -> Path | None:
 
 
 def _pyproject_has_opsux(path: Path) -> bool:
+    """Whether *path* has ``[tool.opsux]``; true when it cannot be read or parsed (see find_config)."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        # A broken pyproject.toml that may not even be ours: only an explicit path reports it.
-        return False
+        return True
     tool = data.get("tool")
     return isinstance(tool, dict) and "opsux" in tool
 
@@ -221,53 +225,15 @@ def _load_toml(path: Path, text: str) -> Policy:
 
 def _load_yaml(path: Path, text: str) -> Policy:
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        line = None
-        mark = getattr(exc, "problem_mark", None)
-        if mark is not None:
-            line = mark.line + 1
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"invalid YAML: {problem}", path=path, line=line) from None
-    if node is None:
-        data: Any = {}
-        lines: dict[Path_, int] = {}
-    else:
-        lines = {}
-        _collect_lines(node, (), lines, path)
-        data = yaml.safe_load(text)
+        document = read_plain_yaml(text)
+    except PlainYamlError as exc:
+        raise ConfigError(exc.problem, path=path, key=_render_key(exc.key) or None, line=exc.line) from None
+    data: Any = {} if document.data is None else document.data
     if not isinstance(data, dict):
         raise ConfigError(
             f"the top level must be a mapping, not {_type_name(data)}", path=path, line=1
         )
-    return policy_from_mapping(data, source=path, lines=lines)
-
-
-def _collect_lines(node: yaml.Node, prefix: Path_, out: dict[Path_, int], path: Path) -> None:
-    """Record the line of every mapping key and sequence item; reject duplicate keys.
-
-    PyYAML silently keeps the last of two equal keys, which would hide a duplicated operation type.
-    """
-    out.setdefault(prefix, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        seen: dict[object, int] = {}
-        for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else repr(key_node)
-            line = key_node.start_mark.line + 1
-            if key in seen:
-                raise ConfigError(
-                    f"duplicate key (first defined on line {seen[key]})",
-                    path=path,
-                    key=_render_key((*prefix, key)),
-                    line=line,
-                )
-            seen[key] = line
-            out[(*prefix, key)] = line
-            _collect_lines(value_node, (*prefix, key), out, path)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            out[(*prefix, index)] = item.start_mark.line + 1
-            _collect_lines(item, (*prefix, index), out, path)
+    return policy_from_mapping(data, source=path, lines=document.lines)
 
 
 # --------------------------------------------------------------------------- validation
@@ -293,8 +259,14 @@ def policy_from_mapping(
         raise ctx.error(("operation_type_pattern",), "must be a non-empty string (a regular expression)")
     try:
         compiled = re.compile(pattern)
-    except re.error as exc:
+    except (re.error, OverflowError) as exc:
+        # OverflowError: a repeat count past what re supports ("a{4294967296}").
         raise ctx.error(("operation_type_pattern",), f"is not a valid regular expression: {exc}") from None
+    except RecursionError:
+        # re's parser recurses once per group: "((((...))))" a thousand deep exhausts the stack.
+        raise ctx.error(
+            ("operation_type_pattern",), "is not a valid regular expression: nested too deeply"
+        ) from None
 
     types = _operation_types(ctx, data.get("operation_types", {}), compiled)
     summary_keys = _summary_keys(ctx, data.get("summary_keys", list(DEFAULT_SUMMARY_KEYS)))
@@ -481,9 +453,14 @@ def _check_template(ctx: _Context, key: Path_, value: Any, *, allowed: set[str],
     if not isinstance(value, str) or not value:
         raise ctx.error(key, f"must be a non-empty URL template, not {_type_name(value)}")
     try:
-        fields = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
+        parsed = [
+            (name, spec, conversion)
+            for _, name, spec, conversion in string.Formatter().parse(value)
+            if name is not None
+        ]
     except ValueError as exc:
         raise ctx.error(key, f"is not a valid template: {exc}") from None
+    fields = {name for name, _, _ in parsed}
     unknown = fields - allowed
     if unknown:
         raise ctx.error(
@@ -491,6 +468,11 @@ def _check_template(ctx: _Context, key: Path_, value: Any, *, allowed: set[str],
             f"unknown placeholder {{{sorted(unknown)[0]}}}; allowed: "
             + ", ".join(f"{{{name}}}" for name in sorted(allowed)),
         )
+    for name, spec, conversion in parsed:
+        # Values are URL-escaped strings: a spec like {run_id:d} or {run_id:{x}} would fail when a
+        # link is built, and !r would put quotes in the URL.
+        if spec or conversion:
+            raise ctx.error(key, f"placeholders take no format spec or conversion: write {{{name}}}")
     if required and required not in fields:
         raise ctx.error(key, f"must contain {{{required}}}")
 

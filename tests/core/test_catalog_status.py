@@ -46,6 +46,12 @@ def test_require_gives_no_guess_for_an_unrelated_code() -> None:
     assert "did you mean" not in str(info.value)
 
 
+def test_a_suggestion_needs_a_similarity_of_at_least_three_quarters() -> None:
+    # difflib ratio 2*matches/total: 18/24 = 0.75 exactly, then 18/25 = 0.72.
+    assert CATALOG.suggest("inventoryZ") == "inventory.sync"
+    assert CATALOG.suggest("inventoryZZ") is None
+
+
 def test_duplicate_registration_is_refused() -> None:
     with pytest.raises(ValueError, match="registered twice"):
         OperationCatalog([OperationType("a.b", "A"), OperationType("a.b", "B")])

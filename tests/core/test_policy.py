@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from opsux_core import ConfigError, ConfigNotFound, find_config, load_policy, policy_from_mapping
+from opsux_core import ConfigError, ConfigNotFound, RunLinks, find_config, load_policy, policy_from_mapping
 from opsux_core.policy import DEFAULT_SUMMARY_KEYS, CallSink, NotificationCall
 
 
@@ -132,12 +132,22 @@ def test_no_config_anywhere_is_a_clear_error(tmp_path: Path) -> None:
             "must be a positive integer",
         ),
         ("operation_types: [a.b]\n", "operation_types", 1, "must be a mapping of code -> label, not a list"),
+        ("summary_keys: []\n", "summary_keys", 1, "must name at least one key"),
+        ("operation_types:\n  a.b: {label: A, expected_duration_seconds: 0}\n", "operation_types.a.b.expected_duration_seconds", 2, "must be a positive integer, not 0"),
         ("summary_keys: [total, total]\n", "summary_keys[1]", 1, "'total' is listed twice"),
         ("summary_keys: total\n", "summary_keys", 1, "must be a list of strings, not a string"),
         ("summary_keys:\n  - total\n  - Bad Key\n", "summary_keys[1]", 3, "is not a lower-case identifier"),
         ("links:\n  run: /ops/{id}\n", "links.run", 2, "unknown placeholder {id}"),
         ("links:\n  run: /ops\n", "links.run", 2, "must contain {run_id}"),
         ("links:\n  index: /ops/{run_id}\n", "links.index", 2, "unknown placeholder {run_id}"),
+        ("links:\n  runs: /ops/{run_id}\n", "links.runs", 2, "unknown key; did you mean 'run'?"),
+        ("links:\n  run: /ops/{run_id}\n  detail: /x\n", "links.detail", 3, "unknown key; known keys: run, index"),
+        ("links:\n  run: /ops/{run_id:d}\n", "links.run", 2, "placeholders take no format spec or conversion: write {run_id}"),
+        ("links:\n  run: /ops/{run_id!r}\n", "links.run", 2, "placeholders take no format spec or conversion: write {run_id}"),
+        ("links:\n  index: /t/{tenant_id:{x}}/ops\n", "links.index", 2, "placeholders take no format spec or conversion: write {tenant_id}"),
+        ("lint:\n  selct: [OPS]\n", "lint.selct", 2, "unknown key; did you mean 'select'?"),
+        ("lint:\n  src: [src]\n  rules: [OPS001]\n", "lint.rules", 3, "unknown key; known keys: src, select, ignore"),
+        ("lint:\n  operation_type_sinks:\n    - {call: a.b, arg: 1, kw: x}\n", "lint.operation_type_sinks[0].kw", 3, "unknown key; known keys: call, arg, keyword"),
         ("lint:\n  select: [OPS1234]\n", "lint.select[0]", 2, "is not a rule code or prefix"),
         ("lint:\n  operation_type_sinks:\n    - {call: app.start}\n", "lint.operation_type_sinks[0]", 3, "needs arg or keyword"),
         ("lint:\n  operation_type_sinks:\n    - {call: app.start, arg: -1}\n", "lint.operation_type_sinks[0].arg", 3, "0-based position"),
@@ -145,6 +155,8 @@ def test_no_config_anywhere_is_a_clear_error(tmp_path: Path) -> None:
         ("lint:\n  notification_calls:\n    - {call: a.b, status_kw: s}\n", "lint.notification_calls[0].status_kw", 3, "did you mean 'status_keyword'?"),
         ("lint:\n  severity: {OPS008: fatal}\n", "lint.severity.OPS008", 2, "must be one of error, warning"),
         ("operation_type_pattern: '(['\n", "operation_type_pattern", 1, "is not a valid regular expression"),
+        ("operation_type_pattern: 'a{4294967296}'\n", "operation_type_pattern", 1, "is not a valid regular expression: the repetition number is too large"),
+        ("operation_type_pattern: '" + "(" * 5000 + ")" * 5000 + "'\n", "operation_type_pattern", 1, "is not a valid regular expression: nested too deeply"),
     ],
 )
 def test_bad_yaml_names_file_key_and_line(tmp_path: Path, text: str, key: str, line: int, problem: str) -> None:
@@ -157,6 +169,31 @@ def test_bad_yaml_names_file_key_and_line(tmp_path: Path, text: str, key: str, l
     assert error.line == line
     assert problem in error.problem
     assert str(error).startswith(f"{config}:{line}: {key}: ")
+
+
+def test_links_render_every_accepted_template(tmp_path: Path) -> None:
+    config = write(tmp_path / "opsux.yaml", "links:\n  run: '/{{literal}}/t/{tenant_id}/ops/{run_id}'\n  index: /t/{tenant_id}\n")
+    links = RunLinks(load_policy(config).links)
+    assert links.run_url(7, "acme") == "/{literal}/t/acme/ops/7"
+    assert links.index_url("a b") == "/t/a%20b"
+
+
+def test_the_smallest_accepted_values(tmp_path: Path) -> None:
+    config = write(
+        tmp_path / "opsux.yaml",
+        """\
+        operation_types: {a.b: {label: A, expected_duration_seconds: 1}}
+        summary_keys: [total]
+        lint:
+          operation_type_sinks: [{call: app.start, arg: 0}]
+          notification_calls: [{call: app.notify, status_arg: 0}]
+        """,
+    )
+    policy = load_policy(config)
+    assert policy.catalog.get("a.b").expected_duration_seconds == 1  # type: ignore[union-attr]
+    assert policy.summary_keys == ("total",)
+    assert policy.lint.operation_type_sinks == (CallSink("app.start", 0, None),)
+    assert policy.lint.notification_calls == (NotificationCall("app.notify", 0, None),)
 
 
 def test_yaml_syntax_error_has_a_line(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from opsux_core import Initiator, OperationRunService, Policy, UxStatus, Viewer, progress_widget
 from opsux_core.models import OperationRun
-from opsux_core.widget import active_runs_statement, determinate_progress
+from opsux_core.widget import MAX_ROWS, active_runs_statement, determinate_progress
 
 MONITOR = Viewer(user_id="user-9", can_monitor=True)
 
@@ -82,6 +82,27 @@ def test_at_most_five_rows_then_plus_n_more(session: Session, clocked: Operation
     assert widget.active_count == 8
 
 
+def test_exactly_one_run_past_the_limit_is_plus_1_more(session: Session, clocked: OperationRunService, policy: Policy) -> None:
+    runs = [start(clocked, "acme", n) for n in range(MAX_ROWS + 1)]
+    widget = progress_widget(session, "acme", MONITOR, policy)
+    assert [row.run_id for row in widget.rows] == [run.id for run in reversed(runs)][:MAX_ROWS]
+    assert (widget.more_count, widget.more_label, widget.more_url) == (1, "+1 more", "/t/acme/operations")
+    assert widget.active_count == MAX_ROWS + 1
+
+
+def test_exactly_the_limit_shows_every_run_and_no_more_link(session: Session, clocked: OperationRunService, policy: Policy) -> None:
+    runs = [start(clocked, "acme", n) for n in range(MAX_ROWS)]
+    widget = progress_widget(session, "acme", MONITOR, policy)
+    assert [row.run_id for row in widget.rows] == [run.id for run in reversed(runs)]
+    assert (widget.more_count, widget.more_label, widget.more_url) == (0, None, None)
+    assert widget.active_count == MAX_ROWS
+
+
+def test_the_row_limit_is_five() -> None:
+    # The tests above are written against MAX_ROWS; this pins the number SPEC.md gives.
+    assert MAX_ROWS == 5
+
+
 def test_terminal_runs_never_appear(session: Session, clocked: OperationRunService, policy: Policy) -> None:
     done = start(clocked, "acme", 1)
     failed = start(clocked, "acme", 2)
@@ -129,10 +150,25 @@ def test_percentage_only_when_determinate(session: Session, clocked: OperationRu
 
 @pytest.mark.parametrize(
     ("counts", "expected"),
-    [({"total": 4, "processed": 4}, 100), ({"total": 4, "processed": 9}, 100), ({"total": 3, "processed": 1}, 33)],
+    [
+        ({"total": 4, "processed": 4}, 100),
+        ({"total": 4, "processed": 9}, 100),
+        ({"total": 3, "processed": 1}, 33),
+        ({"total": 100, "processed": 99}, 99),
+        # Nothing processed yet is 0 %, a determinate bar at its start, not an indeterminate one.
+        ({"total": 10, "processed": 0}, 0),
+        ({"total": 1, "processed": 0}, 0),
+        ({"total": 1, "processed": 1}, 100),
+    ],
 )
 def test_determinate_progress_bounds(counts: dict[str, int], expected: int) -> None:
     assert determinate_progress(UxStatus.RUNNING, counts) == expected
+
+
+@pytest.mark.parametrize("status", [UxStatus.QUEUED, UxStatus.SUCCEEDED, UxStatus.FAILED])
+def test_determinate_progress_only_while_running(status: UxStatus) -> None:
+    assert determinate_progress(status, {"total": 4, "processed": 2}) is None
+    assert determinate_progress(UxStatus.RUNNING, {"total": 4, "processed": 2}) == 50
 
 
 def test_unknown_stored_type_renders_as_unknown_operation(session: Session, clocked: OperationRunService, policy: Policy) -> None:
