@@ -420,6 +420,10 @@ class _Body:
 
     def mentions_own(self, node: ast.AST) -> bool:
         """Whether ``node`` reads a parameter or a local of the function (``self.x`` included)."""
+        if isinstance(node, ast.Constant):
+            return False  # the commonest argument, and the cheapest answer
+        if isinstance(node, ast.Name):
+            return node.id in self.params or node.id in self.local
         return any(
             isinstance(n, ast.Name) and (n.id in self.params or n.id in self.local) for n in ast.walk(node)
         )

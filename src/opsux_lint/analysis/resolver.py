@@ -334,6 +334,8 @@ class Resolver:
         return self._methods[name]
 
     def _family_top(self, owners: list[str], name: str) -> str | None:
+        if len(set(owners)) == 1:
+            return f"{owners[0]}.{name}"
         for top in owners:
             family = {top, *self.subclasses(top)}
             if all(owner in family for owner in owners):

@@ -226,11 +226,12 @@ def _callers(resolver: Resolver, specs: Iterable[SinkSpec], wildcards: frozenset
             if not calls:
                 continue
             parts = text.split(".")
+            if len(parts) > 1 and text.rsplit(".", 1)[-1] in wildcards:
+                found.update(calls)  # called by that name on anything: no need to resolve it
+                continue
             e: Expr = ["n", parts[0]]
             for part in parts[1:]:
                 e = ["a", e, part]
-            if len(parts) > 1:
-                found.update(call for call in calls if call.rsplit(".", 1)[-1] in wildcards)
             for scope in scopes:
                 callee = resolver.callee(e, module, scope or None)
                 found.update(call for call in calls if call in callee.names)
