@@ -53,7 +53,9 @@ def test_a_pyproject_that_does_not_parse_is_a_config_error_not_the_parents_catal
     package.mkdir()
     broken = package / "pyproject.toml"
     broken.write_text("[tool.opsux\n", encoding="utf-8")
-    (package / "ops.py").write_text("service.start(tenant, 'inventory.sync')\n", encoding="utf-8")
+    (package / "ops.py").write_text(
+        "from opsux_core import OperationRun\n\nOperationRun(operation_type='inventory.sync')\n", encoding="utf-8"
+    )
     result = lint("pkg/ops.py", cwd=tmp_path)
     assert result.returncode == 2
     assert "All checks passed" not in result.stdout
