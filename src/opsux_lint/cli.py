@@ -12,17 +12,30 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
 from opsux_core.errors import ConfigError
 from opsux_core.version import __version__
-
 from opsux_lint.baseline import Baseline, BaselineError
 from opsux_lint.baseline import write_baseline as write_baseline_file
-from opsux_lint.findings import Severity
+from opsux_lint.discovery import Skipped
+from opsux_lint.findings import Finding, Severity
 from opsux_lint.registry import RuleDefinitionError, builtin_rules, rules_by_id
 from opsux_lint.report import OutputFormat, ReportContext, render
-from opsux_lint.selection import SelectorError, parse_selectors
+from opsux_lint.selection import (
+    SelectorError,
+    is_selected,
+    parse_selectors,
+    severity_for,
+)
+
+if TYPE_CHECKING:
+    from opsux_core.policy import Policy
+    from opsux_lint.runner import Selection
+
+PARSE_ERROR_CODE = "OPS000"
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
@@ -152,6 +165,7 @@ def _main(request: Request) -> int:
     except SelectorError as exc:
         raise LintUsageError(str(exc)) from None
 
+    from opsux_lint.discovery import expand_targets
     from opsux_lint.project import resolve_targets
 
     cwd = Path.cwd()
@@ -161,8 +175,13 @@ def _main(request: Request) -> int:
             baseline = Baseline.read(request.baseline)
         except BaselineError as exc:
             raise LintUsageError(f"--baseline: {exc}") from None
-    targets = resolve_targets(list(request.paths) or [Path(".")], request.config)
-    result = run(targets, selection, cwd, RunOptions(cache=request.cache, version=tool_version()))
+    requested = list(request.paths) or [Path(".")]
+    expansion = expand_targets(resolve_targets(requested, request.config), requested)
+    result = run(expansion.files, selection, cwd, RunOptions(cache=request.cache, version=tool_version()))
+    not_read = skipped_findings(expansion.skipped, selection, cwd)
+    if not_read:
+        findings = sorted((*result.findings, *not_read))
+        result = dataclasses.replace(result, findings=tuple(findings), files=result.files + len(expansion.skipped))
     if request.write_baseline is not None:
         try:
             write_baseline_file(request.write_baseline, result.findings, cwd)
@@ -189,6 +208,34 @@ def _main(request: Request) -> int:
     if any(f.severity is Severity.ERROR for f in result.findings) and not request.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def skipped_findings(skipped: Sequence[tuple[Skipped, Policy]], selection: Selection, cwd: Path) -> list[Finding]:
+    """OPS000 for each file discovery would not read (when the file's policy selects OPS000)."""
+    rule = rules_by_id()[PARSE_ERROR_CODE]
+    findings = []
+    for item, policy in skipped:
+        lint = policy.lint
+        select = selection.select if selection.select is not None else lint.select
+        if not is_selected(rule.id, select, (*lint.ignore, *selection.ignore)):
+            continue
+        findings.append(
+            Finding(
+                path=display_path_of(item.path, cwd), line=1, column=1, code=rule.id, end_line=1, end_column=1,
+                message=rule.format(detail=item.detail), name=rule.name,
+                severity=severity_for(rule, lint.severity),
+            )
+        )
+    return findings
+
+
+def display_path_of(path: Path, cwd: Path) -> str:
+    """Relative to ``cwd`` like the runner's, but a symbolic link keeps its own name."""
+    anchored = path.absolute().parent.resolve() / path.name
+    try:
+        return Path(os.path.relpath(anchored, cwd)).as_posix()
+    except ValueError:
+        return anchored.as_posix()
 
 
 def _append_step_summary(context: ReportContext) -> None:
