@@ -155,7 +155,8 @@ def _main(request: Request) -> int:
     if request.statistics and fmt not in (OutputFormat.TEXT, OutputFormat.JSON):
         raise LintUsageError(f"--statistics works with --format text or json, not {fmt}")
     # Imported here: --version, --help and --list-rules should not pay for libcst.
-    from opsux_lint.runner import RunOptions, Selection, run
+    from opsux_lint.runner import RunOptions, Selection, display_path, run
+    from opsux_lint.suppressions import apply_per_file_ignores, per_file_ignores_by_path
 
     try:
         selection = Selection(
@@ -179,9 +180,20 @@ def _main(request: Request) -> int:
     expansion = expand_targets(resolve_targets(requested, request.config), requested)
     result = run(expansion.files, selection, cwd, RunOptions(cache=request.cache, version=tool_version()))
     not_read = skipped_findings(expansion.skipped, selection, cwd)
-    if not_read:
-        findings = sorted((*result.findings, *not_read))
-        result = dataclasses.replace(result, findings=tuple(findings), files=result.files + len(expansion.skipped))
+    ignores_for = per_file_ignores_by_path(
+        [
+            (display_path(t.path, cwd), t.path, t.policy.root, t.policy.lint.per_file_ignores)
+            for t in expansion.files
+            if t.policy.lint.per_file_ignores
+        ]
+        + [
+            (display_path_of(s.path, cwd), s.path, p.root, p.lint.per_file_ignores)
+            for s, p in expansion.skipped
+            if p.lint.per_file_ignores
+        ]
+    )
+    findings = apply_per_file_ignores(sorted((*result.findings, *not_read)), ignores_for)
+    result = dataclasses.replace(result, findings=tuple(findings), files=result.files + len(expansion.skipped))
     if request.write_baseline is not None:
         try:
             write_baseline_file(request.write_baseline, result.findings, cwd)
