@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from lint_support import REPO
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
