@@ -548,6 +548,9 @@ def _lint(ctx: _Context, value: Any) -> LintSettings:
     if isinstance(max_file_bytes, bool) or not isinstance(max_file_bytes, int) or max_file_bytes < 1:
         raise ctx.error((*key, "max_file_bytes"), f"must be a positive number of bytes, not {max_file_bytes!r}")
     extend_exclude = strings("extend_exclude", ())
+    if "select" in value and value["select"] == []:
+        # An empty selection runs no rule and passes every file: never what anyone meant.
+        raise ctx.error((*key, "select"), "must name at least one rule code or prefix (to lint nothing, do not run opsux-lint)")
 
     return LintSettings(
         src=strings("src", defaults.src),

@@ -255,3 +255,13 @@ def test_code_frame_widens_tabs_and_runs_a_multi_line_span_to_the_end_of_its_fir
 def test_code_frame_needs_the_source_line() -> None:
     assert code_frame(finding(5, 1, 5, 2), ["only one line"]) == []
     assert code_frame(finding(1, 1, 1, 2), None) == []
+
+
+def test_an_empty_select_in_the_config_is_a_config_error(shop: Path) -> None:
+    config = shop / "opsux.yaml"
+    config.write_text(config.read_text() + "  select: []\n", encoding="utf-8")
+    result = invoke(".")
+    assert result.exit_code == 2
+    assert "lint.select: must name at least one rule code or prefix" in result.stderr
+    config.write_text(config.read_text().replace("select: []", "select: [OPS001]"), encoding="utf-8")
+    assert invoke(".").exit_code == 1
