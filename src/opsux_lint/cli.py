@@ -231,7 +231,7 @@ def _main(request: Request) -> int:
         if path is not None:
             _refuse_to_overwrite(option, path, targets, expansion.files)
 
-    result = run(expansion.files, selection, cwd, RunOptions(cache=request.cache, version=tool_version()))
+    result = run(expansion.run_targets, selection, cwd, RunOptions(cache=request.cache, version=tool_version()))
     not_read = skipped_findings(expansion.skipped, selection, cwd)
     ignores_for = per_file_ignores_by_path(
         [

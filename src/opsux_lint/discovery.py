@@ -81,23 +81,29 @@ class Excludes:
         except ValueError:
             return None
 
+    def matches(self, relative: PurePosixPath | None, name: str, is_dir: bool) -> bool:
+        """Whether a path, given relative to the root (None: outside it), is excluded itself."""
+        if not self.patterns:
+            return False
+        if relative is None:
+            return any(p.matches(PurePosixPath(name), is_dir) for p in self.patterns if not p.anchored)
+        return any(p.matches(relative, is_dir) for p in self.patterns)
+
     def excludes(self, path: Path, is_dir: bool) -> bool:
         """Whether ``path`` itself (not its parents) is excluded."""
         if not self.patterns:
             return False
-        relative = self.relative(path)
-        if relative is None:
-            relative = PurePosixPath(path.name)
-            return any(p.matches(relative, is_dir) for p in self.patterns if not p.anchored)
-        return any(p.matches(relative, is_dir) for p in self.patterns)
+        return self.matches(self.relative(path), path.name, is_dir)
 
     def excludes_file_or_parent(self, path: Path) -> bool:
-        if self.excludes(path, is_dir=False):
+        if not self.patterns:
+            return False
+        relative = self.relative(path)  # resolved once; the parents follow lexically
+        if self.matches(relative, path.name, is_dir=False):
             return True
-        relative = self.relative(path)
         if relative is None:
             return False
-        return any(self.excludes(self.root / parent, is_dir=True) for parent in relative.parents if parent.parts)
+        return any(self.matches(parent, parent.name, is_dir=True) for parent in relative.parents if parent.parts)
 
 
 @dataclass(frozen=True)
@@ -106,6 +112,7 @@ class Skipped:
 
     path: Path
     detail: str
+    too_large: bool = False
 
 
 def _skipped_dir(path: Path) -> bool:
@@ -134,6 +141,7 @@ def check_file(path: Path, max_file_bytes: int | None) -> Skipped | bool:
         return Skipped(
             path,
             f"it is too large to check ({info.st_size} bytes; lint.max_file_bytes is {max_file_bytes})",
+            too_large=True,
         )
     return True
 
@@ -171,18 +179,32 @@ def discover(path: Path, excludes: Excludes, *, tracked_only: bool = False) -> I
             yield item
 
 
+def _start(path: Path, excludes: Excludes) -> PurePosixPath | None:
+    """The walk's start relative to the root, resolved once: below it, paths follow lexically
+    (neither the walk nor git descends through symbolic links)."""
+    try:
+        return PurePosixPath(path.resolve().relative_to(excludes.root).as_posix())
+    except (ValueError, OSError, RuntimeError):
+        return None
+
+
 def _walk(path: Path, excludes: Excludes) -> Iterator[Path]:
+    start = _start(path, excludes)
     for directory, dirnames, filenames in os.walk(path):
         here = Path(directory)
+        inner = PurePosixPath(here.relative_to(path).as_posix())
+        base = None if start is None else start / inner
+
+        def relative(name: str, base: PurePosixPath | None = base) -> PurePosixPath | None:
+            return None if base is None else base / name
+
         dirnames[:] = sorted(
             name for name in dirnames
-            if not _skipped_dir(here / name) and not excludes.excludes(here / name, is_dir=True)
+            if not _skipped_dir(here / name) and not excludes.matches(relative(name), name, is_dir=True)
         )
         for name in sorted(filenames):
-            if name.endswith(".py"):
-                candidate = here / name
-                if not excludes.excludes(candidate, is_dir=False):
-                    yield candidate
+            if name.endswith(".py") and not excludes.matches(relative(name), name, is_dir=False):
+                yield here / name
 
 
 def _git_files(directory: Path, tracked_only: bool) -> list[str] | None:
@@ -208,15 +230,20 @@ def _order(relative: PurePosixPath) -> tuple[tuple[int, str], ...]:
 
 
 def _filter_listed(directory: Path, listed: Sequence[str], excludes: Excludes) -> Iterator[Path]:
+    start = _start(directory, excludes)
     pruned: dict[PurePosixPath, bool] = {}
+
+    def under_root(relative: PurePosixPath) -> PurePosixPath | None:
+        return None if start is None else start / relative
 
     def pruned_dir(relative: PurePosixPath) -> bool:
         if not relative.parts:
             return False
         if relative not in pruned:
-            here = directory / relative
             pruned[relative] = (
-                pruned_dir(relative.parent) or _skipped_dir(here) or excludes.excludes(here, is_dir=True)
+                pruned_dir(relative.parent)
+                or _skipped_dir(directory / relative)
+                or excludes.matches(under_root(relative), relative.name, is_dir=True)
             )
         return pruned[relative]
 
@@ -225,17 +252,21 @@ def _filter_listed(directory: Path, listed: Sequence[str], excludes: Excludes) -
     for relative in relatives:
         if pruned_dir(relative.parent):
             continue
-        candidate = directory / relative
-        if not excludes.excludes(candidate, is_dir=False):
-            yield candidate
+        if not excludes.matches(under_root(relative), relative.name, is_dir=False):
+            yield directory / relative
 
 
 @dataclass(frozen=True)
 class Expansion:
-    """Targets expanded to one per file to read, and the files that are not read."""
+    """What a run reads and what it does not."""
 
     files: tuple[Target, ...]
+    """One target per file to read, each with its governing policy."""
     skipped: tuple[tuple[Skipped, Policy], ...]
+    run_targets: tuple[Target, ...] = ()
+    """The same files as targets for the runner: a directory stays one target where the runner's
+    own discovery finds exactly its files (it knows no size limit and no tracked-only listing),
+    so a run does not pay for checking every file twice."""
 
 
 def expand_targets(targets: Sequence[Target], requested: Sequence[Path]) -> Expansion:
@@ -247,18 +278,28 @@ def expand_targets(targets: Sequence[Target], requested: Sequence[Path]) -> Expa
     """
     files: list[Target] = []
     skipped: list[tuple[Skipped, Policy]] = []
-    seen: set[Path] = set()
+    run_targets: list[Target] = []
+    seen: set[str] = set()
     for target, given in zip(targets, requested, strict=True):
         lint = target.policy.lint
         excludes = Excludes.build(target.policy.root, lint.exclude, lint.max_file_bytes)
-        tracked_only = target.path.is_dir() and not given.is_dir()
+        is_dir = target.path.is_dir()
+        tracked_only = is_dir and not given.is_dir()
+        mine: list[Target] = []
+        size_skipped = False
         for item in scan(target.path, excludes, tracked_only=tracked_only):
-            key = _anchor(item.path if isinstance(item, Skipped) else item)
+            key = os.path.abspath(item.path if isinstance(item, Skipped) else item)
             if key in seen:
                 continue
             seen.add(key)
             if isinstance(item, Skipped):
                 skipped.append((item, target.policy))
+                size_skipped = size_skipped or item.too_large
             else:
-                files.append(Target(item, target.policy))
-    return Expansion(tuple(files), tuple(skipped))
+                mine.append(Target(item, target.policy))
+        files.extend(mine)
+        if is_dir and not tracked_only and not size_skipped:
+            run_targets.append(target)
+        else:
+            run_targets.extend(mine)
+    return Expansion(tuple(files), tuple(skipped), tuple(run_targets))
