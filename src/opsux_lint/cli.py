@@ -16,29 +16,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
-
 from opsux_core.errors import ConfigError
 from opsux_core.version import __version__
+
 from opsux_lint.baseline import Baseline, BaselineError
 from opsux_lint.baseline import write_baseline as write_baseline_file
 from opsux_lint.discovery import Skipped
 from opsux_lint.findings import Finding, Severity
-from opsux_lint.registry import (
-    RuleDefinitionError,
-    RuleSpec,
-    builtin_rules,
-    rules_by_id,
-)
+from opsux_lint.registry import RuleDefinitionError, RuleSpec, builtin_rules, rules_by_id
 from opsux_lint.report import OutputFormat, ReportContext, render
-from opsux_lint.selection import (
-    SelectorError,
-    is_selected,
-    parse_selectors,
-    severity_for,
-)
+from opsux_lint.selection import SelectorError, is_selected, parse_selectors, severity_for
 
 if TYPE_CHECKING:
     from opsux_core.policy import Policy
+
     from opsux_lint.project import Target
     from opsux_lint.runner import Selection
 
