@@ -265,3 +265,28 @@ def test_an_empty_select_in_the_config_is_a_config_error(shop: Path) -> None:
     assert "lint.select: must name at least one rule code or prefix" in result.stderr
     config.write_text(config.read_text().replace("select: []", "select: [OPS001]"), encoding="utf-8")
     assert invoke(".").exit_code == 1
+
+
+@pytest.mark.parametrize("length", [160, 161])
+def test_code_frame_of_a_long_line_is_a_window_around_the_span(length: int) -> None:
+    prefix = "x" * (length - len('f("inventry.sync")'))
+    line = prefix + 'f("inventry.sync")'
+    assert len(line) == length
+    column = len(prefix) + 3
+    frame = code_frame(finding(1, column, 1, column + 15), [line])
+    shown, carets = frame[1].removeprefix("1 | "), frame[2].removeprefix("  | ")
+    if length <= 160:
+        assert shown == line
+    else:
+        assert shown.startswith("…") and len(shown) == 161 and shown.endswith('f("inventry.sync")')
+    # The carets stand under the literal either way.
+    assert shown[carets.index("^"): carets.index("^") + 15] == '"inventry.sync"'
+    assert carets.count("^") == 15
+
+
+def test_code_frame_window_in_the_middle_of_a_long_line_is_cut_on_both_sides() -> None:
+    line = "a" * 500 + '"inventry.sync"' + "b" * 500
+    frame = code_frame(finding(1, 501, 1, 516), [line])
+    shown, carets = frame[1].removeprefix("1 | "), frame[2].removeprefix("  | ")
+    assert shown.startswith("…") and shown.endswith("…") and len(shown) == 162
+    assert shown[carets.index("^"): carets.index("^") + 15] == '"inventry.sync"'

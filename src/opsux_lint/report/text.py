@@ -17,6 +17,9 @@ from opsux_lint.report import ReportContext, statistics, summary
 from opsux_lint.report.paths import printable
 
 _TAB_WIDTH = 4
+_FRAME_WIDTH = 160
+"""Longer source lines (minified or generated code) are shown as a window around the span."""
+_CONTEXT_BEFORE = 40
 
 
 def _plural(count: int, word: str) -> str:
@@ -73,6 +76,14 @@ def code_frame(finding: Finding, source: list[str] | None, paint: _Painter | Non
     else:
         end = len(text)
     width = max(1, end - start)
+    if len(text) > _FRAME_WIDTH:
+        # A window around the span, marked with an ellipsis on each cut side.
+        left = max(0, min(start - _CONTEXT_BEFORE, len(text) - _FRAME_WIDTH))
+        right = left + _FRAME_WIDTH
+        shown = ("…" if left else "") + text[left:right] + ("…" if right < len(text) else "")
+        start = start - left + (1 if left else 0)
+        width = max(1, min(width, _FRAME_WIDTH - (start - (1 if left else 0))))
+        text = shown
     gutter = " " * len(str(finding.line))
     return [
         f"{gutter} {paint.gutter('|')}",
