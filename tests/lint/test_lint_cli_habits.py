@@ -290,3 +290,10 @@ def test_code_frame_window_in_the_middle_of_a_long_line_is_cut_on_both_sides() -
     shown, carets = frame[1].removeprefix("1 | "), frame[2].removeprefix("  | ")
     assert shown.startswith("…") and shown.endswith("…") and len(shown) == 162
     assert shown[carets.index("^"): carets.index("^") + 15] == '"inventry.sync"'
+
+
+def test_write_baseline_never_overwrites_the_config_either(shop: Path) -> None:
+    before = (shop / "opsux.yaml").read_bytes()
+    result = invoke(".", "--write-baseline", "opsux.yaml")
+    assert result.exit_code == 2 and "--write-baseline: opsux.yaml is the config file" in result.stderr
+    assert (shop / "opsux.yaml").read_bytes() == before
