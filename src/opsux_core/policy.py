@@ -44,6 +44,10 @@ DEFAULT_SUMMARY_KEYS: tuple[str, ...] = (
     "items",
 )
 DEFAULT_QUEUED_NOTIFICATION_CLASSES: tuple[str, ...] = ("*Queued*Notification*", "*RunQueued*")
+DEFAULT_LINT_EXCLUDE: tuple[str, ...] = ("build/", "dist/", ".tox/", ".nox/")
+"""Excluded when ``lint.exclude`` is not set (as ruff's defaults); ``lint.extend_exclude`` adds to it."""
+DEFAULT_MAX_FILE_BYTES = 4 * 1024 * 1024
+"""Files larger than this are reported (OPS000) instead of read: generated code, not conventions."""
 DEFAULT_RUN_LINK = "/operations/{run_id}"
 DEFAULT_INDEX_LINK = "/operations"
 
@@ -107,7 +111,12 @@ class LintSettings:
     src: tuple[str, ...] = (".", "src")
     select: tuple[str, ...] = ("OPS",)
     ignore: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = DEFAULT_LINT_EXCLUDE
+    """The effective excludes: ``lint.exclude`` (or the defaults) followed by ``lint.extend_exclude``."""
+    extend_exclude: tuple[str, ...] = ()
+    per_file_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    """Glob (relative to the config's directory, as ``lint.exclude``) -> rule codes or prefixes."""
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     lifecycle_owners: tuple[str, ...] = ()
     notifier_modules: tuple[str, ...] = ()
     operation_type_sinks: tuple[CallSink, ...] = ()
@@ -309,6 +318,9 @@ _LINT_KEYS = (
     "select",
     "ignore",
     "exclude",
+    "extend_exclude",
+    "per_file_ignores",
+    "max_file_bytes",
     "lifecycle_owners",
     "notifier_modules",
     "operation_type_sinks",
@@ -502,11 +514,34 @@ def _lint(ctx: _Context, value: Any) -> LintSettings:
             raise ctx.error((*key, "severity", code), f"must be one of {', '.join(_SEVERITIES)}, not {level!r}")
         severity[code] = level
 
+    per_file_raw = value.get("per_file_ignores", {})
+    if not isinstance(per_file_raw, Mapping):
+        raise ctx.error((*key, "per_file_ignores"), f"must be a mapping of glob -> rule codes, not {_type_name(per_file_raw)}")
+    per_file: dict[str, tuple[str, ...]] = {}
+    for glob, codes in per_file_raw.items():
+        where: Path_ = (*key, "per_file_ignores", str(glob))
+        if not isinstance(glob, str) or not glob:
+            raise ctx.error(where, "must be a non-empty glob like 'tests/*.py'")
+        per_file[glob] = _string_list(ctx, where, codes, check=_RULE_SELECTOR_RE, what="a rule code or prefix like OPS001 or OPS")
+        if not per_file[glob]:
+            raise ctx.error(where, "must name at least one rule code or prefix")
+
+    max_file_bytes = value.get("max_file_bytes", defaults.max_file_bytes)
+    if isinstance(max_file_bytes, bool) or not isinstance(max_file_bytes, int) or max_file_bytes < 1:
+        raise ctx.error((*key, "max_file_bytes"), f"must be a positive number of bytes, not {max_file_bytes!r}")
+    extend_exclude = strings("extend_exclude", ())
+    if "select" in value and value["select"] == []:
+        # An empty selection runs no rule and passes every file: never what anyone meant.
+        raise ctx.error((*key, "select"), "must name at least one rule code or prefix (to lint nothing, do not run opsux-lint)")
+
     return LintSettings(
         src=strings("src", defaults.src),
         select=strings("select", defaults.select, check=_RULE_SELECTOR_RE, what="a rule code or prefix like OPS001 or OPS"),
         ignore=strings("ignore", defaults.ignore, check=_RULE_SELECTOR_RE, what="a rule code or prefix like OPS001 or OPS"),
-        exclude=strings("exclude", defaults.exclude),
+        exclude=(*strings("exclude", defaults.exclude), *extend_exclude),
+        extend_exclude=extend_exclude,
+        per_file_ignores=MappingProxyType(per_file),
+        max_file_bytes=max_file_bytes,
         lifecycle_owners=strings("lifecycle_owners", defaults.lifecycle_owners),
         notifier_modules=strings("notifier_modules", defaults.notifier_modules),
         operation_type_sinks=_sinks(ctx, value.get("operation_type_sinks", [])),

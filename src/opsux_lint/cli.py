@@ -1,4 +1,4 @@
-"""``opsux-lint``: the command line. Exit 0 clean, 1 findings, 2 usage/config/internal error.
+"""``opsux-lint``: the command line. Exit 0 clean, 1 findings, 2 usage/config/I-O/internal error.
 
 Only findings of severity ``error`` make the exit code 1; ``warning`` findings are reported and
 counted, and leave it 0.
@@ -7,12 +7,14 @@ counted, and leave it 0.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import json
 import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from opsux_core.errors import ConfigError
@@ -21,14 +23,25 @@ from opsux_core.version import __version__
 from opsux_lint.baseline import Baseline, BaselineError
 from opsux_lint.baseline import write_baseline as write_baseline_file
 from opsux_lint.coverage import Site, coverage_document, render_coverage
-from opsux_lint.findings import Severity
-from opsux_lint.registry import RuleDefinitionError, builtin_rules, rules_by_id
+from opsux_lint.discovery import Skipped
+from opsux_lint.findings import Finding, Severity
+from opsux_lint.registry import RuleDefinitionError, RuleSpec, builtin_rules, rules_by_id
 from opsux_lint.report import OutputFormat, ReportContext, render
-from opsux_lint.selection import SelectorError, parse_selectors
+from opsux_lint.selection import SelectorError, is_selected, parse_selectors, severity_for
+
+if TYPE_CHECKING:
+    from opsux_core.policy import Policy
+
+    from opsux_lint.project import Target
+    from opsux_lint.runner import Selection
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
 EXIT_ERROR = 2
+PARSE_ERROR_CODE = "OPS000"
+# Report files that may never be overwritten by --output-file: configs and Python sources.
+_PROTECTED_SUFFIXES = frozenset({".py", ".pyi", ".pyw"})
+_PROTECTED_NAMES = frozenset({"opsux.yaml", "pyproject.toml"})
 
 
 def tool_version() -> str:
@@ -44,19 +57,30 @@ class LintUsageError(click.ClickException):
         click.echo(f"opsux-lint: error: {self.format_message()}", err=True)
 
 
+class OutputError(Exception):
+    """The report could not be written (a full disk, a closed pipe): an I/O error, not a bug."""
+
+    def __init__(self, target: str, error: OSError) -> None:
+        super().__init__(f"cannot write the report to {target}: {error.strerror or error}")
+        self.error = error
+
+
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--config", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Config file (opsux.yaml or pyproject.toml); default: found from each path upwards.")
 @click.option("--select", metavar="CODES", help="Rules to run, comma-separated codes or prefixes (replaces lint.select).")
 @click.option("--ignore", metavar="CODES", help="Rules to skip, comma-separated codes or prefixes (added to lint.ignore).")
-@click.option("--format", "output_format", type=click.Choice([f.value for f in OutputFormat]),
+@click.option("--format", "--output-format", "output_format", type=click.Choice([f.value for f in OutputFormat]),
               default=OutputFormat.TEXT.value, show_default=True, help="Output format.")
-@click.option("--output-file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the report to this file instead of standard output.")
+@click.option("--output-file", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report to this file instead of standard output (never a config or source file).")
+@click.option("-q", "--quiet", is_flag=True, help="Print the findings only: no summary line, no notes.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
-@click.option("--explain", metavar="CODE", help="Explain a rule, with examples, and exit.")
-@click.option("--list-rules", is_flag=True, help="List the rules and exit.")
+@click.option("--explain", metavar="RULE", help="Explain a rule (code or name), with examples, and exit.")
+@click.option("--list-rules", is_flag=True, help="List the rules (--format text or json) and exit.")
+@click.option("--show-settings", is_flag=True,
+              help="Show the config file used for each path, the resolved settings and the files to lint, and exit.")
 @click.option("--statistics", is_flag=True, help="Count findings per rule instead of listing them (text, json).")
 @click.option("--baseline", "baseline_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Hide the findings recorded in this baseline file; report only new ones.")
@@ -77,9 +101,11 @@ def main(
     ignore: str | None,
     output_format: str,
     output_file: Path | None,
+    quiet: bool,
     exit_zero: bool,
     explain: str | None,
     list_rules: bool,
+    show_settings: bool,
     statistics: bool,
     baseline_file: Path | None,
     write_baseline: Path | None,
@@ -95,9 +121,9 @@ def main(
     """
     request = Request(
         paths=tuple(paths), config=config, select=select, ignore=ignore, fmt=OutputFormat(output_format),
-        output_file=output_file, exit_zero=exit_zero, explain=explain, list_rules=list_rules,
-        statistics=statistics, baseline=baseline_file, write_baseline=write_baseline, cache=not no_cache,
-        coverage=coverage, jobs=jobs, timings=timings,
+        output_file=output_file, quiet=quiet, exit_zero=exit_zero, explain=explain, list_rules=list_rules,
+        show_settings=show_settings, statistics=statistics, baseline=baseline_file,
+        write_baseline=write_baseline, cache=not no_cache, coverage=coverage, jobs=jobs, timings=timings,
     )
     try:
         code = _main(request)
@@ -105,6 +131,11 @@ def main(
         raise
     except ConfigError as exc:
         click.echo(f"opsux-lint: config error: {exc}", err=True)
+        code = EXIT_ERROR
+    except OutputError as exc:
+        _silence_stdout()
+        if exc.error.errno != errno.EPIPE:  # a reader that stopped early (| head) needs no note
+            click.echo(f"opsux-lint: I/O error: {exc}", err=True)
         code = EXIT_ERROR
     except Exception as exc:  # noqa: BLE001 - the contract is exit 2, never a bare traceback
         click.echo(f"opsux-lint: internal error: {type(exc).__name__}: {exc}", err=True)
@@ -123,9 +154,11 @@ class Request:
     ignore: str | None = None
     fmt: OutputFormat = OutputFormat.TEXT
     output_file: Path | None = None
+    quiet: bool = False
     exit_zero: bool = False
     explain: str | None = None
     list_rules: bool = False
+    show_settings: bool = False
     statistics: bool = False
     baseline: Path | None = None
     write_baseline: Path | None = None
@@ -135,40 +168,55 @@ class Request:
     timings: bool = False
 
 
+def find_rule(query: str) -> RuleSpec | None:
+    """A rule by code (``OPS001``, any case) or by name (``unregistered-operation-type``)."""
+    wanted = query.strip()
+    for rule in rules_by_id().values():
+        if wanted.upper() == rule.id or wanted.lower().replace("_", "-") == rule.name:
+            return rule
+    return None
+
+
 def _main(request: Request) -> int:
     try:
         rules = builtin_rules()
     except RuleDefinitionError as exc:
         raise LintUsageError(f"a built-in rule file is broken: {exc}") from None
     if request.explain is not None:
-        rule = rules_by_id().get(request.explain.strip().upper())
+        rule = find_rule(request.explain)
         if rule is None:
             raise LintUsageError(f"--explain: no rule {request.explain!r} (see --list-rules)")
         from opsux_lint.explain import explain as explain_rule
 
-        click.echo(explain_rule(rule), nl=False)
-        return EXIT_CLEAN
-    if request.list_rules:
-        from opsux_lint.explain import list_rules as render_list
-
-        click.echo(render_list(rules), nl=False)
+        _emit(explain_rule(rule), request)
         return EXIT_CLEAN
     fmt = request.fmt
+    if request.list_rules:
+        from opsux_lint.explain import list_rules as render_list
+        from opsux_lint.explain import list_rules_json
+
+        if fmt not in (OutputFormat.TEXT, OutputFormat.JSON):
+            raise LintUsageError(f"--list-rules works with --format text or json, not {fmt}")
+        _emit(list_rules_json(rules) if fmt is OutputFormat.JSON else render_list(rules), request)
+        return EXIT_CLEAN
     if request.statistics and fmt not in (OutputFormat.TEXT, OutputFormat.JSON):
         raise LintUsageError(f"--statistics works with --format text or json, not {fmt}")
     if request.coverage and fmt not in (OutputFormat.TEXT, OutputFormat.JSON):
         raise LintUsageError(f"--coverage works with --format text or json, not {fmt}")
     # Imported here: --version, --help and --list-rules should not pay for libcst.
-    from opsux_lint.runner import RunOptions, Selection, run
+    from opsux_lint.runner import RunOptions, Selection, display_path, run
+    from opsux_lint.suppressions import apply_per_file_ignores, per_file_ignores_by_path
 
     try:
         selection = Selection(
-            select=parse_selectors(request.select, rules, "--select") if request.select is not None else None,
+            select=parse_selectors(request.select, rules, "--select", allow_empty=False)
+            if request.select is not None else None,
             ignore=parse_selectors(request.ignore, rules, "--ignore") if request.ignore is not None else (),
         )
     except SelectorError as exc:
         raise LintUsageError(str(exc)) from None
 
+    from opsux_lint.discovery import expand_targets
     from opsux_lint.project import resolve_targets
 
     cwd = Path.cwd()
@@ -178,33 +226,57 @@ def _main(request: Request) -> int:
             baseline = Baseline.read(request.baseline)
         except BaselineError as exc:
             raise LintUsageError(f"--baseline: {exc}") from None
-    targets = resolve_targets(list(request.paths) or [Path(".")], request.config)
+    requested = list(request.paths) or [Path(".")]
+    targets = resolve_targets(requested, request.config)
+    expansion = expand_targets(targets, requested)
+    if request.show_settings:
+        from opsux_lint.report.settings import render_settings
+
+        _emit(render_settings(targets, requested, expansion, selection, cwd, fmt), request)
+        return EXIT_CLEAN
+    for option, path in (("--output-file", request.output_file), ("--write-baseline", request.write_baseline)):
+        if path is not None:
+            _refuse_to_overwrite(option, path, targets, expansion.files)
+
     options = RunOptions(cache=request.cache, version=tool_version(), coverage=request.coverage, jobs=request.jobs)
-    result = run(targets, selection, cwd, options)
+    result = run(expansion.run_targets, selection, cwd, options)
     if request.timings:
         for phase, seconds in result.timings:
             click.echo(f"{seconds:8.3f} s  {phase}", err=True)
+    not_read = skipped_findings(expansion.skipped, selection, cwd)
+    ignores_for = per_file_ignores_by_path(
+        [
+            (display_path(t.path, cwd), t.path, t.policy.root, t.policy.lint.per_file_ignores)
+            for t in expansion.files
+            if t.policy.lint.per_file_ignores
+        ]
+        + [
+            (display_path_of(s.path, cwd), s.path, p.root, p.lint.per_file_ignores)
+            for s, p in expansion.skipped
+            if p.lint.per_file_ignores
+        ]
+    )
+    findings = apply_per_file_ignores(sorted((*result.findings, *not_read)), ignores_for)
+    result = dataclasses.replace(result, findings=tuple(findings), files=result.files + len(expansion.skipped))
     if request.write_baseline is not None:
         try:
             write_baseline_file(request.write_baseline, result.findings, cwd)
         except OSError as exc:
             raise LintUsageError(f"--write-baseline: cannot write {request.write_baseline}: {exc.strerror or exc}") from None
-        click.echo(f"Recorded {len(result.findings)} findings in {request.write_baseline}.", err=True)
+        if not request.quiet:
+            click.echo(f"Recorded {len(result.findings)} findings in {request.write_baseline}.", err=True)
         return EXIT_CLEAN
     if baseline is not None:
         kept, hidden = baseline.filter(result.findings, cwd)
         result = dataclasses.replace(result, findings=tuple(kept), baselined=hidden)
-    context = ReportContext(result, cwd, tool_version(), request.statistics)
+    color, frames = terminal_style(request)
+    context = ReportContext(
+        result, cwd, tool_version(), request.statistics, color=color, frames=frames, quiet=request.quiet,
+    )
     output = render(fmt, context)
     if result.sites is not None:
         output = _with_coverage(fmt, output, result.sites)
-    if request.output_file is not None:
-        try:
-            request.output_file.write_text(output, encoding="utf-8")
-        except OSError as exc:
-            raise LintUsageError(f"--output-file: cannot write {request.output_file}: {exc.strerror or exc}") from None
-    else:
-        click.echo(output, nl=False)
+    _emit(output, request, color=color)
     if fmt is OutputFormat.GITHUB:
         _append_step_summary(context)
     # Warnings (OPS008 by default) are reported but do not fail the run; lint.severity can
@@ -220,6 +292,89 @@ def _with_coverage(fmt: OutputFormat, output: str, sites: Sequence[Site]) -> str
         document["coverage"] = coverage_document(sites)
         return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     return output + "\n" + render_coverage(sites)
+
+
+def terminal_style(request: Request) -> tuple[bool, bool]:
+    """(colour, code frames) for text output.
+
+    Both on a terminal, neither when piped or written to a file. ``NO_COLOR`` (any non-empty
+    value, https://no-color.org) turns colour off; ``FORCE_COLOR`` turns colour and frames on
+    where there is no terminal (CI logs that render ANSI). ``NO_COLOR`` wins over both.
+    """
+    if request.fmt is not OutputFormat.TEXT or request.output_file is not None:
+        return False, False
+    try:
+        interactive = sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        interactive = False
+    forced = bool(os.environ.get("FORCE_COLOR"))
+    color = (interactive or forced) and not os.environ.get("NO_COLOR")
+    return color, interactive or forced
+
+
+def _emit(text: str, request: Request, *, color: bool = False) -> None:
+    if request.output_file is not None:
+        _refuse_to_overwrite("--output-file", request.output_file, (), ())
+        try:
+            request.output_file.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise LintUsageError(f"--output-file: cannot write {request.output_file}: {exc.strerror or exc}") from None
+        return
+    try:
+        click.echo(text, nl=False, color=color or None)
+        sys.stdout.flush()
+    except OSError as exc:
+        raise OutputError("standard output", exc) from None
+
+
+def _silence_stdout() -> None:
+    """After a failed write, point stdout at /dev/null so the interpreter's final flush of the
+    same unwritable buffer does not print a second, confusing error."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, AttributeError, ValueError):
+        pass
+
+
+def _refuse_to_overwrite(option: str, path: Path, targets: Sequence[Target], files: Sequence[Target]) -> None:
+    """A report must never replace the config or a source file (``-o opsux.yaml`` by a slip)."""
+    resolved = path.resolve()
+    configs = {t.policy.source.resolve() for t in targets if t.policy.source is not None}
+    linted = {t.path.resolve() for t in files}
+    if resolved in configs:
+        raise LintUsageError(f"{option}: {path} is the config file; refusing to overwrite it")
+    if resolved in linted or (path.exists() and (path.suffix in _PROTECTED_SUFFIXES or path.name in _PROTECTED_NAMES)):
+        raise LintUsageError(f"{option}: {path} is a source or config file; refusing to overwrite it")
+
+
+def skipped_findings(skipped: Sequence[tuple[Skipped, Policy]], selection: Selection, cwd: Path) -> list[Finding]:
+    """OPS000 for each file discovery would not read (when the file's policy selects OPS000)."""
+    rule = rules_by_id()[PARSE_ERROR_CODE]
+    findings = []
+    for item, policy in skipped:
+        lint = policy.lint
+        select = selection.select if selection.select is not None else lint.select
+        if not is_selected(rule.id, select, (*lint.ignore, *selection.ignore)):
+            continue
+        findings.append(
+            Finding(
+                path=display_path_of(item.path, cwd), line=1, column=1, code=rule.id, end_line=1, end_column=1,
+                message=rule.format(detail=item.detail), name=rule.name,
+                severity=severity_for(rule, lint.severity),
+            )
+        )
+    return findings
+
+
+def display_path_of(path: Path, cwd: Path) -> str:
+    """Relative to ``cwd`` like the runner's, but a symbolic link keeps its own name."""
+    anchored = path.absolute().parent.resolve() / path.name
+    try:
+        return Path(os.path.relpath(anchored, cwd)).as_posix()
+    except ValueError:
+        return anchored.as_posix()
 
 
 def _append_step_summary(context: ReportContext) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 from collections.abc import Sequence
 
@@ -35,7 +36,11 @@ def explain(rule: RuleSpec) -> str:
         parts += ["", "Not reported:"]
         for code in rule.examples.valid:
             parts += ["", _indent(code)]
-    parts += ["", f"Suppress one line with:  # opsux: ignore[{rule.id}]"]
+    parts += [
+        "",
+        f"Suppress one statement with:  # opsux: ignore[{rule.id}]",
+        f"Suppress it in a whole file:  # opsux: ignore-file[{rule.id}]",
+    ]
     return "\n".join(parts) + "\n"
 
 
@@ -45,3 +50,22 @@ def list_rules(rules: Sequence[RuleSpec]) -> str:
     for rule in rules:
         lines.append(f"{rule.id}  {rule.name:<{width}}  {rule.severity:<7}  {rule.summary}")
     return "\n".join(lines) + "\n"
+
+
+def list_rules_json(rules: Sequence[RuleSpec]) -> str:
+    """``--list-rules --format json``: one object per rule, for scripts and editors."""
+    from opsux_lint.report.sarif import rule_help_uri
+
+    document = [
+        {
+            "code": rule.id,
+            "name": rule.name,
+            "severity": str(rule.severity),
+            "summary": rule.summary,
+            "message": rule.message,
+            "rationale": rule.rationale.strip(),
+            "help_uri": rule_help_uri(rule),
+        }
+        for rule in rules
+    ]
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

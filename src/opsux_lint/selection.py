@@ -20,9 +20,15 @@ class SelectorError(ValueError):
     """A ``--select``/``--ignore`` value that is not a rule code or prefix, or matches no rule."""
 
 
-def parse_selectors(raw: str, rules: Sequence[RuleSpec], option: str) -> tuple[str, ...]:
-    """A comma list from the command line, checked against the known rules."""
+def parse_selectors(raw: str, rules: Sequence[RuleSpec], option: str, *, allow_empty: bool = True) -> tuple[str, ...]:
+    """A comma list from the command line, checked against the known rules.
+
+    ``allow_empty=False`` (``--select``): a list that names nothing (``""``, ``",,,"``) would run
+    no rule and pass every file, so it is an error, not a silent green run.
+    """
     selectors = tuple(part.strip().upper() for part in raw.split(",") if part.strip())
+    if not selectors and not allow_empty:
+        raise SelectorError(f"{option}: {raw!r} names no rule; give codes or prefixes like OPS001 or OPS")
     for selector in selectors:
         if not SELECTOR_RE.fullmatch(selector):
             raise SelectorError(f"{option}: {selector!r} is not a rule code or prefix like OPS001 or OPS")

@@ -42,7 +42,7 @@ def test_exit_codes_clean_findings_usage(shop: Path) -> None:
     assert invoke("does-not-exist").exit_code == 2
 
 
-@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github"])
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github", "gitlab", "junit"])
 def test_format_never_changes_the_exit_code(shop: Path, fmt: str) -> None:
     assert invoke(".", "--format", fmt).exit_code == 1
     assert invoke("src/shop/clean.py", "--format", fmt).exit_code == 0

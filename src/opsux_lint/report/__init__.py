@@ -1,4 +1,4 @@
-"""Rendering a run's findings: ``text``, ``json``, ``sarif`` and ``github``.
+"""Rendering a run's findings: ``text``, ``json``, ``sarif``, ``github``, ``gitlab`` and ``junit``.
 
 Every renderer is a pure function of the run; none of them changes the exit code.
 """
@@ -22,6 +22,8 @@ class OutputFormat(enum.StrEnum):
     JSON = "json"
     SARIF = "sarif"
     GITHUB = "github"
+    GITLAB = "gitlab"
+    JUNIT = "junit"
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,12 @@ class ReportContext:
     cwd: Path
     version: str
     statistics: bool = False
+    color: bool = False
+    """ANSI colours in text output (a terminal, or FORCE_COLOR)."""
+    frames: bool = False
+    """A code frame under each finding in text output (a terminal)."""
+    quiet: bool = False
+    """Text output: the findings only, no summary line."""
 
 
 def summary(result: RunResult) -> dict[str, Any]:
@@ -68,6 +76,14 @@ def render(fmt: OutputFormat, context: ReportContext) -> str:
         from opsux_lint.report.sarif import render_sarif
 
         return render_sarif(context)
-    from opsux_lint.report.github import render_github
+    if fmt is OutputFormat.GITHUB:
+        from opsux_lint.report.github import render_github
 
-    return render_github(context)
+        return render_github(context)
+    if fmt is OutputFormat.GITLAB:
+        from opsux_lint.report.gitlab import render_gitlab
+
+        return render_gitlab(context)
+    from opsux_lint.report.junit import render_junit
+
+    return render_junit(context)

@@ -10,6 +10,7 @@ import html
 
 from opsux_lint.findings import Finding
 from opsux_lint.report import ReportContext, summary
+from opsux_lint.report.paths import relative_to_root, repository_root
 
 
 def escape_data(value: str) -> str:
@@ -22,11 +23,12 @@ def escape_property(value: str) -> str:
     return escape_data(value).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotation(finding: Finding) -> str:
+def annotation(finding: Finding, path: str | None = None) -> str:
+    """One workflow command; ``path`` as GitHub should see it (default: the finding's)."""
     properties = ",".join(
         f"{key}={escape_property(str(value))}"
         for key, value in (
-            ("file", finding.path),
+            ("file", finding.path if path is None else path),
             ("line", finding.line),
             ("col", finding.column),
             ("endLine", finding.end_line),
@@ -38,7 +40,11 @@ def annotation(finding: Finding) -> str:
 
 
 def render_github(context: ReportContext) -> str:
-    return "".join(annotation(f) + "\n" for f in context.result.findings)
+    """Annotations with paths relative to ``$GITHUB_WORKSPACE`` (or the git top level)."""
+    if not context.result.findings:
+        return ""
+    root = repository_root(context.cwd, "GITHUB_WORKSPACE")
+    return "".join(annotation(f, relative_to_root(f, context.cwd, root)) + "\n" for f in context.result.findings)
 
 
 def _cell(value: str) -> str:

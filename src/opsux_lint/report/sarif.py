@@ -19,6 +19,8 @@ from opsux_lint.registry import RuleSpec
 from opsux_lint.report import ReportContext
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://github.com/opsux/opsux"
+RULES_URI = f"{INFORMATION_URI}/blob/main/rules"
 SRCROOT = "%SRCROOT%"
 FINGERPRINT_KEY = "opsuxFindingHash/v1"
 
@@ -34,13 +36,42 @@ def _level(severity: Severity) -> str:
     return "error" if severity is Severity.ERROR else "warning"
 
 
+def rule_help_uri(rule: RuleSpec) -> str:
+    """The rule's file in the repository: what it reports, why, and its examples."""
+    return f"{RULES_URI}/{rule.id}-{rule.name}.yaml"
+
+
+def rule_help_markdown(rule: RuleSpec) -> str:
+    parts = [f"**{rule.id} {rule.name}**: {rule.summary}", "", rule.rationale.strip()]
+    for heading, examples in (
+        ("Reported:", [e.code for e in rule.examples.invalid]),
+        ("Not reported:", list(rule.examples.valid)),
+    ):
+        if examples:
+            parts += ["", heading]
+            for code in examples:
+                parts += ["", "```python", code.rstrip("\n"), "```"]
+    parts += [
+        "",
+        (
+            f"Suppress one statement with `# opsux: ignore[{rule.id}]`; "
+            f"run `opsux-lint --explain {rule.id}` for the real messages."
+        ),
+    ]
+    return "\n".join(parts)
+
+
 def _rule_descriptor(rule: RuleSpec) -> dict[str, Any]:
     return {
         "id": rule.id,
         "name": rule.name,
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": rule.rationale},
-        "help": {"text": f"{rule.rationale}\n\nRun `opsux-lint --explain {rule.id}` for examples."},
+        "helpUri": rule_help_uri(rule),
+        "help": {
+            "text": f"{rule.rationale}\n\nRun `opsux-lint --explain {rule.id}` for examples.",
+            "markdown": rule_help_markdown(rule),
+        },
         "defaultConfiguration": {"level": _level(rule.severity)},
         "properties": {"tags": ["opsux"]},
     }
@@ -103,6 +134,7 @@ def render_sarif(context: ReportContext) -> str:
                     "driver": {
                         "name": "opsux-lint",
                         "version": context.version,
+                        "informationUri": INFORMATION_URI,
                         "rules": [_rule_descriptor(rule) for rule in rules],
                     }
                 },
