@@ -117,7 +117,8 @@ class Linter:
         if wrappers or status_wrappers:
             needles.append(words(w.spec.call.rsplit(".", 1)[-1] for w in (*wrappers, *status_wrappers)))
         if self._runs(UNUSED_SUPPRESSION_KIND):
-            needles.append(frozenset({Needle(_SUPPRESSION_NEEDLE)}))
+            # Suppressions are read in any case (``# OPSUX: IGNORE``), so is their needle.
+            needles.append(frozenset({Needle(_SUPPRESSION_NEEDLE, ignore_case=True)}))
         object.__setattr__(self, "compiled", compiled)
         object.__setattr__(self, "prefilter", Prefilter(None) if self.exhaustive else Prefilter.build(needles))
         object.__setattr__(self, "roots", source_roots(self.policy.root, self.policy.lint.src))

@@ -18,9 +18,12 @@ from dataclasses import dataclass
 class Needle:
     text: str
     whole_word: bool = True
+    ignore_case: bool = False
 
     def regex(self) -> bytes:
         escaped = re.escape(self.text.encode("utf-8"))
+        if self.ignore_case:
+            escaped = b"(?i:" + escaped + b")"
         if not self.whole_word:
             return escaped
         return rb"(?<![A-Za-z0-9_])" + escaped + rb"(?![A-Za-z0-9_])"

@@ -174,7 +174,9 @@ def project_index(policy: Policy, cache: bool) -> ProjectIndex:
     """The index of every module under the policy's source roots (cached beside the config)."""
     lint = policy.lint
     cache_dir = policy.root / CACHE_DIRNAME if cache else None
-    return build_index(policy.root, lint.src, lint.exclude, cache_dir=cache_dir, salt=tool_digest())
+    return build_index(
+        policy.root, lint.src, lint.exclude, cache_dir=cache_dir, salt=tool_digest(), max_file_bytes=lint.max_file_bytes
+    )
 
 
 def save_project_index(linter: Linter) -> None:

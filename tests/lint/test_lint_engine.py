@@ -294,3 +294,9 @@ def test_class_globs_and_their_prefilter_agree(globs: list[str], source: str, re
     )
     findings = lint(source, policy=policy)
     assert [f.code for f in findings] == (["OPS002"] if reported else [])
+
+
+def test_an_upper_case_stale_suppression_is_found_in_a_file_with_nothing_else() -> None:
+    # Suppressions are read in any case, so the prefilter's needle for them is case-blind too.
+    [stale] = lint("x = 1  # OPSUX: IGNORE[OPS001]\n")
+    assert stale.code == "OPS900"

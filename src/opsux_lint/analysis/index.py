@@ -196,9 +196,13 @@ class ProjectIndex:
 # ------------------------------------------------------------------------------- building
 
 
-def _index_files(root: Path, src: Sequence[str], exclude: Sequence[str]) -> Iterator[tuple[Path, tuple[Path, ...]]]:
+def _index_files(
+    root: Path, src: Sequence[str], exclude: Sequence[str], max_file_bytes: int | None
+) -> Iterator[tuple[Path, tuple[Path, ...]]]:
     roots = source_roots(root, src)
-    excludes = Excludes.build(root, exclude)
+    # Only regular files within the size limit, like the files linted: a FIFO or /dev/zero
+    # under a source root must not hang or exhaust the run even when another file is linted.
+    excludes = Excludes.build(root, exclude, max_file_bytes)
     walk = sorted(roots, key=lambda p: len(p.parts))
     walked: list[Path] = []
     seen: set[Path] = set()
@@ -215,6 +219,7 @@ def _index_files(root: Path, src: Sequence[str], exclude: Sequence[str]) -> Iter
 
 def build_index(
     root: Path, src: Sequence[str], exclude: Sequence[str], *, cache_dir: Path | None, salt: str = "",
+    max_file_bytes: int | None = None,
 ) -> ProjectIndex:
     """The index of every module under the source roots: files read, nothing outlined yet."""
     cache_file = _cache_file(root, src, exclude, cache_dir, salt)
@@ -230,7 +235,7 @@ def build_index(
                     cached[item["sha256"]] = item["summary"]
     sources: dict[str, SourceFile] = {}
     resolved_root = root.resolve()
-    for file, roots in _index_files(root, src, exclude):
+    for file, roots in _index_files(root, src, exclude, max_file_bytes):
         try:
             data = file.read_bytes()
         except OSError:
