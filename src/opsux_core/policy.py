@@ -47,6 +47,8 @@ DEFAULT_SUMMARY_KEYS: tuple[str, ...] = (
 DEFAULT_QUEUED_NOTIFICATION_CLASSES: tuple[str, ...] = ("*Queued*Notification*", "*RunQueued*")
 DEFAULT_RUN_LINK = "/operations/{run_id}"
 DEFAULT_INDEX_LINK = "/operations"
+DEFAULT_STALE_FACTOR = 3.0
+DEFAULT_STALE_AFTER_SECONDS = 3600
 
 _SUMMARY_KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _RULE_SELECTOR_RE = re.compile(r"^OPS[0-9]{0,3}$")
@@ -65,6 +67,8 @@ class OperationType:
     label: str
     expected_duration_seconds: int | None = None
     description: str | None = None
+    stale_after_seconds: int | None = None
+    """Silence (no heartbeat) after which a run of this type counts as crashed; overrides the factor."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,18 @@ class Links:
 
     run: str = DEFAULT_RUN_LINK
     index: str = DEFAULT_INDEX_LINK
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """The ``runs:`` table: when an active run without a heartbeat counts as crashed.
+
+    A type's limit is its ``stale_after_seconds``, else ``expected_duration_seconds`` x
+    ``stale_factor``, else ``stale_after_seconds`` from here.
+    """
+
+    stale_factor: float = DEFAULT_STALE_FACTOR
+    stale_after_seconds: int = DEFAULT_STALE_AFTER_SECONDS
 
 
 @dataclass(frozen=True)
@@ -126,6 +142,7 @@ class Policy:
     summary_keys: tuple[str, ...] = DEFAULT_SUMMARY_KEYS
     links: Links = field(default_factory=Links)
     lint: LintSettings = field(default_factory=LintSettings)
+    runs: RunSettings = field(default_factory=RunSettings)
     source: Path | None = None
     """The file the policy was read from (``None`` when built from a mapping)."""
     root: Path = field(default_factory=Path.cwd)
@@ -300,6 +317,7 @@ def policy_from_mapping(
     summary_keys = _summary_keys(ctx, data.get("summary_keys", list(DEFAULT_SUMMARY_KEYS)))
     links = _links(ctx, data.get("links", {}))
     lint = _lint(ctx, data.get("lint", {}))
+    runs = _runs(ctx, data.get("runs", {}))
 
     if root is not None:
         root_path = Path(root)
@@ -309,7 +327,11 @@ def policy_from_mapping(
         root_path = Path.cwd()
     canonical = json.dumps(
         {
-            "types": [[t.code, t.label, t.expected_duration_seconds, t.description] for t in types.values()],
+            "types": [
+                [t.code, t.label, t.expected_duration_seconds, t.description, t.stale_after_seconds]
+                for t in types.values()
+            ],
+            "runs": [runs.stale_factor, runs.stale_after_seconds],
             "pattern": pattern,
             "summary_keys": summary_keys,
             "links": [links.run, links.index],
@@ -323,14 +345,16 @@ def policy_from_mapping(
         summary_keys=summary_keys,
         links=links,
         lint=lint,
+        runs=runs,
         source=src,
         root=root_path,
         fingerprint=hashlib.sha256(canonical.encode()).hexdigest(),
     )
 
 
-_TOP_LEVEL_KEYS = ("operation_types", "operation_type_pattern", "summary_keys", "links", "lint")
-_TYPE_KEYS = ("label", "expected_duration_seconds", "description")
+_TOP_LEVEL_KEYS = ("operation_types", "operation_type_pattern", "summary_keys", "links", "lint", "runs")
+_TYPE_KEYS = ("label", "expected_duration_seconds", "description", "stale_after_seconds")
+_RUNS_KEYS = ("stale_factor", "stale_after_seconds")
 _LINK_KEYS = ("run", "index")
 _LINT_KEYS = (
     "src",
@@ -415,7 +439,7 @@ def _operation_types(ctx: _Context, value: Any, pattern: re.Pattern[str]) -> dic
                 f"{pattern.pattern!r}",
             )
         if isinstance(entry, str):
-            label, expected, description = entry, None, None
+            label, expected, description, stale_after = entry, None, None, None
         elif isinstance(entry, Mapping):
             ctx.reject_unknown(where, entry, _TYPE_KEYS)
             if "label" not in entry:
@@ -423,6 +447,11 @@ def _operation_types(ctx: _Context, value: Any, pattern: re.Pattern[str]) -> dic
             label = entry["label"]
             expected = entry.get("expected_duration_seconds")
             description = entry.get("description")
+            stale_after = entry.get("stale_after_seconds")
+            if stale_after is not None and not _positive_int(stale_after):
+                raise ctx.error(
+                    (*where, "stale_after_seconds"), f"must be a positive integer, not {stale_after!r}"
+                )
             if expected is not None and (
                 isinstance(expected, bool) or not isinstance(expected, int) or expected <= 0
             ):
@@ -435,8 +464,28 @@ def _operation_types(ctx: _Context, value: Any, pattern: re.Pattern[str]) -> dic
             raise ctx.error(where, f"must be a label or a mapping with a label, not {_type_name(entry)}")
         if not isinstance(label, str) or not label.strip():
             raise ctx.error((*where, "label") if isinstance(entry, Mapping) else where, "the label must be a non-empty string")
-        types[code] = OperationType(code, label.strip(), expected, description)
+        types[code] = OperationType(code, label.strip(), expected, description, stale_after)
     return types
+
+
+def _positive_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _runs(ctx: _Context, value: Any) -> RunSettings:
+    key: Path_ = ("runs",)
+    if value is None:
+        return RunSettings()
+    if not isinstance(value, Mapping):
+        raise ctx.error(key, f"must be a mapping, not {_type_name(value)}")
+    ctx.reject_unknown(key, value, _RUNS_KEYS)
+    factor = value.get("stale_factor", DEFAULT_STALE_FACTOR)
+    if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not 1 <= factor <= 1000:
+        raise ctx.error((*key, "stale_factor"), f"must be a number from 1 to 1000, not {factor!r}")
+    after = value.get("stale_after_seconds", DEFAULT_STALE_AFTER_SECONDS)
+    if not _positive_int(after):
+        raise ctx.error((*key, "stale_after_seconds"), f"must be a positive integer, not {after!r}")
+    return RunSettings(stale_factor=float(factor), stale_after_seconds=after)
 
 
 def _string_list(ctx: _Context, key: Path_, value: Any, *, check: re.Pattern[str] | None = None, what: str = "") -> tuple[str, ...]:

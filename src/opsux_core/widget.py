@@ -9,15 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from opsux_core.links import RunLinks
-from opsux_core.models import ACTIVE_WHERE, OperationRun
+from opsux_core.identifiers import check_identifier
+from opsux_core.models import ACTIVE_WHERE, ID_LENGTH, OperationRun
 from opsux_core.policy import Policy
 from opsux_core.polling import DEFAULT_CADENCE, PollingCadence
-from opsux_core.presenter import STATUS_COPY, Presenter
+from opsux_core.presenter import STATUS_COPY, VIEW_RUN, Presenter
 from opsux_core.status import UxStatus, ux_status
 from opsux_core.summary import SummaryKeys
 
@@ -44,6 +46,19 @@ class WidgetRow:
     initiator_name: str
     created_at: datetime
 
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "label": self.label,
+            "status": self.status.value,
+            "status_label": self.status_label,
+            "progress": self.progress,
+            "url": self.url,
+            "view_label": VIEW_RUN,
+            "initiator_name": self.initiator_name,
+            "created_at": self.created_at.isoformat(),
+        }
+
 
 @dataclass(frozen=True)
 class ProgressWidget:
@@ -59,6 +74,18 @@ class ProgressWidget:
     @property
     def active_count(self) -> int:
         return len(self.rows) + self.more_count
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, for the endpoint the widget polls (``poll_after_seconds`` None: stop polling)."""
+        return {
+            "visible": self.visible,
+            "rows": [row.to_dict() for row in self.rows],
+            "active_count": self.active_count,
+            "more_count": self.more_count,
+            "more_label": self.more_label,
+            "more_url": self.more_url,
+            "poll_after_seconds": self.poll_after_seconds,
+        }
 
 
 HIDDEN = ProgressWidget(visible=False)
@@ -77,6 +104,7 @@ def progress_widget(
     """The widget for *viewer* in *tenant_id*. Invisible (and no query) unless the viewer may monitor."""
     if not viewer.can_monitor:
         return HIDDEN
+    check_identifier("tenant_id", tenant_id, ID_LENGTH)
     result = session.execute(active_runs_statement(tenant_id)).all()
     active = result[0].active_total if result else 0
     if active == 0:
