@@ -147,3 +147,7 @@ class LeaseLost(InvalidTransition):
 
 class CountOverflow(InvalidSummaryCounts):
     """An increment whose sum would pass the largest count JSON carries exactly (2^53-1)."""
+
+
+class DatabaseUnavailable(OpsuxError):
+    """The database URL is unusable: unsupported, its driver missing, unreachable, or refusing."""
