@@ -18,14 +18,22 @@ SCRIPT_LOCATION = "opsux_core:migrations"
 
 
 def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
-    """Alembic ``render_item`` hook: render opsux's ``UtcDateTime`` as ``sa.DateTime(timezone=True)``.
+    """Alembic ``render_item`` hook: render opsux's column types as plain SQLAlchemy types.
 
-    Without it autogenerate writes ``opsux_core.models.UtcDateTime(...)`` with no import, and the
-    migration fails with ``NameError``. The database column is the same either way; the UTC
-    handling is Python-side and stays in the model.
+    Without it autogenerate writes ``opsux_core.models.UtcDateTime(...)`` with no import, and
+    ``JSONB(astext_type=Text())`` with no ``Text`` import: the migration fails with ``NameError``.
+    ``UtcDateTime`` becomes ``sa.DateTime(timezone=True)`` (the same column; the UTC handling is
+    Python-side and stays in the model), the counts ``sa.JSON()`` with a ``JSONB()`` variant.
     """
+    from sqlalchemy import JSON
+
     from opsux_core.models import UtcDateTime
 
-    if type_ == "type" and isinstance(obj, UtcDateTime):
+    if type_ != "type":
+        return False
+    if isinstance(obj, UtcDateTime):
         return "sa.DateTime(timezone=True)"
+    if isinstance(obj, JSON) and "postgresql" in getattr(obj, "_variant_mapping", {}):
+        autogen_context.imports.add("from sqlalchemy.dialects import postgresql")
+        return "sa.JSON().with_variant(postgresql.JSONB(), 'postgresql')"
     return False
