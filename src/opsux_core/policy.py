@@ -67,8 +67,6 @@ class OperationType:
     label: str
     expected_duration_seconds: int | None = None
     description: str | None = None
-    stale_after_seconds: int | None = None
-    """Silence (no heartbeat) after which a run of this type counts as crashed; overrides the factor."""
 
 
 @dataclass(frozen=True)
@@ -87,8 +85,8 @@ class Links:
 class RunSettings:
     """The ``runs:`` table: when an active run without a heartbeat counts as crashed.
 
-    A type's limit is its ``stale_after_seconds``, else ``expected_duration_seconds`` x
-    ``stale_factor``, else ``stale_after_seconds`` from here.
+    A type's limit is its ``expected_duration_seconds`` x ``stale_factor``, or
+    ``stale_after_seconds`` for types without an expected duration.
     """
 
     stale_factor: float = DEFAULT_STALE_FACTOR
@@ -327,10 +325,7 @@ def policy_from_mapping(
         root_path = Path.cwd()
     canonical = json.dumps(
         {
-            "types": [
-                [t.code, t.label, t.expected_duration_seconds, t.description, t.stale_after_seconds]
-                for t in types.values()
-            ],
+            "types": [[t.code, t.label, t.expected_duration_seconds, t.description] for t in types.values()],
             "runs": [runs.stale_factor, runs.stale_after_seconds],
             "pattern": pattern,
             "summary_keys": summary_keys,
@@ -353,7 +348,7 @@ def policy_from_mapping(
 
 
 _TOP_LEVEL_KEYS = ("operation_types", "operation_type_pattern", "summary_keys", "links", "lint", "runs")
-_TYPE_KEYS = ("label", "expected_duration_seconds", "description", "stale_after_seconds")
+_TYPE_KEYS = ("label", "expected_duration_seconds", "description")
 _RUNS_KEYS = ("stale_factor", "stale_after_seconds")
 _LINK_KEYS = ("run", "index")
 _LINT_KEYS = (
@@ -439,7 +434,7 @@ def _operation_types(ctx: _Context, value: Any, pattern: re.Pattern[str]) -> dic
                 f"{pattern.pattern!r}",
             )
         if isinstance(entry, str):
-            label, expected, description, stale_after = entry, None, None, None
+            label, expected, description = entry, None, None
         elif isinstance(entry, Mapping):
             ctx.reject_unknown(where, entry, _TYPE_KEYS)
             if "label" not in entry:
@@ -447,11 +442,6 @@ def _operation_types(ctx: _Context, value: Any, pattern: re.Pattern[str]) -> dic
             label = entry["label"]
             expected = entry.get("expected_duration_seconds")
             description = entry.get("description")
-            stale_after = entry.get("stale_after_seconds")
-            if stale_after is not None and not _positive_int(stale_after):
-                raise ctx.error(
-                    (*where, "stale_after_seconds"), f"must be a positive integer, not {stale_after!r}"
-                )
             if expected is not None and (
                 isinstance(expected, bool) or not isinstance(expected, int) or expected <= 0
             ):
@@ -464,7 +454,7 @@ def _operation_types(ctx: _Context, value: Any, pattern: re.Pattern[str]) -> dic
             raise ctx.error(where, f"must be a label or a mapping with a label, not {_type_name(entry)}")
         if not isinstance(label, str) or not label.strip():
             raise ctx.error((*where, "label") if isinstance(entry, Mapping) else where, "the label must be a non-empty string")
-        types[code] = OperationType(code, label.strip(), expected, description, stale_after)
+        types[code] = OperationType(code, label.strip(), expected, description)
     return types
 
 

@@ -444,8 +444,8 @@ class OperationRunService:
     ) -> list[StaleRun]:
         """Fail (``run.stale``) the active runs whose last heartbeat is older than their type allows.
 
-        The limit is the type's ``stale_after_seconds``, else ``expected_duration_seconds`` x
-        ``runs.stale_factor``, else ``runs.stale_after_seconds``; *grace* is added to each. Queued
+        The limit is the type's ``expected_duration_seconds`` x ``runs.stale_factor``, or
+        ``runs.stale_after_seconds`` without an expected duration; *grace* is added to each. Queued
         runs that never started count from their creation. Each run is failed by one conditional
         UPDATE that re-checks the heartbeat, in its own transaction with the initiator's one
         notification, so several reapers at once fail each run once, and a run that sent a

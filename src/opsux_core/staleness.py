@@ -4,8 +4,8 @@ A worker killed mid-run (SIGKILL, OOM, a deploy) leaves its run active, and the 
 index would then answer every later start of that operation with "already queued", forever. The
 reaper (:meth:`OperationRunService.reap_stale`) fails such runs; this module says which they are.
 
-A type's limit is its ``stale_after_seconds``, else ``expected_duration_seconds`` x
-``runs.stale_factor``, else ``runs.stale_after_seconds`` (types the catalog does not know too).
+A type's limit is its ``expected_duration_seconds`` x ``runs.stale_factor``, or
+``runs.stale_after_seconds`` when it has no expected duration (types the catalog does not know too).
 """
 
 from __future__ import annotations
@@ -60,8 +60,6 @@ class StaleRun:
 def stale_limit(policy: Policy, operation_type: str) -> int:
     """Seconds without a heartbeat after which a run of *operation_type* counts as crashed."""
     entry = policy.operation_types.get(operation_type)
-    if entry is not None and entry.stale_after_seconds is not None:
-        return entry.stale_after_seconds
     if entry is not None and entry.expected_duration_seconds is not None:
         return math.ceil(entry.expected_duration_seconds * policy.runs.stale_factor)
     return policy.runs.stale_after_seconds

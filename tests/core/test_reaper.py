@@ -55,14 +55,14 @@ def test_limits_come_from_the_type_the_factor_or_the_default(policy: Policy) -> 
     custom = policy_from_mapping(
         {
             "operation_types": {
-                "inventory.sync": {"label": "Inventory sync", "expected_duration_seconds": 120, "stale_after_seconds": 50},
-                "directory.import": {"label": "Directory import", "expected_duration_seconds": 10},
+                "inventory.sync": {"label": "Inventory sync", "expected_duration_seconds": 120},
+                "directory.import": {"label": "Directory import", "expected_duration_seconds": 11},
             },
             "runs": {"stale_factor": 1.5, "stale_after_seconds": 900},
         }
     )
-    assert stale_limit(custom, "inventory.sync") == 50
-    assert stale_limit(custom, "directory.import") == 15
+    assert stale_limit(custom, "inventory.sync") == 180
+    assert stale_limit(custom, "directory.import") == 17  # 16.5 rounded up: never reap early
     assert stale_limit(custom, "other.type") == 900
 
 
@@ -285,3 +285,29 @@ def test_the_job_exception_survives_when_failing_the_run_fails(
             monkeypatch.setattr(service, "_finish", broken)
             raise KeyboardInterrupt
     assert "could not fail run" in caplog.text and "ConnectionError: database went away" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("runs", "error"),
+    [
+        ({"stale_factor": 1}, None),
+        ({"stale_factor": 0.99}, "runs.stale_factor: must be a number from 1 to 1000, not 0.99"),
+        ({"stale_factor": 1000}, None),
+        ({"stale_factor": 1000.5}, "runs.stale_factor: must be a number from 1 to 1000"),
+        ({"stale_factor": True}, "runs.stale_factor: must be a number"),
+        ({"stale_after_seconds": 1}, None),
+        ({"stale_after_seconds": 0}, "runs.stale_after_seconds: must be a positive integer, not 0"),
+        ({"stale_after_seconds": 1.5}, "runs.stale_after_seconds: must be a positive integer"),
+        ({"stale_afterwards": 3}, "runs.stale_afterwards: unknown key; did you mean"),
+        ([], "runs: must be a mapping, not a list"),
+    ],
+)
+def test_runs_settings_are_validated(runs: object, error: str | None) -> None:
+    from opsux_core import ConfigError
+
+    if error is None:
+        policy = policy_from_mapping({"operation_types": {"a.b": "A"}, "runs": runs})
+        assert policy.runs.stale_factor >= 1 and policy.runs.stale_after_seconds >= 1
+    else:
+        with pytest.raises(ConfigError, match=error.replace(".", r"\.").replace("?", r"\?")):
+            policy_from_mapping({"operation_types": {"a.b": "A"}, "runs": runs})
