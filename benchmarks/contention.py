@@ -68,6 +68,13 @@ def seed(engine: Engine, runs: int, identities: int) -> dict[str, list[int]]:
 
 
 def worker(index: int, url: str, schema: str, ids: dict[str, list[int]], identities: int, barrier: Any, results: Any) -> None:
+    try:
+        results.put(work(index, url, schema, ids, identities, barrier))
+    except BaseException as exc:  # reported, so the parent never waits for a worker that died
+        results.put({"error": f"worker {index}: {type(exc).__name__}: {exc}"})
+
+
+def work(index: int, url: str, schema: str, ids: dict[str, list[int]], identities: int, barrier: Any) -> dict[str, Any]:
     rng = random.Random(index)
     engine = engine_for(url, schema)
     policy = policy_from_mapping(CONFIG)
@@ -114,7 +121,7 @@ def worker(index: int, url: str, schema: str, ids: dict[str, list[int]], identit
     finally:
         engine.dispose()
     report["increments"] = dict(report["increments"])
-    results.put(report)
+    return report
 
 
 def _complete(service: OperationRunService, run_id: int, rng: random.Random, report: dict[str, Any]) -> None:
@@ -203,6 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=16)
     parser.add_argument("--runs", type=int, default=1000)
     parser.add_argument("--identities", type=int, default=50)
+    parser.add_argument("--timeout", type=float, default=3600, help="seconds to wait for the workers")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     args = parser.parse_args(argv)
     if not args.db or not args.db.startswith("postgresql"):
@@ -212,22 +220,32 @@ def main(argv: list[str] | None = None) -> int:
     with admin.begin() as conn:
         conn.execute(text(f"CREATE SCHEMA {schema}"))
     engine = engine_for(args.db, schema)
+    processes: list[Any] = []
     try:
         Base.metadata.create_all(engine)
         ids = seed(engine, args.runs, args.identities)
         ctx = multiprocessing.get_context("spawn")
         barrier, results = ctx.Barrier(args.workers), ctx.Queue()
-        processes = [
+        processes += [
             ctx.Process(target=worker, args=(i, args.db, schema, ids, args.identities, barrier, results))
             for i in range(args.workers)
         ]
         for process in processes:
             process.start()
-        reports = [results.get(timeout=600) for _ in processes]
+        deadline = time.monotonic() + args.timeout
+        reports = [results.get(timeout=max(1.0, deadline - time.monotonic())) for _ in processes]
         for process in processes:
             process.join(timeout=60)
+        errors = [r["error"] for r in reports if "error" in r]
+        if errors:
+            print("\n".join(errors), file=sys.stderr)
+            return 2
         summary = verify(engine, ids, reports, args.identities, args.workers)
     finally:
+        for process in processes:
+            if process.is_alive():  # only our own workers, by their handles
+                process.terminate()
+                process.join(timeout=10)
         engine.dispose()
         with admin.begin() as conn:
             conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
