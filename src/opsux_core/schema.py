@@ -7,7 +7,8 @@ revisions existed is adopted: stamped at the revision its shape matches, then up
 ``differences`` compares the live tables with the models (columns, types, nullability, indexes,
 unique and check constraints, foreign keys, the partial indexes' predicates) and says in words
 what differs, so ``opsux init-db`` never prints "ok" over a table ``start()`` cannot use.
-``repair`` recreates what can be recreated without touching data: missing indexes and constraints.
+``repair`` recreates what can be recreated without touching data: missing tables, indexes and
+constraints, and indexes that lost their predicate.
 """
 
 from __future__ import annotations
@@ -106,6 +107,9 @@ def differences(connection: Connection) -> list[Difference]:
         connection, opts={"include_object": include, "compare_type": True, "version_table": VERSION_TABLE}
     )
     found = [diff for entry in compare_metadata(context, Base.metadata) for diff in _describe(entry)]
+    # A missing table is one difference, not one more for each of its indexes.
+    missing = {d.table for d in found if d.problem == "table is missing"}
+    found = [d for d in found if d.table not in missing or d.problem == "table is missing"]
     inspector = inspect(connection)
     for table in Base.metadata.sorted_tables:
         if not inspector.has_table(table.name):
@@ -116,11 +120,13 @@ def differences(connection: Connection) -> list[Difference]:
 
 
 def repair(connection: Connection) -> list[Difference]:
-    """Recreate missing indexes and constraints; returns what was repaired. Commits."""
+    """Create missing tables, recreate missing or wrong indexes and constraints; returns what was repaired. Commits."""
     repaired: list[Difference] = []
     inspector = inspect(connection)
     for table in Base.metadata.sorted_tables:
         if not inspector.has_table(table.name):
+            table.create(connection)
+            repaired.append(Difference(table.name, "table created", True))
             continue
         present = {ix["name"] for ix in inspector.get_indexes(table.name)}
         wrong = {d.index for d in _index_predicates(inspector, connection.dialect.name, table.name)}

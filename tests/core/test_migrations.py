@@ -141,6 +141,11 @@ def test_differences_name_what_is_wrong(blank: tuple[Engine, Engine]) -> None:
             "operation_runs: index ix_operation_runs_tenant_active recreated",
         ]
         assert schema.differences(conn) == [] and schema.repair(conn) == []
+        conn.execute(text("DROP TABLE run_notifications"))
+        conn.commit()
+        assert [str(d) for d in schema.differences(conn)] == ["run_notifications: table is missing"]
+        assert [str(d) for d in schema.repair(conn)] == ["run_notifications: table created"]
+        assert schema.differences(conn) == []
 
 
 def test_postgresql_column_and_constraint_differences(pg_engine: Engine) -> None:
