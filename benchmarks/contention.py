@@ -39,7 +39,8 @@ from opsux_core import Initiator, InvalidTransition, OperationRun, OperationRunS
 from opsux_core.errors import RunAlreadyClaimed
 from opsux_core.models import Base
 
-CONFIG = {"operation_types": {"inventory.sync": {"label": "Inventory sync", "expected_duration_seconds": 60}}}
+# Stale after 3 x 3600 s: only the runs seeded two days ago, however slow the machine makes the workers.
+CONFIG = {"operation_types": {"inventory.sync": {"label": "Inventory sync", "expected_duration_seconds": 3600}}}
 OUTCOMES = ["succeeded", "failed", "partially_succeeded", "cancelled"]
 
 
@@ -160,6 +161,8 @@ def verify(engine: Engine, ids: dict[str, list[int]], reports: list[dict[str, An
         for run_id in ids[group]:
             if winners[run_id] != 1:
                 problems.append(f"{group} run {run_id}: won by {winners[run_id]} workers")
+    for run_id in set(reaped) - set(ids["stale"]):
+        problems.append(f"run {run_id} was reaped but had a recent heartbeat")
     for run_id in ids["stale"]:
         if (runs[run_id].failure_summary or {}).get("code") != "run.stale":
             problems.append(f"stale run {run_id}: {runs[run_id].failure_summary}")
