@@ -4,14 +4,14 @@
     opsux db upgrade --db sqlite:///web_app.db
     OPSUX_DATABASE_URL=sqlite:///web_app.db flask --app web_app run
 
-Jobs go to an in-process queue here (``app.extensions["opsux_jobs"]``; ``flask --app web_app work``
-runs them); a real app enqueues to Celery or RQ in the same place and runs :func:`inventory_sync`
-in the worker.
+Jobs run in a background thread here; a real app enqueues to Celery or RQ in the same place
+(``enqueue``) and runs :func:`inventory_sync` in the worker.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -41,12 +41,19 @@ HERE = Path(__file__).resolve().parent
 USERS = {"user-3": ("Ada", True), "user-9": ("Bo", False)}
 
 
-def create_app(engine: Engine | None = None, policy: Policy | None = None) -> Flask:
+Job = Callable[[], None]
+
+
+def in_a_thread(job: Job) -> None:
+    threading.Thread(target=job, daemon=True).start()
+
+
+def create_app(
+    engine: Engine | None = None, policy: Policy | None = None, enqueue: Callable[[Job], None] = in_a_thread
+) -> Flask:
     app = Flask(__name__)
     engine = engine or create_engine(os.environ.get("OPSUX_DATABASE_URL", "sqlite:///web_app.db"))
     policy = policy or load_policy(HERE.parent / "opsux.yaml")
-    jobs: list[Callable[[], None]] = []
-    app.extensions["opsux_jobs"] = jobs
 
     def service(session: Session) -> OperationRunService:
         return OperationRunService(session, policy)
@@ -73,7 +80,7 @@ def create_app(engine: Engine | None = None, policy: Policy | None = None) -> Fl
             result = service(session).start(tenant, "inventory.sync", initiator=Initiator(user_id, name), inputs={"scope": "all"})
             if result.created:
                 run_id = result.run.id
-                service(session).dispatch(result, lambda run: jobs.append(lambda: inventory_sync(engine, policy, run_id)))
+                service(session).dispatch(result, lambda run: enqueue(lambda: inventory_sync(engine, policy, run_id)))
             return jsonify(result.to_dict()), 201 if result.created else 200
 
     @app.get("/t/<tenant>/widget.json")
@@ -111,21 +118,7 @@ def create_app(engine: Engine | None = None, policy: Policy | None = None) -> Fl
         with Session(engine) as session:
             return jsonify([run.to_dict() for run in list_runs(session, tenant)])
 
-    @app.cli.command("work")
-    def work() -> None:
-        """Run the queued jobs (what a worker process does)."""
-        run_queued_jobs(app)
-
     return app
-
-
-def run_queued_jobs(app: Flask) -> int:
-    jobs: list[Callable[[], None]] = app.extensions["opsux_jobs"]
-    done = 0
-    while jobs:
-        jobs.pop(0)()
-        done += 1
-    return done
 
 
 def inventory_sync(engine: Engine, policy: Policy, run_id: int) -> None:
