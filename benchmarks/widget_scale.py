@@ -4,7 +4,8 @@ Fills a fresh schema with 10k, then 100k, then 1M runs over 10k tenants (1% acti
 completed), and after each step measures, for random tenants:
 
 - ``progress_widget`` through the API (session, query, presenter, links), against its peer: the
-  same indexed SQL sent raw through the driver, no ORM - what the widget cannot beat;
+  same indexed SQL sent raw through the driver, no ORM - what the widget cannot beat; each call
+  is one request, in its own transaction, for both;
 - ``list_runs`` (the operations index and ``opsux runs list``);
 - ``reap_stale(dry_run=True)`` (the reaper's search over all active runs);
 
@@ -65,9 +66,8 @@ def timed(action: Callable[[], Any], calls: int) -> list[float]:
 def measure(engine: Engine, tenants: int, calls: int, rng: random.Random) -> dict[str, tuple[float, float]]:
     policy = policy_from_mapping(CONFIG)
     viewer = Viewer("user-1", True)
-    raw_sql = str(
-        active_runs_statement("T").compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": False})
-    )
+    compiled = active_runs_statement("T").compile(dialect=postgresql.dialect())
+    raw_sql, raw_params = str(compiled), dict(compiled.params)
     picks = [f"tenant-{rng.randrange(tenants)}" for _ in range(calls)]
     results: dict[str, list[float]] = {"widget": [], "raw_sql": [], "list_runs": [], "reap_dry_run": []}
     with Session(engine) as session, engine.raw_connection() as raw:  # type: ignore[attr-defined]
@@ -77,11 +77,13 @@ def measure(engine: Engine, tenants: int, calls: int, rng: random.Random) -> dic
             for key in results:
                 results[key].clear()
             for tenant in picks:
-                # Interleaved, so machine noise hits the API and its peer alike.
-                results["widget"] += timed(lambda: progress_widget(session, tenant, viewer, policy), 1)
-                results["raw_sql"] += timed(lambda: (cursor.execute(raw_sql, {"tenant_id_1": tenant, "param_1": 5}), cursor.fetchall()), 1)
-                results["list_runs"] += timed(lambda: list_runs(session, tenant, limit=50), 1)
-                session.rollback()
+                # Each call is one request: its own transaction, ended inside the timing, for the
+                # API and its peer alike; interleaved, so machine noise hits both the same.
+                results["widget"] += timed(lambda: (progress_widget(session, tenant, viewer, policy), session.rollback()), 1)
+                results["raw_sql"] += timed(
+                    lambda: (cursor.execute(raw_sql, {**raw_params, "tenant_id": tenant}), cursor.fetchall(), raw.rollback()), 1
+                )
+                results["list_runs"] += timed(lambda: (list_runs(session, tenant, limit=50), session.rollback()), 1)
             results["reap_dry_run"] += timed(lambda: service.reap_stale(dry_run=True), max(5, calls // 20))
     return {key: percentiles(values) for key, values in results.items()}
 
