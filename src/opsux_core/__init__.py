@@ -13,10 +13,15 @@ from opsux_core.catalog import UNKNOWN_OPERATION_LABEL, OperationCatalog
 from opsux_core.errors import (
     ConfigError,
     ConfigNotFound,
+    CountOverflow,
+    DatabaseUnavailable,
     DispatchFailed,
+    InvalidIdentifier,
     InvalidSummaryCounts,
     InvalidTransition,
+    LeaseLost,
     OpsuxError,
+    RunAlreadyClaimed,
     RunNotFound,
     UnregisteredOperationType,
     UnsupportedDatabase,
@@ -30,6 +35,7 @@ from opsux_core.policy import (
     NotificationCall,
     OperationType,
     Policy,
+    RunSettings,
     find_config,
     load_policy,
     policy_from_mapping,
@@ -44,6 +50,7 @@ if TYPE_CHECKING:
     from opsux_core.notifier import Delivery, Notifier
     from opsux_core.queries import get_run, list_runs
     from opsux_core.service import Initiator, OperationRunService, RunTracker, StartResult
+    from opsux_core.staleness import StaleRun
     from opsux_core.widget import ProgressWidget, Viewer, WidgetRow, progress_widget
 
 _LAZY = {
@@ -59,6 +66,7 @@ _LAZY = {
     "OperationRunService": "opsux_core.service",
     "RunTracker": "opsux_core.service",
     "StartResult": "opsux_core.service",
+    "StaleRun": "opsux_core.staleness",
     "ProgressWidget": "opsux_core.widget",
     "Viewer": "opsux_core.widget",
     "WidgetRow": "opsux_core.widget",
@@ -84,11 +92,15 @@ __all__ = [
     "CallSink",
     "ConfigError",
     "ConfigNotFound",
+    "CountOverflow",
+    "DatabaseUnavailable",
     "Delivery",
     "DispatchFailed",
     "Initiator",
+    "InvalidIdentifier",
     "InvalidSummaryCounts",
     "InvalidTransition",
+    "LeaseLost",
     "LintSettings",
     "Links",
     "NotificationCall",
@@ -102,13 +114,16 @@ __all__ = [
     "PollingCadence",
     "Presenter",
     "ProgressWidget",
+    "RunAlreadyClaimed",
     "RunLinks",
     "RunNotFound",
     "RunNotification",
     "RunOutcome",
+    "RunSettings",
     "RunStatus",
     "RunTracker",
     "StartResult",
+    "StaleRun",
     "SummaryKeys",
     "TerminalContent",
     "Toast",

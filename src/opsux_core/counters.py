@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import BigInteger, String, cast, func, literal, type_coerce
+from sqlalchemy import BigInteger, String, and_, cast, func, literal, true, type_coerce
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.elements import ColumnElement
 
 from opsux_core.errors import UnsupportedDatabase
 from opsux_core.models import OperationRun
+from opsux_core.summary import MAX_COUNT
 
 
 def counts_update(dialect: str, values: Mapping[str, int], *, add: bool) -> ColumnElement[Any]:
@@ -41,3 +42,24 @@ def counts_update(dialect: str, values: Mapping[str, int], *, add: bool) -> Colu
             args += [path, new_value]
         return func.json_set(*args)
     raise UnsupportedDatabase(dialect)
+
+
+def counts_fit(dialect: str, deltas: Mapping[str, int]) -> ColumnElement[bool]:
+    """A condition that holds when adding *deltas* keeps every count at or below ``MAX_COUNT``.
+
+    Put in the UPDATE's WHERE, it makes the overflow check and the addition one atomic step: two
+    concurrent increments cannot both pass a check that only one of them fits.
+    """
+    column = OperationRun.summary_counts
+    checks: list[ColumnElement[bool]] = []
+    for key, delta in deltas.items():
+        stored: ColumnElement[Any]
+        if dialect == "postgresql":
+            current = type_coerce(column, JSONB)
+            stored = func.coalesce(cast(current[key].astext, BigInteger), 0)
+        elif dialect == "sqlite":
+            stored = func.coalesce(func.json_extract(column, f'$."{key}"'), 0)
+        else:
+            raise UnsupportedDatabase(dialect)
+        checks.append(stored <= literal(MAX_COUNT - delta, BigInteger))
+    return and_(true(), *checks)

@@ -107,3 +107,47 @@ class UnsupportedDatabase(OpsuxError):
         super().__init__(
             f"Database dialect {dialect!r} is not supported; use SQLite or PostgreSQL"
         )
+
+
+class InvalidIdentifier(OpsuxError, ValueError):
+    """A tenant id, initiator or other identifier that cannot be stored the same way on every database."""
+
+    def __init__(self, field: str, value: object, reason: str) -> None:
+        self.field = field
+        self.value = value
+        self.reason = reason
+        shown = repr(value) if not isinstance(value, str) or len(value) <= 40 else repr(value[:40]) + "..."
+        super().__init__(f"{field} {shown} rejected: {reason}")
+
+
+class RunAlreadyClaimed(OpsuxError):
+    """Another tracker is working the run; a run is worked by one tracker at a time."""
+
+    def __init__(self, run_id: object) -> None:
+        self.run_id = run_id
+        super().__init__(
+            f"Run {run_id} is already being worked by another tracker; a run is worked by one "
+            "tracker at a time (if that worker crashed, the reaper fails the run as run.stale)"
+        )
+
+
+class LeaseLost(InvalidTransition):
+    """The tracker's claim on a run is gone: the run was completed elsewhere or reaped as stale."""
+
+    def __init__(self, run_id: object, current: str, attempted: str) -> None:
+        OpsuxError.__init__(
+            self,
+            f"Run {run_id} cannot {attempted}: this tracker's claim on it is gone (it is {current}); "
+            "stop working it: it was completed elsewhere or reaped as stale",
+        )
+        self.run_id = run_id
+        self.current = current
+        self.attempted = attempted
+
+
+class CountOverflow(InvalidSummaryCounts):
+    """An increment whose sum would pass the largest count JSON carries exactly (2^53-1)."""
+
+
+class DatabaseUnavailable(OpsuxError):
+    """The database URL is unusable: unsupported, its driver missing, unreachable, or refusing."""

@@ -7,6 +7,9 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from opsux_core.errors import InvalidIdentifier
+from opsux_core.identifiers import check_text
+
 
 class InvalidRunInputs(ValueError):
     """Run inputs that cannot be put in canonical form (they must be JSON values)."""
@@ -20,9 +23,26 @@ def canonical_inputs(inputs: Mapping[str, Any] | None) -> dict[str, Any]:
         raise InvalidRunInputs(f"inputs must be a mapping, not {type(inputs).__name__}")
     try:
         clean: dict[str, Any] = json.loads(_dump(dict(inputs)))
-        return clean
     except (TypeError, ValueError) as exc:
         raise InvalidRunInputs(f"inputs must be JSON values (str, int, list, dict, ...): {exc}") from None
+    try:
+        _check_strings(clean, "inputs")
+    except InvalidIdentifier as exc:
+        # PostgreSQL's JSONB rejects these strings; SQLite would store them: one answer for both.
+        raise InvalidRunInputs(str(exc)) from None
+    return clean
+
+
+def _check_strings(value: Any, where: str) -> None:
+    if isinstance(value, str):
+        check_text(where, value)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            check_text(f"{where} key", key)
+            _check_strings(item, f"{where}[{key!r}]")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_strings(item, f"{where}[{index}]")
 
 
 def run_identity(

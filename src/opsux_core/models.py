@@ -54,9 +54,20 @@ ACTIVE_WHERE = text(_ACTIVE_SQL)
 
 NOTIFICATION_KIND_TERMINAL = "terminal"
 
+# Column widths that identifiers are checked against before any write (see identifiers.py), so
+# SQLite (which ignores VARCHAR lengths) and PostgreSQL (which enforces them) give the same answer.
+ID_LENGTH = 128
+NAME_LENGTH = 255
+LEASE_LENGTH = 32
+
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def iso(value: datetime | None) -> str | None:
+    """ISO 8601 (with the UTC offset) for JSON, or None."""
+    return value.isoformat() if value is not None else None
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -97,12 +108,12 @@ class OperationRun(Base):
     __tablename__ = "operation_runs"
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    tenant_id: Mapped[str] = mapped_column(String(128))
-    operation_type: Mapped[str] = mapped_column(String(128))
+    tenant_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    operation_type: Mapped[str] = mapped_column(String(ID_LENGTH))
     status: Mapped[str] = mapped_column(String(16), default=RunStatus.QUEUED.value)
     outcome: Mapped[str] = mapped_column(String(32), default=RunOutcome.PENDING.value)
-    initiator_id: Mapped[str | None] = mapped_column(String(128))
-    initiator_name: Mapped[str] = mapped_column(String(255), default="System")
+    initiator_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    initiator_name: Mapped[str] = mapped_column(String(NAME_LENGTH), default="System")
     identity_hash: Mapped[str] = mapped_column(String(64))
     summary_counts: Mapped[dict[str, int]] = mapped_column(Counts, default=dict)
     failure_summary: Mapped[dict[str, str] | None] = mapped_column(Counts)
@@ -111,6 +122,10 @@ class OperationRun(Base):
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    last_heartbeat_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=utcnow)
+    """The run's last sign of life (created, started, counted, ``job.heartbeat()``); the reaper reads it."""
+    lease_token: Mapped[str | None] = mapped_column(String(LEASE_LENGTH))
+    """Set when a tracker claims the run: one tracker works a run at a time."""
 
     notifications: Mapped[list[RunNotification]] = relationship(
         back_populates="run", order_by="RunNotification.id", viewonly=True
@@ -138,6 +153,13 @@ class OperationRun(Base):
         ),
         # Serves the operations index: all runs of one tenant, newest first.
         Index("ix_operation_runs_tenant_created", "tenant_id", "created_at"),
+        # Serves the reaper: active runs by last sign of life, oldest first.
+        Index(
+            "ix_operation_runs_active_heartbeat",
+            "last_heartbeat_at",
+            postgresql_where=ACTIVE_WHERE,
+            sqlite_where=ACTIVE_WHERE,
+        ),
         CheckConstraint(f"status IN ({_quoted(RunStatus)})", name="status"),
         CheckConstraint(f"outcome IN ({_quoted(RunOutcome)})", name="outcome"),
         CheckConstraint(
@@ -153,6 +175,29 @@ class OperationRun(Base):
     def is_system(self) -> bool:
         return self.initiator_id is None
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready values of the run (datetimes ISO 8601). Labels and copy come from the presenter."""
+        from opsux_core.status import ux_status
+
+        failure = self.failure_summary or None
+        return {
+            "id": self.id,
+            "tenant_id": self.tenant_id,
+            "operation_type": self.operation_type,
+            "status": self.status,
+            "outcome": self.outcome,
+            "ux_status": ux_status(self.status, self.outcome).value,
+            "initiator_id": self.initiator_id,
+            "initiator_name": self.initiator_name,
+            "summary_counts": dict(self.summary_counts or {}),
+            "failure": dict(failure) if failure else None,
+            "created_at": iso(self.created_at),
+            "started_at": iso(self.started_at),
+            "completed_at": iso(self.completed_at),
+            "updated_at": iso(self.updated_at),
+            "last_heartbeat_at": iso(self.last_heartbeat_at),
+        }
+
     def __repr__(self) -> str:
         return (
             f"<OperationRun {self.id} {self.operation_type} tenant={self.tenant_id} "
@@ -167,8 +212,8 @@ class RunNotification(Base):
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     run_id: Mapped[int] = mapped_column(Id, ForeignKey("operation_runs.id", ondelete="CASCADE"))
-    tenant_id: Mapped[str] = mapped_column(String(128))
-    recipient_id: Mapped[str] = mapped_column(String(128))
+    tenant_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    recipient_id: Mapped[str] = mapped_column(String(ID_LENGTH))
     kind: Mapped[str] = mapped_column(String(16), default=NOTIFICATION_KIND_TERMINAL)
     title: Mapped[str] = mapped_column(String(255))
     body: Mapped[str] = mapped_column(Text)
@@ -185,6 +230,23 @@ class RunNotification(Base):
         CheckConstraint(f"kind = '{NOTIFICATION_KIND_TERMINAL}'", name="kind_terminal"),
         Index("ix_run_notifications_recipient_created", "recipient_id", "created_at"),
     )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready values of the notification (datetimes ISO 8601)."""
+        return {
+            "id": self.id,
+            "run_id": self.run_id,
+            "tenant_id": self.tenant_id,
+            "recipient_id": self.recipient_id,
+            "kind": self.kind,
+            "title": self.title,
+            "body": self.body,
+            "summary": self.summary,
+            "status": self.ux_status,
+            "url": self.url,
+            "created_at": iso(self.created_at),
+            "read_at": iso(self.read_at),
+        }
 
     def __repr__(self) -> str:
         return f"<RunNotification {self.id} run={self.run_id} -> {self.recipient_id} {self.ux_status}>"

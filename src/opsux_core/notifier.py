@@ -9,9 +9,11 @@ was rolled back.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -39,6 +41,9 @@ class Delivery:
     status: str
     url: str
     action_label: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
 
 
 Channel = Callable[[Delivery], None]

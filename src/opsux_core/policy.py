@@ -50,6 +50,8 @@ DEFAULT_MAX_FILE_BYTES = 4 * 1024 * 1024
 """Files larger than this are reported (OPS000) instead of read: generated code, not conventions."""
 DEFAULT_RUN_LINK = "/operations/{run_id}"
 DEFAULT_INDEX_LINK = "/operations"
+DEFAULT_STALE_FACTOR = 3.0
+DEFAULT_STALE_AFTER_SECONDS = 3600
 
 _SUMMARY_KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _RULE_SELECTOR_RE = re.compile(r"^OPS[0-9]{0,3}$")
@@ -80,6 +82,18 @@ class Links:
 
     run: str = DEFAULT_RUN_LINK
     index: str = DEFAULT_INDEX_LINK
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """The ``runs:`` table: when an active run without a heartbeat counts as crashed.
+
+    A type's limit is its ``expected_duration_seconds`` x ``stale_factor``, or
+    ``stale_after_seconds`` for types without an expected duration.
+    """
+
+    stale_factor: float = DEFAULT_STALE_FACTOR
+    stale_after_seconds: int = DEFAULT_STALE_AFTER_SECONDS
 
 
 @dataclass(frozen=True)
@@ -134,6 +148,7 @@ class Policy:
     summary_keys: tuple[str, ...] = DEFAULT_SUMMARY_KEYS
     links: Links = field(default_factory=Links)
     lint: LintSettings = field(default_factory=LintSettings)
+    runs: RunSettings = field(default_factory=RunSettings)
     source: Path | None = None
     """The file the policy was read from (``None`` when built from a mapping)."""
     root: Path = field(default_factory=Path.cwd)
@@ -281,6 +296,7 @@ def policy_from_mapping(
     summary_keys = _summary_keys(ctx, data.get("summary_keys", list(DEFAULT_SUMMARY_KEYS)))
     links = _links(ctx, data.get("links", {}))
     lint = _lint(ctx, data.get("lint", {}))
+    runs = _runs(ctx, data.get("runs", {}))
 
     if root is not None:
         root_path = Path(root)
@@ -291,6 +307,7 @@ def policy_from_mapping(
     canonical = json.dumps(
         {
             "types": [[t.code, t.label, t.expected_duration_seconds, t.description] for t in types.values()],
+            "runs": [runs.stale_factor, runs.stale_after_seconds],
             "pattern": pattern,
             "summary_keys": summary_keys,
             "links": [links.run, links.index],
@@ -304,14 +321,16 @@ def policy_from_mapping(
         summary_keys=summary_keys,
         links=links,
         lint=lint,
+        runs=runs,
         source=src,
         root=root_path,
         fingerprint=hashlib.sha256(canonical.encode()).hexdigest(),
     )
 
 
-_TOP_LEVEL_KEYS = ("operation_types", "operation_type_pattern", "summary_keys", "links", "lint")
+_TOP_LEVEL_KEYS = ("operation_types", "operation_type_pattern", "summary_keys", "links", "lint", "runs")
 _TYPE_KEYS = ("label", "expected_duration_seconds", "description")
+_RUNS_KEYS = ("stale_factor", "stale_after_seconds")
 _LINK_KEYS = ("run", "index")
 _LINT_KEYS = (
     "src",
@@ -421,6 +440,26 @@ def _operation_types(ctx: _Context, value: Any, pattern: re.Pattern[str]) -> dic
             raise ctx.error((*where, "label") if isinstance(entry, Mapping) else where, "the label must be a non-empty string")
         types[code] = OperationType(code, label.strip(), expected, description)
     return types
+
+
+def _positive_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _runs(ctx: _Context, value: Any) -> RunSettings:
+    key: Path_ = ("runs",)
+    if value is None:
+        return RunSettings()
+    if not isinstance(value, Mapping):
+        raise ctx.error(key, f"must be a mapping, not {_type_name(value)}")
+    ctx.reject_unknown(key, value, _RUNS_KEYS)
+    factor = value.get("stale_factor", DEFAULT_STALE_FACTOR)
+    if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not 1 <= factor <= 1000:
+        raise ctx.error((*key, "stale_factor"), f"must be a number from 1 to 1000, not {factor!r}")
+    after = value.get("stale_after_seconds", DEFAULT_STALE_AFTER_SECONDS)
+    if not _positive_int(after):
+        raise ctx.error((*key, "stale_after_seconds"), f"must be a positive integer, not {after!r}")
+    return RunSettings(stale_factor=float(factor), stale_after_seconds=after)
 
 
 def _string_list(ctx: _Context, key: Path_, value: Any, *, check: re.Pattern[str] | None = None, what: str = "") -> tuple[str, ...]:

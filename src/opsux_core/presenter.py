@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from opsux_core.catalog import OperationCatalog
 from opsux_core.links import RunLinks
@@ -54,6 +54,9 @@ class Toast:
     body: str
     already_queued: bool = False
 
+    def to_dict(self) -> dict[str, Any]:
+        return {"title": self.title, "body": self.body, "already_queued": self.already_queued}
+
 
 @dataclass(frozen=True)
 class TerminalContent:
@@ -65,6 +68,16 @@ class TerminalContent:
     url: str
     action_label: str = VIEW_RUN
     summary: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "body": self.body,
+            "status": self.status.value,
+            "url": self.url,
+            "action_label": self.action_label,
+            "summary": self.summary,
+        }
 
 
 class Presenter:

@@ -12,13 +12,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from opsux_core.errors import RunNotFound
-from opsux_core.models import OperationRun
+from opsux_core.identifiers import check_identifier
+from opsux_core.models import ACTIVE_WHERE, ID_LENGTH, OperationRun
 
 MAX_PAGE = 200
 
 
 def get_run(session: Session, tenant_id: str, run_id: int) -> OperationRun:
     """The run *run_id* of *tenant_id*; :class:`RunNotFound` when it does not exist in that tenant."""
+    check_identifier("tenant_id", tenant_id, ID_LENGTH)
     run = session.scalars(
         select(OperationRun).where(OperationRun.tenant_id == tenant_id, OperationRun.id == run_id)
     ).one_or_none()
@@ -28,12 +30,23 @@ def get_run(session: Session, tenant_id: str, run_id: int) -> OperationRun:
 
 
 def list_runs(
-    session: Session, tenant_id: str, *, limit: int = 50, before_id: int | None = None
+    session: Session,
+    tenant_id: str,
+    *,
+    limit: int = 50,
+    before_id: int | None = None,
+    active_only: bool = False,
 ) -> Sequence[OperationRun]:
-    """The tenant's runs, newest first, ``limit`` at a time; pass the last id as *before_id* for the next page."""
+    """The tenant's runs, newest first, ``limit`` at a time; pass the last id as *before_id* for the next page.
+
+    *active_only* keeps queued and running runs (served by the partial index on active runs).
+    """
     if not 1 <= limit <= MAX_PAGE:
         raise ValueError(f"limit must be between 1 and {MAX_PAGE}, not {limit}")
+    check_identifier("tenant_id", tenant_id, ID_LENGTH)
     stmt = select(OperationRun).where(OperationRun.tenant_id == tenant_id)
     if before_id is not None:
         stmt = stmt.where(OperationRun.id < before_id)
+    if active_only:
+        stmt = stmt.where(ACTIVE_WHERE)
     return session.scalars(stmt.order_by(OperationRun.id.desc()).limit(limit)).all()

@@ -3,6 +3,8 @@
 Every lifecycle change is one conditional UPDATE (``WHERE status IN (...)``), so concurrent callers
 cannot both move a run: the loser sees zero rows and gets :class:`InvalidTransition`, having written
 nothing. Dedupe is an ``INSERT ... ON CONFLICT DO NOTHING`` against the partial unique index.
+The same pattern carries the worker's claim on a run (``lease_token``), the heartbeat the reaper
+reads, and the counter overflow check.
 
 By default each lifecycle call commits (``autocommit=True``): the run row must be visible to the
 worker before the job is enqueued, and the widget must see progress as it happens. Pass
@@ -11,32 +13,58 @@ worker before the job is enqueued, and the widget must see progress as it happen
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Callable, Iterator, Mapping
+import secrets
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
-from opsux_core.counters import counts_update
-from opsux_core.errors import DispatchFailed, InvalidTransition, RunNotFound, UnsupportedDatabase
+from opsux_core.counters import counts_fit, counts_update
+from opsux_core.errors import (
+    CountOverflow,
+    DispatchFailed,
+    InvalidTransition,
+    LeaseLost,
+    RunAlreadyClaimed,
+    RunNotFound,
+    UnsupportedDatabase,
+)
+from opsux_core.identifiers import check_identifier, storable_text
 from opsux_core.identity import canonical_inputs, run_identity
-from opsux_core.models import ACTIVE_WHERE, OperationRun, RunNotification, utcnow
+from opsux_core.models import (
+    ACTIVE_WHERE,
+    ID_LENGTH,
+    NAME_LENGTH,
+    OperationRun,
+    RunNotification,
+    UtcDateTime,
+    utcnow,
+)
 from opsux_core.notifier import Notifier
 from opsux_core.policy import Policy
 from opsux_core.presenter import Presenter, Toast
+from opsux_core.staleness import STALE, StaleRun, stale_condition, stale_limit
 from opsux_core.status import ACTIVE, RunOutcome, RunStatus
-from opsux_core.summary import SummaryKeys
+from opsux_core.summary import MAX_COUNT, SummaryKeys
 
 T = TypeVar("T")
+
+logger = logging.getLogger("opsux.service")
 
 SYSTEM_INITIATOR_NAME = "System"
 DISPATCH_FAILED = "queue.dispatch_failed"
 JOB_EXCEPTION = "job.exception"
+JOB_INTERRUPTED = "job.interrupted"
+"""The failure code when a tracked job ends by KeyboardInterrupt, SystemExit or task cancellation."""
+RUN_STALE = STALE
 
 _FAILURE_CODE_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
 _ACTIVE_VALUES = tuple(status.value for status in ACTIVE)
@@ -53,10 +81,8 @@ class Initiator:
     name: str
 
     def __post_init__(self) -> None:
-        if not isinstance(self.id, str) or not self.id:
-            raise ValueError("Initiator.id must be a non-empty string")
-        if not isinstance(self.name, str) or not self.name.strip():
-            raise ValueError("Initiator.name must be a non-empty string")
+        check_identifier("Initiator.id", self.id, ID_LENGTH)
+        check_identifier("Initiator.name", self.name, NAME_LENGTH)
 
 
 @dataclass(frozen=True)
@@ -65,6 +91,10 @@ class StartResult:
     created: bool
     """False when an identical active run was reused (dedupe)."""
     toast: Toast
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the run (``OperationRun.to_dict``), whether it was created, and the toast."""
+        return {"run": self.run.to_dict(), "created": self.created, "toast": self.toast.to_dict()}
 
 
 class OperationRunService:
@@ -107,8 +137,7 @@ class OperationRunService:
         Reuse never replaces the original initiator. Raises ``UnregisteredOperationType``.
         """
         self.catalog.require(operation_type)
-        if not isinstance(tenant_id, str) or not tenant_id:
-            raise ValueError("tenant_id must be a non-empty string")
+        check_identifier("tenant_id", tenant_id, ID_LENGTH)
         clean_inputs = canonical_inputs(inputs)
         identity_hash = run_identity(tenant_id, operation_type, clean_inputs, identity)
         now = self.clock()
@@ -124,6 +153,7 @@ class OperationRunService:
             "context": {"inputs": clean_inputs},
             "created_at": now,
             "updated_at": now,
+            "last_heartbeat_at": now,
         }
         insert = self._insert_ignoring_active_duplicate(values)
 
@@ -195,7 +225,7 @@ class OperationRunService:
         stmt = (
             update(OperationRun)
             .where(OperationRun.id == run_id, OperationRun.status == RunStatus.QUEUED.value)
-            .values(status=RunStatus.RUNNING.value, started_at=now, updated_at=now)
+            .values(status=RunStatus.RUNNING.value, started_at=now, updated_at=now, last_heartbeat_at=now)
             .execution_options(synchronize_session=False)
         )
         return self._write(lambda: self._transition(run_id, stmt, "running"))
@@ -210,15 +240,46 @@ class OperationRunService:
         values = self.summary_keys.validate(counts)
         return self._update_counts(run_id_of(run), values, add=False)
 
-    def _update_counts(self, run_id: int, values: Mapping[str, int], *, add: bool) -> OperationRun:
-        dialect = self.session.get_bind().dialect.name
+    def heartbeat(self, run: OperationRun | StartResult | int) -> None:
+        """Record a sign of life, so the reaper does not take a long, quiet run for a crashed one."""
+        run_id = run_id_of(run)
+        self._write(lambda: self._touch(run_id, None))
+
+    def _touch(self, run_id: int, lease: str | None) -> None:
+        now = self.clock()
         stmt = (
             update(OperationRun)
-            .where(OperationRun.id == run_id, OperationRun.status.in_(_ACTIVE_VALUES))
-            .values(summary_counts=counts_update(dialect, values, add=add), updated_at=self.clock())
+            .where(OperationRun.id == run_id, OperationRun.status.in_(_ACTIVE_VALUES), *_leased(lease))
+            .values(last_heartbeat_at=now)
             .execution_options(synchronize_session=False)
         )
-        return self._write(lambda: self._transition(run_id, stmt, "update counts"))
+        if cast(CursorResult[Any], self.session.execute(stmt)).rowcount != 1:
+            self._explain_refusal(run_id, "heartbeat", lease)
+
+    def _update_counts(
+        self, run_id: int, values: Mapping[str, int], *, add: bool, lease: str | None = None
+    ) -> OperationRun:
+        dialect = self.session.get_bind().dialect.name
+        now = self.clock()
+        conditions = [*_leased(lease)]
+        if add:
+            conditions.append(counts_fit(dialect, values))
+        stmt = (
+            update(OperationRun)
+            .where(OperationRun.id == run_id, OperationRun.status.in_(_ACTIVE_VALUES), *conditions)
+            .values(
+                summary_counts=counts_update(dialect, values, add=add), updated_at=now, last_heartbeat_at=now
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+        def attempt() -> OperationRun:
+            if cast(CursorResult[Any], self.session.execute(stmt)).rowcount != 1:
+                current = self._explain_refusal(run_id, "update counts", lease)
+                raise _overflow(current, values)
+            return self._load(run_id)
+
+        return self._write(attempt)
 
     # ----------------------------------------------------------------- terminal
 
@@ -241,7 +302,19 @@ class OperationRunService:
         failure = _failure(failure_code, failure_message) if failure_code else None
         if failure is None and failure_message is not None:
             raise ValueError("failure_message needs a failure_code")
-        run_id = run_id_of(run)
+        return self._write(lambda: self._finish(run_id_of(run), final, counts=counts, failure=failure))
+
+    def _finish(
+        self,
+        run_id: int,
+        final: RunOutcome,
+        *,
+        counts: Mapping[str, int] | None = None,
+        failure: Mapping[str, str] | None = None,
+        lease: str | None = None,
+        conditions: Sequence[ColumnElement[bool]] = (),
+    ) -> RunNotification | None:
+        """The terminal UPDATE (only if the run is active and *conditions* hold) and the notification."""
         dialect = self.session.get_bind().dialect.name
         now = self.clock()
         values: dict[str, Any] = {
@@ -256,25 +329,24 @@ class OperationRunService:
             values["failure_summary"] = failure
         stmt = (
             update(OperationRun)
-            .where(OperationRun.id == run_id, OperationRun.status.in_(_ACTIVE_VALUES))
+            .where(OperationRun.id == run_id, OperationRun.status.in_(_ACTIVE_VALUES), *_leased(lease), *conditions)
             .values(**values)
             .execution_options(synchronize_session=False)
         )
-
-        def attempt() -> RunNotification | None:
-            done = self._transition(run_id, stmt, f"completed/{final.value}")
-            content = self.presenter.terminal(
-                run_id=done.id,
-                tenant_id=done.tenant_id,
-                operation_type=done.operation_type,
-                status=done.status,
-                outcome=done.outcome,
-                summary_counts=done.summary_counts,
-                failure_message=(done.failure_summary or {}).get("message"),
-            )
-            return self.notifier.notify_terminal(self.session, done, content)
-
-        return self._write(attempt)
+        if cast(CursorResult[Any], self.session.execute(stmt)).rowcount != 1:
+            current = self._explain_refusal(run_id, f"completed/{final.value}", lease)
+            raise InvalidTransition(run_id, f"{current.status}/{current.outcome}", f"completed/{final.value}")
+        done = self._load(run_id)
+        content = self.presenter.terminal(
+            run_id=done.id,
+            tenant_id=done.tenant_id,
+            operation_type=done.operation_type,
+            status=done.status,
+            outcome=done.outcome,
+            summary_counts=done.summary_counts,
+            failure_message=(done.failure_summary or {}).get("message"),
+        )
+        return self.notifier.notify_terminal(self.session, done, content)
 
     def fail(self, run: OperationRun | StartResult | int, code: str, message: str | None = None) -> RunNotification | None:
         """Complete as failed with a failure code such as ``sync.timeout``."""
@@ -287,32 +359,163 @@ class OperationRunService:
     # ----------------------------------------------------------------- worker helper
 
     @contextmanager
-    def track(self, run: OperationRun | StartResult | int, *, failure_code: str = JOB_EXCEPTION) -> Iterator[RunTracker]:
-        """Worker code: marks running, lets the job count, completes from what happened.
+    def track(
+        self,
+        run: OperationRun | StartResult | int,
+        *,
+        failure_code: str = JOB_EXCEPTION,
+        interrupted_code: str = JOB_INTERRUPTED,
+    ) -> Iterator[RunTracker]:
+        """Worker code: claims the run, marks it running, lets the job count, completes from what happened.
+
+        One tracker works a run at a time: entering claims it with a lease token (a conditional
+        UPDATE), and a second ``track`` of the same run raises :class:`RunAlreadyClaimed`. Every
+        count and ``job.heartbeat()`` renews the claim; if the reaper failed the run meanwhile,
+        they raise :class:`LeaseLost`.
 
         On a clean exit the outcome comes from the counts: failures and successes -> partially
         succeeded, only failures -> failed, otherwise succeeded. On an exception the run fails with
-        *failure_code* and the exception propagates. A job that completed the run itself is left alone.
+        *failure_code*; on KeyboardInterrupt, SystemExit or task cancellation with
+        *interrupted_code*; the exception propagates either way. A job that completed the run
+        itself is left alone.
         """
-        current = self._load(run_id_of(run))
-        if current.status == RunStatus.QUEUED.value:
-            current = self.mark_running(current)
-        elif current.status != RunStatus.RUNNING.value:
-            raise InvalidTransition(current.id, current.status, "running")
-        tracker = RunTracker(self, current)
+        _failure(failure_code, None)
+        _failure(interrupted_code, None)
+        run_id = run_id_of(run)
+        lease = secrets.token_hex(16)
+        tracker = RunTracker(self, self._write(lambda: self._claim(run_id, lease)), lease)
         try:
             yield tracker
-        except Exception as exc:
+        except BaseException as exc:
+            code = failure_code if isinstance(exc, Exception) else interrupted_code
+            self._fail_after_error(run_id, lease, code, exc)
+            raise
+        latest = self._load(run_id)
+        if latest.is_active:
+            final = tracker.outcome or _outcome_from_counts(self.summary_keys.normalize(latest.summary_counts))
+            self._write(lambda: self._finish(run_id, final, lease=lease))
+
+    def _claim(self, run_id: int, lease: str) -> OperationRun:
+        now = self.clock()
+        stmt = (
+            update(OperationRun)
+            .where(
+                OperationRun.id == run_id,
+                OperationRun.status.in_(_ACTIVE_VALUES),
+                OperationRun.lease_token.is_(None),
+            )
+            .values(
+                status=RunStatus.RUNNING.value,
+                started_at=func.coalesce(OperationRun.started_at, literal(now, UtcDateTime())),
+                lease_token=lease,
+                last_heartbeat_at=now,
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if cast(CursorResult[Any], self.session.execute(stmt)).rowcount != 1:
+            current = self._current(run_id)
+            if current.is_active:
+                raise RunAlreadyClaimed(run_id)
+            raise InvalidTransition(run_id, f"{current.status}/{current.outcome}", "running")
+        return self._load(run_id)
+
+    def _fail_after_error(self, run_id: int, lease: str, code: str, exc: BaseException) -> None:
+        """Fail the tracked run after the job raised; never let this hide the job's own exception."""
+        failure = _failure(code, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
+        try:
             if self.autocommit:
                 self.session.rollback()
-            if self._load(current.id).is_active:
-                self.fail(current, failure_code, f"{type(exc).__name__}: {exc}")
-            raise
-        latest = self._load(current.id)
-        if latest.is_active:
-            self.complete(latest, tracker.outcome or _outcome_from_counts(self.summary_keys.normalize(latest.summary_counts)))
+            self._write(lambda: self._finish(run_id, RunOutcome.FAILED, failure=failure, lease=lease))
+        except InvalidTransition:
+            pass  # the job completed the run itself, or the reaper already failed it
+        except Exception:
+            logger.exception("could not fail run %s after %s", run_id, type(exc).__name__)
+
+    # ----------------------------------------------------------------- crashed workers
+
+    def reap_stale(
+        self,
+        *,
+        now: datetime | None = None,
+        grace: timedelta = timedelta(0),
+        dry_run: bool = False,
+        limit: int = 1000,
+    ) -> list[StaleRun]:
+        """Fail (``run.stale``) the active runs whose last heartbeat is older than their type allows.
+
+        The limit is the type's ``expected_duration_seconds`` x ``runs.stale_factor``, or
+        ``runs.stale_after_seconds`` without an expected duration; *grace* is added to each. Queued
+        runs that never started count from their creation. Each run is failed by one conditional
+        UPDATE that re-checks the heartbeat, in its own transaction with the initiator's one
+        notification, so several reapers at once fail each run once, and a run that sent a
+        heartbeat meanwhile is spared. *dry_run* only reports. Returns the runs (at most *limit*).
+        """
+        now = now or self.clock()
+        if grace < timedelta(0):
+            raise ValueError("grace must not be negative")
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, not {limit}")
+        stale = stale_condition(self.policy, now, grace)
+        rows = self.session.execute(
+            select(
+                OperationRun.id,
+                OperationRun.tenant_id,
+                OperationRun.operation_type,
+                OperationRun.status,
+                OperationRun.last_heartbeat_at,
+            )
+            .where(OperationRun.status.in_(_ACTIVE_VALUES), stale)
+            .order_by(OperationRun.last_heartbeat_at, OperationRun.id)
+            .limit(limit)
+        ).all()
+        found = [
+            StaleRun(
+                run_id=row.id,
+                tenant_id=row.tenant_id,
+                operation_type=row.operation_type,
+                status=row.status,
+                last_heartbeat_at=row.last_heartbeat_at,
+                silent_seconds=int((now - row.last_heartbeat_at).total_seconds()),
+                limit_seconds=stale_limit(self.policy, row.operation_type),
+            )
+            for row in rows
+        ]
+        if dry_run:
+            if self.autocommit:
+                self.session.rollback()
+            return found
+        reaped: list[StaleRun] = []
+        for candidate in found:
+            failure = _failure(RUN_STALE, candidate.failure_message)
+            try:
+                self._write(
+                    lambda: self._finish(candidate.run_id, RunOutcome.FAILED, failure=failure, conditions=[stale])
+                )
+            except InvalidTransition:
+                continue  # another reaper failed it first, or a heartbeat or completion came in between
+            reaped.append(candidate)
+        return reaped
 
     # ----------------------------------------------------------------- plumbing
+
+    def _current(self, run_id: int) -> OperationRun:
+        current = self.session.get(OperationRun, run_id, populate_existing=True)
+        if current is None:
+            raise RunNotFound(run_id)
+        return current
+
+    def _explain_refusal(self, run_id: int, attempted: str, lease: str | None) -> OperationRun:
+        """Why a conditional UPDATE matched no row: raise for a missing, completed or lost run.
+
+        Returns the run when it is active and still ours (the caller's own condition failed).
+        """
+        current = self._current(run_id)
+        if lease is not None and (not current.is_active or current.lease_token != lease):
+            raise LeaseLost(run_id, f"{current.status}/{current.outcome}", attempted)
+        if not current.is_active:
+            raise InvalidTransition(run_id, f"{current.status}/{current.outcome}", attempted)
+        return current
 
     def _load(self, run_id: int) -> OperationRun:
         run = self.session.get(OperationRun, run_id, populate_existing=True)
@@ -323,9 +526,7 @@ class OperationRunService:
     def _transition(self, run_id: int, stmt: Any, attempted: str) -> OperationRun:
         result = cast(CursorResult[Any], self.session.execute(stmt))
         if result.rowcount != 1:
-            current = self.session.get(OperationRun, run_id, populate_existing=True)
-            if current is None:
-                raise RunNotFound(run_id)
+            current = self._current(run_id)
             raise InvalidTransition(run_id, f"{current.status}/{current.outcome}", attempted)
         return self._load(run_id)
 
@@ -347,16 +548,28 @@ class OperationRunService:
 class RunTracker:
     """Handed to the job by :meth:`OperationRunService.track`."""
 
-    def __init__(self, service: OperationRunService, run: OperationRun) -> None:
+    def __init__(self, service: OperationRunService, run: OperationRun, lease: str) -> None:
         self._service = service
+        self._lease = lease
         self.run = run
         self.outcome: RunOutcome | None = None
 
     def increment(self, **counts: int) -> None:
-        self.run = self._service.increment(self.run, **counts)
+        """Add to the counts (atomic; renews the claim and the heartbeat)."""
+        deltas = self._service.summary_keys.validate_increment(counts)
+        service = self._service
+        self.run = service._write(lambda: service._update_counts(self.run.id, deltas, add=True, lease=self._lease))
 
     def set_counts(self, **counts: int) -> None:
-        self.run = self._service.set_counts(self.run, **counts)
+        """Set count keys (renews the claim and the heartbeat)."""
+        values = self._service.summary_keys.validate(counts)
+        service = self._service
+        self.run = service._write(lambda: service._update_counts(self.run.id, values, add=False, lease=self._lease))
+
+    def heartbeat(self) -> None:
+        """A sign of life for long steps that count nothing; raises :class:`LeaseLost` if the run was reaped."""
+        service = self._service
+        service._write(lambda: service._touch(self.run.id, self._lease))
 
     def cancel(self) -> None:
         """Finish as cancelled when the block exits normally."""
@@ -388,7 +601,22 @@ def _terminal_outcome(outcome: RunOutcome | str) -> RunOutcome:
 def _failure(code: str, message: str | None) -> dict[str, str]:
     if not isinstance(code, str) or not _FAILURE_CODE_RE.fullmatch(code):
         raise ValueError(f"failure code {code!r} must be a dotted lower-case code like 'sync.timeout'")
-    return {"code": code, "message": message or ""}
+    # Messages come from exceptions: keep what any database can store rather than fail the failing.
+    return {"code": code, "message": storable_text(message or "")}
+
+
+def _leased(lease: str | None) -> list[ColumnElement[bool]]:
+    return [] if lease is None else [OperationRun.lease_token == lease]
+
+
+def _overflow(current: OperationRun, deltas: Mapping[str, int]) -> CountOverflow:
+    stored = current.summary_counts or {}
+    for key, delta in deltas.items():
+        value = stored.get(key, 0)
+        if isinstance(value, int) and value + delta > MAX_COUNT:
+            return CountOverflow(key, value + delta, f"{value} + {delta} would exceed {MAX_COUNT}; nothing was written")
+    key, delta = next(iter(deltas.items()))
+    return CountOverflow(key, delta, f"the sum would exceed {MAX_COUNT}; nothing was written")
 
 
 def _outcome_from_counts(counts: Mapping[str, int]) -> RunOutcome:

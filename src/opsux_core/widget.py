@@ -9,15 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from opsux_core.links import RunLinks
-from opsux_core.models import ACTIVE_WHERE, OperationRun
+from opsux_core.identifiers import check_identifier
+from opsux_core.models import ACTIVE_WHERE, ID_LENGTH, OperationRun
 from opsux_core.policy import Policy
 from opsux_core.polling import DEFAULT_CADENCE, PollingCadence
-from opsux_core.presenter import STATUS_COPY, Presenter
+from opsux_core.presenter import STATUS_COPY, VIEW_RUN, Presenter
 from opsux_core.status import UxStatus, ux_status
 from opsux_core.summary import SummaryKeys
 
@@ -44,6 +46,19 @@ class WidgetRow:
     initiator_name: str
     created_at: datetime
 
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "label": self.label,
+            "status": self.status.value,
+            "status_label": self.status_label,
+            "progress": self.progress,
+            "url": self.url,
+            "view_label": VIEW_RUN,
+            "initiator_name": self.initiator_name,
+            "created_at": self.created_at.isoformat(),
+        }
+
 
 @dataclass(frozen=True)
 class ProgressWidget:
@@ -59,6 +74,18 @@ class ProgressWidget:
     @property
     def active_count(self) -> int:
         return len(self.rows) + self.more_count
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, for the endpoint the widget polls (``poll_after_seconds`` None: stop polling)."""
+        return {
+            "visible": self.visible,
+            "rows": [row.to_dict() for row in self.rows],
+            "active_count": self.active_count,
+            "more_count": self.more_count,
+            "more_label": self.more_label,
+            "more_url": self.more_url,
+            "poll_after_seconds": self.poll_after_seconds,
+        }
 
 
 HIDDEN = ProgressWidget(visible=False)
@@ -77,7 +104,8 @@ def progress_widget(
     """The widget for *viewer* in *tenant_id*. Invisible (and no query) unless the viewer may monitor."""
     if not viewer.can_monitor:
         return HIDDEN
-    result = session.execute(active_runs_statement(tenant_id)).all()
+    check_identifier("tenant_id", tenant_id, ID_LENGTH)
+    result = session.execute(_WIDGET_QUERY, {"tenant_id": tenant_id}).all()
     active = result[0].active_total if result else 0
     if active == 0:
         return ProgressWidget(visible=True)
@@ -97,17 +125,25 @@ def progress_widget(
     )
 
 
-def active_runs_statement(tenant_id: str, limit: int = MAX_ROWS) -> Select[OperationRun, int]:
-    """The widget's one query: the newest active runs of the tenant plus the count of all of them."""
+def _active_runs(limit: int) -> Select[OperationRun, int]:
     total = func.count().over().label("active_total")
     return (
         select(OperationRun, total)
-        .where(OperationRun.tenant_id == tenant_id)
+        .where(OperationRun.tenant_id == bindparam("tenant_id"))
         # The literal predicate of the partial index, so the planner can use that index.
         .where(ACTIVE_WHERE)
         .order_by(OperationRun.created_at.desc(), OperationRun.id.desc())
         .limit(limit)
     )
+
+
+# Built once: constructing a select costs more than the indexed query it runs.
+_WIDGET_QUERY = _active_runs(MAX_ROWS)
+
+
+def active_runs_statement(tenant_id: str, limit: int = MAX_ROWS) -> Select[OperationRun, int]:
+    """The widget's one query: the newest active runs of the tenant plus the count of all of them."""
+    return _active_runs(limit).params(tenant_id=tenant_id)
 
 
 def _row(run: OperationRun, presenter: Presenter, links: RunLinks, keys: SummaryKeys) -> WidgetRow:

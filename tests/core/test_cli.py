@@ -46,7 +46,7 @@ def test_check_config_without_any_config(tmp_path: Path) -> None:
 def test_init_db_creates_the_tables(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'app.db'}"
     code, out, _ = invoke("init-db", "--db", url)
-    assert code == 0
+    assert code == 0, out
     assert out.splitlines() == ["operation_runs: ok", "run_notifications: ok"]
     engine = create_engine(url)
     indexes = {ix["name"] for ix in inspect(engine).get_indexes("operation_runs")}
@@ -55,20 +55,10 @@ def test_init_db_creates_the_tables(tmp_path: Path) -> None:
     assert invoke("init-db", "--db", url)[0] == 0  # idempotent
 
 
-@pytest.mark.parametrize("url", ["not a url", "nosuchdriver://x/y"])
-def test_init_db_rejects_a_bad_url(url: str) -> None:
-    code, _, err = invoke("init-db", "--db", url)
-    assert code == 2 and err.startswith("opsux: --db: not a usable database URL")
-
-
-def test_init_db_reports_an_unreachable_database(tmp_path: Path) -> None:
-    code, _, err = invoke("init-db", "--db", f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}")
-    assert code == 2 and err.startswith("opsux: --db: cannot connect or create tables")
-
-
 def test_init_db_needs_a_url() -> None:
-    code, _, err = invoke("init-db")
-    assert code == 2 and "Missing option '--db'" in err
+    result = CliRunner().invoke(main, ["init-db"], env={"OPSUX_DATABASE_URL": None})
+    code, err = result.exit_code, result.stderr
+    assert (code, err) == (2, "opsux: no database: pass --db URL or set OPSUX_DATABASE_URL\n")
 
 
 def test_demo_shows_all_three_surfaces() -> None:

@@ -21,6 +21,7 @@ from opsux_core import (
     RunNotification,
     UnregisteredOperationType,
 )
+from opsux_core.errors import InvalidIdentifier
 from opsux_core.identity import InvalidRunInputs
 from opsux_core.notifier import Delivery, Notifier
 
@@ -108,7 +109,7 @@ def test_unregistered_type_is_refused_and_nothing_is_written(service: OperationR
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
-        ({"tenant_id": ""}, ValueError, "tenant_id must be a non-empty string"),
+        ({"tenant_id": ""}, InvalidIdentifier, "tenant_id '' rejected: must not be empty or blank"),
         ({"inputs": {"when": datetime.now(timezone.utc)}}, InvalidRunInputs, "inputs must be JSON values"),
         ({"inputs": {"ratio": float("nan")}}, InvalidRunInputs, "inputs must be JSON values"),
         ({"inputs": ["scope"]}, InvalidRunInputs, "inputs must be a mapping"),
