@@ -163,6 +163,14 @@ class Linter:
             # own parser (fast, in C) looks at every file libcst does not.
             located = _python_syntax_error(text) if self._runs(PARSE_ERROR_KIND) else None
             return (self._syntax_error(shown, None, text, located) if located else []), []
+        # CPython's parser first: it rejects what would crash libcst's native parser (10,000
+        # nested brackets end the process) and measures the nesting libcst's recursive passes
+        # could not survive; such a file is one OPS000, never a lost run.
+        screened = _screen(text)
+        if isinstance(screened, tuple):
+            return self._syntax_error(shown, None, text, screened), []
+        if screened is not None:
+            return self._file_problem(shown, (1, 1, screened)), []
         try:
             module = cst.parse_module(text)
         except cst.ParserSyntaxError as exc:
@@ -328,6 +336,32 @@ class Linter:
         if spec is None:
             return []
         return [self._finding(spec, shown, spec.format(detail=f"syntax error: {message}"), lines, line, column, line, column + 1)]
+
+
+MAX_NESTING = 250
+"""Deepest syntax tree libcst is given: far above real code (rarely over 30), far below what
+exhausts the recursion of its parse (about 480 levels of `1+1+...` here)."""
+
+
+def _screen(text: str) -> tuple[int, int, str] | str | None:
+    """None: safe for libcst; ``(line, column, message)``: a syntax error; a str: why not."""
+    try:
+        tree = compile(text, "<opsux-lint>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as exc:
+        return exc.lineno or 1, exc.offset or 1, exc.msg
+    except (RecursionError, MemoryError):
+        return "the file is nested too deeply to check"
+    except ValueError as exc:  # a NUL byte: CPython reports no position
+        return f"cannot parse: {exc}"
+    # Iterative, so measuring the depth cannot itself exhaust the stack.
+    stack: list[tuple[ast.AST, int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_NESTING:
+            line = getattr(node, "lineno", 1)
+            return f"the file is nested too deeply to check (over {MAX_NESTING} levels at line {line})"
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return None
 
 
 def _python_syntax_error(text: str) -> tuple[int, int, str] | None:

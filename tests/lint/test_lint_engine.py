@@ -300,3 +300,29 @@ def test_an_upper_case_stale_suppression_is_found_in_a_file_with_nothing_else() 
     # Suppressions are read in any case, so the prefilter's needle for them is case-blind too.
     [stale] = lint("x = 1  # OPSUX: IGNORE[OPS001]\n")
     assert stale.code == "OPS900"
+
+
+CALL = 'from opsux_core import OperationRun\nOperationRun(operation_type="inventry.sync")\n'
+
+
+def test_nesting_that_would_crash_libcst_is_one_ops000_and_the_run_goes_on() -> None:
+    # 10,000 brackets end libcst's native parser with a segmentation fault: CPython's parser
+    # rejects them first, where Python itself does.
+    [brackets] = lint("x = " + "(" * 10_000 + "1" + ")" * 10_000 + "\n" + CALL)
+    assert (brackets.code, brackets.line) == ("OPS000", 1)
+    assert "too many nested parentheses" in brackets.message
+    # A chain deep enough to exhaust libcst's recursion (~480 terms), and one of 100,000 terms
+    # (minutes in libcst) are refused at once.
+    for terms in (engine_module.MAX_NESTING + 1, 100_000):
+        [deep] = lint("x = " + "+".join(["1"] * terms) + "\n" + CALL)
+        assert deep.code == "OPS000" and "nested too deeply to check" in deep.message
+
+
+def test_nesting_just_within_the_limit_is_checked() -> None:
+    # Depth counts the module and the assignment too: this chain sits exactly at the limit.
+    terms = engine_module.MAX_NESTING - 1
+    [finding] = lint("x = " + "+".join(["1"] * terms) + "\n" + CALL)
+    assert finding.code == "OPS001"
+    elifs = "def f(x):\n    if x == 0:\n        pass\n" + "".join(f"    elif x == {i}:\n        pass\n" for i in range(1, 200))
+    [finding] = lint(elifs + CALL)
+    assert finding.code == "OPS001", "a 200-branch elif chain is real code, not an attack"
