@@ -80,12 +80,9 @@ class LintCache:
         if not isinstance(entry, dict) or entry.get("sha256") != digest:
             return None
         try:
-            findings = [
-                Finding(**{**item, "path": display, "severity": Severity(item["severity"])})
-                for item in entry["findings"]
-            ]
+            findings = [_finding(item, display) for item in entry["findings"]]
         except (KeyError, TypeError, ValueError):
-            return None
+            return None  # damaged or from another version: lint the file afresh
         self._new[str(path)] = entry
         return findings
 
@@ -113,3 +110,19 @@ class LintCache:
             os.replace(temporary, self.file)
         except OSError:
             pass
+
+
+_INT_FIELDS = ("line", "column", "end_line", "end_column")
+_STR_FIELDS = ("code", "message", "name", "snippet")
+
+
+def _finding(item: object, display: str) -> Finding:
+    """A cached finding, checked field by field: valid JSON of the wrong shape (a hand-edited or
+    truncated cache) must never reach a report as ``path:x:None``."""
+    if not isinstance(item, dict) or set(item) != {*_INT_FIELDS, *_STR_FIELDS, "severity"}:
+        raise ValueError("not a cached finding")
+    if not all(type(item[key]) is int and item[key] >= 1 for key in _INT_FIELDS):
+        raise ValueError("a position is not a positive integer")
+    if not all(isinstance(item[key], str) for key in _STR_FIELDS):
+        raise ValueError("a text field is not a string")
+    return Finding(**{**item, "path": display, "severity": Severity(item["severity"])})

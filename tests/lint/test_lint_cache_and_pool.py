@@ -66,6 +66,30 @@ def test_a_corrupt_cache_is_ignored(shop: Path) -> None:
     assert lint(shop, cache=True, version="t").parsed == 7
 
 
+@pytest.mark.parametrize(
+    "damage",
+    [
+        {"line": "x"},
+        {"column": None},
+        {"end_line": 0},
+        {"line": True},
+        {"message": 42},
+        {"severity": "fatal"},
+        {"unexpected": "field"},
+    ],
+)
+def test_cached_findings_of_the_wrong_shape_are_linted_afresh(shop: Path, damage: dict[str, object]) -> None:
+    clean = lint(shop, cache=True, version="t")
+    [file] = (shop / CACHE_DIRNAME).glob("lint-*.json")
+    entries = json.loads(file.read_text(encoding="utf-8"))
+    damaged = next(e for e in entries.values() if e["findings"])
+    damaged["findings"][0].update(damage)
+    file.write_text(json.dumps(entries), encoding="utf-8")
+    again = lint(shop, cache=True, version="t")
+    assert again.parsed == 1, "only the damaged entry is linted again"
+    assert again.findings == clean.findings  # type: ignore[attr-defined]
+
+
 def test_the_cli_uses_the_cache_and_no_cache_writes_nothing(shop: Path) -> None:
     first = CliRunner().invoke(main, ["--no-cache", "--format", "json"])
     assert not (shop / CACHE_DIRNAME).exists()

@@ -154,3 +154,16 @@ def test_the_index_outlines_only_what_is_asked_for(project: Path, monkeypatch: p
     assert set(outlined) == {"app.jobs", "app.ops.types"}
     assert index.mentioning(["level3"]) == ["app.jobs", "app.ops.wrappers"]
     assert set(outlined) == {"app.jobs", "app.ops.types"}, "searching for a name outlines nothing"
+
+def test_a_value_from_a_module_that_does_not_parse_says_so(tmp_path: Path) -> None:
+    (tmp_path / "opsux.yaml").write_text(
+        "operation_types:\n  inventory.sync: Inventory sync\nlint:\n  operation_type_sinks: [{call: app.run, arg: 0}]\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("def run(kind):\n    return kind\n", encoding="utf-8")
+    (tmp_path / "app" / "kinds.py").write_text("SYNC = 'inventory.sync'\ndef broken(:\n", encoding="utf-8")
+    (tmp_path / "app" / "jobs.py").write_text("from app import run\nfrom app.kinds import SYNC\n\nrun(SYNC)\n", encoding="utf-8")
+    result = CliRunner().invoke(main, [str(tmp_path / "app" / "jobs.py"), "--no-cache"])
+    assert "app/kinds.py, which this Python cannot parse" in result.output
+    assert "outside the project's source roots" not in result.output

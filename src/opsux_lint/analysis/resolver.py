@@ -214,6 +214,11 @@ class Resolver:
     def _global_uncached(self, module: str, name: str, depth: int) -> list[Item]:
         summary = self.index.summary(module)
         if summary is None:
+            if self.index.unparsed(module):
+                # Inside the source roots, but this Python's ast cannot read it: say so, instead
+                # of calling it someone else's code.
+                path = self.index.path(module)
+                return [Unknown(f"`{name}` is defined in {path}, which this Python cannot parse (a syntax error, or syntax newer than it)")]
             return [Ref("external", module, f"{module}.{name}")]
         path = self.index.path(module)
         items: list[Item] = []
