@@ -348,11 +348,13 @@ def _screen(text: str) -> tuple[int, int, str] | str | None:
     try:
         tree = compile(text, "<opsux-lint>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
     except SyntaxError as exc:
+        if exc.lineno is None and "\0" in text:
+            return _nul_position(text)  # CPython names no position for a NUL byte
         return exc.lineno or 1, exc.offset or 1, exc.msg
     except (RecursionError, MemoryError):
         return "the file is nested too deeply to check"
-    except ValueError as exc:  # a NUL byte: CPython reports no position
-        return f"cannot parse: {exc}"
+    except ValueError:  # a NUL byte: CPython reports no position, so find it
+        return _nul_position(text)
     # Iterative, so measuring the depth cannot itself exhaust the stack.
     stack: list[tuple[ast.AST, int]] = [(tree, 0)]
     while stack:
@@ -369,11 +371,22 @@ def _python_syntax_error(text: str) -> tuple[int, int, str] | None:
     try:
         compile(text, "<opsux-lint>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
     except SyntaxError as exc:
+        if exc.lineno is None and "\0" in text:
+            return _nul_position(text)
         return exc.lineno or 1, exc.offset or 1, exc.msg
-    except (ValueError, RecursionError, MemoryError):
+    except ValueError:
+        return _nul_position(text)
+    except (RecursionError, MemoryError):
         return None
     # Valid for this Python but not for libcst's grammar: libcst's message is all there is.
     return None
+
+
+def _nul_position(text: str) -> tuple[int, int, str]:
+    offset = max(text.find("\0"), 0)
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return line, column, "source code cannot contain a NUL byte"
 
 
 def decode_source(data: bytes) -> tuple[str, tuple[int, int, str]] | tuple[None, tuple[int, int, str]]:

@@ -326,3 +326,11 @@ def test_nesting_just_within_the_limit_is_checked() -> None:
     elifs = "def f(x):\n    if x == 0:\n        pass\n" + "".join(f"    elif x == {i}:\n        pass\n" for i in range(1, 200))
     [finding] = lint(elifs + CALL)
     assert finding.code == "OPS001", "a 200-branch elif chain is real code, not an attack"
+
+
+@pytest.mark.parametrize("candidate", [True, False])
+def test_a_nul_byte_is_reported_where_it_is(candidate: bool) -> None:
+    call = CALL if candidate else "y = 2\n"
+    [finding] = lint("x = 1\nz = 'a\x00b'\n" + call)
+    assert (finding.code, finding.line, finding.column) == ("OPS000", 2, 7)
+    assert "NUL byte" in finding.message
