@@ -12,9 +12,9 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from opsux_core.errors import ConfigError
+from opsux_core.plain_yaml import PlainYamlError, read_plain_yaml
 from opsux_core.policy import policy_from_mapping
 
 Key = tuple[Any, ...]
@@ -89,28 +89,14 @@ def _parse(source: Path) -> tuple[dict[str, Any], dict[Key, int], str] | None:
         if source.suffix == ".toml":
             section = tomllib.loads(text).get("tool", {}).get("opsux")
             return (section, {}, "tool.opsux") if isinstance(section, dict) else None
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, yaml.YAMLError):
+        # The same plain-data reader as the loader: aliases and foreign tags are refused here
+        # too (a billion-laughs file must not be expanded to look for its second error).
+        document = read_plain_yaml(text)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, PlainYamlError):
         return None
-    if node is None or not isinstance(data, dict):
+    if not isinstance(document.data, dict):
         return None
-    lines: dict[Key, int] = {}
-    _collect_lines(node, (), lines)
-    return data, lines, ""
-
-
-def _collect_lines(node: yaml.Node, prefix: Key, out: dict[Key, int]) -> None:
-    out.setdefault(prefix, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else repr(key_node)
-            out[(*prefix, key)] = key_node.start_mark.line + 1
-            _collect_lines(value_node, (*prefix, key), out)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            out[(*prefix, index)] = item.start_mark.line + 1
-            _collect_lines(item, (*prefix, index), out)
+    return document.data, dict(document.lines), ""
 
 
 def _strip(rendered: str | None, prefix: str) -> str:
