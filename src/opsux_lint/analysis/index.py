@@ -119,7 +119,9 @@ class ProjectIndex:
         current = self.entry(name)
         if current is not None and current.digest == entry.digest:
             return self
-        overlaid = ProjectIndex({**self._entries, name: entry}, self._sources, self._cached)
+        entries: dict[str, ModuleEntry | None] = {**self._entries, name: entry}
+        overlaid = ProjectIndex(None, self._sources, self._cached)
+        overlaid._entries = entries
         overlaid._words = self._words
         return overlaid
 

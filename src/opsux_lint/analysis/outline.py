@@ -335,10 +335,10 @@ class _Collector:
                 for name in _target_names(item.optional_vars) if item.optional_vars is not None else ():
                     body.local.setdefault(name, []).append([node.lineno, ["?", "a with-statement target"]])
         if body.receiver is not None and body.attrs is not None:
-            for target, value, typed in _attribute_targets(node):
+            for target, assigned, typed in _attribute_targets(node):
                 if isinstance(target.value, ast.Name) and target.value.id == body.receiver:
                     entry = body.attrs.setdefault(target.attr, [])
-                    value_expr = expr(value) if value is not None else ["?", "declared only"]
+                    value_expr: Expr = expr(assigned) if assigned is not None else ["?", "declared only"]
                     entry.append([node.lineno, value_expr, annotation(typed), body.key])
 
     def _call(self, node: ast.Call, body: _Body) -> None:

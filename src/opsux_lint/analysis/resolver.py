@@ -280,9 +280,9 @@ class Resolver:
                         items.extend(self._class_member(owner, str(base[2]), depth + 1))
                 return self._strings(items)
         if base[0] == "n":
-            owner = self._receiver_class(str(base[1]), module, scope)
-            if owner is not None:
-                return self._instance_attribute(owner, attr, e, depth + 1)
+            receiver = self._receiver_class(str(base[1]), module, scope)
+            if receiver is not None:
+                return self._instance_attribute(receiver, attr, e, depth + 1)
         bases = self._eval(base, module, scope, depth + 1)
         return self._strings(out for item in bases for out in self._member_of(item, attr, e, depth + 1))
 

@@ -372,15 +372,16 @@ class OperationTypeMatcher:
         rule, facts = self.rule, self.facts
         callee = _source(facts, position.call.func) if position.call is not None else self._attribute_name()
         site = _source(facts, position.expr)
-        common = {"node": position.expr, "sink": position.sink, "callee": callee, "call": position.call is not None, "site": site}
+        def outcome(status: SiteStatus, reason: str, **found: Any) -> SiteOutcome:
+            return SiteOutcome(position.expr, position.sink, callee, position.call is not None, status, reason, site, **found)
+
         if position.spread is not None:
             wrapper = self._forwarder(position)
             if wrapper is not None:
-                return SiteOutcome(**common, status=SiteStatus.DELEGATED,
-                                   reason=f"forwarded: the callers of `{wrapper.function}` are checked",
-                                   delegated=(wrapper,))
-            unknown = Unknown(position.spread)
-            return SiteOutcome(**common, status=SiteStatus.UNVERIFIABLE, reason=unknown.reason, unknown=(unknown,))
+                reason = f"forwarded: the callers of `{wrapper.function}` are checked"
+                return outcome(SiteStatus.DELEGATED, reason, delegated=(wrapper,))
+            spread = Unknown(position.spread)
+            return outcome(SiteStatus.UNVERIFIABLE, spread.reason, unknown=(spread,))
         _, resolution = facts.resolve(position.expr, position.scope)
         bad: list[Value] = []
         for value in resolution.values:
@@ -415,8 +416,8 @@ class OperationTypeMatcher:
             status, reason = SiteStatus.DELEGATED, "the callers of " + ", ".join(f"`{d.function}`" for d in delegated) + " are checked"
         else:
             status, reason = SiteStatus.VERIFIED, ""
-        return SiteOutcome(
-            **common, status=status, reason=reason, bad=tuple(bad), unknown=tuple(unknown),
+        return outcome(
+            status, reason, bad=tuple(bad), unknown=tuple(unknown),
             values=resolution.values, delegated=tuple(delegated),
         )
 
