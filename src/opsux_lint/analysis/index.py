@@ -186,6 +186,18 @@ class ProjectIndex:
         names = {*summary["assign"], *summary["defs"], *summary["imports"]}
         return frozenset(n for n in names if not n.startswith("_"))
 
+    def locate(self, qualified: str, kind: str) -> tuple[str, str, Mapping[str, Any]] | None:
+        """``(module, key, outline)`` of a project class (``kind="classes"``) or function
+        (``kind="functions"``) by its qualified name; None when it is not one."""
+        split = self.split(qualified)
+        if split is None or not split[1]:
+            return None
+        module, rest = split
+        summary = self.summary(module)
+        key = ".".join(rest)
+        found = summary[kind].get(key) if summary is not None else None
+        return (module, key, found) if found is not None else None
+
     def split(self, qualified: str) -> tuple[str, list[str]] | None:
         parts = qualified.split(".")
         for cut in range(len(parts), 0, -1):

@@ -722,14 +722,7 @@ class Resolver:
         return outside
 
     def _project_class(self, cls: str) -> tuple[str, str, Mapping[str, Any]] | None:
-        split = self.index.split(cls)
-        if split is None or not split[1]:
-            return None
-        module, rest = split
-        summary = self.index.summary(module)
-        key = ".".join(rest)
-        info = summary["classes"].get(key) if summary is not None else None
-        return (module, key, info) if info is not None else None
+        return self.index.locate(cls, "classes")
 
     def _returns(self, module: str, key: str, function: Mapping[str, Any], depth: int) -> list[TypeItem]:
         if function.get("returns"):

@@ -148,14 +148,7 @@ def _callable_by_name(resolver: Resolver, qualified: str) -> bool:
 
 
 def _function(resolver: Resolver, qualified: str) -> tuple[str, str, Mapping[str, Any]] | None:
-    split = resolver.index.split(qualified)
-    if split is None or not split[1]:
-        return None
-    module, rest = split
-    summary = resolver.index.summary(module)
-    key = ".".join(rest)
-    function = summary["functions"].get(key) if summary is not None else None
-    return (module, key, function) if function is not None else None
+    return resolver.index.locate(qualified, "functions")
 
 
 def _positional(function: Mapping[str, Any]) -> list[list[Any]]:
