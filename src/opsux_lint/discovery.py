@@ -221,7 +221,23 @@ def _git_files(directory: Path, tracked_only: bool) -> list[str] | None:
         return None  # no git, or it hangs: the walk gives the same files minus .gitignore
     if completed.returncode != 0:
         return None
-    return [os.fsdecode(raw) for raw in completed.stdout.split(b"\0") if raw]
+    listed = [os.fsdecode(raw) for raw in completed.stdout.split(b"\0") if raw]
+    if not listed and _ignored_by_git(directory):
+        # A directory the user names although git ignores it (a vendored tree, an installed
+        # Python under a git-managed home): lint what is in it rather than nothing at all.
+        return None
+    return listed
+
+
+def _ignored_by_git(directory: Path) -> bool:
+    try:
+        completed = subprocess.run(
+            ["git", "-C", str(directory), "check-ignore", "-q", "."], capture_output=True,
+            timeout=_GIT_TIMEOUT_SECONDS, check=False, env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return completed.returncode == 0
 
 
 def _order(relative: PurePosixPath) -> tuple[tuple[int, str], ...]:

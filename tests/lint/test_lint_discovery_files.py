@@ -65,6 +65,20 @@ def test_a_work_tree_is_listed_by_git_respecting_gitignore(tmp_path: Path) -> No
     assert names(tmp_path) == ["a.py", "pkg/b.py"]
 
 
+def test_a_directory_git_ignores_is_walked_when_named(tmp_path: Path) -> None:
+    # Naming an ignored directory (a vendored tree, an installed Python under a git-managed
+    # home) lints what is in it, never "0 files checked"; inside it, .gitignore still holds
+    # nothing but that directory itself.
+    git(tmp_path, "init", "-q")
+    write(tmp_path, ".gitignore", "vendor/\n")
+    write(tmp_path, "vendor/lib/a.py")
+    write(tmp_path, "vendor/b.py")
+    assert names(tmp_path) == []
+    assert [p.relative_to(tmp_path / "vendor").as_posix() for p in discover(tmp_path / "vendor", Excludes.build(tmp_path, []))] == [
+        "b.py", "lib/a.py",
+    ]
+
+
 def test_without_git_the_walk_sees_ignored_files(tmp_path: Path) -> None:
     write(tmp_path, ".gitignore", "generated/\n")
     write(tmp_path, "generated/c.py")
