@@ -19,6 +19,7 @@ import hashlib
 import io
 import re
 import tokenize
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -346,7 +347,9 @@ exhausts the recursion of its parse (about 480 levels of `1+1+...` here)."""
 def _screen(text: str) -> tuple[int, int, str] | str | None:
     """None: safe for libcst; ``(line, column, message)``: a syntax error; a str: why not."""
     try:
-        tree = compile(text, "<opsux-lint>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the linted code's SyntaxWarnings are not ours to print
+            tree = compile(text, "<opsux-lint>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
     except SyntaxError as exc:
         if exc.lineno is None and "\0" in text:
             return _nul_position(text)  # CPython names no position for a NUL byte
@@ -369,7 +372,9 @@ def _screen(text: str) -> tuple[int, int, str] | str | None:
 def _python_syntax_error(text: str) -> tuple[int, int, str] | None:
     """Where the running Python's own parser places the syntax error, if it finds one."""
     try:
-        compile(text, "<opsux-lint>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(text, "<opsux-lint>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
     except SyntaxError as exc:
         if exc.lineno is None and "\0" in text:
             return _nul_position(text)
