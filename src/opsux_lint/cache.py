@@ -53,17 +53,27 @@ def tool_digest() -> str:
 
 
 class LintCache:
-    def __init__(self, file: Path, entries: dict[str, Any]) -> None:
+    def __init__(self, file: Path, entries: dict[str, Any], root: Path | None = None) -> None:
         self.file = file
+        self.root = root.resolve() if root is not None else None
         self._old = entries
         self._new: dict[str, Any] = {}
+
+    def _key(self, path: Path) -> str:
+        # Relative to the config's directory: a cache restored into another checkout still hits.
+        if self.root is not None:
+            try:
+                return path.resolve().relative_to(self.root).as_posix()
+            except ValueError:
+                pass
+        return str(path)
 
     @classmethod
     def open(cls, policy: Policy, rules: Sequence[RuleSpec], version: str, project: str = "") -> LintCache:
         """``project``: the project index's fingerprint (a file's findings depend on the others)."""
         key = hashlib.sha256(
             json.dumps(
-                [_FORMAT, version, tool_digest(), policy.fingerprint, str(policy.root), [r.id for r in rules], project]
+                [_FORMAT, version, tool_digest(), policy.fingerprint, [r.id for r in rules], project]
             ).encode()
         ).hexdigest()[:24]
         file = policy.root / CACHE_DIRNAME / f"lint-{key}.json"
@@ -73,17 +83,17 @@ class LintCache:
                 entries = {}
         except (OSError, ValueError):
             entries = {}
-        return cls(file, entries)
+        return cls(file, entries, policy.root)
 
     def get(self, path: Path, digest: str, display: str) -> list[Finding] | None:
-        entry = self._old.get(str(path))
+        entry = self._old.get(self._key(path))
         if not isinstance(entry, dict) or entry.get("sha256") != digest:
             return None
         try:
             findings = [_finding(item, display) for item in entry["findings"]]
         except (KeyError, TypeError, ValueError):
             return None  # damaged or from another version: lint the file afresh
-        self._new[str(path)] = entry
+        self._new[self._key(path)] = entry
         return findings
 
     def put(self, path: Path, digest: str, findings: Sequence[Finding]) -> None:
@@ -93,7 +103,7 @@ class LintCache:
             del item["path"]
             item["severity"] = str(finding.severity)
             stored.append(item)
-        self._new[str(path)] = {"sha256": digest, "findings": stored}
+        self._new[self._key(path)] = {"sha256": digest, "findings": stored}
 
     def save(self) -> None:
         if self._new == self._old:

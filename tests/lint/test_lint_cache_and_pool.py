@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -114,3 +115,14 @@ def test_a_broken_process_pool_falls_back_to_one_process(shop: Path, monkeypatch
 
     monkeypatch.setattr(runner_module, "ProcessPoolExecutor", NoPool)
     assert lint(shop, jobs=2).findings == lint(shop, jobs=1).findings
+
+
+def test_a_cache_restored_into_another_directory_still_hits(shop: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # CI restores .opsux_cache/ into a fresh checkout at another path: nothing is keyed by it.
+    first = lint(shop, cache=True, version="t")
+    moved = tmp_path / "elsewhere" / "shop"
+    shutil.copytree(shop, moved)
+    monkeypatch.chdir(moved)
+    again = lint(moved, cache=True, version="t")
+    assert again.parsed == 0
+    assert [(f.path, f.line, f.code) for f in again.findings] == [(f.path, f.line, f.code) for f in first.findings]  # type: ignore[attr-defined]
