@@ -129,8 +129,10 @@ _STR_FIELDS = ("code", "message", "name", "snippet")
 def _finding(item: object, display: str) -> Finding:
     """A cached finding, checked field by field: valid JSON of the wrong shape (a hand-edited or
     truncated cache) must never reach a report as ``path:x:None``."""
-    if not isinstance(item, dict) or set(item) != {*_INT_FIELDS, *_STR_FIELDS, "severity"}:
+    if not isinstance(item, dict) or set(item) != {*_INT_FIELDS, *_STR_FIELDS, "severity", "fix"}:
         raise ValueError("not a cached finding")
+    if item["fix"] is not None and not isinstance(item["fix"], str):
+        raise ValueError("a fix is not a string")
     if not all(type(item[key]) is int and item[key] >= 1 for key in _INT_FIELDS):
         raise ValueError("a position is not a positive integer")
     if not all(isinstance(item[key], str) for key in _STR_FIELDS):

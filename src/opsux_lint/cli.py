@@ -91,6 +91,8 @@ class OutputError(Exception):
               help="After the findings, count what became of every call with a sink's name (verified, "
                    "OPS001, OPS008, not the sink, unknown receiver); with --format json, list each.")
 @click.option("--timings", is_flag=True, help="Print the time each phase took to standard error.")
+@click.option("--fix", is_flag=True, help="Apply the safe fixes (a misspelt type literal -> the registered one) and report what is left.")
+@click.option("--diff", "show_diff", is_flag=True, help="Print the fixes --fix would make as a unified diff; change nothing.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: one per CPU when there are enough files to pay for them).")
 @click.version_option(tool_version(), "--version", prog_name="opsux-lint", message="%(prog)s %(version)s")
@@ -112,6 +114,8 @@ def main(
     no_cache: bool,
     coverage: bool,
     timings: bool,
+    fix: bool,
+    show_diff: bool,
     jobs: int | None,
 ) -> None:
     """Check Python code against the project's operation-run conventions.
@@ -124,6 +128,7 @@ def main(
         output_file=output_file, quiet=quiet, exit_zero=exit_zero, explain=explain, list_rules=list_rules,
         show_settings=show_settings, statistics=statistics, baseline=baseline_file,
         write_baseline=write_baseline, cache=not no_cache, coverage=coverage, jobs=jobs, timings=timings,
+        fix=fix, diff=show_diff,
     )
     try:
         code = _main(request)
@@ -166,6 +171,8 @@ class Request:
     coverage: bool = False
     jobs: int | None = None
     timings: bool = False
+    fix: bool = False
+    diff: bool = False
 
 
 def find_rule(query: str) -> RuleSpec | None:
@@ -269,6 +276,16 @@ def _main(request: Request) -> int:
     if baseline is not None:
         kept, hidden = baseline.filter(result.findings, cwd)
         result = dataclasses.replace(result, findings=tuple(kept), baselined=hidden)
+    if request.diff or request.fix:
+        from opsux_lint.fixing import fix_files
+
+        outcome = fix_files(result.findings, cwd, write=request.fix)
+        if request.diff:
+            _emit(outcome.diff, request)
+            return EXIT_FINDINGS if outcome.diff and not request.exit_zero else EXIT_CLEAN
+        result = dataclasses.replace(result, findings=outcome.remaining)
+        if not request.quiet:
+            click.echo(f"Fixed {outcome.fixed} findings in {outcome.files} files.", err=True)
     color, frames = terminal_style(request)
     context = ReportContext(
         result, cwd, tool_version(), request.statistics, color=color, frames=frames, quiet=request.quiet,

@@ -15,6 +15,7 @@ needle of a selected rule. A parsed file is walked once, all rules batched into 
 from __future__ import annotations
 
 import ast
+import dataclasses
 import hashlib
 import io
 import re
@@ -254,12 +255,11 @@ class Linter:
             positions = node_positions(module)
             for spec, report in reports:
                 where = positions[report.node]
-                findings.append(
-                    self._finding(
-                        spec, shown, report.message, lines,
-                        where.start.line, where.start.column + 1, where.end.line, where.end.column + 1,
-                    )
+                finding = self._finding(
+                    spec, shown, report.message, lines,
+                    where.start.line, where.start.column + 1, where.end.line, where.end.column + 1,
                 )
+                findings.append(dataclasses.replace(finding, fix=report.fix) if report.fix else finding)
         selected = {rule.id for rule in self.rules}
         kept, unused = apply_suppressions(findings, suppressions, selected.__contains__, _is_builtin_rule)
         unused_rule = self._rule_of_kind(UNUSED_SUPPRESSION_KIND)

@@ -31,3 +31,5 @@ class Finding:
     name: str
     severity: Severity
     snippet: str = ""
+    fix: str | None = None
+    """Source text that replaces the finding's region (``--fix``); None: no safe fix."""

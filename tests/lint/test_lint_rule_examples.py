@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from opsux_lint.fixes import apply_fixes
 from opsux_lint.examples import lint_example
 from opsux_lint.registry import RuleSpec, builtin_rules
 
@@ -30,6 +31,11 @@ def test_invalid_example_is_reported(rule: RuleSpec, index: int) -> None:
             assert fragment in finding.message
         assert finding.name == rule.name
         assert finding.line >= 1 and finding.column >= 1
+    # The fix the example documents is the one --fix makes (and only examples that say so have one).
+    fixed, applied = apply_fixes(example.code, mine)
+    assert (fixed if applied else None) == example.fixed
+    if applied:
+        assert [f.code for f in lint_example(rule, fixed)] == [], "a fixed example is clean"
     # An example shows one rule: any other finding means the example is not what it claims.
     others = [f for f in findings if f.code != rule.id]
     assert not others, f"example for {rule.id} also triggers {others}"

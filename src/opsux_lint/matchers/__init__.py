@@ -36,6 +36,8 @@ ENGINE_KINDS = frozenset({PARSE_ERROR_KIND, UNUSED_SUPPRESSION_KIND})
 class Report:
     node: cst.CSTNode
     message: str
+    fix: str | None = None
+    """Source text to put in place of ``node`` (a safe, formatting-preserving rewrite)."""
 
 
 @dataclass

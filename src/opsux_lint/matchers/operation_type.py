@@ -114,6 +114,19 @@ class OperationTypeRule:
     def matcher(self, facts: FileFacts) -> OperationTypeMatcher:
         return OperationTypeMatcher(self, facts)
 
+    def fix(self, node: cst.CSTNode, value: Value) -> str | None:
+        """The literal written at the site, respelled as the one close registered type (the
+        did-you-mean); None unless that rewrite is certain to mean just that."""
+        if value.chain or value.pattern is not None or not isinstance(node, cst.SimpleString):
+            return None
+        suggestion = self.catalog.suggest(value.text)
+        quote = node.quote
+        if suggestion is None or node.evaluated_value != value.text or "r" in node.prefix.lower():
+            return None
+        if quote[0] in suggestion or "\\" in suggestion:
+            return None
+        return f"{node.prefix}{quote}{suggestion}{quote}"
+
     def message(self, value: Value, site: str) -> str:
         if value.pattern is not None:
             hint = "; no registered type matches this f-string"
@@ -443,4 +456,4 @@ class OperationTypeMatcher:
                 key = (id(outcome.node), value.text)
                 if key not in seen:
                     seen.add(key)
-                    yield Report(outcome.node, rule.message(value, outcome.site))
+                    yield Report(outcome.node, rule.message(value, outcome.site), rule.fix(outcome.node, value))
