@@ -30,6 +30,7 @@ def render_json(context: ReportContext) -> str:
                 "end_column": f.end_column,
                 "message": f.message,
                 "fingerprint": fingerprint,
+                "fix": f.fix,
             }
             for f, fingerprint in zip(result.findings, prints, strict=True)
         ]

@@ -103,28 +103,34 @@ def render_sarif(context: ReportContext) -> str:
         artifact: dict[str, Any] = {"uri": location}
         if relative:
             artifact["uriBaseId"] = SRCROOT
-        results.append(
-            {
-                "ruleId": finding.code,
-                "ruleIndex": index[finding.code],
-                "level": _level(finding.severity),
-                "message": {"text": finding.message},
-                "locations": [
-                    {
-                        "physicalLocation": {
+        region = {
+            "startLine": finding.line,
+            "startColumn": finding.column,
+            "endLine": finding.end_line,
+            "endColumn": finding.end_column,
+        }
+        result: dict[str, Any] = {
+            "ruleId": finding.code,
+            "ruleIndex": index[finding.code],
+            "level": _level(finding.severity),
+            "message": {"text": finding.message},
+            "locations": [{"physicalLocation": {"artifactLocation": artifact, "region": region}}],
+            "partialFingerprints": {FINGERPRINT_KEY: fingerprint},
+        }
+        if finding.fix is not None:
+            # What --fix would write, so a code-scanning UI can offer it.
+            result["fixes"] = [
+                {
+                    "description": {"text": f"Replace with {finding.fix}"},
+                    "artifactChanges": [
+                        {
                             "artifactLocation": artifact,
-                            "region": {
-                                "startLine": finding.line,
-                                "startColumn": finding.column,
-                                "endLine": finding.end_line,
-                                "endColumn": finding.end_column,
-                            },
+                            "replacements": [{"deletedRegion": region, "insertedContent": {"text": finding.fix}}],
                         }
-                    }
-                ],
-                "partialFingerprints": {FINGERPRINT_KEY: fingerprint},
-            }
-        )
+                    ],
+                }
+            ]
+        results.append(result)
     document = {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
