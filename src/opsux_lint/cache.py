@@ -106,8 +106,17 @@ class LintCache:
         self._new[self._key(path)] = {"sha256": digest, "findings": stored}
 
     def save(self) -> None:
-        if self._new == self._old:
-            return
+        """Write this run's entries over the earlier ones: a run over one file (pre-commit)
+        must not forget the rest of the project. An entry no run has used for
+        :data:`KEEP_RUNS` runs is dropped, and so are all but the newest :data:`KEEP_FILES`
+        cache files (each config, rule selection and project state has its own)."""
+        generation = 1 + max((e.get("run", 0) for e in self._old.values() if isinstance(e, dict) and isinstance(e.get("run", 0), int)), default=0)
+        kept = {
+            key: entry for key, entry in self._old.items()
+            if key not in self._new and isinstance(entry, dict)
+            and isinstance(entry.get("run", 0), int) and generation - entry.get("run", 0) <= KEEP_RUNS
+        }
+        merged = {**kept, **{key: {**entry, "run": generation} for key, entry in self._new.items()}}
         directory = self.file.parent
         try:
             directory.mkdir(exist_ok=True)
@@ -116,10 +125,21 @@ class LintCache:
                 ignore.write_text("# Created by opsux-lint.\n*\n", encoding="utf-8")
             handle, temporary = tempfile.mkstemp(dir=directory, prefix=".lint-", suffix=".tmp")
             with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump(self._new, out)
+                json.dump(merged, out)
             os.replace(temporary, self.file)
+            _prune(directory, keep=self.file)
         except OSError:
             pass
+
+
+KEEP_RUNS = 20
+KEEP_FILES = 8
+
+
+def _prune(directory: Path, keep: Path) -> None:
+    files = sorted(directory.glob("lint-*.json"), key=lambda f: f.stat().st_mtime, reverse=True)
+    for old in [f for f in files if f != keep][KEEP_FILES - 1:]:
+        old.unlink(missing_ok=True)
 
 
 _INT_FIELDS = ("line", "column", "end_line", "end_column")

@@ -126,3 +126,28 @@ def test_a_cache_restored_into_another_directory_still_hits(shop: Path, tmp_path
     again = lint(moved, cache=True, version="t")
     assert again.parsed == 0
     assert [(f.path, f.line, f.code) for f in again.findings] == [(f.path, f.line, f.code) for f in first.findings]  # type: ignore[attr-defined]
+
+
+def test_linting_one_file_keeps_the_rest_of_the_project_cached(shop: Path) -> None:
+    # pre-commit lints the staged file; the next whole run must still be warm.
+    lint(shop, cache=True, version="t")
+    run(resolve_targets([shop / "src" / "shop" / "views.py"], None), Selection(), shop, RunOptions(cache=True, version="t"))
+    assert lint(shop, cache=True, version="t").parsed == 0
+
+
+def test_entries_unused_for_many_runs_and_old_cache_files_are_pruned(shop: Path) -> None:
+    from opsux_lint.cache import KEEP_FILES, KEEP_RUNS
+
+    lint(shop, cache=True, version="t")
+    [file] = (shop / CACHE_DIRNAME).glob("lint-*.json")
+    views = shop / "src" / "shop" / "views.py"
+    for _ in range(KEEP_RUNS):  # runs that use one file only
+        run(resolve_targets([views], None), Selection(), shop, RunOptions(cache=True, version="t"))
+    kept = json.loads(file.read_text(encoding="utf-8"))
+    assert "src/shop/ops.py" in kept, "unused for exactly KEEP_RUNS runs: still kept"
+    run(resolve_targets([views], None), Selection(), shop, RunOptions(cache=True, version="t"))
+    assert set(json.loads(file.read_text(encoding="utf-8"))) == {"src/shop/views.py"}
+    # Another version each run makes another cache file: only the newest KEEP_FILES stay.
+    for number in range(KEEP_FILES + 3):
+        lint(shop, cache=True, version=f"v{number}")
+    assert len(list((shop / CACHE_DIRNAME).glob("lint-*.json"))) == KEEP_FILES
