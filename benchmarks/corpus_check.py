@@ -433,8 +433,17 @@ def linter_sites(checkout: Path, config: Path, files: list[Path]) -> list[dict[s
     return sites
 
 
-def assign(calls: list[Call], reported: list[dict[str, Any]], findings: list[dict[str, Any]]) -> list[Site]:
-    """Give each counted call the linter's outcome: the innermost call that holds the position."""
+def _status(raw: object) -> str:
+    """A ``--coverage`` status in this script's spelling (``not_a_sink`` -> ``not-a-sink``, ``ops001`` -> ``OPS001``)."""
+    text = str(raw).strip().replace("_", "-").replace(" ", "-").lower()
+    return text.upper() if re.fullmatch(r"ops\d{3}", text) else text
+
+
+def assign(
+    calls: list[Call], reported: list[dict[str, Any]], findings: list[dict[str, Any]]
+) -> tuple[list[Site], list[dict[str, Any]]]:
+    """Give each counted call the linter's outcome: the innermost call that holds the position.
+    Also returns the linter's sites that fall in no counted call (the ast count missed them)."""
     by_path: dict[str, list[Site]] = defaultdict(list)
     sites = [Site(call) for call in calls]
     for site in sites:
@@ -444,13 +453,23 @@ def assign(calls: list[Call], reported: list[dict[str, Any]], findings: list[dic
         inside = [s for s in by_path.get(path, []) if s.call.contains(line, column)]
         return max(inside, key=lambda s: (s.call.line, s.call.column), default=None)
 
+    outside: list[dict[str, Any]] = []
     for entry in reported:
+        if entry.get("builtin"):
+            continue
         site = holder(entry["path"], int(entry["line"]), int(entry["column"]))
-        if site is None or entry.get("builtin"):
+        if site is None:
+            outside.append(entry)
             continue
         # A finding outranks "verified" when both come from the same call (OPS001 > OPS008 > rest).
-        if _rank(entry["status"]) >= _rank(site.status):
-            site.status, site.reason = entry["status"], entry.get("reason") or ""
+        status = _status(entry["status"])
+        if status == OPS008 and entry.get("shape_only"):
+            # The library knows the value is unknown, but the command reports no OPS008 at a
+            # name-matched (shape-only) position: the user sees nothing.
+            status = SILENT
+            entry = {**entry, "reason": f"not reported (shape-only position): {entry.get('reason', '')}"}
+        if _rank(status) >= _rank(site.status):
+            site.status, site.reason = status, str(entry.get("reason") or "")
         site.values = sorted({*site.values, *entry.get("values", [])})
     for finding in findings:
         site = holder(finding["path"], finding["line"], finding["column"])
@@ -465,7 +484,7 @@ def assign(calls: list[Call], reported: list[dict[str, Any]], findings: list[dic
             site.status = FORWARDED
         elif not site.call.passes_value and site.status in (SILENT, FORWARDED):
             site.status = NO_VALUE
-    return sites
+    return sites, outside
 
 
 def _rank(status: str) -> int:
@@ -539,7 +558,7 @@ def main() -> int:
     print(f"opsux-lint: {report['summary']['files']} files in {elapsed:.2f} s (no cache); "
           f"findings {dict(Counter(f['code'] for f in findings))}; outcomes from {source}")
 
-    sites = assign(calls, reported, findings)
+    sites, outside = assign(calls, reported, findings)
     counted = [s for s in sites if s.status not in (FORWARDED, NO_VALUE)]
     status = Counter(s.status for s in counted)
     total = len(counted)
@@ -570,10 +589,14 @@ def main() -> int:
     if builtin:
         print(f"opsux's own API matched by method name on this code: {len(builtin)} positions "
               f"({dict(Counter(str(e['callee']) for e in builtin))})")
+    if outside:
+        print(f"linter sites in no call the ast count matched: {len(outside)} (the count above misses them)")
+        for entry in outside:
+            print(f"  {entry['path']}:{entry['line']}: {entry.get('callee', '')} {entry['status']}")
     silent = [s for s in counted if s.status == SILENT]
     print(f"silent sites (matched by name, no outcome): {len(silent)}")
     for s in silent:
-        print(f"  {s.call.where}: {s.call.callee}(...)")
+        print(f"  {s.call.where}: {s.call.callee}(...)" + (f"  [{s.reason}]" if s.reason else ""))
     if args.list_sites:
         for s in sites:
             detail = ", ".join(s.values) or s.reason
