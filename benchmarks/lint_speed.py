@@ -19,8 +19,9 @@ them alike), ``--runs`` rounds of:
 
 Printed: the median wall time of each, the ratio of every median to every other, and the peak
 memory of each command's whole process tree (resident set sizes of the process and all its
-descendants, summed, sampled every 10 ms). The findings of the opsux-lint runs must be identical
-cold and warm; the script says so, and exits 1 when they are not.
+descendants, summed, sampled every 10 ms; at least the largest single process, as wait4 reports
+it). The findings of the opsux-lint runs must be identical cold and warm; the script says so, and
+exits 1 when they are not. SIGTERM ends the run early and reports the rounds complete so far.
 
 ``--django`` downloads Django's wheel (``pip download``) into the cache dir, unpacks its source
 and writes a config there (opsux's own positions plus ``*.log_action(action_flag=...)``, Django's
@@ -94,6 +95,7 @@ def measure(command: list[str], cwd: Path, env: dict[str, str] | None = None) ->
     started = time.perf_counter()
     process = subprocess.Popen(
         command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,  # its own process group, so a stopped benchmark can end the whole tree
     )
     peak = 0
     done = threading.Event()
@@ -106,10 +108,30 @@ def measure(command: list[str], cwd: Path, env: dict[str, str] | None = None) ->
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    out, err = process.communicate()
+    streams: dict[str, str] = {}
+    readers = [
+        threading.Thread(target=lambda n=name, s=stream: streams.__setitem__(n, s.read()), daemon=True)
+        for name, stream in (("out", process.stdout), ("err", process.stderr))
+    ]
+    for reader in readers:
+        reader.start()
+    try:
+        # wait4, not wait: its resource usage has the peak RSS of the child and of the descendants
+        # it waited for, which the sampling misses for runs shorter than a /proc scan.
+        _, status, usage = os.wait4(process.pid, 0)
+    except BaseException:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        done.set()
+        raise
     elapsed = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
     done.set()
     sampler.join()
+    for reader in readers:
+        reader.join()
+    out, err = streams["out"], streams["err"]
+    peak = max(peak, usage.ru_maxrss * 1024)
     if process.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(command)} exited {process.returncode}:\n{err[-2000:]}")
     return elapsed, peak, out
@@ -205,8 +227,15 @@ def main() -> int:
                         help=f"tool environments and downloads (default: {DEFAULT_CACHE})")
     parser.add_argument("--skip", nargs="*", default=[], help="tools to leave out (fixit, semgrep)")
     args = parser.parse_args()
-    # A terminated run must still restore the changed file and remove its work directory.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    # SIGTERM stops after the rounds done so far and still reports them (and restores the file).
+    stop = threading.Event()
+
+    def on_term(*_: object) -> None:
+        if not stop.is_set():
+            stop.set()
+            raise Stopped
+
+    signal.signal(signal.SIGTERM, on_term)
     cache: Path = args.cache_dir.resolve()
     cache.mkdir(parents=True, exist_ok=True)
     if args.django:
@@ -266,23 +295,43 @@ def main() -> int:
     measure(tools[-1].command, checkout)
     try:
         for round_ in range(args.runs):
+            if stop.is_set():
+                break
             for tool in tools:
                 if tool.prepare is not None:
                     tool.prepare(round_)
                 try:
                     elapsed, peak, out = measure(tool.command, checkout, tool.env)
+                except Stopped:
+                    break
                 finally:
                     if tool.cleanup is not None:
                         tool.cleanup()
                 tool.times.append(elapsed)
                 tool.peaks.append(peak)
                 tool.outputs.append(out)
+            if stop.is_set():
+                break
             print(f"round {round_ + 1}/{args.runs}: " + ", ".join(f"{t.name} {t.times[-1]:.2f}s" for t in tools),
                   file=sys.stderr)
+    except Stopped:
+        pass  # between two measurements
     finally:
         restore()
         shutil.rmtree(work, ignore_errors=True)
+    rounds = min(len(t.times) for t in tools)
+    if rounds < args.runs:
+        print(f"stopped: {rounds} of {args.runs} rounds complete; the table uses those")
+    if rounds == 0:
+        return 1
+    for tool in tools:
+        del tool.times[rounds:], tool.peaks[rounds:], tool.outputs[rounds:]
     return report(tools)
+
+
+class Stopped(Exception):
+    """SIGTERM arrived: finish with the rounds measured so far."""
+
 
 
 def _changed_file(checkout: Path, paths: list[str], spec: dict[str, Any]) -> str:
