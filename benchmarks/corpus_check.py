@@ -433,9 +433,15 @@ def linter_sites(checkout: Path, config: Path, files: list[Path]) -> list[dict[s
     return sites
 
 
+_COVERAGE_STATUS = {"unregistered": OPS001, "unverifiable": OPS008, "delegated": FORWARDED}
+
+
 def _status(raw: object) -> str:
-    """A ``--coverage`` status in this script's spelling (``not_a_sink`` -> ``not-a-sink``, ``ops001`` -> ``OPS001``)."""
+    """A ``--coverage`` status in this script's spelling (``unregistered`` -> ``OPS001``, ``delegated``:
+    the value is a wrapper's parameter, checked at the wrapper's callers)."""
     text = str(raw).strip().replace("_", "-").replace(" ", "-").lower()
+    if text in _COVERAGE_STATUS:
+        return _COVERAGE_STATUS[text]
     return text.upper() if re.fullmatch(r"ops\d{3}", text) else text
 
 
