@@ -63,7 +63,7 @@ def load_metadata(spec: str) -> MetaData:
 
 
 @contextmanager
-def test_database(
+def provisioned_database(
     url: URL, *, connect_to: str | None, keep: bool, fresh: bool, metadata: Sequence[MetaData] = ()
 ) -> Iterator[Engine]:
     """An engine on the test database *url* with the opsux tables and the app's *metadata*.
@@ -91,9 +91,6 @@ def test_database(
                 _drop_postgres_database(admin, url.database or "")
             elif url.database not in (None, "", ":memory:"):
                 Path(url.database or "").unlink(missing_ok=True)
-
-
-test_database.__test__ = False  # type: ignore[attr-defined]  # a context manager, not a test
 
 
 def make_engine(url: URL) -> Engine:

@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from opsux_pytest.database import MetadataNotFound, load_metadata, test_database
+from opsux_pytest.database import MetadataNotFound, load_metadata, provisioned_database
 from opsux_pytest.dburl import parse_database_url
 from opsux_pytest.settings import OpsuxSettings
 from opsux_pytest.throwaway import ThrowawayUnavailable, throwaway_cluster
@@ -42,7 +42,7 @@ def provisioned(config: pytest.Config, settings: OpsuxSettings, worker: str | No
         description = test_url.render_as_string(hide_password=True)
         try:
             engine = stack.enter_context(
-                test_database(
+                provisioned_database(
                     test_url,
                     connect_to=url.database,
                     keep=settings.reuse_db,

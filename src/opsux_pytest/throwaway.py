@@ -18,6 +18,7 @@ import shlex
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -104,9 +105,12 @@ def throwaway_cluster() -> Iterator[str]:
             startparams="-w",
             dbname=DEFAULT_POSTGRES_DATABASE,
             user=SUPERUSER,
+            # Nothing here must survive a crash: durability off makes every commit cheap.
+            postgres_options="-c fsync=off -c synchronous_commit=off -c full_page_writes=off",
         )
         try:
             executor.start()
+            _wait_until_accepting(port)
         except Exception as exc:
             log = directory / "postgresql.log"
             tail = log.read_text(errors="replace")[-2000:] if log.is_file() else ""
@@ -117,6 +121,22 @@ def throwaway_cluster() -> Iterator[str]:
             executor.stop()
     finally:
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def _wait_until_accepting(port: int, timeout: float = 60.0) -> None:
+    # The executor returns once the port is open, while the server may still answer "the database
+    # system is starting up": wait for a real connection.
+    import psycopg
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            psycopg.connect(host="127.0.0.1", port=port, user=SUPERUSER, dbname=DEFAULT_POSTGRES_DATABASE, connect_timeout=5).close()
+            return
+        except psycopg.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
 
 
 def _as_system_account(pg_ctl: str, directory: Path) -> str:

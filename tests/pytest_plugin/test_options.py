@@ -273,3 +273,16 @@ def test_an_unreachable_database_errors_the_tests_that_need_it_with_the_url(proj
             "(--opsux-db-url): OperationalError: *"
         ]
     )
+
+
+def test_boolean_ini_options_are_declared_bool(sqlite_project: Project) -> None:
+    result = sqlite_project.pytester.runpytest("--help")
+    result.stdout.fnmatch_lines(["  opsux_verify (bool):*", "  opsux_strict_catalog (bool):*"])
+    result.stdout.fnmatch_lines(["  opsux_metadata (linelist):*"])
+
+
+@pytest.mark.parametrize(("value", "verify"), [("no", "off"), ("False", "off"), ("1", "on"), ("yes", "on")])
+def test_boolean_ini_options_take_pytests_spellings(sqlite_project: Project, value: str, verify: str) -> None:
+    sqlite_project.ini(opsux_verify=value)
+    sqlite_project.tests("def test_x():\n    pass\n")
+    sqlite_project.run().stdout.fnmatch_lines([f"opsux: *, verify={verify} (ini opsux_verify), *"])
