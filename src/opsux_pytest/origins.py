@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
@@ -36,27 +36,36 @@ _MACHINERY = (
 
 
 class NotificationOrigins:
-    """Listens for added notifications during one test; ``by_id()`` says who added each."""
+    """Who added each notification during the current test; ``by_id()`` says it by id.
+
+    One per test session, listening from the first opsux test to the end of the session: adding
+    and removing a class-level SQLAlchemy listener for every test would cost more than the rest of
+    the check. Outside ``recording()`` (between tests, in tests that do not check) it ignores adds.
+    """
 
     def __init__(self) -> None:
-        self._added: list[tuple[RunNotification, str]] = []
+        self._added: list[tuple[RunNotification, str]] | None = None
+
+    def install(self) -> Callable[[], None]:
+        """Start listening; returns the function that stops it."""
+        event.listen(Session, "transient_to_pending", self._on_add)
+        return lambda: event.remove(Session, "transient_to_pending", self._on_add)
 
     @contextmanager
-    def listening(self) -> Iterator[NotificationOrigins]:
-        event.listen(Session, "transient_to_pending", self._on_add)
+    def recording(self) -> Iterator[NotificationOrigins]:
+        self._added = []
         try:
             yield self
         finally:
-            event.remove(Session, "transient_to_pending", self._on_add)
-            self._added.clear()
+            self._added = None
 
     def _on_add(self, session: Session, instance: Any) -> None:
-        if isinstance(instance, RunNotification):
+        if self._added is not None and isinstance(instance, RunNotification):
             self._added.append((instance, describe_stack(sys._getframe(1))))
 
     def by_id(self) -> dict[int, str]:
         found: dict[int, str] = {}
-        for instance, origin in self._added:
+        for instance, origin in self._added or ():
             identity = inspect(instance).identity
             if identity:
                 found[int(identity[0])] = origin

@@ -29,11 +29,13 @@ if TYPE_CHECKING:
     from opsux_core import OperationRunService, Policy
     from opsux_pytest.database import TestTransaction
     from opsux_pytest.factory import RunFactory
+    from opsux_pytest.origins import NotificationOrigins
     from opsux_pytest.recorder import NotificationRecorder
     from opsux_pytest.testrun import TestState
 
 SETTINGS = pytest.StashKey[OpsuxSettings]()
 STATE = pytest.StashKey["TestState"]()
+ORIGINS = pytest.StashKey["NotificationOrigins"]()
 REPORT_SECTION = "opsux conventions"
 # Keys of xdist's workerinput (kept in step with opsux_pytest.provisioning).
 WORKER_SERVER_URL = "opsux_server_url"
@@ -119,9 +121,20 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
 def _begin(item: pytest.Item, *, record: bool) -> TestState:
     from opsux_pytest.testrun import begin
 
-    state = begin(resolve(item, item.config.stash[SETTINGS]), record=record)
+    state = begin(resolve(item, item.config.stash[SETTINGS]), record=record, origins=lambda: _origins(item.config))
     item.stash[STATE] = state
     return state
+
+
+def _origins(config: pytest.Config) -> NotificationOrigins:
+    # One listener for the session, installed by the first test that checks (see origins.py).
+    origins = config.stash.get(ORIGINS, None)
+    if origins is None:
+        from opsux_pytest.origins import NotificationOrigins
+
+        origins = config.stash[ORIGINS] = NotificationOrigins()
+        config.add_cleanup(origins.install())
+    return origins
 
 
 @pytest.hookimpl(wrapper=True)
@@ -231,6 +244,7 @@ def opsux_service(opsux_session: Session, opsux_policy: Policy) -> OperationRunS
 def opsux_make_run(request: pytest.FixtureRequest, opsux_session: Session, opsux_policy: Policy) -> RunFactory:
     """``opsux_make_run(tenant_id=..., operation_type=..., initiator_id=..., status=..., ...)``."""
     from opsux_pytest.factory import RunFactory
+    from opsux_pytest.origins import NotificationOrigins
 
     return RunFactory(opsux_session, opsux_policy, _state(request).prepared)
 

@@ -11,6 +11,7 @@ report is attached to it as a report section.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 
@@ -61,12 +62,13 @@ class TestState:
         return self.recorder
 
 
-def begin(options: TestOptions, *, record: bool) -> TestState:
+def begin(options: TestOptions, *, record: bool, origins: Callable[[], NotificationOrigins]) -> TestState:
+    """A test's state; *origins* gives the session's listener for where notifications were added."""
     state = TestState(options=options)
     if options.strict_catalog:
         state.cleanup.enter_context(recording_unregistered_starts(state.unregistered))
     if options.verify:
-        state.origins = state.cleanup.enter_context(NotificationOrigins().listening())
+        state.origins = state.cleanup.enter_context(origins().recording())
     if record:
         state.listen()
     return state
