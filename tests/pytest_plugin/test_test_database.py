@@ -265,3 +265,21 @@ def test_a_throwaway_cluster_with_postgresql_proc(pytester: pytest.Pytester, xdi
             ["opsux: db=a throwaway PostgreSQL cluster, database postgres_opsux_test (from postgresql-proc, --opsux-db-url), *"]
         )
         assert list(where.values())[0].endswith("/postgres_opsux_test")
+
+
+def test_without_postgresql_binaries_the_error_says_what_to_install(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import opsux_pytest.throwaway as throwaway
+
+    monkeypatch.setattr(throwaway, "find_pg_ctl", lambda: None)
+    project = Project(pytester, "postgresql-proc")
+    project.tests("def test_plain():\n    pass\n\ndef test_db(opsux_session):\n    pass\n")
+    result = project.run()
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "opsux: --opsux-db-url: a throwaway PostgreSQL cluster needs pg_ctl, which is not installed: "
+            "install PostgreSQL's server binaries (Debian/Ubuntu: apt-get install postgresql; *"
+        ]
+    )
