@@ -21,6 +21,7 @@ import pytest
 
 from opsux_pytest.markers import MARKER_HELP, resolve, validate_all
 from opsux_pytest.settings import OpsuxSettings, add_options, read_settings
+from opsux_pytest.throwaway import WORKER_SERVER_ERROR, WORKER_SERVER_URL
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -37,9 +38,6 @@ SETTINGS = pytest.StashKey[OpsuxSettings]()
 STATE = pytest.StashKey["TestState"]()
 ORIGINS = pytest.StashKey["NotificationOrigins"]()
 REPORT_SECTION = "opsux conventions"
-# Keys of xdist's workerinput (kept in step with opsux_pytest.provisioning).
-WORKER_SERVER_URL = "opsux_server_url"
-WORKER_SERVER_ERROR = "opsux_server_error"
 
 
 # ---------------------------------------------------------------------------- configuration
