@@ -10,9 +10,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from opsux_pytest.messages import RunFacts
-
 if TYPE_CHECKING:
+    from opsux_pytest.messages import RunFacts
     from opsux_core.version import __version__
     from opsux_pytest.factory import RunFactory
     from opsux_pytest.recorder import NotificationRecorder, SentNotification
@@ -20,6 +19,7 @@ if TYPE_CHECKING:
 _LAZY = {
     # opsux_core's package init loads its config code (PyYAML): not for every pytest start-up.
     "__version__": "opsux_core.version",
+    "RunFacts": "opsux_pytest.messages",
     "RunFactory": "opsux_pytest.factory",
     "NotificationRecorder": "opsux_pytest.recorder",
     "SentNotification": "opsux_pytest.recorder",

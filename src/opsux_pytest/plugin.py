@@ -20,8 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from opsux_pytest.markers import MARKER_HELP, resolve, validate_all
-from opsux_pytest.settings import OpsuxSettings, add_options, read_settings
-from opsux_pytest.throwaway import WORKER_SERVER_ERROR, WORKER_SERVER_URL
+from opsux_pytest.settings import WORKER_SERVER_ERROR, WORKER_SERVER_URL, OpsuxSettings, add_options, read_settings
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine

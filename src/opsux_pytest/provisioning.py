@@ -17,8 +17,8 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from opsux_pytest.database import MetadataNotFound, load_metadata, provisioned_database
 from opsux_pytest.dburl import parse_database_url
-from opsux_pytest.settings import OpsuxSettings
-from opsux_pytest.throwaway import WORKER_SERVER_ERROR, WORKER_SERVER_URL, ThrowawayUnavailable, throwaway_cluster
+from opsux_pytest.settings import WORKER_SERVER_ERROR, WORKER_SERVER_URL, OpsuxSettings
+from opsux_pytest.throwaway import ThrowawayUnavailable, throwaway_cluster
 
 
 @contextmanager

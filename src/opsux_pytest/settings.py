@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,6 +33,9 @@ METADATA_INI = "opsux_metadata"
 VERIFY_INI = "opsux_verify"
 STRICT_CATALOG_INI = "opsux_strict_catalog"
 DEFAULT_DB_URL = "sqlite://"
+# Under pytest-xdist the controller starts a throwaway cluster and hands workers these workerinput keys.
+WORKER_SERVER_URL = "opsux_server_url"
+WORKER_SERVER_ERROR = "opsux_server_error"
 CONFIG_FILENAME = "opsux.yaml"
 PYPROJECT_FILENAME = "pyproject.toml"
 
@@ -209,6 +211,8 @@ def find_config(start: Path) -> Path | None:
 
 
 def _pyproject_has_opsux(path: Path) -> bool:
+    import tomllib  # only where a pyproject.toml is found
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):

@@ -26,9 +26,6 @@ from pathlib import Path
 from opsux_pytest.dburl import DEFAULT_POSTGRES_DATABASE
 
 EXTRA = "opsux[postgresql-proc]"
-# Under pytest-xdist the controller starts the cluster and hands workers these workerinput keys.
-WORKER_SERVER_URL = "opsux_server_url"
-WORKER_SERVER_ERROR = "opsux_server_error"
 SUPERUSER = "postgres"
 SYSTEM_ACCOUNT = "postgres"
 INSTALL_HINT = (
