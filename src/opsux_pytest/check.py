@@ -34,9 +34,16 @@ _RUNS_WITH_NOTIFICATIONS = (
 
 
 def notification_violations(
-    connection: Connection, baseline: Baseline, prepared: Mapping[int, tuple[str, str]]
+    connection: Connection,
+    baseline: Baseline,
+    prepared: Mapping[int, tuple[str, str]],
+    origins: Mapping[int, str] | None = None,
 ) -> list[str]:
-    """One message block per run that broke the conventions during the test, by run id."""
+    """One message block per run that broke the conventions during the test, by run id.
+
+    *origins* names, by notification id, the code that added it (see ``origins.py``).
+    """
+    origins = origins or {}
     runs: dict[int, RunFacts] = {}
     notes: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
     for row in connection.execute(_RUNS_WITH_NOTIFICATIONS):
@@ -53,7 +60,9 @@ def notification_violations(
         )
         if not touched:
             continue
-        message = run_violation(facts, [Bullet(kind, recipient) for _, recipient, kind in run_notes])
+        message = run_violation(
+            facts, [Bullet(kind, recipient, origin=origins.get(note_id)) for note_id, recipient, kind in run_notes]
+        )
         if message is not None:
             blocks.append(message)
     return blocks

@@ -1,66 +1,94 @@
-"""The test database: one engine per test session, one rolled-back transaction per test.
+"""The test database: the plugin's own database per session, one rolled-back transaction per test.
 
-Each test runs inside an outer transaction on one connection; sessions join it with
-``join_transaction_mode="create_savepoint"`` (SQLAlchemy's documented recipe for test suites), so
-code under test may ``commit()`` as often as it likes and the outer ROLLBACK still removes it all.
+**Own database.** The URL a project configures names a server (and a database to connect to); the
+tests run in ``<database>_opsux_test`` beside it (``_gw0``, ... per pytest-xdist worker), created
+before the session and dropped after it, so a URL pointing at a development database never gets a
+table or a row. ``--opsux-reuse-db`` keeps the test database between runs; ``--opsux-create-db``
+recreates it anyway. A separate database rather than a schema keeps the app's models and
+migrations free of any ``search_path`` knowledge. A SQLite file gets ``<stem>_opsux_test<suffix>``.
 
-On SQLite that recipe needs pysqlite's transaction handling switched off and BEGIN emitted by
+**Clean tests.** Each test runs inside an outer transaction on one connection, rolled back at the
+end, whichever fixture wrote:
+
+- sessions join it with ``join_transaction_mode="create_savepoint"`` (SQLAlchemy's recipe for
+  test suites), so code under test may ``commit()`` as often as it likes;
+- ``opsux_engine`` is an engine on that same connection whose transactions are savepoints: its
+  ``begin()`` / ``commit()`` become ``SAVEPOINT`` / ``RELEASE SAVEPOINT``, so app code written
+  against an ``Engine`` runs unchanged and still leaves nothing behind.
+
+On SQLite the recipe needs pysqlite's transaction handling switched off and BEGIN emitted by
 SQLAlchemy (the documented workaround): otherwise the driver never begins the outer transaction,
 a SAVEPOINT opens its own, and rows that code under test committed leak into the next test.
-
-Under pytest-xdist each worker gets its own database, because tests on one shared database would
-block each other on the dedupe unique index and race in CREATE TABLE. On PostgreSQL that is
-``<database>_<worker id>`` (created through the ``postgres`` maintenance database before the
-session, dropped after); a separate database rather than a schema, so that nothing in the app or
-its migrations has to know about a search_path. A SQLite file gets a per-worker file name.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import importlib
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, select
+from sqlalchemy import Connection, Engine, MetaData, create_engine, event, select, text
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from opsux_core import OperationRun, RunNotification, create_schema
 
-MAINTENANCE_DATABASE = "postgres"
+
+class MetadataNotFound(LookupError):
+    """An ``opsux_metadata`` entry that does not lead to a SQLAlchemy ``MetaData``."""
 
 
-def worker_url(url: URL, worker_id: str | None) -> URL:
-    """The URL a given xdist worker uses: its own database, or *url* itself outside xdist."""
-    if not worker_id:
-        return url
-    if url.get_backend_name() == "postgresql":
-        base = url.database or "postgres"
-        return url.set(database=f"{base}_{worker_id}")
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        path = Path(url.database or "")
-        return url.set(database=str(path.with_name(f"{path.stem}_{worker_id}{path.suffix}")))
-    # SQLite in memory is private to each process already.
-    return url
+def load_metadata(spec: str) -> MetaData:
+    """``myapp.models:Base.metadata`` -> that ``MetaData`` (imported on first use of the database)."""
+    module_name, _, attribute = spec.partition(":")
+    try:
+        value: Any = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise MetadataNotFound(f"ini opsux_metadata: cannot import {module_name!r} for {spec!r}: {exc}") from None
+    for name in attribute.split("."):
+        try:
+            value = getattr(value, name)
+        except AttributeError:
+            raise MetadataNotFound(f"ini opsux_metadata: {spec!r}: {type(value).__name__} has no attribute {name!r}") from None
+    if not isinstance(value, MetaData):
+        raise MetadataNotFound(
+            f"ini opsux_metadata: {spec!r} is a {type(value).__name__}, not a SQLAlchemy MetaData "
+            "(for declarative models use Base.metadata; for Flask-SQLAlchemy, db.metadata)"
+        )
+    return value
 
 
 @contextmanager
-def provisioned_engine(url: URL, *, own_database: bool) -> Iterator[Engine]:
-    """An engine on *url* with the opsux schema; *own_database* creates it first and drops it after."""
-    if own_database and url.get_backend_name() == "postgresql":
-        _recreate_postgres_database(url)
+def provisioned_database(
+    url: URL, *, connect_to: str | None, keep: bool, fresh: bool, metadata: Sequence[MetaData] = ()
+) -> Iterator[Engine]:
+    """An engine on the test database *url* with the opsux tables and the app's *metadata*.
+
+    *fresh* starts from an empty database (dropping a leftover); *keep* leaves it there at the end.
+    On PostgreSQL the database is created and dropped from a connection to *connect_to*, the
+    database the configured URL names (``postgres`` when it names none).
+    """
+    admin = url.set(database=connect_to or "postgres")
+    if url.get_backend_name() == "postgresql":
+        if fresh or not _postgres_database_exists(admin, url.database or ""):
+            _recreate_postgres_database(admin, url.database or "")
+    elif fresh and url.database not in (None, "", ":memory:"):
+        Path(url.database or "").unlink(missing_ok=True)
     engine = make_engine(url)
     try:
         create_schema(engine)
+        for tables in metadata:
+            tables.create_all(engine)
         yield engine
     finally:
         engine.dispose()
-        if own_database:
+        if not keep:
             if url.get_backend_name() == "postgresql":
-                _drop_postgres_database(url)
+                _drop_postgres_database(admin, url.database or "")
             elif url.database not in (None, "", ":memory:"):
                 Path(url.database or "").unlink(missing_ok=True)
 
@@ -88,29 +116,37 @@ def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN")
 
 
-def _admin_engine(url: URL) -> Engine:
-    return create_engine(url.set(database=MAINTENANCE_DATABASE), isolation_level="AUTOCOMMIT")
+def _admin_engine(admin: URL) -> Engine:
+    return create_engine(admin, isolation_level="AUTOCOMMIT")
 
 
-def _recreate_postgres_database(url: URL) -> None:
-    # A crashed earlier run may have left the worker database behind; start from nothing.
-    admin = _admin_engine(url)
-    name = _quoted_identifier(url.database or "")
+def _postgres_database_exists(admin: URL, name: str) -> bool:
+    engine = _admin_engine(admin)
     try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            conn.exec_driver_sql(f"CREATE DATABASE {name}")
+        with engine.connect() as conn:
+            found = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name})
+            return found.first() is not None
     finally:
-        admin.dispose()
+        engine.dispose()
 
 
-def _drop_postgres_database(url: URL) -> None:
-    admin = _admin_engine(url)
+def _recreate_postgres_database(admin: URL, name: str) -> None:
+    engine = _admin_engine(admin)
     try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {_quoted_identifier(url.database or '')} WITH (FORCE)")
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {_quoted_identifier(name)} WITH (FORCE)")
+            conn.exec_driver_sql(f"CREATE DATABASE {_quoted_identifier(name)}")
     finally:
-        admin.dispose()
+        engine.dispose()
+
+
+def _drop_postgres_database(admin: URL, name: str) -> None:
+    engine = _admin_engine(admin)
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {_quoted_identifier(name)} WITH (FORCE)")
+    finally:
+        engine.dispose()
 
 
 def _quoted_identifier(name: str) -> str:
@@ -147,16 +183,18 @@ def read_baseline(connection: Connection) -> Baseline:
 
 
 class TestTransaction:
-    """One test's connection and outer transaction; every session made here joins it."""
+    """One test's connection and outer transaction; every session and engine made here joins it."""
 
     __test__ = False  # not a test class, whatever pytest's collection thinks of the name
 
     def __init__(self, engine: Engine, *, baseline: bool = True) -> None:
+        self._engine = engine
         self.connection = engine.connect()
         self._outer = self.connection.begin()
         self.baseline = read_baseline(self.connection) if baseline else None
         self._sessions: list[Session] = []
         self._sessionmaker: sessionmaker[Session] | None = None
+        self._joined_engine: Engine | None = None
 
     def session(self) -> Session:
         session = Session(bind=self.connection, join_transaction_mode="create_savepoint")
@@ -170,10 +208,19 @@ class TestTransaction:
             self._sessionmaker = sessionmaker(bind=self.connection, join_transaction_mode="create_savepoint")
         return self._sessionmaker
 
+    @property
+    def engine(self) -> Engine:
+        """An ``Engine`` whose every connection is this test's, its transactions savepoints."""
+        if self._joined_engine is None:
+            self._joined_engine = joined_engine(self._engine, self.connection)
+        return self._joined_engine
+
     def close(self) -> None:
         try:
             for session in self._sessions:
                 session.close()
+            if self._joined_engine is not None:
+                self._joined_engine.dispose(close=False)
         finally:
             try:
                 if self._outer.is_active:
@@ -181,3 +228,55 @@ class TestTransaction:
             finally:
                 self.connection.close()
 
+
+def joined_engine(engine: Engine, connection: Connection) -> Engine:
+    """An engine on *connection*'s DBAPI connection, inside its transaction, with savepoints for its own.
+
+    It shares *engine*'s dialect (already initialised: no round trips to build it) and has a pool of
+    that one connection; the pool never resets it, and the DBAPI commit/rollback it would issue are
+    turned into RELEASE / ROLLBACK TO of the savepoint its ``begin`` event opened.
+    """
+    proxy = _SavepointConnection(connection.connection.dbapi_connection)
+    pool = StaticPool(lambda: proxy, reset_on_return=None, dialect=engine.dialect)
+    joined = Engine(pool, engine.dialect, engine.url)
+    event.listen(joined, "begin", lambda conn: proxy.begin())
+    return joined
+
+
+class _SavepointConnection:
+    """A DBAPI connection whose transactions are savepoints inside the test's outer transaction."""
+
+    _NAME = "opsux_engine_transaction"
+
+    def __init__(self, dbapi_connection: Any) -> None:
+        self._dbapi = dbapi_connection
+        self._depth = 0
+
+    def begin(self) -> None:
+        self._execute(f"SAVEPOINT {self._NAME}")
+        self._depth += 1
+
+    def commit(self) -> None:
+        if self._depth:
+            self._depth -= 1
+            self._execute(f"RELEASE SAVEPOINT {self._NAME}")
+
+    def rollback(self) -> None:
+        if self._depth:
+            self._depth -= 1
+            self._execute(f"ROLLBACK TO SAVEPOINT {self._NAME}")
+            self._execute(f"RELEASE SAVEPOINT {self._NAME}")
+
+    def close(self) -> None:
+        # The test's own connection closes the real one.
+        pass
+
+    def _execute(self, sql: str) -> None:
+        cursor = self._dbapi.cursor()
+        try:
+            cursor.execute(sql)
+        finally:
+            cursor.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._dbapi, name)

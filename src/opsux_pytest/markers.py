@@ -7,7 +7,6 @@ falls back to the ini default. Markers are validated at collection time so that 
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -58,6 +57,8 @@ def _validate(item: pytest.Item, mark: pytest.Mark) -> None:
         )
     for key, value in mark.kwargs.items():
         if key not in _KEYS:
+            import difflib  # only for this error: not worth its import at every start-up
+
             close = difflib.get_close_matches(key, _KEYS, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else f"; known options: {', '.join(_KEYS)}"
             raise pytest.UsageError(f"@pytest.mark.opsux on {where}: unknown option {key!r}{hint}")

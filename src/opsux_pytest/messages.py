@@ -45,6 +45,8 @@ class Bullet:
     note: str | None = None
     run_id: int | None = None
     """Shown only where the message is not about a single run."""
+    origin: str | None = None
+    """The code that added the notification, shown under a marked bullet (the one to go fix)."""
 
     def render(self) -> str:
         text = f"- {self.kind} -> {self.recipient_id}"
@@ -52,6 +54,8 @@ class Bullet:
             text += f" (run {self.run_id})"
         if self.note:
             text += f"   <- {self.note}"
+            if self.origin:
+                text += f"\n  added at {self.origin}"
         return text
 
 
@@ -101,7 +105,7 @@ def run_violation(run: RunFacts, bullets: Sequence[Bullet]) -> str | None:
 
 
 def _mark(bullet: Bullet, note: str) -> Bullet:
-    return Bullet(bullet.kind, bullet.recipient_id, note, bullet.run_id)
+    return Bullet(bullet.kind, bullet.recipient_id, note, bullet.run_id, bullet.origin)
 
 
 def report(blocks: Iterable[str], opt_outs: Iterable[str]) -> str:

@@ -4,62 +4,39 @@ Registered through the ``pytest11`` entry point; ``-p no:opsux`` disables it. A 
 test when it uses any ``opsux_*`` fixture; only those get the automatic check and the strict
 catalog, so suites that bring their own database harness are left alone.
 
-The check runs inside ``pytest_runtest_call`` (after the body, before fixture teardown, while the
-test's transaction is still open) so that a violation fails the test itself rather than showing up
-as "passed" plus an error at teardown. If the body already failed, its failure stays the reported
-one and the convention report is attached to it as a report section.
+pytest loads this module in every run of every project opsux is installed in, so it imports
+pytest and the standard library only (issue 16). SQLAlchemy, opsux_core's runtime and the rest of
+the plugin (``testrun``, ``database``, ``recorder``, ...) are imported when the first opsux test
+starts; the project's config, when it has one, is read at start-up so that a typo in it stops the
+run at once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Generator, Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from sqlalchemy import Engine, select
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
 
-from opsux_core import OperationRun, OperationRunService, Policy
-from opsux_pytest.check import notification_violations
-from opsux_pytest.database import TestTransaction, provisioned_engine, worker_url
-from opsux_pytest.facts import RUN_FACT_COLUMNS, facts_from_row
-from opsux_pytest.factory import RunFactory
-from opsux_pytest.markers import MARKER_HELP, TestOptions, resolve, validate_all
-from opsux_pytest.messages import STRICT_CATALOG_OPT_OUT, VERIFY_OPT_OUT, RunFacts, report
-from opsux_pytest.recorder import NotificationRecorder
-from opsux_pytest.settings import OpsuxSettings, add_options, read_settings
-from opsux_pytest.strict_catalog import UnregisteredStart, recording_unregistered_starts, unregistered_report
+from opsux_pytest.markers import MARKER_HELP, resolve, validate_all
+from opsux_pytest.settings import WORKER_SERVER_ERROR, WORKER_SERVER_URL, OpsuxSettings, add_options, read_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from opsux_core import OperationRunService, Policy
+    from opsux_pytest.database import TestTransaction
+    from opsux_pytest.factory import RunFactory
+    from opsux_pytest.origins import NotificationOrigins
+    from opsux_pytest.recorder import NotificationRecorder
+    from opsux_pytest.testrun import TestState
 
 SETTINGS = pytest.StashKey[OpsuxSettings]()
 STATE = pytest.StashKey["TestState"]()
+ORIGINS = pytest.StashKey["NotificationOrigins"]()
 REPORT_SECTION = "opsux conventions"
-
-
-@dataclass
-class TestState:
-    """What one opsux test accumulates; lives in ``item.stash`` and is dropped in ``finally``."""
-
-    __test__ = False
-
-    options: TestOptions
-    transaction: TestTransaction | None = None
-    prepared: dict[int, tuple[str, str]] = field(default_factory=dict)
-    unregistered: list[UnregisteredStart] = field(default_factory=list)
-    recorder: NotificationRecorder | None = None
-    cleanup: ExitStack = field(default_factory=ExitStack)
-    """Undoes what the test installed (the start() wrapper, the recorder's listeners)."""
-
-    def lookup(self, run_id: int) -> RunFacts | None:
-        if self.transaction is None:
-            return None
-        row = self.transaction.connection.execute(
-            select(*RUN_FACT_COLUMNS).where(OperationRun.id == run_id)
-        ).one_or_none()
-        if row is None:
-            return None
-        return facts_from_row(row)
 
 
 # ---------------------------------------------------------------------------- configuration
@@ -71,7 +48,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER_HELP)
-    config.stash[SETTINGS] = read_settings(config)
+    settings = read_settings(config)
+    config.stash[SETTINGS] = settings
+    if settings.db_url.is_throwaway and _worker_id(config) is None and config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(SharedThrowawayCluster(config), "opsux-throwaway-cluster")
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -85,6 +65,37 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def _uses_opsux(item: pytest.Item) -> bool:
     names = getattr(item, "fixturenames", ())
     return any(name.startswith(("opsux_", "_opsux_")) for name in names)
+
+
+def _worker_id(config: pytest.Config) -> str | None:
+    workerinput = getattr(config, "workerinput", None)
+    return workerinput.get("workerid") if isinstance(workerinput, dict) else None
+
+
+class SharedThrowawayCluster:
+    """Under pytest-xdist: one throwaway cluster, started by the controller, for all workers.
+
+    Each worker still gets its own database in it (``postgres_opsux_test_gw0``, ...).
+    """
+
+    def __init__(self, config: pytest.Config) -> None:
+        self._stack = ExitStack()
+        self._url: str | None = None
+        self._error: str | None = None
+        config.add_cleanup(self._stack.close)
+
+    def pytest_configure_node(self, node: Any) -> None:
+        if self._url is None and self._error is None:
+            from opsux_pytest.throwaway import ThrowawayUnavailable, throwaway_cluster
+
+            try:
+                self._url = self._stack.enter_context(throwaway_cluster())
+            except ThrowawayUnavailable as exc:
+                self._error = str(exc)
+        if self._url is not None:
+            node.workerinput[WORKER_SERVER_URL] = self._url
+        else:
+            node.workerinput[WORKER_SERVER_ERROR] = self._error
 
 
 # ---------------------------------------------------------------------------- per-test lifecycle
@@ -105,13 +116,22 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
 
 
 def _begin(item: pytest.Item, *, record: bool) -> TestState:
-    state = TestState(options=resolve(item, item.config.stash[SETTINGS]))
+    from opsux_pytest.testrun import begin
+
+    state = begin(resolve(item, item.config.stash[SETTINGS]), record=record, origins=lambda: _origins(item.config))
     item.stash[STATE] = state
-    if state.options.strict_catalog:
-        state.cleanup.enter_context(recording_unregistered_starts(state.unregistered))
-    if record:
-        state.recorder = state.cleanup.enter_context(NotificationRecorder(state.lookup).listening())
     return state
+
+
+def _origins(config: pytest.Config) -> NotificationOrigins:
+    # One listener for the session, installed by the first test that checks (see origins.py).
+    origins = config.stash.get(ORIGINS, None)
+    if origins is None:
+        from opsux_pytest.origins import NotificationOrigins
+
+        origins = config.stash[ORIGINS] = NotificationOrigins()
+        config.add_cleanup(origins.install())
+    return origins
 
 
 @pytest.hookimpl(wrapper=True)
@@ -123,39 +143,21 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
         raise
     except BaseException as exc:
         state = item.stash.get(STATE, None)
-        text = _convention_report(state, raised=exc) if state is not None else None
-        if text:
-            item.add_report_section("call", REPORT_SECTION, text)
+        if state is not None:
+            from opsux_pytest.testrun import convention_report
+
+            text = convention_report(state, raised=exc)
+            if text:
+                item.add_report_section("call", REPORT_SECTION, text)
         raise
     state = item.stash.get(STATE, None)
-    text = _convention_report(state, raised=None) if state is not None else None
-    if text:
-        pytest.fail(text, pytrace=False)
+    if state is not None:
+        from opsux_pytest.testrun import convention_report
+
+        text = convention_report(state, raised=None)
+        if text:
+            pytest.fail(text, pytrace=False)
     return result
-
-
-def _convention_report(state: TestState, raised: BaseException | None) -> str | None:
-    blocks: list[str] = []
-    opt_outs: list[str] = []
-    tx = state.transaction
-    if state.options.verify and tx is not None and tx.baseline is not None:
-        try:
-            found = notification_violations(tx.connection, tx.baseline, state.prepared)
-        except SQLAlchemyError as exc:
-            # After a failed body the transaction may be unusable (PostgreSQL aborts it); the body's
-            # own failure is the story then. After a passing body it is a failure to verify.
-            found = [] if raised is not None else [
-                f"opsux could not read the test's runs to check them: {type(exc).__name__}: {exc}"
-            ]
-        if found:
-            blocks.extend(found)
-            opt_outs.append(VERIFY_OPT_OUT)
-    if state.options.strict_catalog:
-        found = unregistered_report(state.unregistered, raised)
-        if found:
-            blocks.extend(found)
-            opt_outs.append(STRICT_CATALOG_OPT_OUT)
-    return report(blocks, opt_outs) if blocks else None
 
 
 def _state(request: pytest.FixtureRequest) -> TestState:
@@ -184,34 +186,35 @@ def opsux_policy(pytestconfig: pytest.Config) -> Policy:
 
 
 @pytest.fixture(scope="session")
-def opsux_engine(pytestconfig: pytest.Config) -> Iterator[Engine]:
-    """The test database with the opsux schema; one database per xdist worker."""
-    settings = pytestconfig.stash[SETTINGS]
-    workerinput = getattr(pytestconfig, "workerinput", None)
-    worker = workerinput.get("workerid") if isinstance(workerinput, dict) else None
-    url = worker_url(settings.db_url, worker)
-    with ExitStack() as stack:
-        try:
-            engine = stack.enter_context(provisioned_engine(url, own_database=worker is not None))
-        except SQLAlchemyError as exc:
-            pytest.fail(
-                f"opsux: cannot prepare the test database {url.render_as_string(hide_password=True)} "
-                f"({settings.db_url_source}): {type(exc).__name__}: {exc}",
-                pytrace=False,
-            )
+def opsux_shared_engine(pytestconfig: pytest.Config) -> Iterator[Engine]:
+    """The test database itself (one per xdist worker): what it commits stays for the whole session.
+
+    For seed data that session-scoped fixtures set up once; tests get ``opsux_engine`` instead.
+    """
+    from opsux_pytest.provisioning import provisioned
+
+    with provisioned(pytestconfig, pytestconfig.stash[SETTINGS], _worker_id(pytestconfig)) as engine:
         yield engine
 
 
 @pytest.fixture
-def _opsux_transaction(request: pytest.FixtureRequest, opsux_engine: Engine) -> Iterator[TestTransaction]:
+def _opsux_transaction(request: pytest.FixtureRequest, opsux_shared_engine: Engine) -> Iterator[TestTransaction]:
+    from opsux_pytest.database import TestTransaction
+
     state = _state(request)
-    tx = TestTransaction(opsux_engine, baseline=state.options.verify)
+    tx = TestTransaction(opsux_shared_engine, baseline=state.options.verify)
     state.transaction = tx
     try:
         yield tx
     finally:
         state.transaction = None
         tx.close()
+
+
+@pytest.fixture
+def opsux_engine(_opsux_transaction: TestTransaction) -> Engine:
+    """An ``Engine`` on the test's transaction: its commits are savepoints, all rolled back after the test."""
+    return _opsux_transaction.engine
 
 
 @pytest.fixture
@@ -229,20 +232,22 @@ def opsux_session(_opsux_transaction: TestTransaction) -> Session:
 @pytest.fixture
 def opsux_service(opsux_session: Session, opsux_policy: Policy) -> OperationRunService:
     """An ``OperationRunService`` on ``opsux_session`` and the project's policy."""
+    from opsux_core import OperationRunService
+
     return OperationRunService(opsux_session, opsux_policy)
 
 
 @pytest.fixture
 def opsux_make_run(request: pytest.FixtureRequest, opsux_session: Session, opsux_policy: Policy) -> RunFactory:
     """``opsux_make_run(tenant_id=..., operation_type=..., initiator_id=..., status=..., ...)``."""
+    from opsux_pytest.factory import RunFactory
+    from opsux_pytest.origins import NotificationOrigins
+
     return RunFactory(opsux_session, opsux_policy, _state(request).prepared)
 
 
 @pytest.fixture
 def opsux_notifications(request: pytest.FixtureRequest) -> NotificationRecorder:
     """Every terminal notification committed during the test, with assertions."""
-    state = _state(request)
-    if state.recorder is None:
-        # Requested at run time: listen from now on, until the test's clean-up.
-        state.recorder = state.cleanup.enter_context(NotificationRecorder(state.lookup).listening())
-    return state.recorder
+    # Requested at run time, it listens from then on, until the test's clean-up.
+    return _state(request).listen()

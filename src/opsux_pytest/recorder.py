@@ -4,6 +4,9 @@ It listens on the ``Session`` class, so it sees every session in the process (th
 any the app makes itself). A notification is recorded when the transaction that wrote it commits,
 and forgotten if that transaction (or a savepoint around it) rolls back: what was recorded is what
 a person would actually have received. Assertion names follow Laravel's ``Notification::fake()``.
+
+Every assertion (and the helpers it fails through) sets ``__tracebackhide__``, so pytest shows a
+failure at the line of the test that made the assertion, not inside this module.
 """
 
 from __future__ import annotations
@@ -142,6 +145,7 @@ class NotificationRecorder:
 
     def assert_sent_to(self, user: Users, run: RunRef | None = None) -> None:
         """At least one notification went to each of *user* (of *run*, if given)."""
+        __tracebackhide__ = True
         for one in _users(user, "assert_sent_to"):
             if not self.sent(run, one):
                 others = ", only" if self.sent(run) else ""
@@ -149,6 +153,7 @@ class NotificationRecorder:
 
     def assert_sent_to_times(self, user: Users, times: int, run: RunRef | None = None) -> None:
         """Exactly *times* notifications went to each of *user* (of *run*, if given)."""
+        __tracebackhide__ = True
         if isinstance(times, bool) or not isinstance(times, int) or times < 0:
             raise ValueError(f"times must be a non-negative integer, not {times!r}")
         for one in _users(user, "assert_sent_to_times"):
@@ -159,6 +164,7 @@ class NotificationRecorder:
 
     def assert_not_sent_to(self, user: Users, run: RunRef | None = None) -> None:
         """No notification went to any of *user* (of *run*, if given)."""
+        __tracebackhide__ = True
         for one in _users(user, "assert_not_sent_to"):
             got = len(self.sent(run, one))
             if got:
@@ -168,16 +174,19 @@ class NotificationRecorder:
 
     def assert_nothing_sent_to(self, user: Users) -> None:
         """No notification at all went to any of *user*."""
+        __tracebackhide__ = True
         for one in _users(user, "assert_nothing_sent_to"):
             got = len(self.sent(user=one))
             if got:
                 self._fail(f"Expected no notification to {one}; {were_sent(got)} to {one}", None, unwanted=one)
 
     def assert_nothing_sent(self) -> None:
+        __tracebackhide__ = True
         if self._sent:
             self._fail(f"Expected no notifications; {were_sent(len(self._sent))}", None)
 
     def assert_count(self, n: int) -> None:
+        __tracebackhide__ = True
         if isinstance(n, bool) or not isinstance(n, int) or n < 0:
             raise ValueError(f"n must be a non-negative integer, not {n!r}")
         if len(self._sent) != n:
@@ -186,6 +195,7 @@ class NotificationRecorder:
 
     def assert_terminal_once(self, run: RunRef) -> None:
         """Exactly one terminal notification for *run*, to its initiator, sent once it completed."""
+        __tracebackhide__ = True
         facts = self._facts(run)
         notes = self.sent(facts.id)
         if facts.initiator_id is None:
@@ -208,6 +218,7 @@ class NotificationRecorder:
 
     def assert_only_initiator_notified(self, run: RunRef) -> None:
         """Nobody but the initiator of *run* was notified (a system run: nobody at all)."""
+        __tracebackhide__ = True
         facts = self._facts(run)
         notes = self.sent(facts.id)
         if facts.initiator_id is None:
@@ -235,6 +246,7 @@ class NotificationRecorder:
 
     def assert_silent_while_queued(self, run: RunRef) -> None:
         """No notification for *run* was written while it was queued or running."""
+        __tracebackhide__ = True
         facts = self._facts(run)
         notes = self.sent(facts.id)
         early = [n for n in notes if n.run is not None and n.run.is_active]
@@ -256,6 +268,7 @@ class NotificationRecorder:
         Completed with an initiator: exactly one terminal notification, to the initiator, none
         while active. System run, or still queued/running: none at all.
         """
+        __tracebackhide__ = True
         facts = self._facts(run)
         notes = self.sent(facts.id)
         message = messages.run_violation(facts, [n.bullet(with_run=False) for n in notes])
@@ -267,10 +280,12 @@ class NotificationRecorder:
 
     def _fail(self, headline: str, run: RunRef | None, unwanted: str | None = None) -> None:
         """Raise with *headline* and a bullet per notification recorded (of *run*, if given)."""
+        __tracebackhide__ = True
         bullets = [n.bullet("not expected" if n.recipient_id == unwanted else None) for n in self.sent(run)]
         raise AssertionError(block(headline, bullets))
 
     def _facts(self, run: RunRef) -> RunFacts:
+        __tracebackhide__ = True
         if isinstance(run, StartResult):
             run = run.run
         if isinstance(run, OperationRun):
@@ -307,6 +322,7 @@ def _of(run: RunRef | None) -> str:
 
 
 def _users(user: Users, assertion: str) -> list[str]:
+    __tracebackhide__ = True
     if isinstance(user, str):
         users = [user]
     else:

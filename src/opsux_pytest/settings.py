@@ -3,31 +3,44 @@
 Every bad value becomes a ``pytest.UsageError`` that names the option, at start-up: a typo in
 ``opsux_verify`` must not silently switch the check off, and a wrong database URL must not surface
 as a traceback in the first test that happens to touch the database.
+
+Standard library and pytest only (issue 16): the config is loaded here only when the project has
+one (an opsux project), and SQLAlchemy is left to the first test that asks for the database.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
 
-from opsux_core import ConfigError, Policy, find_config, load_policy
+from opsux_pytest.dburl import THROWAWAY, DatabaseUrl, UnusableDatabaseUrl, parse_database_url
+
+if TYPE_CHECKING:
+    from opsux_core import Policy
 
 DB_URL_OPTION = "--opsux-db-url"
+REUSE_DB_OPTION = "--opsux-reuse-db"
+CREATE_DB_OPTION = "--opsux-create-db"
 DB_URL_INI = "opsux_db_url"
 DB_URL_ENV = "OPSUX_DB_URL"
 CONFIG_INI = "opsux_config"
+METADATA_INI = "opsux_metadata"
 VERIFY_INI = "opsux_verify"
 STRICT_CATALOG_INI = "opsux_strict_catalog"
 DEFAULT_DB_URL = "sqlite://"
+# Under pytest-xdist the controller starts a throwaway cluster and hands workers these workerinput keys.
+WORKER_SERVER_URL = "opsux_server_url"
+WORKER_SERVER_ERROR = "opsux_server_error"
+CONFIG_FILENAME = "opsux.yaml"
+PYPROJECT_FILENAME = "pyproject.toml"
 
-SUPPORTED_BACKENDS = ("sqlite", "postgresql")
-_TRUE = ("true", "yes", "on", "1")
-_FALSE = ("false", "no", "off", "0")
+# module.path:attribute.path, as in entry points.
+_METADATA_SPEC = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*:[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*$")
 
 
 @dataclass(frozen=True)
@@ -40,7 +53,7 @@ class Setting:
 
 @dataclass(frozen=True)
 class OpsuxSettings:
-    db_url: URL
+    db_url: DatabaseUrl
     db_url_source: str
     config_path: Path | None
     config_source: str
@@ -49,11 +62,18 @@ class OpsuxSettings:
     verify_source: str
     strict_catalog: bool
     strict_catalog_source: str
+    metadata: tuple[str, ...] = ()
+    """``module:attribute`` specs of the app's MetaData, created beside opsux's tables."""
+    reuse_db: bool = False
+    create_db: bool = False
 
     def header(self) -> str:
         config = str(self.config_path) if self.config_path else "none found"
+        tables = " + ".join(("opsux", *self.metadata))
+        kept = ", kept between runs (--opsux-reuse-db)" if self.reuse_db and not self.create_db else ""
         return (
-            f"opsux: db={self.db_url.render_as_string(hide_password=True)} ({self.db_url_source}), "
+            f"opsux: db={self.db_url.describe_test_database()} "
+            f"(from {self.db_url.redacted()}, {self.db_url_source}{kept}), tables={tables}, "
             f"config={config} ({self.config_source}), "
             f"verify={_on_off(self.verify)} ({self.verify_source}), "
             f"strict_catalog={_on_off(self.strict_catalog)} ({self.strict_catalog_source})"
@@ -67,43 +87,65 @@ def add_options(parser: pytest.Parser) -> None:
         dest="opsux_db_url",
         default=None,
         metavar="URL",
-        help=f"database for the opsux fixtures (SQLAlchemy URL; overrides ${DB_URL_ENV} and ini "
-        f"{DB_URL_INI}; default: SQLite in memory)",
+        help=f"database server for the opsux fixtures (SQLAlchemy URL, or {THROWAWAY} for a throwaway "
+        f"PostgreSQL cluster; overrides ${DB_URL_ENV} and ini {DB_URL_INI}; default: SQLite in memory). "
+        "The tests use their own database <name>_opsux_test, never the one the URL names",
     )
-    parser.addini(DB_URL_INI, "database URL for the opsux fixtures (default: SQLite in memory)", default="")
+    group.addoption(
+        REUSE_DB_OPTION,
+        dest="opsux_reuse_db",
+        action="store_true",
+        default=False,
+        help="keep the test database at the end and reuse it in the next run (faster start-up)",
+    )
+    group.addoption(
+        CREATE_DB_OPTION,
+        dest="opsux_create_db",
+        action="store_true",
+        default=False,
+        help="recreate the test database even with --opsux-reuse-db (after a schema change)",
+    )
+    parser.addini(DB_URL_INI, f"database URL for the opsux fixtures, or {THROWAWAY} (default: SQLite in memory)", default="")
     parser.addini(CONFIG_INI, "path to the opsux config (default: discovered from the rootdir)", default="")
-    parser.addini(VERIFY_INI, "run the end-of-test notification check (true/false, default true)", default="")
+    parser.addini(
+        METADATA_INI,
+        "the app's SQLAlchemy MetaData to create in the test database, one module:attribute per line "
+        "(e.g. myapp.models:Base.metadata)",
+        type="linelist",
+        default=[],
+    )
+    # default=None: the header tells an unset switch (the default) from one set to the same value.
+    parser.addini(VERIFY_INI, "run the end-of-test notification check (default true)", type="bool", default=None)
     parser.addini(
         STRICT_CATALOG_INI,
-        "fail tests that start a run with an unregistered operation type (true/false, default true)",
-        default="",
+        "fail tests that start a run with an unregistered operation type (default true)",
+        type="bool",
+        default=None,
     )
 
 
 def read_settings(config: pytest.Config) -> OpsuxSettings:
     db = _db_url(config)
     try:
-        url = make_url(db.value)
-    except ArgumentError as exc:
-        raise pytest.UsageError(f"{db.source}: {db.value!r} is not a database URL: {exc}") from None
-    if url.get_backend_name() not in SUPPORTED_BACKENDS:
-        raise pytest.UsageError(
-            f"{db.source}: database {url.get_backend_name()!r} is not supported; "
-            "use sqlite:// or postgresql+psycopg://..."
-        )
+        url = parse_database_url(db.value)
+    except UnusableDatabaseUrl as exc:
+        raise pytest.UsageError(f"{db.source}: {exc}") from None
     config_path, config_source, policy = _policy(config)
-    verify = _flag(config, VERIFY_INI)
-    strict = _flag(config, STRICT_CATALOG_INI)
+    verify, verify_source = _flag(config, VERIFY_INI)
+    strict, strict_source = _flag(config, STRICT_CATALOG_INI)
     return OpsuxSettings(
         db_url=url,
         db_url_source=db.source,
         config_path=config_path,
         config_source=config_source,
         policy=policy,
-        verify=verify.value == "true",
-        verify_source=verify.source,
-        strict_catalog=strict.value == "true",
-        strict_catalog_source=strict.source,
+        verify=verify,
+        verify_source=verify_source,
+        strict_catalog=strict,
+        strict_catalog_source=strict_source,
+        metadata=_metadata(config),
+        reuse_db=bool(config.getoption("opsux_reuse_db")),
+        create_db=bool(config.getoption("opsux_create_db")),
     )
 
 
@@ -124,6 +166,8 @@ def _db_url(config: pytest.Config) -> Setting:
 
 
 def _policy(config: pytest.Config) -> tuple[Path | None, str, Policy | None]:
+    # opsux_core.policy is pure (PyYAML, no SQLAlchemy); imported here, not at module level, so that
+    # merely registering the plugin costs nothing.
     configured = str(config.getini(CONFIG_INI)).strip()
     if configured:
         path = Path(configured)
@@ -139,22 +183,63 @@ def _policy(config: pytest.Config) -> tuple[Path | None, str, Policy | None]:
             # A project may install opsux without configuring it; only the fixtures need a policy.
             return None, "not configured", None
         path, source = found, "discovered"
+    # Only now, in an opsux project: opsux_core's config code (PyYAML, no SQLAlchemy).
+    from opsux_core.errors import ConfigError
+    from opsux_core.policy import load_policy
+
     try:
         return path, source, load_policy(path)
     except ConfigError as exc:
         raise pytest.UsageError(f"{source} config: {exc}") from None
 
 
-def _flag(config: pytest.Config, name: str) -> Setting:
-    raw = str(config.getini(name)).strip()
-    if not raw:
-        return Setting("true", "default")
-    folded = raw.lower()
-    if folded in _TRUE:
-        return Setting("true", f"ini {name}")
-    if folded in _FALSE:
-        return Setting("false", f"ini {name}")
-    raise pytest.UsageError(f"ini {name}: expected true or false, got {raw!r}")
+def find_config(start: Path) -> Path | None:
+    """``opsux_core.policy.find_config`` with the standard library only (tests keep the two in step).
+
+    Importing opsux_core at all loads its config code and PyYAML, which a project that merely has
+    opsux installed should not pay for at every pytest start-up.
+    """
+    here = start.resolve()
+    for directory in (here, *here.parents):
+        candidate = directory / CONFIG_FILENAME
+        if candidate.is_file():
+            return candidate
+        pyproject = directory / PYPROJECT_FILENAME
+        if pyproject.is_file() and _pyproject_has_opsux(pyproject):
+            return pyproject
+    return None
+
+
+def _pyproject_has_opsux(path: Path) -> bool:
+    import tomllib  # only where a pyproject.toml is found
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+    tool = data.get("tool")
+    return isinstance(tool, dict) and "opsux" in tool
+
+
+def _metadata(config: pytest.Config) -> tuple[str, ...]:
+    specs = tuple(str(line).strip() for line in config.getini(METADATA_INI) if str(line).strip())
+    for spec in specs:
+        if not _METADATA_SPEC.match(spec):
+            raise pytest.UsageError(
+                f"ini {METADATA_INI}: {spec!r} is not module:attribute (e.g. myapp.models:Base.metadata)"
+            )
+    return specs
+
+
+def _flag(config: pytest.Config, name: str) -> tuple[bool, str]:
+    # Declared type="bool": pytest parses it, and refuses anything else without naming the option.
+    try:
+        value = config.getini(name)
+    except (pytest.UsageError, ValueError) as exc:
+        raise pytest.UsageError(f"ini {name}: {exc}; expected true or false") from None
+    if value is None:
+        return True, "default"
+    return bool(value), f"ini {name}"
 
 
 def _on_off(value: bool) -> str:

@@ -1,13 +1,12 @@
 """Fixtures for opsux_core: every database test runs on SQLite and on PostgreSQL.
 
-PostgreSQL comes from ``OPSUX_TEST_POSTGRES_URL`` (``.ci/run`` exports it). Without it the
-PostgreSQL half is skipped locally, and fails under ``CI=true``: a silently skipped PostgreSQL test
-would let the production engine go untested.
+PostgreSQL comes from the ``postgres_server_url`` fixture of ``tests/conftest.py``
+(``OPSUX_TEST_POSTGRES_URL``, else a throwaway cluster); where neither is possible the PostgreSQL
+half is skipped locally, and fails under ``CI=true``.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +17,6 @@ from sqlalchemy.orm import Session
 from opsux_core import OperationRunService, Policy, policy_from_mapping
 from opsux_core.models import Base, OperationRun, RunNotification
 
-PG_ENV = "OPSUX_TEST_POSTGRES_URL"
 # Core tests keep to their own schema so they never touch tables of other suites in the same database.
 PG_SCHEMA = "opsux_core_tests"
 
@@ -32,23 +30,14 @@ CONFIG = {
 }
 
 
-def require_postgres_url() -> str:
-    url = os.environ.get(PG_ENV)
-    if url:
-        return url
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{PG_ENV} is not set under CI=true: the PostgreSQL tests must run in CI")
-    pytest.skip(f"{PG_ENV} not set: PostgreSQL tests skipped")
-
-
 @pytest.fixture
 def policy() -> Policy:
     return policy_from_mapping(CONFIG, source="<tests>")
 
 
 @pytest.fixture(scope="session")
-def pg_engine() -> Iterator[Engine]:
-    url = require_postgres_url()
+def pg_engine(postgres_server_url: str) -> Iterator[Engine]:
+    url = postgres_server_url
     admin = create_engine(url)
     with admin.begin() as conn:
         conn.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))

@@ -3,11 +3,10 @@
 Every generated run gets its config explicitly (an ``opsux.yaml`` in the pytester directory, the
 database URL on the command line), never anything inherited from this repository.
 
-PostgreSQL: the URL comes from ``OPSUX_TEST_POSTGRES_URL``. Unset, the PostgreSQL cases are
-skipped; but on CI (``CI=true``) a skipped PostgreSQL case is a failure, so a broken CI set-up
-cannot quietly turn the PostgreSQL half of the suite off. Each run of this suite (and each xdist
-worker of it) gets a private database, created here and dropped at the end, so generated runs never
-meet each other's tables or wait on each other's locks.
+PostgreSQL: the server is ``postgres_server_url`` (tests/conftest.py: ``OPSUX_TEST_POSTGRES_URL``
+or a throwaway cluster). Each run of this suite (and each xdist worker of it) gets a private
+database there, created here and dropped at the end; generated runs are pointed at it (it plays
+the developer's own database) and make their ``<it>_opsux_test`` beside it.
 """
 
 from __future__ import annotations
@@ -21,31 +20,29 @@ from sqlalchemy.engine import URL, make_url
 
 from plugin_harness import Project
 
-
-def pytest_configure(config: pytest.Config) -> None:
-    # pytest forbids ``pytest_plugins`` outside the top-level conftest, which is not ours to edit;
-    # load pytester here unless the project already enables it (``-p pytester`` or the root conftest).
-    if not config.pluginmanager.has_plugin("pytester"):
-        config.pluginmanager.import_plugin("pytester")
-
-POSTGRES_ENV = "OPSUX_TEST_POSTGRES_URL"
+# pytester's in-process runs restore sys.modules after each run, dropping whatever the run
+# imported. The plugin imports SQLAlchemy and its own runtime lazily (issue 16), so import them
+# here, once: re-importing SQLAlchemy's dialects in every run would re-register their functions.
+import sqlalchemy.dialects.postgresql  # noqa: E402,F401
+import sqlalchemy.dialects.sqlite  # noqa: E402,F401
+import opsux_core.models  # noqa: E402,F401
+import opsux_core.service  # noqa: E402,F401
+import opsux_pytest.provisioning  # noqa: E402,F401
+import opsux_pytest.testrun  # noqa: E402,F401
+import opsux_pytest.factory  # noqa: E402,F401
 
 
 def _admin(url: URL) -> Engine:
-    return create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    return create_engine(url, isolation_level="AUTOCOMMIT")
 
 
 @pytest.fixture(scope="session")
-def postgres_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
-    raw = os.environ.get(POSTGRES_ENV, "").strip()
-    if not raw:
-        yield None
-        return
-    base = make_url(raw)
+def postgres_url(request: pytest.FixtureRequest, postgres_server_url: str) -> Iterator[str]:
+    server = make_url(postgres_server_url)
     workerinput = getattr(request.config, "workerinput", None)
     worker = workerinput["workerid"] if workerinput else "main"
-    url = base.set(database=f"{base.database}_plugin_{os.getpid()}_{worker}")
-    admin = _admin(url)
+    url = server.set(database=f"{server.database or 'postgres'}_plugin_{os.getpid()}_{worker}")
+    admin = _admin(server)
     name = f'"{url.database}"'
     with admin.connect() as conn:
         conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
@@ -59,15 +56,10 @@ def postgres_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, postgres_url: str | None) -> str:
+def db_url(request: pytest.FixtureRequest) -> str:
     if request.param == "sqlite":
         return "sqlite://"
-    if postgres_url is None:
-        message = f"PostgreSQL case needs {POSTGRES_ENV} (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{message}; on CI it must not be skipped", pytrace=False)
-        pytest.skip(message)
-    return postgres_url
+    return str(request.getfixturevalue("postgres_url"))
 
 
 @pytest.fixture

@@ -285,15 +285,15 @@ from sqlalchemy.orm import Session
 from opsux_core import OperationRunService
 
 @pytest.fixture(scope="session")
-def seeded(opsux_engine, opsux_policy):
+def seeded(opsux_shared_engine, opsux_policy):
     # Committed for real, outside any test's transaction: legacy history without notifications.
-    with Session(opsux_engine) as session:
+    with Session(opsux_shared_engine) as session:
         service = OperationRunService(session, opsux_policy)
         run = service.start("acme", "inventory.sync", initiator=USER_3).run
         hand_completed(session, run)
         run_id = run.id
     yield run_id
-    with Session(opsux_engine) as session:  # the PostgreSQL database outlives this generated run
+    with Session(opsux_shared_engine) as session:  # the PostgreSQL database outlives this generated run
         session.delete(session.get(OperationRun, run_id))
         session.commit()
 

@@ -90,9 +90,10 @@ def test_on_by_marker(opsux_service, opsux_session):
 @pytest.mark.parametrize(
     ("ini", "message"),
     [
-        ({"opsux_verify": "maybe"}, "ERROR: ini opsux_verify: expected true or false, got 'maybe'"),
-        ({"opsux_strict_catalog": "2"}, "ERROR: ini opsux_strict_catalog: expected true or false, got '2'"),
-        ({"opsux_db_url": "mysql://localhost/x"}, "ERROR: ini opsux_db_url: database 'mysql' is not supported; use sqlite:// or postgresql+psycopg://..."),
+        ({"opsux_verify": "maybe"}, "ERROR: ini opsux_verify: invalid truth value 'maybe'; expected true or false"),
+        ({"opsux_strict_catalog": "2"}, "ERROR: ini opsux_strict_catalog: invalid truth value '2'; expected true or false"),
+        ({"opsux_db_url": "mysql://localhost/x"}, "ERROR: ini opsux_db_url: database 'mysql' is not supported; use sqlite://, postgresql+psycopg://... or postgresql-proc"),
+        ({"opsux_metadata": "myapp.models.Base"}, "ERROR: ini opsux_metadata: 'myapp.models.Base' is not module:attribute (e.g. myapp.models:Base.metadata)"),
         ({"opsux_config": "nowhere/opsux.yaml"}, "ERROR: ini opsux_config: {path}/nowhere/opsux.yaml does not exist"),
     ],
 )
@@ -110,8 +111,8 @@ def test_bad_ini_values_are_usage_errors_naming_the_option(
 @pytest.mark.parametrize(
     ("url", "message"),
     [
-        ("not a url", "ERROR: --opsux-db-url: 'not a url' is not a database URL: Could not parse SQLAlchemy URL from given URL string"),
-        ("oracle://scott@db/x", "ERROR: --opsux-db-url: database 'oracle' is not supported; use sqlite:// or postgresql+psycopg://..."),
+        ("not a url", "ERROR: --opsux-db-url: 'not a url' is not a database URL: expected dialect[+driver]://..., e.g. sqlite:///tests.db, postgresql+psycopg://user@host:5432/app, or postgresql-proc"),
+        ("oracle://scott@db/x", "ERROR: --opsux-db-url: database 'oracle' is not supported; use sqlite://, postgresql+psycopg://... or postgresql-proc"),
     ],
 )
 def test_bad_database_url_option_is_a_usage_error(pytester: pytest.Pytester, url: str, message: str) -> None:
@@ -155,7 +156,8 @@ def test_report_header_shows_the_effective_settings(sqlite_project: Project) -> 
     result = sqlite_project.run()
     result.stdout.fnmatch_lines(
         [
-            f"opsux: db=sqlite:// (--opsux-db-url), config={sqlite_project.path / 'opsux.yaml'} (discovered), "
+            f"opsux: db=sqlite:// (from sqlite://, --opsux-db-url), tables=opsux, "
+            f"config={sqlite_project.path / 'opsux.yaml'} (discovered), "
             "verify=off (ini opsux_verify), strict_catalog=on (default)"
         ]
     )
@@ -165,7 +167,11 @@ def test_header_hides_the_database_password(pytester: pytest.Pytester) -> None:
     project = Project(pytester, "postgresql+psycopg://app:s3cret@db.example/app_test")
     project.tests("def test_x():\n    pass\n")
     result = project.run()
-    result.stdout.fnmatch_lines(["opsux: db=postgresql+psycopg://app:***@db.example/app_test (--opsux-db-url), *"])
+    # The header names the database the tests really use: the plugin's own, beside the one named.
+    result.stdout.fnmatch_lines(
+        ["opsux: db=postgresql+psycopg://app:***@db.example/app_test_opsux_test "
+         "(from postgresql+psycopg://app:***@db.example/app_test, --opsux-db-url), *"]
+    )
     assert "s3cret" not in result.stdout.str()
 
 
@@ -183,14 +189,17 @@ def test_url(opsux_engine, pytestconfig):
     )
     monkeypatch.delenv("OPSUX_DB_URL", raising=False)
     result = pytester.runpytest("-p", "no:cacheprovider", "-s")
-    result.stdout.fnmatch_lines([f"opsux: db=sqlite:///{database} (ini opsux_db_url), *", f"*ENGINE sqlite:///{database}"])
+    test_database = pytester.path / "from_ini_opsux_test.db"
+    result.stdout.fnmatch_lines(
+        [f"opsux: db=sqlite:///{test_database} (from sqlite:///{database}, ini opsux_db_url), *", f"*ENGINE sqlite:///{test_database}"]
+    )
 
     monkeypatch.setenv("OPSUX_DB_URL", "sqlite://")
     result = pytester.runpytest("-p", "no:cacheprovider", "-s")
-    result.stdout.fnmatch_lines(["opsux: db=sqlite:// ($OPSUX_DB_URL), *", "*ENGINE sqlite://"])
+    result.stdout.fnmatch_lines(["opsux: db=sqlite:// (from sqlite://, $OPSUX_DB_URL), *", "*ENGINE sqlite://"])
 
     result = pytester.runpytest("-p", "no:cacheprovider", "-s", f"--opsux-db-url=sqlite:///{database}")
-    result.stdout.fnmatch_lines([f"opsux: db=sqlite:///{database} (--opsux-db-url), *"])
+    result.stdout.fnmatch_lines([f"opsux: db=sqlite:///{test_database} (from sqlite:///{database}, --opsux-db-url), *"])
 
 
 def test_default_database_is_sqlite_in_memory(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -198,7 +207,7 @@ def test_default_database_is_sqlite_in_memory(pytester: pytest.Pytester, monkeyp
     Project(pytester, "sqlite://").tests("def test_x(opsux_engine):\n    assert str(opsux_engine.url) == 'sqlite://'\n")
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines(["opsux: db=sqlite:// (default), *"])
+    result.stdout.fnmatch_lines(["opsux: db=sqlite:// (from sqlite://, default), *"])
 
 
 def test_config_from_ini_path(sqlite_project: Project) -> None:
@@ -258,5 +267,22 @@ def test_an_unreachable_database_errors_the_tests_that_need_it_with_the_url(proj
     result = project.pytester.runpytest("-p", "no:cacheprovider", f"--opsux-db-url={missing}")
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(
-        [f"opsux: cannot prepare the test database {make_url(missing).render_as_string(hide_password=True)} (--opsux-db-url): OperationalError: *"]
+        [
+            "opsux: cannot prepare the test database "
+            f"{url.set(database='opsux_no_such_database_opsux_test').render_as_string(hide_password=True)} "
+            "(--opsux-db-url): OperationalError: *"
+        ]
     )
+
+
+def test_boolean_ini_options_are_declared_bool(sqlite_project: Project) -> None:
+    result = sqlite_project.pytester.runpytest("--help")
+    result.stdout.fnmatch_lines(["  opsux_verify (bool):*", "  opsux_strict_catalog (bool):*"])
+    result.stdout.fnmatch_lines(["  opsux_metadata (linelist):*"])
+
+
+@pytest.mark.parametrize(("value", "verify"), [("no", "off"), ("False", "off"), ("1", "on"), ("yes", "on")])
+def test_boolean_ini_options_take_pytests_spellings(sqlite_project: Project, value: str, verify: str) -> None:
+    sqlite_project.ini(opsux_verify=value)
+    sqlite_project.tests("def test_x():\n    pass\n")
+    sqlite_project.run().stdout.fnmatch_lines([f"opsux: *, verify={verify} (ini opsux_verify), *"])

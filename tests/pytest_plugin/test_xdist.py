@@ -1,4 +1,4 @@
-"""Under pytest-xdist every worker gets its own database (PostgreSQL: ``<database>_<worker>``)."""
+"""Under pytest-xdist every worker gets its own database (``<database>_opsux_test_<worker>``)."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def test_two_workers_each_with_their_own_database(project: Project) -> None:
             with admin.connect() as conn:
                 left = conn.execute(
                     text("SELECT datname FROM pg_database WHERE datname LIKE :prefix"),
-                    {"prefix": f"{url.database}_gw%"},
+                    {"prefix": f"{url.database}_opsux_test%"},
                 ).scalars().all()
         finally:
             admin.dispose()
@@ -49,7 +49,7 @@ def test_name(opsux_engine, pytestconfig):
     base = pytestconfig.getoption("opsux_db_url")
     if base.startswith("postgresql"):
         assert opsux_engine.url.database.endswith("_" + worker)
-        assert opsux_engine.url.database == base.rsplit("/", 1)[1] + "_" + worker
+        assert opsux_engine.url.database == base.rsplit("/", 1)[1] + "_opsux_test_" + worker
     else:
         assert opsux_engine.url.database in (None, "", ":memory:")
 """
@@ -67,8 +67,8 @@ import pytest
 @pytest.mark.parametrize("n", range(4))
 def test_file(n, opsux_engine, pytestconfig):
     worker = pytestconfig.workerinput["workerid"]
-    assert opsux_engine.url.database.endswith(f"app_{worker}.db")
+    assert opsux_engine.url.database.endswith(f"app_opsux_test_{worker}.db")
 """
     )
     project.run_subprocess("-n", "2").assert_outcomes(passed=4)
-    assert sorted(p.name for p in pytester.path.glob("app_gw*.db")) == []
+    assert sorted(p.name for p in pytester.path.glob("app*.db")) == []

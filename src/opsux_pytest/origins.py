@@ -1,0 +1,92 @@
+"""Where a notification was added: the code to name when the automatic check finds a stray one.
+
+The check reads the database (so it also sees raw SQL, which has no origin to give); for every
+``RunNotification`` added through a SQLAlchemy session during the test, this keeps the stack of
+the ``Session.add`` - the frames of the app and the test, not SQLAlchemy's, opsux's or pytest's -
+and hands the check the innermost ones by notification id once the row has one.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import _pytest
+import pluggy
+import sqlalchemy
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
+
+import opsux_core
+import opsux_pytest
+from opsux_core import RunNotification
+
+FRAMES_SHOWN = 3
+
+# Frames from these packages are machinery, never "the code that wrote the notification".
+_MACHINERY = (
+    *(str(Path(module.__file__ or "").parent) + os.sep for module in (sqlalchemy, opsux_core, opsux_pytest, pluggy, _pytest)),
+    str(Path(os.__file__).parent) + os.sep,  # the standard library (contextlib around service.track)
+)
+
+
+class NotificationOrigins:
+    """Who added each notification during the current test; ``by_id()`` says it by id.
+
+    One per test session, listening from the first opsux test to the end of the session: adding
+    and removing a class-level SQLAlchemy listener for every test would cost more than the rest of
+    the check. Outside ``recording()`` (between tests, in tests that do not check) it ignores adds.
+    """
+
+    def __init__(self) -> None:
+        self._added: list[tuple[RunNotification, str]] | None = None
+
+    def install(self) -> Callable[[], None]:
+        """Start listening; returns the function that stops it."""
+        event.listen(Session, "transient_to_pending", self._on_add)
+        return lambda: event.remove(Session, "transient_to_pending", self._on_add)
+
+    @contextmanager
+    def recording(self) -> Iterator[NotificationOrigins]:
+        self._added = []
+        try:
+            yield self
+        finally:
+            self._added = None
+
+    def _on_add(self, session: Session, instance: Any) -> None:
+        if self._added is not None and isinstance(instance, RunNotification):
+            self._added.append((instance, describe_stack(sys._getframe(1))))
+
+    def by_id(self) -> dict[int, str]:
+        found: dict[int, str] = {}
+        for instance, origin in self._added or ():
+            identity = inspect(instance).identity
+            if identity:
+                found[int(identity[0])] = origin
+        return found
+
+
+def describe_stack(frame: FrameType | None) -> str:
+    """``app/notify.py:12 in send_extra, called from tests/test_app.py:30 in test_it``."""
+    shown: list[str] = []
+    while frame is not None and len(shown) < FRAMES_SHOWN:
+        filename = frame.f_code.co_filename
+        if not filename.startswith(_MACHINERY) and not filename.startswith("<"):
+            shown.append(f"{_relative(filename)}:{frame.f_lineno} in {frame.f_code.co_name}")
+        elif shown:
+            break  # back in the test runner: the user's frames are all listed
+        frame = frame.f_back
+    return ", called from ".join(shown)
+
+
+def _relative(path: str) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return path
