@@ -162,17 +162,22 @@ class Linter:
             return self._file_problem(shown, problem), []
         if not self.prefilter.is_candidate(data):
             # Nothing to find here, but a file Python cannot parse is never "checked": CPython's
-            # own parser (fast, in C) looks at every file libcst does not.
+            # own parser (fast, in C) looks at every file libcst does not; what it rejects is
+            # confirmed with libcst, which also knows the syntax of Pythons newer than this one.
             located = _python_syntax_error(text) if self._runs(PARSE_ERROR_KIND) else None
-            return (self._syntax_error(shown, None, text, located) if located else []), []
+            if located is None or not _libcst_rejects(text, located):
+                return [], []
+            return self._syntax_error(shown, None, text, located), []
         # CPython's parser first: it rejects what would crash libcst's native parser (10,000
         # nested brackets end the process) and measures the nesting libcst's recursive passes
         # could not survive; such a file is one OPS000, never a lost run.
         screened = _screen(text)
-        if isinstance(screened, tuple):
+        if isinstance(screened, tuple) and _fatal(screened):
             return self._syntax_error(shown, None, text, screened), []
-        if screened is not None:
+        if isinstance(screened, str):
             return self._file_problem(shown, (1, 1, screened)), []
+        # Any other syntax error of this Python may be newer syntax (``except A, B:`` of 3.14):
+        # libcst decides, and places a real error where CPython does.
         try:
             module = cst.parse_module(text)
         except cst.ParserSyntaxError as exc:
@@ -369,6 +374,22 @@ def _screen(text: str) -> tuple[int, int, str] | str | None:
     return None
 
 
+def _fatal(located: tuple[int, int, str]) -> bool:
+    # Errors no Python accepts and libcst must not decide: its native parser crashes on the
+    # nesting, and it reads past a NUL byte that no interpreter does.
+    return "too many nested" in located[2] or located[2] == _NUL_MESSAGE
+
+
+def _libcst_rejects(text: str, located: tuple[int, int, str]) -> bool:
+    if _fatal(located):
+        return True
+    try:
+        cst.parse_module(text)
+    except (cst.ParserSyntaxError, RecursionError):
+        return True
+    return False
+
+
 def _python_syntax_error(text: str) -> tuple[int, int, str] | None:
     """Where the running Python's own parser places the syntax error, if it finds one."""
     try:
@@ -387,11 +408,14 @@ def _python_syntax_error(text: str) -> tuple[int, int, str] | None:
     return None
 
 
+_NUL_MESSAGE = "source code cannot contain a NUL byte"
+
+
 def _nul_position(text: str) -> tuple[int, int, str]:
     offset = max(text.find("\0"), 0)
     line = text.count("\n", 0, offset) + 1
     column = offset - (text.rfind("\n", 0, offset) + 1) + 1
-    return line, column, "source code cannot contain a NUL byte"
+    return line, column, _NUL_MESSAGE
 
 
 def decode_source(data: bytes) -> tuple[str, tuple[int, int, str]] | tuple[None, tuple[int, int, str]]:
