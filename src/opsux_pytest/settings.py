@@ -216,7 +216,8 @@ def _pyproject_has_opsux(path: Path) -> bool:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return False
+        # Unknowable, so it is the config: searching on would test against a parent's catalog.
+        return True
     tool = data.get("tool")
     return isinstance(tool, dict) and "opsux" in tool
 
