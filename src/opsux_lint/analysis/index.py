@@ -63,9 +63,11 @@ class ProjectIndex:
     ) -> None:
         self._sources: Mapping[str, SourceFile] = sources or {}
         self._cached: Mapping[str, Summary] = cached or {}
-        """Outlines from the cache, by file digest."""
+        """Outlines from the cache, by ``digest:module``."""
         self._entries: dict[str, ModuleEntry | None] = dict(modules or {})
         self._words: dict[bytes, set[str]] | None = None
+        self.fresh = 0
+        """Outlines made in this run (not taken from the cache): nothing to save when 0."""
 
     # ----------------------------------------------------------------------------- modules
 
@@ -83,9 +85,11 @@ class ProjectIndex:
         source = self._sources.get(module)
         if source is None:
             return None
-        summary = self._cached.get(source.digest)
-        if summary is None or summary.get("module") != module:
+        summary = self._cached.get(f"{source.digest}:{module}")
+        if summary is None:
             summary = summarize(source.data, module, source.is_package)
+            # A module that does not parse is tried again next run; it is nothing to save.
+            self.fresh += summary is not None
         entry = ModuleEntry(summary, source.shown, source.digest) if summary is not None else None
         self._entries[module] = entry
         return entry
@@ -246,7 +250,8 @@ def build_index(
         if isinstance(loaded, dict):
             for item in loaded.values():
                 if isinstance(item, dict) and isinstance(item.get("summary"), dict) and isinstance(item.get("sha256"), str):
-                    cached[item["sha256"]] = item["summary"]
+                    # By content and module: identical files (empty __init__.py) are different modules.
+                    cached[f"{item['sha256']}:{item.get('module')}"] = item["summary"]
     sources: dict[str, SourceFile] = {}
     resolved_root = root.resolve()
     for file, roots in _index_files(root, src, exclude, max_file_bytes):
@@ -269,6 +274,8 @@ def save_index(index: ProjectIndex, root: Path, src: Sequence[str], exclude: Seq
     """Keep the outlines made in this run for the next (atomically; a failure is harmless)."""
     cache_file = _cache_file(root, src, exclude, cache_dir, salt)
     assert cache_file is not None
+    if not index.fresh and cache_file.exists():
+        return  # every outline came from this file: rewriting megabytes would change nothing
     outlines = index.outlines()
     try:
         old = json.loads(cache_file.read_text(encoding="utf-8"))
