@@ -48,6 +48,7 @@ from opsux_lint.modules import module_name, source_roots
 from opsux_lint.names import ImportTable
 from opsux_lint.positions import node_positions
 from opsux_lint.coverage import Site
+from opsux_lint.excerpt import Excerpt, excerpt, needle_pattern
 from opsux_lint.matchers.operation_type import OperationTypeMatcher, OperationTypeRule, SiteOutcome, api_declarations, base_sinks
 from opsux_lint.prefilter import Needle, Prefilter, words
 from opsux_lint.registry import RuleSpec, rules_by_id
@@ -85,6 +86,8 @@ class Linter:
     compiled: tuple[CompiledRule, ...] = field(init=False)
     resolver: Resolver = field(init=False)
     prefilter: Prefilter = field(init=False)
+    needles: re.Pattern[str] | None = field(init=False)
+    """What keeps a top-level statement in the excerpt libcst parses; None: every statement."""
     roots: tuple[Path, ...] = field(init=False)
     severities: Mapping[str, Severity] = field(init=False)
     wrappers: tuple[DerivedSink, ...] = field(init=False)
@@ -122,7 +125,9 @@ class Linter:
             # Suppressions are read in any case (``# OPSUX: IGNORE``), so is their needle.
             needles.append(frozenset({Needle(_SUPPRESSION_NEEDLE, ignore_case=True)}))
         object.__setattr__(self, "compiled", compiled)
-        object.__setattr__(self, "prefilter", Prefilter(None) if self.exhaustive else Prefilter.build(needles))
+        prefilter = Prefilter(None) if self.exhaustive else Prefilter.build(needles)
+        object.__setattr__(self, "prefilter", prefilter)
+        object.__setattr__(self, "needles", None if prefilter.pattern is None else needle_pattern(prefilter.pattern))
         object.__setattr__(self, "roots", source_roots(self.policy.root, self.policy.lint.src))
         object.__setattr__(
             self, "severities", {r.id: severity_for(r, self.policy.lint.severity) for r in self.rules}
@@ -178,13 +183,38 @@ class Linter:
             return self._file_problem(shown, (1, 1, screened)), []
         # Any other syntax error of this Python may be newer syntax (``except A, B:`` of 3.14):
         # libcst decides, and places a real error where CPython does.
-        try:
-            module = cst.parse_module(text)
-        except cst.ParserSyntaxError as exc:
-            return self._syntax_error(shown, exc, text), []
-        except RecursionError:
+        parsed = self._parse(text, screened if isinstance(screened, ast.Module) else None)
+        if isinstance(parsed, cst.ParserSyntaxError):
+            return self._syntax_error(shown, parsed, text), []
+        if parsed is None:
             return self._file_problem(shown, (1, 1, "the file is nested too deeply to parse")), []
-        return self._check(path, shown, text, module, hashlib.sha256(data).hexdigest())
+        module, part = parsed
+        return self._check(path, shown, text, module, part, hashlib.sha256(data).hexdigest())
+
+    def _parse(
+        self, text: str, tree: ast.Module | None
+    ) -> tuple[cst.Module, Excerpt] | cst.ParserSyntaxError | None:
+        """libcst's tree of the part of the file that can hold a finding (:mod:`excerpt`);
+        the error if libcst rejects the file; None if the file is too deep for it."""
+        part = Excerpt.whole(text)
+        if tree is not None and self.needles is not None:
+            part = excerpt(text, tree, self.needles)
+        try:
+            return cst.parse_module(part.text), part
+        except cst.ParserSyntaxError as exc:
+            if part.origin is None:
+                return exc
+        except RecursionError:
+            if part.origin is None:
+                return None
+        # The excerpt is a means, never a different verdict: what libcst says of the file is
+        # what it says of the whole text.
+        try:
+            return cst.parse_module(text), Excerpt.whole(text)
+        except cst.ParserSyntaxError as exc:
+            return exc
+        except RecursionError:
+            return None
 
     def read_error(self, display: str, error: OSError) -> list[Finding]:
         return self._file_problem(display, (1, 1, f"cannot read: {error.strerror or error}"))
@@ -224,28 +254,31 @@ class Linter:
         text, _ = decode_source(data)
         if text is None or not self.prefilter.is_candidate(data):
             return []
-        try:
-            module = cst.parse_module(text)
-        except (cst.ParserSyntaxError, RecursionError):
+        screened = _screen(text)
+        if isinstance(screened, str) or (isinstance(screened, tuple) and _fatal(screened)):
             return []
+        parsed = self._parse(text, screened if isinstance(screened, ast.Module) else None)
+        if not isinstance(parsed, tuple):
+            return []
+        module, part = parsed
         facts = self.facts(path, text, module, hashlib.sha256(data).hexdigest())
         matchers = [c.matcher(facts) for c in self.compiled if isinstance(c, OperationTypeRule)][:1]
         _walk_with(module, facts, matchers)
         outcomes = [outcome for matcher in matchers for outcome in matcher.outcomes()]
         if not outcomes:
             return []
-        positions = node_positions(module)
+        positions = node_positions(module, part.line)
         return [
             (positions[o.node].start.line, positions[o.node].start.column + 1, o) for o in outcomes
         ]
 
     def _check(
-        self, path: Path, shown: str, text: str, module: cst.Module, digest: str
+        self, path: Path, shown: str, text: str, module: cst.Module, part: Excerpt, digest: str
     ) -> tuple[list[Finding], list[Site]]:
         facts = self.facts(path, text, module, digest)
         matchers: list[tuple[CompiledRule, FileMatcher]] = [(c, c.matcher(facts)) for c in self.compiled]
         _walk_with(module, facts, [matcher for _, matcher in matchers])
-        sites = self._sites(shown, module, matchers) if self.coverage else []
+        sites = self._sites(shown, module, part, matchers) if self.coverage else []
 
         reports: list[tuple[RuleSpec, Report]] = []
         for compiled, matcher in matchers:
@@ -257,7 +290,7 @@ class Linter:
         lines = source_lines(text)
         findings: list[Finding] = []
         if reports:
-            positions = node_positions(module)
+            positions = node_positions(module, part.line)
             for spec, report in reports:
                 where = positions[report.node]
                 finding = self._finding(
@@ -279,7 +312,9 @@ class Linter:
                 )
         return sorted(kept), sites
 
-    def _sites(self, shown: str, module: cst.Module, matchers: Sequence[tuple[CompiledRule, FileMatcher]]) -> list[Site]:
+    def _sites(
+        self, shown: str, module: cst.Module, part: Excerpt, matchers: Sequence[tuple[CompiledRule, FileMatcher]]
+    ) -> list[Site]:
         outcomes = next(
             (m.outcomes() for c, m in matchers if isinstance(c, OperationTypeRule) and isinstance(m, OperationTypeMatcher)),
             [],
@@ -287,7 +322,7 @@ class Linter:
         calls = [o for o in outcomes if o.call]
         if not calls:
             return []
-        positions = node_positions(module)
+        positions = node_positions(module, part.line)
         return [
             Site(
                 shown, positions[o.node].start.line, positions[o.node].start.column + 1, o.sink, o.callee,
@@ -349,8 +384,8 @@ MAX_NESTING = 250
 exhausts the recursion of its parse (about 480 levels of `1+1+...` here)."""
 
 
-def _screen(text: str) -> tuple[int, int, str] | str | None:
-    """None: safe for libcst; ``(line, column, message)``: a syntax error; a str: why not."""
+def _screen(text: str) -> ast.Module | tuple[int, int, str] | str:
+    """CPython's tree: safe for libcst; ``(line, column, message)``: a syntax error; a str: why not."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the linted code's SyntaxWarnings are not ours to print
@@ -371,7 +406,7 @@ def _screen(text: str) -> tuple[int, int, str] | str | None:
             line = getattr(node, "lineno", 1)
             return f"the file is nested too deeply to check (over {MAX_NESTING} levels at line {line})"
         stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
-    return None
+    return tree
 
 
 def _fatal(located: tuple[int, int, str]) -> bool:

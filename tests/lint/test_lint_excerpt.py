@@ -1,0 +1,249 @@
+"""libcst sees only the statements that can hold a finding: what is kept, what stands in for the
+rest, how lines map back, and that a big generated module costs what its few relevant lines cost."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import libcst as cst
+import pytest
+
+from opsux_core import policy_from_mapping
+from opsux_lint.engine import Linter
+from opsux_lint.excerpt import Excerpt, excerpt, needle_pattern
+from opsux_lint.prefilter import Needle, Prefilter, words
+from opsux_lint.registry import builtin_rules
+
+ROOT = Path("/nowhere")
+POLICY = policy_from_mapping(
+    {
+        "operation_types": {"inventory.sync": "Inventory sync"},
+        "lint": {"operation_type_sinks": [{"call": "app.ops.start_operation", "arg": 1}]},
+    },
+    source=ROOT / "opsux.yaml",
+    root=ROOT,
+)
+NEEDLES = needle_pattern(Prefilter.build([words(["start_operation"])]).pattern)  # type: ignore[arg-type]
+
+
+def cut(code: str, needles: re.Pattern[str] = NEEDLES) -> Excerpt:
+    return excerpt(code, ast.parse(code), needles)
+
+
+def kept_lines(code: str, part: Excerpt) -> list[str]:
+    """The file's lines the excerpt kept, through its line map."""
+    lines = code.splitlines()
+    return [lines[part.line(n) - 1] for n, text in enumerate(part.text.splitlines(), 1) if text == lines[part.line(n) - 1]]
+
+
+def test_only_statements_with_a_needle_or_an_import_are_kept_with_their_lines() -> None:
+    code = (
+        '"""Docs."""\n'            # 1 dropped: binds nothing
+        "import os\n"              # 2 kept: imports
+        "\n"
+        "TABLE = {'a': 1}\n"       # 4 dropped: stands in as TABLE = ...
+        "def go(t):\n"             # 5 kept: calls the sink
+        "    start_operation(t, 'x')\n"
+        "# a comment\n"            # 7 dropped: between statements
+        "def other():\n"           # 8 dropped: def other(): ...
+        "    return 1\n"
+    )
+    part = cut(code)
+    assert part.text == (
+        "import os\n"
+        "TABLE = ...\n"
+        "def go(t):\n"
+        "    start_operation(t, 'x')\n"
+        "def other(): ...\n"
+    )
+    assert part.origin == (2, 4, 5, 6, 8)
+    assert [part.line(n) for n in range(1, 6)] == [2, 4, 5, 6, 8]
+
+
+def test_a_file_with_nothing_to_drop_is_given_whole() -> None:
+    code = "from app.ops import start_operation\nstart_operation(t, 'x')\n"
+    part = cut(code)
+    assert part == Excerpt(code, None)
+    assert part.line(7) == 7
+
+
+def test_decorators_and_statements_sharing_a_line_stay_with_their_statement() -> None:
+    code = (
+        "@decorate(\n"
+        "    1)\n"
+        "def go(t):\n"
+        "    start_operation(t, 'x')\n"
+        "a = 1; b = start_operation\n"
+        "c = 2\n"
+    )
+    part = cut(code)
+    assert part.text == code.replace("c = 2\n", "c = ...\n")
+    assert part.origin == (1, 2, 3, 4, 5, 6)
+
+
+def test_names_bound_in_dropped_blocks_stand_in_in_binding_order() -> None:
+    code = (
+        "if FLAG:\n"
+        "    def a(): pass\n"
+        "else:\n"
+        "    x = y = compute()\n"
+        "    p, q = 1, 2\n"          # a tuple target binds nothing the walk records
+        "try:\n"
+        "    class B: pass\n"
+        "except E:\n"
+        "    n: int = 3\n"
+        "    m: int\n"               # an annotation alone binds nothing
+        "finally:\n"
+        "    obj.attr = 4\n"
+        "for i in range(3):\n"
+        "    k = i\n"
+        "match v:\n"
+        "    case 1:\n"
+        "        z = 1\n"
+        "def call(): start_operation(t, 'x')\n"
+    )
+    part = cut(code)
+    assert part.text.splitlines() == [
+        "def a(): ...", "x = y = ...", "class B: ...", "n = ...", "k = ...", "z = ...",
+        "def call(): start_operation(t, 'x')",
+    ]
+    # Each stand-in points at the first line of the statement it stands in for.
+    assert part.origin == (1, 1, 6, 6, 13, 15, 18)
+
+
+@pytest.mark.parametrize(
+    ("binding", "call"),
+    [
+        ("from app.ops import start_operation as go", "go(t, 'x')"),
+        ("import app.ops.start_operation as go", "go(t, 'x')"),
+        ("from app.ops import start_operation\ngo = start_operation", "go(t, 'x')"),
+        ("from app import ops\ngo = ops.start_operation", "go(t, 'x')"),
+        ("from app.ops import start_operation as first\nsecond = first", "second(t, 'x')"),
+        ("try:\n    from app.ops import start_operation as go\nexcept ImportError:\n    go = None", "go(t, 'x')"),
+    ],
+)
+def test_module_level_aliases_of_a_needle_keep_the_statements_that_use_them(binding: str, call: str) -> None:
+    code = f"{binding}\nUNRELATED = 1\ndef run(t):\n    {call}\n"
+    part = cut(code)
+    assert f"    {call}\n" in part.text
+    assert "UNRELATED = ...\n" in part.text
+
+
+def test_an_alias_of_something_else_keeps_nothing_more() -> None:
+    code = "from app.ops import start_operation\nfrom app.other import stop as go\ndef run(t):\n    go(t, 'x')\n"
+    assert "go(t, 'x')" not in cut(code).text
+
+
+def test_line_breaks_of_every_kind_map_back() -> None:
+    code = "X = 1\r\ndef go(t):\r    start_operation(t, 'x')\nY = 2\r\n"
+    part = cut(code)
+    assert part.text == "X = ...\r\ndef go(t):\r    start_operation(t, 'x')\nY = ...\r\n"
+    assert part.origin == (1, 2, 3, 4)
+
+
+def test_a_file_without_a_needle_is_an_empty_module() -> None:
+    part = cut("X = compute()\nY = 2\n")
+    assert part.text == "X = ...\nY = ...\n"
+    assert cst.parse_module(part.text).code == part.text
+
+
+def test_fragment_needles_match_inside_alias_names() -> None:
+    fragments = needle_pattern(Prefilter.build([frozenset({Needle("QueuedNotification", whole_word=False)})]).pattern)  # type: ignore[arg-type]
+    code = "from app.n import SyncQueuedNotification as Started\nX = 1\nsend(user, Started(run))\n"
+    assert cut(code, fragments).text == "from app.n import SyncQueuedNotification as Started\nX = ...\nsend(user, Started(run))\n"
+
+
+# ------------------------------------------------------------------------------- the engine
+
+
+def linter(*, exhaustive: bool = False) -> Linter:
+    return Linter(POLICY, tuple(builtin_rules()), exhaustive=exhaustive)
+
+
+def generated(rows: int) -> str:
+    table = "".join(f"    'key_{i}': {{'name': 'row {i}', 'id': {i}, 'tags': ['a', 'b']}},\n" for i in range(rows))
+    return (
+        "from app.ops import start_operation\n\n"
+        f"DATA = {{\n{table}}}\n\n"
+        "def go(t):\n"
+        "    start_operation(t, 'inventory.sync')\n"
+        "    start_operation(t, 'nope.nope')\n"
+    )
+
+
+EXCERPT_OF_GENERATED = (
+    "from app.ops import start_operation\n"
+    "DATA = ...\n"
+    "def go(t):\n"
+    "    start_operation(t, 'inventory.sync')\n"
+    "    start_operation(t, 'nope.nope')\n"
+)
+
+
+def test_the_excerpt_of_a_generated_module_is_its_import_its_name_and_its_calls() -> None:
+    assert cut(generated(3)).text == EXCERPT_OF_GENERATED
+
+
+@pytest.mark.parametrize("rows", [2_000, 20_000])
+def test_a_big_generated_module_is_parsed_by_libcst_only_where_findings_can_be(
+    rows: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code = generated(rows)
+    parsed: list[int] = []
+    real = cst.parse_module
+
+    def spy(source: str, *args: object, **kwargs: object) -> cst.Module:
+        parsed.append(len(source))
+        return real(source, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cst, "parse_module", spy)
+    findings = linter().lint(ROOT / "app" / "gen.py", code.encode())
+    assert [(f.code, f.line, f.column) for f in findings] == [("OPS001", rows + 8, 24)]
+    assert findings[0].snippet == "start_operation(t, 'nope.nope')"
+    # Bounded: libcst parses the same six lines whatever the size of the table.
+    assert len(code) > 30 * rows
+    assert parsed == [len(EXCERPT_OF_GENERATED)]
+
+
+def test_libcst_rejecting_the_excerpt_is_decided_on_the_whole_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    code = generated(10)
+    real = cst.parse_module
+    try:
+        real("(")
+    except cst.ParserSyntaxError as exc:
+        rejection = exc
+    seen: list[int] = []
+
+    def picky(source: str, *args: object, **kwargs: object) -> cst.Module:
+        seen.append(len(source))
+        if source != code:
+            raise rejection
+        return real(source, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cst, "parse_module", picky)
+    findings = linter().lint(ROOT / "app" / "gen.py", code.encode())
+    assert seen[-1] == len(code) and len(seen) == 2
+    assert [(f.code, f.line) for f in findings] == [("OPS001", 18)]
+
+
+WHOLE_FILE_CASES = [
+    # Dropped statements rebinding a name the kept call uses.
+    "from app.ops import start_operation as go\ngo = make_other()\ndef run(t):\n    go(t, 'nope.a')\n",
+    "from app.ops import start_operation\ndef start_operation(t, kind):\n    pass\nstart_operation(t, 'nope.b')\n",
+    "from app.ops import start_operation\nif X:\n    class start_operation: pass\nstart_operation(t, 'nope.c')\n",
+    # Values and receivers from dropped statements.
+    "from app.ops import start_operation as go\nother = 1\ndef run(t):\n    go(t, 'nope.d')\n",
+    "import app.ops\nSTEP = 'nope.e'\napp.ops.start_operation(t, STEP)\n",
+    "from app import ops\nclass Jobs:\n    kind = 'nope.f'\n    def run(self, t):\n        ops.start_operation(t, self.kind)\n",
+]
+
+
+@pytest.mark.parametrize("code", WHOLE_FILE_CASES)
+def test_findings_are_those_of_the_whole_file(code: str) -> None:
+    path = ROOT / "app" / "m.py"
+    whole = linter(exhaustive=True).lint(path, code.encode())
+    assert [f.code for f in whole] == ["OPS001"]
+    assert linter().lint(path, code.encode()) == whole
+    assert linter().check(path, code.encode())[1] == linter(exhaustive=True).check(path, code.encode())[1]
