@@ -31,6 +31,7 @@ from opsux_core.policy import Policy
 from opsux_lint.findings import Finding, Severity
 from opsux_lint.analysis import DerivedSink, ModuleEntry, ProjectIndex, Resolver, SinkSpec, derive_sinks
 from opsux_lint.analysis.api import api_types
+from opsux_lint.analysis.nodes import deeper_than
 from opsux_lint.analysis.receivers import receiver_names
 from opsux_lint.analysis.outline import summarize
 from opsux_lint.matchers import (
@@ -389,7 +390,7 @@ def _screen(text: str) -> ast.Module | tuple[int, int, str] | str:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the linted code's SyntaxWarnings are not ours to print
-            tree = compile(text, "<opsux-lint>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+            tree = ast.parse(text, "<opsux-lint>")
     except SyntaxError as exc:
         if exc.lineno is None and "\0" in text:
             return _nul_position(text)  # CPython names no position for a NUL byte
@@ -398,14 +399,10 @@ def _screen(text: str) -> ast.Module | tuple[int, int, str] | str:
         return "the file is nested too deeply to check"
     except ValueError:  # a NUL byte: CPython reports no position, so find it
         return _nul_position(text)
-    # Iterative, so measuring the depth cannot itself exhaust the stack.
-    stack: list[tuple[ast.AST, int]] = [(tree, 0)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > MAX_NESTING:
-            line = getattr(node, "lineno", 1)
-            return f"the file is nested too deeply to check (over {MAX_NESTING} levels at line {line})"
-        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    deep = deeper_than(tree, MAX_NESTING)
+    if deep is not None:
+        line = getattr(deep, "lineno", 1)
+        return f"the file is nested too deeply to check (over {MAX_NESTING} levels at line {line})"
     return tree
 
 

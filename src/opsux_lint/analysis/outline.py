@@ -20,6 +20,8 @@ import re
 import warnings
 from typing import Any
 
+from opsux_lint.analysis.nodes import STATEMENTS, children
+
 Expr = list[Any]
 Summary = dict[str, Any]
 
@@ -292,34 +294,40 @@ class _Collector:
 
     def _function_body(self, nodes: list[ast.stmt], body: _Body) -> None:
         stack: list[ast.AST] = list(reversed(nodes))
+        pop, push = stack.pop, stack.extend
         while stack:
-            node = stack.pop()
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                body.local.setdefault(node.name, []).append([node.lineno, ["?", f"the function {node.name}"]])
-                self._function(node, f"{body.key}.{node.name}", kind="function")
+            node = pop()
+            kind = type(node)
+            if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
+                body.local.setdefault(node.name, []).append([node.lineno, ["?", f"the function {node.name}"]])  # type: ignore[attr-defined]
+                self._function(node, f"{body.key}.{node.name}", kind="function")  # type: ignore[arg-type, attr-defined]
                 continue
-            if isinstance(node, ast.ClassDef):
-                body.local.setdefault(node.name, []).append([node.lineno, ["?", f"the class {node.name}"]])
-                self._class(node, f"{body.key}.{node.name}")
+            if kind is ast.ClassDef:
+                body.local.setdefault(node.name, []).append([node.lineno, ["?", f"the class {node.name}"]])  # type: ignore[attr-defined]
+                self._class(node, f"{body.key}.{node.name}")  # type: ignore[arg-type, attr-defined]
                 continue
-            if isinstance(node, ast.Lambda):
+            if kind is ast.Lambda:
                 continue
-            if isinstance(node, (ast.Import, ast.ImportFrom)):
-                self._import(node)
+            if kind is ast.Import or kind is ast.ImportFrom:
+                self._import(node)  # type: ignore[arg-type]
                 continue
-            if isinstance(node, ast.stmt):
-                self._statement(node, body)
-            elif isinstance(node, ast.ExceptHandler):
-                if node.name:
-                    body.local.setdefault(node.name, []).append([node.lineno, ["?", "an exception"]])
-            elif isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
-                body.local.setdefault(node.target.id, []).append([node.lineno, expr(node.value)])
-            elif isinstance(node, ast.comprehension):
-                for name in _target_names(node.target):
-                    body.local.setdefault(name, []).append([getattr(node.target, "lineno", 0), ["?", "a comprehension variable"]])
-            elif isinstance(node, ast.Call):
-                self._call(node, body)
-            stack.extend(reversed(list(ast.iter_child_nodes(node))))
+            if kind is ast.Call:
+                self._call(node, body)  # type: ignore[arg-type]
+            elif kind in STATEMENTS:
+                self._statement(node, body)  # type: ignore[arg-type]
+            elif kind is ast.ExceptHandler:
+                if node.name:  # type: ignore[attr-defined]
+                    body.local.setdefault(node.name, []).append([node.lineno, ["?", "an exception"]])  # type: ignore[attr-defined]
+            elif kind is ast.NamedExpr:
+                if isinstance(node.target, ast.Name):  # type: ignore[attr-defined]
+                    body.local.setdefault(node.target.id, []).append([node.lineno, expr(node.value)])  # type: ignore[attr-defined]
+            elif kind is ast.comprehension:
+                for name in _target_names(node.target):  # type: ignore[attr-defined]
+                    body.local.setdefault(name, []).append([getattr(node.target, "lineno", 0), ["?", "a comprehension variable"]])  # type: ignore[attr-defined]
+            below = children(node)
+            if below:
+                below.reverse()
+                push(below)
 
     def _statement(self, node: ast.stmt, body: _Body) -> None:
         for name, line, value in _assignments(node):
@@ -370,21 +378,24 @@ class _Collector:
 
     def _scan_calls(self, node: ast.AST, shallow: bool = False) -> None:
         if shallow:
-            children: list[ast.AST] = []
+            heads: list[ast.AST] = []
             for name in ("test", "iter", "items", "subject"):
                 value = getattr(node, name, None)
                 if isinstance(value, list):
-                    children.extend(value)
+                    heads.extend(value)
                 elif isinstance(value, ast.AST):
-                    children.append(value)
-            for child in children:
-                self._scan_calls(child)
+                    heads.append(value)
+            for head in heads:
+                self._scan_calls(head)
             return
-        for sub in ast.walk(node):
-            if isinstance(sub, ast.Call):
-                text = callee_text(expr(sub.func))
+        stack = [node]
+        while stack:
+            sub = stack.pop()
+            if type(sub) is ast.Call:
+                text = callee_text(expr(sub.func))  # type: ignore[attr-defined]
                 if text is not None:
                     self.callees.setdefault(text, set()).add("")
+            stack.extend(children(sub))
 
     def summary(self) -> Summary:
         return {
@@ -423,11 +434,15 @@ class _Body:
         """Whether ``node`` reads a parameter or a local of the function (``self.x`` included)."""
         if isinstance(node, ast.Constant):
             return False  # the commonest argument, and the cheapest answer
-        if isinstance(node, ast.Name):
-            return node.id in self.params or node.id in self.local
-        return any(
-            isinstance(n, ast.Name) and (n.id in self.params or n.id in self.local) for n in ast.walk(node)
-        )
+        stack = [node]
+        while stack:
+            sub = stack.pop()
+            if type(sub) is ast.Name:
+                if sub.id in self.params or sub.id in self.local:  # type: ignore[attr-defined]
+                    return True
+            else:
+                stack.extend(children(sub))
+        return False
 
 
 def _decorator_name(node: ast.expr) -> str:
