@@ -72,6 +72,18 @@ class Derived:
 
 
 @dataclass(frozen=True)
+class _Surroundings:
+    """One file's place in the project: its module name, the resolver over the index with the
+    file as it is now, and the wrapper sinks derived there."""
+
+    name: str
+    is_package: bool
+    resolver: Resolver
+    wrappers: tuple[DerivedSink, ...]
+    status_wrappers: tuple[DerivedSink, ...]
+
+
+@dataclass(frozen=True)
 class Linter:
     policy: Policy
     rules: tuple[RuleSpec, ...]
@@ -120,15 +132,21 @@ class Linter:
         object.__setattr__(self, "status_wrappers", status_wrappers)
         context = NeedleContext(derived.receivers, derived.methods, self.coverage)
         needles: list[frozenset[Needle] | None] = [c.needles(context) for c in compiled]
+        # What keeps a statement in the excerpt must occur in the statement itself: the names
+        # of method sinks, not the receiver types that make a file a candidate.
+        in_statements = [c.needles(dataclasses.replace(context, coverage=True)) for c in compiled]
         if wrappers or status_wrappers:
-            needles.append(words(w.spec.call.rsplit(".", 1)[-1] for w in (*wrappers, *status_wrappers)))
+            wrapper_names = words(w.spec.call.rsplit(".", 1)[-1] for w in (*wrappers, *status_wrappers))
+            needles.append(wrapper_names)
+            in_statements.append(wrapper_names)
         if self._runs(UNUSED_SUPPRESSION_KIND):
             # Suppressions are read in any case (``# OPSUX: IGNORE``), so is their needle.
             needles.append(frozenset({Needle(_SUPPRESSION_NEEDLE, ignore_case=True)}))
         object.__setattr__(self, "compiled", compiled)
         prefilter = Prefilter(None) if self.exhaustive else Prefilter.build(needles)
         object.__setattr__(self, "prefilter", prefilter)
-        object.__setattr__(self, "needles", None if prefilter.pattern is None else needle_pattern(prefilter.pattern))
+        statements = Prefilter(None) if self.exhaustive else Prefilter.build(in_statements)
+        object.__setattr__(self, "needles", None if statements.pattern is None else needle_pattern(statements.pattern))
         object.__setattr__(self, "roots", source_roots(self.policy.root, self.policy.lint.src))
         object.__setattr__(
             self, "severities", {r.id: severity_for(r, self.policy.lint.severity) for r in self.rules}
@@ -184,22 +202,32 @@ class Linter:
             return self._file_problem(shown, (1, 1, screened)), []
         # Any other syntax error of this Python may be newer syntax (``except A, B:`` of 3.14):
         # libcst decides, and places a real error where CPython does.
-        parsed = self._parse(text, screened if isinstance(screened, ast.Module) else None)
+        around = self._surroundings(path, text, hashlib.sha256(data).hexdigest())
+        parsed = self._parse(text, screened if isinstance(screened, ast.Module) else None, around)
         if isinstance(parsed, cst.ParserSyntaxError):
             return self._syntax_error(shown, parsed, text), []
         if parsed is None:
             return self._file_problem(shown, (1, 1, "the file is nested too deeply to parse")), []
         module, part = parsed
-        return self._check(path, shown, text, module, part, hashlib.sha256(data).hexdigest())
+        return self._check(shown, text, module, part, around)
 
     def _parse(
-        self, text: str, tree: ast.Module | None
+        self, text: str, tree: ast.Module | None, around: _Surroundings
     ) -> tuple[cst.Module, Excerpt] | cst.ParserSyntaxError | None:
         """libcst's tree of the part of the file that can hold a finding (:mod:`excerpt`);
         the error if libcst rejects the file; None if the file is too deep for it."""
         part = Excerpt.whole(text)
         if tree is not None and self.needles is not None:
-            part = excerpt(text, tree, self.needles)
+            needles = self.needles
+            # Wrappers the file itself defines, as it is now (an editor buffer, a rule example):
+            # the calls of them are kept too.
+            own = {w.spec.call.rsplit(".", 1)[-1] for w in (*around.wrappers, *around.status_wrappers)}
+            own -= {w.spec.call.rsplit(".", 1)[-1] for w in (*self.wrappers, *self.status_wrappers)}
+            if own:
+                needles = re.compile(
+                    "|".join([needles.pattern, *(rf"(?<![A-Za-z0-9_]){re.escape(n)}(?![A-Za-z0-9_])" for n in sorted(own))])
+                )
+            part = excerpt(text, tree, needles)
         try:
             return cst.parse_module(part.text), part
         except cst.ParserSyntaxError as exc:
@@ -222,8 +250,8 @@ class Linter:
 
     # ---------------------------------------------------------------------------- the walk
 
-    def facts(self, path: Path, text: str, module: cst.Module, digest: str) -> FileFacts:
-        """What matchers know about one file: its imports, and the project index around it.
+    def _surroundings(self, path: Path, text: str, digest: str) -> _Surroundings:
+        """The project index around one file, and the wrappers derived from it.
 
         The index was built from the files on disk; the file being linted is taken as given
         (a rule example, an editor buffer, a file changed since), its own summary laid over it.
@@ -244,9 +272,15 @@ class Linter:
                     wrappers = derive_sinks(resolver, sinks) if sinks else ()
                     senders = self._status_sinks()
                     status_wrappers = derive_sinks(resolver, senders) if senders else ()
-        by_function = {(w.function, w.param): w for w in wrappers}
+        return _Surroundings(name, is_package, resolver, wrappers, status_wrappers)
+
+    @staticmethod
+    def facts(module: cst.Module, around: _Surroundings) -> FileFacts:
+        """What matchers know about one file: its imports, and the project index around it."""
+        by_function = {(w.function, w.param): w for w in around.wrappers}
         return FileFacts(
-            name, ImportTable(name, is_package=is_package), module, resolver, by_function, status_wrappers
+            around.name, ImportTable(around.name, is_package=around.is_package), module, around.resolver,
+            by_function, around.status_wrappers,
         )
 
     def sites(self, path: Path, data: bytes) -> list[tuple[int, int, SiteOutcome]]:
@@ -258,11 +292,12 @@ class Linter:
         screened = _screen(text)
         if isinstance(screened, str) or (isinstance(screened, tuple) and _fatal(screened)):
             return []
-        parsed = self._parse(text, screened if isinstance(screened, ast.Module) else None)
+        around = self._surroundings(path, text, hashlib.sha256(data).hexdigest())
+        parsed = self._parse(text, screened if isinstance(screened, ast.Module) else None, around)
         if not isinstance(parsed, tuple):
             return []
         module, part = parsed
-        facts = self.facts(path, text, module, hashlib.sha256(data).hexdigest())
+        facts = self.facts(module, around)
         matchers = [c.matcher(facts) for c in self.compiled if isinstance(c, OperationTypeRule)][:1]
         _walk_with(module, facts, matchers)
         outcomes = [outcome for matcher in matchers for outcome in matcher.outcomes()]
@@ -274,9 +309,9 @@ class Linter:
         ]
 
     def _check(
-        self, path: Path, shown: str, text: str, module: cst.Module, part: Excerpt, digest: str
+        self, shown: str, text: str, module: cst.Module, part: Excerpt, around: _Surroundings
     ) -> tuple[list[Finding], list[Site]]:
-        facts = self.facts(path, text, module, digest)
+        facts = self.facts(module, around)
         matchers: list[tuple[CompiledRule, FileMatcher]] = [(c, c.matcher(facts)) for c in self.compiled]
         _walk_with(module, facts, [matcher for _, matcher in matchers])
         sites = self._sites(shown, module, part, matchers) if self.coverage else []

@@ -8,7 +8,7 @@ top-level statements that contain a needle or a module-level alias of one (``fro
 start as go``; ``go = ops.start``), the statements that import anything (the import table
 covers the whole file) and, for every dropped statement, a one-line stand-in for each name it
 binds at module level (the walk records every module-level binding, so the excerpt binds the
-same names as the file).
+same names as the file). Of a class, the header and the members that contain a needle are kept.
 
 Lines are kept whole, so columns are unchanged and each line of the excerpt maps back to its
 line in the file. A file with nothing to drop is given to libcst as it is.
@@ -72,27 +72,72 @@ def excerpt(text: str, tree: ast.Module, needles: re.Pattern[str]) -> Excerpt:
         pattern = re.compile("|".join(rf"(?<![A-Za-z0-9_]){re.escape(a)}(?![A-Za-z0-9_])" for a in new)) if new else None
 
     lines = _split(text)
-    kept_any = dropped_any = False
     out: list[str] = []
     origin: list[int] = []
-    newline = _first_newline(text)
+    if not _emit(blocks, lines, hits, _first_newline(text), out, origin, None):
+        return Excerpt.whole(text)
+    if not out:
+        return Excerpt("", (1,))
+    if not out[-1].endswith(("\n", "\r")):
+        out[-1] += _first_newline(text)
+    return Excerpt("".join(out), tuple(origin))
+
+
+def _emit(
+    blocks: Sequence[tuple[int, int, list[ast.stmt]]], lines: Sequence[str], hits: Sequence[int], newline: str,
+    out: list[str], origin: list[int], indent: str | None,
+) -> bool:
+    """Append the kept lines of ``blocks`` (a module's, or with ``indent`` a class body's) to
+    ``out``; whether anything was dropped."""
+    dropped = False
     for first, last, statements in blocks:
-        if _hit(hits, first, last):
+        if not _hit(hits, first, last):
+            dropped = True
+            if indent is None:  # the walk records module-level bindings only
+                for stand_in in _stand_ins(statements):
+                    out.append(stand_in + newline)
+                    origin.append(first)
+            continue
+        body = _class_body(statements, lines)
+        if body is None or _hit(hits, first, body[1][0][0] - 1):
+            # A needle in the header (a base class, a decorator) concerns the whole body:
+            # ``super().__init__(...)`` in a subclass of a sink class names neither.
             out.extend(lines[first - 1 : last])
             origin.extend(range(first, last + 1))
-            kept_any = True
             continue
-        dropped_any = True
-        for stand_in in _stand_ins(statements):
-            out.append(stand_in + newline)
-            origin.append(first)
-    if not dropped_any:
-        return Excerpt.whole(text)
-    if not kept_any and not out:
-        return Excerpt("", (1,))
-    if out and not out[-1].endswith(("\n", "\r")):
-        out[-1] += newline
-    return Excerpt("".join(out), tuple(origin))
+        # A class is kept as its header and the members with a needle: in the classes of
+        # views and services one method of many calls the sink.
+        body_indent, body_blocks = body
+        header_end = body_blocks[0][0] - 1
+        out.extend(lines[first - 1 : header_end])
+        origin.extend(range(first, header_end + 1))
+        before = len(out)
+        dropped |= _emit(body_blocks, lines, hits, newline, out, origin, body_indent)
+        if len(out) == before:  # the needle was in a comment between members; a body is never empty
+            out.append(f"{body_indent}...{newline}")
+            origin.append(header_end)
+    return dropped
+
+
+def _class_body(
+    statements: Sequence[ast.stmt], lines: Sequence[str]
+) -> tuple[str, list[tuple[int, int, list[ast.stmt]]]] | None:
+    """The indentation and the blocks of a lone class statement whose body starts on a line of
+    its own; None for anything else (kept whole)."""
+    if len(statements) != 1 or not isinstance(statements[0], ast.ClassDef):
+        return None
+    node = statements[0]
+    blocks = list(_blocks(node.body))
+    start = blocks[0][0]
+    if start <= node.lineno:
+        return None
+    line = lines[start - 1]
+    indent = line[: len(line) - len(line.lstrip(" \t"))]
+    first = blocks[0][2][0]
+    column = min([first.col_offset, *(d.col_offset - 1 for d in getattr(first, "decorator_list", ()))])
+    if not indent or len(indent) != column:
+        return None  # the header goes on on the body's first line
+    return indent, blocks
 
 
 def _hit(hits: Sequence[int], first: int, last: int) -> bool:

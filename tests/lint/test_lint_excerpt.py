@@ -237,6 +237,10 @@ WHOLE_FILE_CASES = [
     "from app.ops import start_operation as go\nother = 1\ndef run(t):\n    go(t, 'nope.d')\n",
     "import app.ops\nSTEP = 'nope.e'\napp.ops.start_operation(t, STEP)\n",
     "from app import ops\nclass Jobs:\n    kind = 'nope.f'\n    def run(self, t):\n        ops.start_operation(t, self.kind)\n",
+    # A receiver typed in another statement: the call names only the method.
+    "from opsux_core import OperationRunService\nservice = OperationRunService(s, p)\ndef run(t):\n    service.start(t, 'nope.g')\n",
+    "from opsux_core import OperationRunService\nclass Jobs:\n    def __init__(self, service: OperationRunService):\n"
+    "        self.service = service\n    def other(self):\n        pass\n    def run(self, t):\n        self.service.start(t, 'nope.h')\n",
 ]
 
 
@@ -247,3 +251,60 @@ def test_findings_are_those_of_the_whole_file(code: str) -> None:
     assert [f.code for f in whole] == ["OPS001"]
     assert linter().lint(path, code.encode()) == whole
     assert linter().check(path, code.encode())[1] == linter(exhaustive=True).check(path, code.encode())[1]
+
+
+def test_of_a_class_the_header_and_the_members_with_a_needle_are_kept() -> None:
+    code = (
+        "@register\n"                          # 1
+        "class Jobs(\n"                        # 2
+        "    Base,\n"                          # 3
+        "):\n"                                 # 4
+        '    """Docs."""\n'                    # 5 dropped
+        "    kind = 'x'\n"                     # 6 dropped: class members bind nothing the walk records
+        "    @property\n"                      # 7
+        "    def go(self, t):\n"               # 8
+        "        start_operation(t, self.kind)\n"
+        "    class Inner:\n"                   # 10
+        "        def a(self): pass\n"          # 11 dropped
+        "        def b(self): start_operation(t, 'y')\n"
+        "    def other(self):\n"               # 13 dropped
+        "        return 1\n"
+    )
+    part = cut(code)
+    assert part.text == (
+        "@register\nclass Jobs(\n    Base,\n):\n"
+        "    @property\n    def go(self, t):\n        start_operation(t, self.kind)\n"
+        "    class Inner:\n        def b(self): start_operation(t, 'y')\n"
+    )
+    assert part.origin == (1, 2, 3, 4, 7, 8, 9, 10, 12)
+
+
+@pytest.mark.parametrize("header", ["class Started(start_operation):\n", "@start_operation\nclass Started:\n"])
+def test_a_class_with_a_needle_in_its_header_is_kept_whole(header: str) -> None:
+    # ``super().__init__(...)`` in a subclass of a sink class names neither the class nor the sink.
+    code = header + "    def __init__(self):\n        super().__init__('x')\nOTHER = 1\n"
+    assert cut(code).text == code.replace("OTHER = 1", "OTHER = ...")
+
+
+@pytest.mark.parametrize(
+    ("code", "kept"),
+    [
+        # The body begins on the header's last line, or on its line: the class is kept whole.
+        ("class Jobs(\n    Base): go = start_operation\nclass Other: pass\n", "class Jobs(\n    Base): go = start_operation\nclass Other: ...\n"),
+        ("class Jobs: a = start_operation; b = 2\n", None),
+        # Tabs are an indentation like any other.
+        ("class Jobs:\n\tdef a(self): start_operation(t, 'x')\n\tdef b(self): pass\n", "class Jobs:\n\tdef a(self): start_operation(t, 'x')\n"),
+    ],
+)
+def test_a_class_body_is_cut_only_where_it_starts_on_a_line_of_its_own(code: str, kept: str | None) -> None:
+    part = cut(code)
+    assert part.text == (code if kept is None else kept)
+    assert cst.parse_module(part.text).code == part.text
+
+
+def test_a_class_whose_needle_is_only_in_a_comment_keeps_a_body() -> None:
+    code = "class Jobs:\n    def a(self):\n        pass\n    # start_operation is called elsewhere\n    def b(self):\n        pass\n"
+    part = cut(code)
+    assert part.text == "class Jobs:\n    ...\n"
+    assert part.origin == (1, 1)
+    assert cst.parse_module(part.text).code == part.text
