@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 from opsux_core.errors import ConfigError
@@ -66,7 +66,26 @@ class OutputError(Exception):
         self.error = error
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+class LintCommand(click.Command):
+    """``opsux-lint [PATHS]`` lints; ``opsux-lint server`` starts the language server (a
+    directory named ``server`` is linted as ``./server``)."""
+
+    def main(  # type: ignore[override]  # click overloads main on standalone_mode; this passes it on
+        self, args: Sequence[str] | None = None, prog_name: str | None = None, **extra: Any
+    ) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        if argv[:1] == ["server"]:
+            from opsux_lint.server import server_command
+
+            return server_command.main(argv[1:], f"{prog_name or 'opsux-lint'} server", **extra)
+        return super().main(argv, prog_name, **extra)
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write_paragraph()
+        formatter.write_text("opsux-lint server [--unsafe-fixes]: run the language server for editors (see --help there).")
+
+
+@click.command(cls=LintCommand, context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--config", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Config file (opsux.yaml or pyproject.toml); default: found from each path upwards.")
