@@ -27,8 +27,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor
 from libcst.helpers import get_absolute_module_for_import
 from libcst.metadata import (
     CodeRange,
@@ -272,6 +270,10 @@ def apply_constant_fixes(
     by_region = _literals(positions)
     replacements: dict[cst.CSTNode, cst.BaseExpression] = {}
     applied: list[Finding] = []
+    # libcst.codemod costs most of a second to import: only a fix that is made pays for it.
+    from libcst.codemod import CodemodContext
+    from libcst.codemod.visitors import AddImportsVisitor
+
     first = unsafe[0] if unsafe else None
     # With the module's own name, the import is merged into one the file already has from that
     # module, relative (``from .types import X``) or not.
