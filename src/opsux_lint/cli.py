@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 from opsux_core.errors import ConfigError
@@ -32,6 +32,7 @@ from opsux_lint.selection import SelectorError, is_selected, parse_selectors, se
 if TYPE_CHECKING:
     from opsux_core.policy import Policy
 
+    from opsux_lint.constant_fix import RunConstantFixes
     from opsux_lint.project import Target
     from opsux_lint.runner import Selection
 
@@ -65,7 +66,26 @@ class OutputError(Exception):
         self.error = error
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+class LintCommand(click.Command):
+    """``opsux-lint [PATHS]`` lints; ``opsux-lint server`` starts the language server (a
+    directory named ``server`` is linted as ``./server``)."""
+
+    def main(  # type: ignore[override]  # click overloads main on standalone_mode; this passes it on
+        self, args: Sequence[str] | None = None, prog_name: str | None = None, **extra: Any
+    ) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        if argv[:1] == ["server"]:
+            from opsux_lint.server import server_command
+
+            return server_command.main(argv[1:], f"{prog_name or 'opsux-lint'} server", **extra)
+        return super().main(argv, prog_name, **extra)
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write_paragraph()
+        formatter.write_text("opsux-lint server [--unsafe-fixes]: run the language server for editors (see --help there).")
+
+
+@click.command(cls=LintCommand, context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--config", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Config file (opsux.yaml or pyproject.toml); default: found from each path upwards.")
@@ -93,6 +113,9 @@ class OutputError(Exception):
 @click.option("--timings", is_flag=True, help="Print the time each phase took to standard error.")
 @click.option("--fix", is_flag=True, help="Apply the safe fixes (a misspelt type literal -> the registered one) and report what is left.")
 @click.option("--diff", "show_diff", is_flag=True, help="Print the fixes --fix would make as a unified diff; change nothing.")
+@click.option("--unsafe-fixes", is_flag=True,
+              help="With --fix or --diff, also make the unsafe fixes: a misspelt type literal -> the project's "
+                   "constant or enum member for the registered type, with its import.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: one per CPU when there are enough files to pay for them).")
 @click.version_option(tool_version(), "--version", prog_name="opsux-lint", message="%(prog)s %(version)s")
@@ -116,6 +139,7 @@ def main(
     timings: bool,
     fix: bool,
     show_diff: bool,
+    unsafe_fixes: bool,
     jobs: int | None,
 ) -> None:
     """Check Python code against the project's operation-run conventions.
@@ -128,7 +152,7 @@ def main(
         output_file=output_file, quiet=quiet, exit_zero=exit_zero, explain=explain, list_rules=list_rules,
         show_settings=show_settings, statistics=statistics, baseline=baseline_file,
         write_baseline=write_baseline, cache=not no_cache, coverage=coverage, jobs=jobs, timings=timings,
-        fix=fix, diff=show_diff,
+        fix=fix, diff=show_diff, unsafe_fixes=unsafe_fixes,
     )
     try:
         code = _main(request)
@@ -173,6 +197,7 @@ class Request:
     timings: bool = False
     fix: bool = False
     diff: bool = False
+    unsafe_fixes: bool = False
 
 
 def find_rule(query: str) -> RuleSpec | None:
@@ -276,10 +301,16 @@ def _main(request: Request) -> int:
     if baseline is not None:
         kept, hidden = baseline.filter(result.findings, cwd)
         result = dataclasses.replace(result, findings=tuple(kept), baselined=hidden)
+    constant_fixes = None
+    if request.unsafe_fixes or (fmt is OutputFormat.TEXT and not request.quiet):
+        from opsux_lint.constant_fix import RunConstantFixes
+
+        constant_fixes = RunConstantFixes(result.linters, cwd)
     if request.diff or request.fix:
         from opsux_lint.fixing import fix_files
 
-        outcome = fix_files(result.findings, cwd, write=request.fix)
+        unsafe = constant_fixes if request.unsafe_fixes else None
+        outcome = fix_files(result.findings, cwd, write=request.fix, unsafe=unsafe)
         if request.diff:
             _emit(outcome.diff, request)
             return EXIT_FINDINGS if outcome.diff and not request.exit_zero else EXIT_CLEAN
@@ -287,8 +318,10 @@ def _main(request: Request) -> int:
         if not request.quiet:
             click.echo(f"Fixed {outcome.fixed} findings in {outcome.files} files.", err=True)
     color, frames = terminal_style(request)
+    fixable, hidden = _fix_counts(result.findings, constant_fixes, request.unsafe_fixes)
     context = ReportContext(
         result, cwd, tool_version(), request.statistics, color=color, frames=frames, quiet=request.quiet,
+        fixable=fixable, hidden_fixes=hidden,
     )
     output = render(fmt, context)
     if result.sites is not None:
@@ -301,6 +334,17 @@ def _main(request: Request) -> int:
     if any(f.severity is Severity.ERROR for f in result.findings) and not request.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _fix_counts(
+    findings: Sequence[Finding], constant_fixes: RunConstantFixes | None, enabled: bool
+) -> tuple[int, int]:
+    """(findings --fix would fix, findings with an unsafe fix that --unsafe-fixes would enable)."""
+    safe = {f for f in findings if f.fix is not None}
+    unsafe = {c.finding for c in constant_fixes.available(findings)} if constant_fixes is not None else set()
+    if enabled:
+        return len(safe | unsafe), 0
+    return len(safe), len(unsafe)
 
 
 def _with_coverage(fmt: OutputFormat, output: str, sites: Sequence[Site]) -> str:

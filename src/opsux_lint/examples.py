@@ -19,8 +19,14 @@ def example_policy(rule: RuleSpec) -> Policy:
     return policy_from_mapping(config, source=_EXAMPLE_ROOT / "opsux.yaml", root=_EXAMPLE_ROOT)
 
 
+EXAMPLE_FILE = _EXAMPLE_ROOT / PurePosixPath(EXAMPLE_PATH)
+
+
+def example_linter(rule: RuleSpec) -> Linter:
+    """The linter the rule's examples run with: all built-in rules, the examples' project."""
+    return Linter(example_policy(rule), builtin_rules())
+
+
 def lint_example(rule: RuleSpec, code: str) -> list[Finding]:
     """Findings of *all* built-in rules on the example, as a project would see them."""
-    linter = Linter(example_policy(rule), builtin_rules())
-    path = _EXAMPLE_ROOT / PurePosixPath(EXAMPLE_PATH)
-    return linter.lint(path, code.encode("utf-8"), display=EXAMPLE_PATH)
+    return example_linter(rule).lint(EXAMPLE_FILE, code.encode("utf-8"), display=EXAMPLE_PATH)

@@ -23,7 +23,7 @@ _ID_RE = re.compile(r"^OPS[0-9]{3}$")
 _NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 _RULE_KEYS = ("id", "name", "severity", "summary", "message", "rationale", "matcher", "examples")
 _EXAMPLE_KEYS = ("config", "valid", "invalid")
-_INVALID_KEYS = ("code", "message_contains", "count", "fixed")
+_INVALID_KEYS = ("code", "message_contains", "count", "fixed", "unsafe_fixed")
 
 
 class RuleDefinitionError(Exception):
@@ -37,6 +37,8 @@ class InvalidExample:
     count: int = 1
     fixed: str | None = None
     """The code after ``--fix``; None: the example has no safe fix."""
+    unsafe_fixed: str | None = None
+    """The code after ``--fix --unsafe-fixes``; None: the example has no unsafe fix."""
 
 
 @dataclass(frozen=True)
@@ -121,17 +123,21 @@ def _examples(data: Any, fail: Any) -> Examples:
     invalid: list[InvalidExample] = []
     for item in data.get("invalid") or ():
         if not isinstance(item, Mapping) or set(item) - set(_INVALID_KEYS) or "code" not in item:
-            raise fail(f"an invalid example must be {{code, message_contains, count, fixed}}, not {item!r}")
+            raise fail(f"an invalid example must be {{{', '.join(_INVALID_KEYS)}}}, not {item!r}")
         fragments = item.get("message_contains", ())
         if isinstance(fragments, str):
             fragments = (fragments,)
         if not fragments:
             # An example without an expected message would pass on any finding of the rule.
             raise fail(f"invalid example {item['code']!r} needs message_contains")
-        fixed = item.get("fixed")
+        fixed, unsafe_fixed = item.get("fixed"), item.get("unsafe_fixed")
         if fixed is not None and not isinstance(fixed, str):
             raise fail(f"invalid example {item['code']!r}: fixed must be the code after --fix")
-        invalid.append(InvalidExample(item["code"], tuple(fragments), int(item.get("count", 1)), fixed))
+        if unsafe_fixed is not None and not isinstance(unsafe_fixed, str):
+            raise fail(f"invalid example {item['code']!r}: unsafe_fixed must be the code after --fix --unsafe-fixes")
+        invalid.append(
+            InvalidExample(item["code"], tuple(fragments), int(item.get("count", 1)), fixed, unsafe_fixed)
+        )
     config = data.get("config")
     if config is not None and not isinstance(config, Mapping):
         raise fail("examples.config must be a mapping (an opsux.yaml)")

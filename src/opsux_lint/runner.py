@@ -5,10 +5,10 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from opsux_core.policy import Policy, load_policy
@@ -63,6 +63,8 @@ class RunResult:
     """With ``coverage``: every sink site and what became of it."""
     timings: tuple[tuple[str, float], ...] = ()
     """Seconds per phase (``--timings``)."""
+    linters: Mapping[str, Linter] = field(default_factory=dict, compare=False, repr=False)
+    """The linter of each file with findings, by shown path: unsafe fixes need its project index."""
 
 
 def display_path(path: Path, cwd: Path) -> str:
@@ -95,6 +97,7 @@ def run(
     findings: list[Finding] = []
     jobs: list[_Job] = []
     seen: set[Path] = set()
+    linter_of: dict[str, Linter] = {}
     for target in targets:
         group = by_policy.get(id(target.policy))
         if group is None:
@@ -128,6 +131,8 @@ def run(
             cached = cache.get(resolved, digest, shown) if cache is not None else None
             if cached is not None:
                 findings.extend(cached)
+                if cached:
+                    linter_of[shown] = linter
             else:
                 jobs.append(_Job(resolved, shown, data, digest, group))
 
@@ -138,6 +143,8 @@ def run(
     for job, (result, found) in zip(jobs, results, strict=True):
         findings.extend(result)
         sites.extend(found)
+        if result:
+            linter_of[job.display] = linters[job.group]
         cache = caches[job.group]
         if cache is not None:
             cache.put(job.path, job.digest, result)
@@ -150,7 +157,7 @@ def run(
     findings.sort()
     return RunResult(
         tuple(findings), len(seen), tuple(sorted(ran.values(), key=lambda r: r.id)), len(jobs),
-        sites=tuple(sorted(sites)) if options.coverage else None, timings=clock.laps(),
+        sites=tuple(sorted(sites)) if options.coverage else None, timings=clock.laps(), linters=linter_of,
     )
 
 

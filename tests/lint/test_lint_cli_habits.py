@@ -44,8 +44,10 @@ def test_output_format_is_an_alias_of_format(shop: Path) -> None:
 def test_quiet_prints_findings_without_the_summary(shop: Path) -> None:
     loud, quiet = invoke("."), invoke(".", "-q")
     assert loud.exit_code == quiet.exit_code == 1
-    assert loud.stdout.splitlines()[:-1] == quiet.stdout.splitlines()
-    assert loud.stdout.splitlines()[-1].startswith("Found ")
+    # The summary, then the hint about the unsafe fixes the shop's constants allow: both left out.
+    assert loud.stdout.splitlines()[:-2] == quiet.stdout.splitlines()
+    assert loud.stdout.splitlines()[-2].startswith("Found ")
+    assert loud.stdout.splitlines()[-1].startswith("[*] 4 fixable with the `--fix` option (3 hidden fixes")
     assert invoke("src/shop/clean.py", "--quiet").stdout == ""
     assert invoke("src/shop/clean.py").stdout.startswith("All checks passed")
 
@@ -214,7 +216,9 @@ def test_piped_output_is_plain_lines(shop: Path) -> None:
         text=True, env=clean_env(), check=False,
     )
     assert ESC not in completed.stdout and "^" not in completed.stdout
-    assert all(line.startswith("src/shop/ops.py:") for line in completed.stdout.splitlines()[:-1])
+    *findings, summary, hint = completed.stdout.splitlines()
+    assert all(line.startswith("src/shop/ops.py:") for line in findings)
+    assert summary.startswith("Found ") and hint.startswith("[*] ")
 
 
 def test_force_color_colours_piped_output_and_no_color_wins(shop: Path) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from opsux_lint.constant_fix import ConstantFinder, apply_constant_fixes
 from opsux_lint.fixes import apply_fixes
-from opsux_lint.examples import lint_example
+from opsux_lint.examples import EXAMPLE_FILE, example_linter, lint_example
 from opsux_lint.registry import RuleSpec, builtin_rules
 
 _INVALID = [
@@ -36,6 +37,13 @@ def test_invalid_example_is_reported(rule: RuleSpec, index: int) -> None:
     assert (fixed if applied else None) == example.fixed
     if applied:
         assert [f.code for f in lint_example(rule, fixed)] == [], "a fixed example is clean"
+    # So is the unsafe fix (--unsafe-fixes), where the example's project names the registered type.
+    unsafe = ConstantFinder(example_linter(rule)).fixes(EXAMPLE_FILE, example.code, mine)
+    unsafe_fixed, unsafe_applied = apply_constant_fixes(example.code, unsafe, mine)
+    assert (unsafe_fixed if unsafe else None) == example.unsafe_fixed
+    if unsafe:
+        assert set(unsafe_applied) == set(mine)
+        assert [f.code for f in lint_example(rule, unsafe_fixed)] == [], "an unsafely fixed example is clean"
     # An example shows one rule: any other finding means the example is not what it claims.
     others = [f for f in findings if f.code != rule.id]
     assert not others, f"example for {rule.id} also triggers {others}"

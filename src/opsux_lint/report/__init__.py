@@ -38,6 +38,10 @@ class ReportContext:
     """A code frame under each finding in text output (a terminal)."""
     quiet: bool = False
     """Text output: the findings only, no summary line."""
+    fixable: int = 0
+    """Findings ``--fix`` would fix (text output says so, as ruff does)."""
+    hidden_fixes: int = 0
+    """Findings with an unsafe fix that only ``--unsafe-fixes`` enables."""
 
 
 def summary(result: RunResult) -> dict[str, Any]:

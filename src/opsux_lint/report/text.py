@@ -42,6 +42,17 @@ def summary_line(context: ReportContext) -> str:
     return f"Found {' and '.join(parts)} in {where} ({checked})."
 
 
+def fix_note(context: ReportContext) -> str:
+    """ruff's hint about fixes held back: printed only when there are unsafe fixes to enable."""
+    if not context.hidden_fixes:
+        return ""
+    count = context.hidden_fixes
+    hidden = f"{count} hidden {'fix' if count == 1 else 'fixes'} can be enabled with the `--unsafe-fixes` option"
+    if context.fixable:
+        return f"[*] {context.fixable} fixable with the `--fix` option ({hidden})."
+    return f"No fixes available ({hidden})."
+
+
 def render_text(context: ReportContext) -> str:
     paint = _Painter(context.color)
     lines: list[str] = []
@@ -59,6 +70,9 @@ def render_text(context: ReportContext) -> str:
                 lines.extend(code_frame(f, sources.lines(f.path), paint))
     if not context.quiet:
         lines.append(paint.bold(summary_line(context)))
+        note = fix_note(context)
+        if note:
+            lines.append(note)
     return "\n".join(lines) + "\n" if lines else ""
 
 
