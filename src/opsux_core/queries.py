@@ -52,8 +52,8 @@ def list_runs_statement(
 ) -> Select[OperationRun]:
     """The page ``list_runs`` reads: keyset on id, so page 1,000 costs what page 1 does.
 
-    Ordered by id alone (unique and increasing, unlike ``created_at``), which the
-    ``(tenant_id, id)`` index returns in order: a backward scan stops after *limit* rows.
+    Ordered by id alone: unique, so no two runs tie at a page boundary (``created_at`` can), and
+    the ``(tenant_id, id)`` index returns it in order, so a backward scan stops after *limit* rows.
     """
     stmt = select(OperationRun).where(OperationRun.tenant_id == tenant_id)
     if before_id is not None:
