@@ -151,8 +151,9 @@ class OperationRun(Base):
             postgresql_where=ACTIVE_WHERE,
             sqlite_where=ACTIVE_WHERE,
         ),
-        # Serves the operations index: all runs of one tenant, newest first.
-        Index("ix_operation_runs_tenant_created", "tenant_id", "created_at"),
+        # Serves the operations index: all runs of one tenant, newest (highest id) first, paged by
+        # id; a backward scan of this index reads one page, however long the tenant's history.
+        Index("ix_operation_runs_tenant_newest", "tenant_id", "id"),
         # Serves the reaper: active runs by last sign of life, oldest first.
         Index(
             "ix_operation_runs_active_heartbeat",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from opsux_core.errors import RunNotFound
@@ -44,9 +44,20 @@ def list_runs(
     if not 1 <= limit <= MAX_PAGE:
         raise ValueError(f"limit must be between 1 and {MAX_PAGE}, not {limit}")
     check_identifier("tenant_id", tenant_id, ID_LENGTH)
+    return session.scalars(list_runs_statement(tenant_id, limit, before_id, active_only)).all()
+
+
+def list_runs_statement(
+    tenant_id: str, limit: int = 50, before_id: int | None = None, active_only: bool = False
+) -> Select[OperationRun]:
+    """The page ``list_runs`` reads: keyset on id, so page 1,000 costs what page 1 does.
+
+    Ordered by id alone: unique, so no two runs tie at a page boundary (``created_at`` can), and
+    the ``(tenant_id, id)`` index returns it in order, so a backward scan stops after *limit* rows.
+    """
     stmt = select(OperationRun).where(OperationRun.tenant_id == tenant_id)
     if before_id is not None:
         stmt = stmt.where(OperationRun.id < before_id)
     if active_only:
         stmt = stmt.where(ACTIVE_WHERE)
-    return session.scalars(stmt.order_by(OperationRun.id.desc()).limit(limit)).all()
+    return stmt.order_by(OperationRun.id.desc()).limit(limit)

@@ -29,8 +29,15 @@ from opsux_core.migrations import SCRIPT_LOCATION, VERSION_TABLE
 from opsux_core.models import Base
 
 INITIAL_REVISION = "0001"
-_ADOPT_MARKERS = {"0002": ("operation_runs", "last_heartbeat_at")}
-"""A column that a revision added: its presence in an unversioned database means 'at least here'."""
+_ADOPT_MARKERS = {
+    "0002": ("operation_runs", "column", "last_heartbeat_at"),
+    "0003": ("operation_runs", "index", "ix_operation_runs_tenant_newest"),
+}
+"""What a revision added: its presence in an unversioned database means 'at least here'.
+
+In revision order, so the newest marker found wins; without them, tables that ``create_all`` made
+in a newer shape would be stamped too old, and the next revision would fail on what already exists.
+"""
 
 
 @dataclass(frozen=True)
@@ -86,8 +93,9 @@ def _adopt(connection: Connection) -> str | None:
     if current_revision(connection) is not None or not inspector.has_table("operation_runs"):
         return None
     revision = INITIAL_REVISION
-    for candidate, (table, column) in _ADOPT_MARKERS.items():
-        if column in {c["name"] for c in inspector.get_columns(table)}:
+    for candidate, (table, kind, name) in _ADOPT_MARKERS.items():
+        present = inspector.get_columns(table) if kind == "column" else inspector.get_indexes(table)
+        if name in {item["name"] for item in present}:
             revision = candidate
     command.stamp(alembic_config(connection), revision)
     connection.commit()
@@ -115,7 +123,11 @@ def differences(connection: Connection) -> list[Difference]:
         if not inspector.has_table(table.name):
             continue
         found += _check_constraints(inspector, table.name)
-        found += _index_predicates(inspector, connection.dialect.name, table.name)
+        wrong = _wrong_indexes(inspector, connection.dialect.name, table.name)
+        # Alembic reports an index of opsux's name over other columns as one missing and one
+        # foreign index; it is one index in the wrong shape, and repair rebuilds it.
+        reshaped = {d.index for d in wrong}
+        found = [d for d in found if d.table != table.name or d.index not in reshaped] + wrong
     return found
 
 
@@ -129,7 +141,7 @@ def repair(connection: Connection) -> list[Difference]:
             repaired.append(Difference(table.name, "table created", True))
             continue
         present = {ix["name"] for ix in inspector.get_indexes(table.name)}
-        wrong = {d.index for d in _index_predicates(inspector, connection.dialect.name, table.name)}
+        wrong = {d.index for d in _wrong_indexes(inspector, connection.dialect.name, table.name)}
         for index in sorted(table.indexes, key=lambda ix: str(ix.name)):
             if index.name in wrong:
                 index.drop(connection)
@@ -165,9 +177,9 @@ def _describe(entry: Any) -> Iterator[Difference]:
     elif kind == "remove_column":
         yield Difference(entry[2], f"column {entry[3].name} is not in opsux's schema")
     elif kind == "add_index":
-        yield Difference(entry[1].table.name, f"index {entry[1].name} is missing", True)
+        yield Difference(entry[1].table.name, f"index {entry[1].name} is missing", True, entry[1].name)
     elif kind == "remove_index":
-        yield Difference(entry[1].table.name, f"index {entry[1].name} is not in opsux's schema")
+        yield Difference(entry[1].table.name, f"index {entry[1].name} is not in opsux's schema", index=entry[1].name)
     elif kind == "add_constraint":
         yield Difference(entry[1].table.name, f"constraint {entry[1].name} is missing", True)
     elif kind == "remove_constraint":
@@ -196,20 +208,32 @@ def _check_constraints(inspector: Any, table: str) -> list[Difference]:
     return [Difference(table, f"check constraint {name} is missing", True) for name in sorted(expected - live)]
 
 
-def _index_predicates(inspector: Any, dialect: str, table: str) -> list[Difference]:
-    """A partial index that lost its WHERE would make dedupe refuse every second run of an identity."""
+def _wrong_indexes(inspector: Any, dialect: str, table: str) -> list[Difference]:
+    """opsux's indexes that exist under their name but not in their shape: columns, uniqueness, predicate.
+
+    The queries depend on each: a partial index that lost its WHERE makes dedupe refuse every
+    second run of an identity, and one over other columns no longer serves the order it exists for.
+    """
     found: list[Difference] = []
     live = {ix["name"]: ix for ix in inspector.get_indexes(table)}
     for index in Base.metadata.tables[table].indexes:
-        expected = index.dialect_options[dialect].get("where") if dialect in ("postgresql", "sqlite") else None
         reflected = live.get(index.name)
         if reflected is None:
             continue
+        expected = (tuple(c.name for c in index.columns), bool(index.unique))
+        actual = (tuple(reflected["column_names"]), bool(reflected["unique"]))
+        if actual != expected:
+            found.append(
+                Difference(table, f"index {index.name} is {_index_shape(*actual)}, expected {_index_shape(*expected)}", True, str(index.name))
+            )
+            continue
+        predicate = index.dialect_options[dialect].get("where") if dialect in ("postgresql", "sqlite") else None
         where = (reflected.get("dialect_options") or {}).get(f"{dialect}_where")
-        if (expected is None) != (where is None):
-            wanted = "partial (WHERE status IN ('queued', 'running'))" if expected is not None else "not partial"
+        if (predicate is None) != (where is None):
+            wanted = "partial (WHERE status IN ('queued', 'running'))" if predicate is not None else "not partial"
             found.append(Difference(table, f"index {index.name} should be {wanted}", True, str(index.name)))
     return found
 
 
-__all__ = ["Difference", "differences", "downgrade", "head_revision", "repair", "upgrade"]
+def _index_shape(columns: tuple[str, ...], unique: bool) -> str:
+    return f"{'unique ' if unique else ''}on ({', '.join(columns)})"

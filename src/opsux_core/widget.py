@@ -2,7 +2,7 @@
 
 Tenant-wide (every active run of the tenant, whoever started it), shown only to people who may
 open Monitoring -> Operations, never showing terminal runs. One query returns the visible rows and
-the total count (a window function), served by the partial index on active runs.
+the total count, both served by the partial index on active runs, in one snapshot.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Row, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from opsux_core.links import RunLinks
@@ -105,6 +105,10 @@ def progress_widget(
     if not viewer.can_monitor:
         return HIDDEN
     check_identifier("tenant_id", tenant_id, ID_LENGTH)
+    if session.autoflush:
+        # The widget has always seen what this session wrote but did not flush yet; SQLAlchemy
+        # autoflushes before a Core statement only since 2.0.16, and opsux accepts any 2.0.
+        session.flush()
     result = session.execute(_WIDGET_QUERY, {"tenant_id": tenant_id}).all()
     active = result[0].active_total if result else 0
     if active == 0:
@@ -113,7 +117,7 @@ def progress_widget(
     presenter = Presenter.from_policy(policy)
     links = RunLinks(policy.links)
     keys = SummaryKeys(policy.summary_keys)
-    rows = tuple(_row(row[0], presenter, links, keys) for row in result)
+    rows = tuple(_row(row, presenter, links, keys) for row in result)
     more = active - len(rows)
     return ProgressWidget(
         visible=True,
@@ -125,14 +129,33 @@ def progress_widget(
     )
 
 
-def _active_runs(limit: int) -> Select[OperationRun, int]:
-    total = func.count().over().label("active_total")
+_runs = OperationRun.__table__
+_ROW_COLUMNS = (
+    _runs.c.id,
+    _runs.c.tenant_id,
+    _runs.c.operation_type,
+    _runs.c.status,
+    _runs.c.outcome,
+    _runs.c.summary_counts,
+    _runs.c.initiator_name,
+    _runs.c.created_at,
+)
+"""What a row shows, and no more: ``context`` and ``failure_summary`` are JSON the widget never reads."""
+
+
+def _active_runs(limit: int) -> Select[Any]:
+    # Plain table columns, not the mapped entity: the widget renders values, and building mapped
+    # instances was about half of its own CPU time per call. The literal ACTIVE_WHERE is the partial
+    # index's predicate, so the planner can use that index for both parts.
+    tenant = _runs.c.tenant_id == bindparam("tenant_id")
+    # Counted in a scalar subquery, not count(*) OVER (): a window has to fetch and buffer every
+    # active run of the tenant before the LIMIT applies; this counts index entries and fetches
+    # only the rows shown. One statement, so the rows and the count come from one snapshot.
+    total = select(func.count()).select_from(_runs).where(tenant, ACTIVE_WHERE).scalar_subquery()
     return (
-        select(OperationRun, total)
-        .where(OperationRun.tenant_id == bindparam("tenant_id"))
-        # The literal predicate of the partial index, so the planner can use that index.
-        .where(ACTIVE_WHERE)
-        .order_by(OperationRun.created_at.desc(), OperationRun.id.desc())
+        select(*_ROW_COLUMNS, total.label("active_total"))
+        .where(tenant, ACTIVE_WHERE)
+        .order_by(_runs.c.created_at.desc(), _runs.c.id.desc())
         .limit(limit)
     )
 
@@ -141,12 +164,12 @@ def _active_runs(limit: int) -> Select[OperationRun, int]:
 _WIDGET_QUERY = _active_runs(MAX_ROWS)
 
 
-def active_runs_statement(tenant_id: str, limit: int = MAX_ROWS) -> Select[OperationRun, int]:
+def active_runs_statement(tenant_id: str, limit: int = MAX_ROWS) -> Select[Any]:
     """The widget's one query: the newest active runs of the tenant plus the count of all of them."""
     return _active_runs(limit).params(tenant_id=tenant_id)
 
 
-def _row(run: OperationRun, presenter: Presenter, links: RunLinks, keys: SummaryKeys) -> WidgetRow:
+def _row(run: Row[Any], presenter: Presenter, links: RunLinks, keys: SummaryKeys) -> WidgetRow:
     status = ux_status(run.status, run.outcome)
     return WidgetRow(
         run_id=run.id,

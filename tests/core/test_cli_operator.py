@@ -125,7 +125,7 @@ def test_init_db_says_what_differs_and_db_upgrade_repairs(engine: Engine) -> Non
     # The engine fixture built the tables with create_all: init-db adopts them at the newest revision.
     code, out, _ = invoke("init-db", "--db", url)
     assert code == 0 and out.splitlines() == [
-        "existing opsux tables adopted at revision 0002",
+        "existing opsux tables adopted at revision 0003",
         "operation_runs: ok",
         "run_notifications: ok",
     ]
@@ -143,13 +143,13 @@ def test_init_db_says_what_differs_and_db_upgrade_repairs(engine: Engine) -> Non
     code, out, _ = invoke("db", "upgrade", "--db", url)
     assert code == 0, out
     assert out.splitlines() == [
-        "revision: 0002 -> 0002",
+        "revision: 0003 -> 0003",
         "repaired operation_runs: index uq_operation_runs_active_identity recreated",
         "operation_runs: ok",
         "run_notifications: ok",
     ]
     code, out, _ = invoke("db", "check", "--db", url)
-    assert code == 0 and out.splitlines()[0] == "revision: 0002 (newest: 0002)"
+    assert code == 0 and out.splitlines()[0] == "revision: 0003 (newest: 0003)"
     with engine.begin() as conn:  # leave the shared schema as the other tests expect it
         conn.execute(text("DROP TABLE opsux_alembic_version"))
 

@@ -91,16 +91,23 @@ def test_revisions_up_equal_create_all_and_go_down_and_up_again(blank: tuple[Eng
     Base.metadata.create_all(created)
     with migrated.connect() as conn:
         assert schema.upgrade(conn) is None  # nothing to adopt in an empty database
-        assert schema.current_revision(conn) == schema.head_revision() == "0002"
+        assert schema.current_revision(conn) == schema.head_revision() == "0003"
         assert schema.differences(conn) == []
     assert shape(migrated) == shape(created)
     with migrated.connect() as conn:
+        schema.downgrade(conn, "0002")
+        assert _index_columns(conn)["ix_operation_runs_tenant_created"] == ("tenant_id", "created_at")
+        assert "ix_operation_runs_tenant_newest" not in _index_columns(conn)
         schema.downgrade(conn, "0001")
         assert "last_heartbeat_at" not in {c["name"] for c in inspect(conn).get_columns("operation_runs")}
         schema.downgrade(conn, "base")
         assert not set(Base.metadata.tables) & set(inspect(conn).get_table_names())
         schema.upgrade(conn)
     assert shape(migrated) == shape(created)
+
+
+def _index_columns(conn: Any) -> dict[str, tuple[str, ...]]:
+    return {ix["name"]: tuple(ix["column_names"]) for ix in inspect(conn).get_indexes("operation_runs")}
 
 
 def test_tables_from_before_the_revisions_are_adopted_and_upgraded(blank: tuple[Engine, Engine]) -> None:
@@ -118,10 +125,55 @@ def test_tables_from_before_the_revisions_are_adopted_and_upgraded(blank: tuple[
         )
         conn.commit()
         assert schema.upgrade(conn) == "0001"
-        assert schema.current_revision(conn) == "0002" and schema.differences(conn) == []
+        assert schema.current_revision(conn) == "0003" and schema.differences(conn) == []
     with Session(engine) as session:
         run = session.scalars(select(OperationRun)).one()
         assert run.last_heartbeat_at == T0  # backfilled from updated_at, so the reaper can judge it
+
+
+@pytest.mark.parametrize(("made_at", "adopted_at"), [("0002", "0002"), ("0003", "0003")])
+def test_unversioned_tables_are_adopted_at_the_revision_their_shape_shows(
+    blank: tuple[Engine, Engine], made_at: str, adopted_at: str
+) -> None:
+    # create_all of an opsux release leaves no version table; stamping such tables too old would
+    # make the next revision fail on an index that already exists.
+    engine, _ = blank
+    with engine.connect() as conn:
+        schema.upgrade(conn, made_at)
+        conn.execute(text("DROP TABLE opsux_alembic_version"))
+        conn.commit()
+        assert schema.upgrade(conn) == adopted_at
+        assert schema.current_revision(conn) == schema.head_revision()
+        assert schema.differences(conn) == []
+        columns = _index_columns(conn)
+        assert columns["ix_operation_runs_tenant_newest"] == ("tenant_id", "id")
+        assert "ix_operation_runs_tenant_created" not in columns
+
+
+def test_an_index_under_opsux_name_over_other_columns_is_one_difference_and_rebuilt(blank: tuple[Engine, Engine]) -> None:
+    engine, _ = blank
+    with engine.connect() as conn:
+        schema.upgrade(conn)
+        conn.execute(text("DROP INDEX ix_operation_runs_tenant_newest"))
+        conn.execute(text("CREATE INDEX ix_operation_runs_tenant_newest ON operation_runs (tenant_id, created_at)"))
+        conn.commit()
+        assert [str(d) for d in schema.differences(conn)] == [
+            "operation_runs: index ix_operation_runs_tenant_newest is on (tenant_id, created_at), expected on (tenant_id, id)"
+        ]
+        assert [str(d) for d in schema.repair(conn)] == ["operation_runs: index ix_operation_runs_tenant_newest recreated"]
+        assert _index_columns(conn)["ix_operation_runs_tenant_newest"] == ("tenant_id", "id")
+        conn.execute(text("DROP INDEX uq_operation_runs_active_identity"))
+        conn.execute(text("CREATE INDEX uq_operation_runs_active_identity ON operation_runs (tenant_id, identity_hash) WHERE status IN ('queued', 'running')"))
+        conn.commit()
+        # Not unique, the dedupe index guarantees nothing and ON CONFLICT cannot infer it.
+        assert [str(d) for d in schema.differences(conn)] == [
+            (
+                "operation_runs: index uq_operation_runs_active_identity is on (tenant_id, identity_hash), "
+                "expected unique on (tenant_id, identity_hash)"
+            )
+        ]
+        assert [str(d) for d in schema.repair(conn)] == ["operation_runs: index uq_operation_runs_active_identity recreated"]
+        assert schema.differences(conn) == []
 
 
 def test_differences_name_what_is_wrong(blank: tuple[Engine, Engine]) -> None:

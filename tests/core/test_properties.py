@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -27,7 +28,10 @@ from opsux_core.summary import MAX_COUNT
 from opsux_core.widget import MAX_ROWS
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
-TENANTS = ["acme", "globex", "initech", "umbrella"]
+# Look-alikes of acme too: another case, a trailing space, LIKE wildcards, a path separator; each is
+# another tenant, and none may see acme's runs or be seen by it.
+TENANTS = ["acme", "globex", "initech", "ACME", "acme ", "acm_", "acme%", "acme/x"]
+LABELS = {"inventory.sync": "Inventory sync", "directory.import": "Directory import"}
 # Every (status, outcome) pair the schema allows.
 STATES = [("queued", "pending"), ("running", "pending")] + [
     ("completed", outcome) for outcome in ("succeeded", "partially_succeeded", "failed", "cancelled")
@@ -43,9 +47,20 @@ run_rows = st.lists(
         st.one_of(st.none(), st.sampled_from(["user-1", "user-2", "user-3"])),
         st.integers(min_value=0, max_value=3600),  # created this many seconds after T0
         st.sampled_from(["inventory.sync", "directory.import", "legacy.unknown"]),
+        st.one_of(
+            st.just({}),
+            st.fixed_dictionaries({"total": st.integers(0, 50), "processed": st.integers(0, 60)}),
+            st.fixed_dictionaries({"processed": st.integers(0, 5), "succeeded": st.integers(0, 5)}),
+        ),
     ),
     max_size=30,
 )
+
+
+def expected_progress(status: str, counts: dict[str, int]) -> int | None:
+    if status != "running" or not counts.get("total") or "processed" not in counts:
+        return None
+    return min(100, counts["processed"] * 100 // counts["total"])
 
 
 @DB_SETTINGS
@@ -65,12 +80,12 @@ def test_the_widget_shows_only_the_tenants_active_runs_at_most_five_and_counts_t
                 initiator_id=initiator,
                 initiator_name=initiator or "System",
                 identity_hash=f"h{index}",
-                summary_counts={},
+                summary_counts=counts,
                 context={},
                 created_at=T0 + timedelta(seconds=offset),
                 updated_at=T0,
             )
-            for index, (row_tenant, (status, outcome), initiator, offset, operation_type) in enumerate(rows)
+            for index, (row_tenant, (status, outcome), initiator, offset, operation_type, counts) in enumerate(rows)
         ]
         session.add_all(runs)
         session.commit()
@@ -86,11 +101,28 @@ def test_the_widget_shows_only_the_tenants_active_runs_at_most_five_and_counts_t
         )
         shown = [row.run_id for row in widget.rows]
         assert shown == [run.id for run in active[:MAX_ROWS]]  # the tenant's newest active runs, nobody else's
+        escaped = quote(tenant, safe="")
+        assert [
+            (row.label, row.status.value, row.status_label, row.progress, row.url, row.initiator_name, row.created_at)
+            for row in widget.rows
+        ] == [
+            (
+                LABELS.get(run.operation_type, "Unknown operation"),
+                run.status,
+                run.status.capitalize(),
+                expected_progress(run.status, run.summary_counts),
+                f"/t/{escaped}/operations/{run.id}",
+                run.initiator_name,
+                run.created_at,
+            )
+            for run in active[:MAX_ROWS]
+        ]
         assert len(widget.rows) <= MAX_ROWS
         assert {row.status.value for row in widget.rows} <= {"queued", "running"}
         assert widget.more_count == max(0, len(active) - MAX_ROWS)
         assert widget.more_label == (f"+{widget.more_count} more" if widget.more_count else None)
         assert (widget.poll_after_seconds is None) == (not active)
+        assert widget.more_url == (f"/t/{escaped}/operations" if widget.more_count else None)
 
 
 # ----------------------------------------------------------------------------- summary_counts writes
