@@ -236,7 +236,9 @@ def _main(request: Request) -> int:
     if request.coverage and fmt not in (OutputFormat.TEXT, OutputFormat.JSON):
         raise LintUsageError(f"--coverage works with --format text or json, not {fmt}")
     # Imported here: --version, --help and --list-rules should not pay for libcst.
-    from opsux_lint.runner import RunOptions, Selection, display_path, run
+    from opsux_lint.runner import RunOptions, Selection, collect_garbage_rarely, display_path, run
+
+    collect_garbage_rarely()
     from opsux_lint.suppressions import apply_per_file_ignores, per_file_ignores_by_path
 
     try:

@@ -51,7 +51,7 @@ from opsux_lint.positions import node_positions
 from opsux_lint.coverage import Site
 from opsux_lint.excerpt import Excerpt, excerpt, needle_pattern
 from opsux_lint.matchers.operation_type import OperationTypeMatcher, OperationTypeRule, SiteOutcome, api_declarations, base_sinks
-from opsux_lint.prefilter import Needle, Prefilter, words
+from opsux_lint.prefilter import Needle, Prefilter, word_pattern, words
 from opsux_lint.registry import RuleSpec, rules_by_id
 from opsux_lint.selection import severity_for
 from opsux_lint.suppressions import apply_suppressions, find_suppressions
@@ -224,9 +224,7 @@ class Linter:
             own = {w.spec.call.rsplit(".", 1)[-1] for w in (*around.wrappers, *around.status_wrappers)}
             own -= {w.spec.call.rsplit(".", 1)[-1] for w in (*self.wrappers, *self.status_wrappers)}
             if own:
-                needles = re.compile(
-                    "|".join([needles.pattern, *(rf"(?<![A-Za-z0-9_]){re.escape(n)}(?![A-Za-z0-9_])" for n in sorted(own))])
-                )
+                needles = re.compile(f"{needles.pattern}|{word_pattern(own).decode('utf-8')}", re.ASCII)
             part = excerpt(text, tree, needles)
         try:
             return cst.parse_module(part.text), part

@@ -22,8 +22,10 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from opsux_lint.prefilter import word_pattern
+
 _LINE_START = re.compile(r"\r\n|\r|\n")
-_IMPORT = r"(?<![A-Za-z0-9_])import(?![A-Za-z0-9_])"
+_IMPORT = r"\bimport\b"
 
 # Statements whose bodies run at module level: the names they bind are the module's.
 _BLOCKS = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try, ast.TryStar)
@@ -48,8 +50,9 @@ class Excerpt:
 
 
 def needle_pattern(pattern: re.Pattern[bytes]) -> re.Pattern[str]:
-    """The prefilter's byte pattern for decoded text, with ``import`` added as a word to keep."""
-    return re.compile(f"{pattern.pattern.decode('utf-8')}|{_IMPORT}", pattern.flags & ~re.ASCII)
+    """The prefilter's byte pattern for decoded text, with ``import`` added as a word to keep
+    (ASCII: word boundaries as the bytes pattern has them)."""
+    return re.compile(f"{pattern.pattern.decode('utf-8')}|{_IMPORT}", re.ASCII)
 
 
 def excerpt(text: str, tree: ast.Module, needles: re.Pattern[str]) -> Excerpt:
@@ -69,7 +72,7 @@ def excerpt(text: str, tree: ast.Module, needles: re.Pattern[str]) -> Excerpt:
             for alias in _aliases(statements, needles, aliases)
         } - aliases
         aliases |= new
-        pattern = re.compile("|".join(rf"(?<![A-Za-z0-9_]){re.escape(a)}(?![A-Za-z0-9_])" for a in new)) if new else None
+        pattern = re.compile(word_pattern(new).decode("utf-8"), re.ASCII) if new else None
 
     lines = _split(text)
     out: list[str] = []

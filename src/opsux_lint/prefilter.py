@@ -29,8 +29,18 @@ class Needle:
         return rb"(?<![A-Za-z0-9_])" + escaped + rb"(?![A-Za-z0-9_])"
 
 
+_WORD = re.compile(r"[A-Za-z0-9_](?:.*[A-Za-z0-9_])?", re.DOTALL)
+
+
 def words(texts: Iterable[str]) -> frozenset[Needle]:
     return frozenset(Needle(text) for text in texts)
+
+
+def word_pattern(texts: Iterable[str]) -> bytes:
+    """One alternation of whole words between two ``\\b``: a pattern that opens with a
+    lookbehind per word is tried at every position of the text (15x slower on big files)."""
+    ordered = sorted(set(texts), key=lambda t: (-len(t), t))
+    return rb"\b(?:" + b"|".join(re.escape(t.encode("utf-8")) for t in ordered) + rb")\b"
 
 
 @dataclass(frozen=True)
@@ -47,8 +57,16 @@ class Prefilter:
             found |= needles
         if not found:
             return cls(re.compile(rb"(?!)"))  # nothing selected can match anything
-        ordered = sorted(found, key=lambda n: (-len(n.text), n.text, n.whole_word))
-        return cls(re.compile(b"|".join(needle.regex() for needle in ordered)))
+        # Whole words that begin and end with a word character are one alternation (``\b`` is
+        # the lookaround it replaces, for ASCII word characters, as bytes patterns have them);
+        # the rest keep their own form.
+        plain = {n.text for n in found if n.whole_word and not n.ignore_case and _WORD.fullmatch(n.text)}
+        others = sorted(
+            (n for n in found if not (n.whole_word and not n.ignore_case and n.text in plain)),
+            key=lambda n: (-len(n.text), n.text, n.whole_word),
+        )
+        parts = ([word_pattern(plain)] if plain else []) + [needle.regex() for needle in others]
+        return cls(re.compile(b"|".join(parts)))
 
     def is_candidate(self, data: bytes) -> bool:
         return self.pattern is None or self.pattern.search(data) is not None

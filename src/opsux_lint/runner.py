@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import os
 import time
 from collections.abc import Mapping, Sequence
@@ -231,7 +232,15 @@ def _lint_all(jobs: Sequence[_Job], linters: Sequence[Linter], requested: int | 
 _worker_linters: list[Linter] = []  # per worker process, filled once by the pool's initializer
 
 
+def collect_garbage_rarely() -> None:
+    """For a process that only lints: the cyclic collector ran every 700 allocations over
+    millions of parse-tree nodes (acyclic, short-lived), a third of the time of a big module's
+    ``ast.parse``; a run's memory peak is the same with it every 100,000."""
+    gc.set_threshold(100_000, 50, 100)
+
+
 def _init_worker(specs: Sequence[tuple[str, tuple[str, ...], ProjectIndex | None, bool, bool, Derived | None]]) -> None:
+    collect_garbage_rarely()
     known = rules_by_id()
     policies: dict[str, Policy] = {}
     for source, rule_ids, index, coverage, exhaustive, derived in specs:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -212,3 +213,15 @@ def test_linting_never_imports_sqlalchemy(tmp_path: Path) -> None:
                             env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
     assert result.returncode == 0, result.stderr
     assert "LOADED []" in result.stdout
+
+
+def test_a_lint_run_collects_garbage_rarely_and_other_commands_leave_it_alone(shop: Path) -> None:
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        invoke("--version")
+        assert gc.get_threshold() == (700, 10, 10)
+        invoke(str(shop))
+        assert gc.get_threshold() == (100_000, 50, 100)
+    finally:
+        gc.set_threshold(*before)

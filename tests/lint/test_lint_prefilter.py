@@ -1,0 +1,42 @@
+"""The prefilter's combined pattern finds a file exactly when one of its needles, searched alone
+in its own form, does: the word alternation is an optimisation, never a different answer."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from opsux_lint.excerpt import needle_pattern
+from opsux_lint.prefilter import Needle, Prefilter, words
+
+WORDS = st.sampled_from(["start", "start_operation", "label", "_log", "x1", "Queued", "opsux", "a.b", "é"])
+NEEDLES = st.builds(Needle, WORDS, st.booleans(), st.booleans())
+TEXT = st.lists(st.sampled_from(["start", "_", "operation", "label", ".", " ", "é", "x", "1", "Queued", "OPSUX", "a.b", "\n"]), max_size=12).map("".join)
+
+
+@given(st.frozensets(NEEDLES, min_size=1, max_size=5), TEXT)
+def test_the_combined_pattern_agrees_with_each_needle_alone(needles: frozenset[Needle], text: str) -> None:
+    data = text.encode("utf-8")
+    alone = any(re.search(n.regex(), data) for n in needles)
+    prefilter = Prefilter.build([needles])
+    assert prefilter.is_candidate(data) == alone
+    # The excerpt searches the decoded text with the same pattern: the same lines match.
+    assert prefilter.pattern is not None
+    in_text = {m.start() for m in needle_pattern(prefilter.pattern).finditer(text) if m.group() != "import"}
+    in_bytes = {len(data[: m.start()].decode("utf-8")) for m in prefilter.pattern.finditer(data)}
+    assert in_text == in_bytes
+
+
+def test_whole_words_share_one_alternation_and_keep_their_boundaries() -> None:
+    prefilter = Prefilter.build([words(["start", "start_operation"])])
+    assert prefilter.pattern is not None and prefilter.pattern.pattern == rb"\b(?:start_operation|start)\b"
+    assert [prefilter.is_candidate(t) for t in (b"x.start(", b"restart(", b"start_", b"\xc3\xa9start(")] == [
+        True, False, False, True,  # a non-ASCII letter is not a word character of the bytes pattern
+    ]
+
+
+def test_nothing_selected_matches_nothing_and_no_needles_match_everything() -> None:
+    assert not Prefilter.build([frozenset()]).is_candidate(b"start")
+    assert Prefilter.build([words(["start"]), None]).is_candidate(b"")
