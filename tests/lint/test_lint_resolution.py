@@ -132,8 +132,12 @@ def test_the_index_is_cached_by_file_content(project: Path, monkeypatch: pytest.
         raise AssertionError("an unchanged file was summarized again")
 
     monkeypatch.setattr(index_module, "summarize", no_parsing)
+    hashed: list[object] = []
+    real_hash = index_module.outline_hash
+    monkeypatch.setattr(index_module, "outline_hash", lambda summary: hashed.append(summary) or real_hash(summary))
     again = build_index(project, ["src"], [], cache_dir=cache)
     assert again.fingerprint() == fingerprint
+    assert hashed == [], "the outlines' hashes come from the cache too"
     types = project / "src" / "app" / "ops" / "types.py"
     types.write_text(types.read_text(encoding="utf-8") + "\nNEW = 'x.y'\n", encoding="utf-8")
     with pytest.raises(AssertionError, match="summarized again"):

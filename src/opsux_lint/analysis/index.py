@@ -29,7 +29,7 @@ from opsux_lint.analysis.outline import SUMMARY_FORMAT, Expr, Summary, summarize
 from opsux_lint.discovery import Excludes, discover
 from opsux_lint.modules import module_name, source_roots
 
-_INDEX_FORMAT = 3
+_INDEX_FORMAT = 4
 _WORD = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -60,10 +60,13 @@ class ProjectIndex:
         modules: Mapping[str, ModuleEntry] | None = None,
         sources: Mapping[str, SourceFile] | None = None,
         cached: Mapping[str, Summary] | None = None,
+        hashes: Mapping[str, str] | None = None,
     ) -> None:
         self._sources: Mapping[str, SourceFile] = sources or {}
         self._cached: Mapping[str, Summary] = cached or {}
         """Outlines from the cache, by ``digest:module``."""
+        self._hashes: dict[str, str] = dict(hashes or {})
+        """SHA-256 of each outline's canonical JSON, by ``digest:module`` (stored with the cache)."""
         self._entries: dict[str, ModuleEntry | None] = dict(modules or {})
         self._words: dict[bytes, set[str]] | None = None
         self.fresh = 0
@@ -124,7 +127,7 @@ class ProjectIndex:
         if current is not None and current.digest == entry.digest:
             return self
         entries: dict[str, ModuleEntry | None] = {**self._entries, name: entry}
-        overlaid = ProjectIndex(None, self._sources, self._cached)
+        overlaid = ProjectIndex(None, self._sources, self._cached, self._hashes)
         overlaid._entries = entries
         overlaid._words = self._words
         return overlaid
@@ -137,13 +140,26 @@ class ProjectIndex:
         for name in sorted(self.names()):
             entry = self.entry(name)
             digest.update(name.encode())
-            digest.update(json.dumps(entry.summary if entry else None, sort_keys=True).encode())
+            digest.update(self._outline_hash(name, entry).encode())
         return digest.hexdigest()
+
+    def _outline_hash(self, name: str, entry: ModuleEntry | None) -> str:
+        if entry is None:
+            return "-"
+        key = f"{entry.digest}:{name}"
+        found = self._hashes.get(key)
+        if found is None:  # an outline is a function of the content and the module's name
+            found = outline_hash(entry.summary)
+            self._hashes[key] = found
+        return found
 
     def outlines(self) -> dict[str, Any]:
         """The outlines made so far, for the cache (by path)."""
         return {
-            source.shown: {"sha256": source.digest, "module": name, "summary": entry.summary}
+            source.shown: {
+                "sha256": source.digest, "module": name, "summary": entry.summary,
+                "outline": self._outline_hash(name, entry),
+            }
             for name, source in self._sources.items()
             if (entry := self._entries.get(name)) is not None
         }
@@ -214,6 +230,12 @@ class ProjectIndex:
 # ------------------------------------------------------------------------------- building
 
 
+def outline_hash(summary: Summary) -> str:
+    """What the fingerprint takes of an outline (computed once, then cached with it: hashing
+    every outline's JSON was a fifth of a warm run)."""
+    return hashlib.sha256(json.dumps(summary, sort_keys=True).encode()).hexdigest()
+
+
 def _index_files(
     root: Path, src: Sequence[str], exclude: Sequence[str], max_file_bytes: int | None
 ) -> Iterator[tuple[Path, tuple[Path, ...]]]:
@@ -242,6 +264,7 @@ def build_index(
     """The index of every module under the source roots: files read, nothing outlined yet."""
     cache_file = _cache_file(root, src, exclude, cache_dir, salt)
     cached: dict[str, Summary] = {}
+    hashes: dict[str, str] = {}
     if cache_file is not None:
         try:
             loaded = json.loads(cache_file.read_text(encoding="utf-8"))
@@ -251,7 +274,10 @@ def build_index(
             for item in loaded.values():
                 if isinstance(item, dict) and isinstance(item.get("summary"), dict) and isinstance(item.get("sha256"), str):
                     # By content and module: identical files (empty __init__.py) are different modules.
-                    cached[f"{item['sha256']}:{item.get('module')}"] = item["summary"]
+                    key = f"{item['sha256']}:{item.get('module')}"
+                    cached[key] = item["summary"]
+                    if isinstance(item.get("outline"), str):
+                        hashes[key] = item["outline"]
     sources: dict[str, SourceFile] = {}
     resolved_root = root.resolve()
     for file, roots in _index_files(root, src, exclude, max_file_bytes):
@@ -267,7 +293,7 @@ def build_index(
         except ValueError:
             shown = file.as_posix()
         sources[name] = SourceFile(name, is_package, shown, data, hashlib.sha256(data).hexdigest())
-    return ProjectIndex(None, sources, cached)
+    return ProjectIndex(None, sources, cached, hashes)
 
 
 def save_index(index: ProjectIndex, root: Path, src: Sequence[str], exclude: Sequence[str], *, cache_dir: Path, salt: str = "") -> None:
