@@ -117,27 +117,51 @@ class LintCache:
             and isinstance(entry.get("run", 0), int) and generation - entry.get("run", 0) <= KEEP_RUNS
         }
         merged = {**kept, **{key: {**entry, "run": generation} for key, entry in self._new.items()}}
-        directory = self.file.parent
-        try:
-            directory.mkdir(exist_ok=True)
-            ignore = directory / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text("# Created by opsux-lint.\n*\n", encoding="utf-8")
-            handle, temporary = tempfile.mkstemp(dir=directory, prefix=".lint-", suffix=".tmp")
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump(merged, out)
-            os.replace(temporary, self.file)
-            _prune(directory, keep=self.file)
-        except OSError:
-            pass
+        write_json(self.file, merged, prune="lint-*.json")
 
 
 KEEP_RUNS = 20
 KEEP_FILES = 8
 
 
-def _prune(directory: Path, keep: Path) -> None:
-    files = sorted(directory.glob("lint-*.json"), key=lambda f: f.stat().st_mtime, reverse=True)
+def derived_file(policy: Policy, rules: Sequence[RuleSpec], version: str, project: str) -> Path:
+    """Where the wrappers and needles derived from one project state are kept: derivation is a
+    pure function of the config, the rules and every module's outline (``project``, the
+    index's fingerprint), and a third of a warm run on warehouse."""
+    key = hashlib.sha256(
+        json.dumps([_FORMAT, version, tool_digest(), policy.fingerprint, [r.id for r in rules], project]).encode()
+    ).hexdigest()[:24]
+    return policy.root / CACHE_DIRNAME / f"derived-{key}.json"
+
+
+def read_json(file: Path) -> Any:
+    """The file's JSON, or None when it cannot be read or parsed."""
+    try:
+        return json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def write_json(file: Path, data: Any, prune: str) -> None:
+    """Atomically, beside a ``.gitignore`` for the cache directory, keeping the newest
+    :data:`KEEP_FILES` files named like ``prune``; a failure is harmless."""
+    directory = file.parent
+    try:
+        directory.mkdir(exist_ok=True)
+        ignore = directory / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# Created by opsux-lint.\n*\n", encoding="utf-8")
+        handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{file.stem}-", suffix=".tmp")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump(data, out)
+        os.replace(temporary, file)
+        _prune(directory, keep=file, pattern=prune)
+    except OSError:
+        pass
+
+
+def _prune(directory: Path, keep: Path, pattern: str) -> None:
+    files = sorted(directory.glob(pattern), key=lambda f: f.stat().st_mtime, reverse=True)
     for old in [f for f in files if f != keep][KEEP_FILES - 1:]:
         old.unlink(missing_ok=True)
 

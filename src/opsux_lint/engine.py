@@ -24,6 +24,7 @@ import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import libcst as cst
 from opsux_core.policy import Policy
@@ -69,6 +70,48 @@ class Derived:
     status_wrappers: tuple[DerivedSink, ...]
     methods: frozenset[str]
     receivers: frozenset[str]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "wrappers": [_sink_json(w) for w in self.wrappers],
+            "status_wrappers": [_sink_json(w) for w in self.status_wrappers],
+            "methods": sorted(self.methods),
+            "receivers": sorted(self.receivers),
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> Derived:
+        """The inverse of :meth:`to_json`; ValueError for anything else (a damaged cache)."""
+        try:
+            return cls(
+                tuple(_sink_of(w) for w in data["wrappers"]),
+                tuple(_sink_of(w) for w in data["status_wrappers"]),
+                frozenset(_strings(data["methods"])),
+                frozenset(_strings(data["receivers"])),
+            )
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"not a derivation: {exc}") from exc
+
+
+def _sink_json(sink: DerivedSink) -> list[Any]:
+    spec = sink.spec
+    return [spec.call, spec.arg, spec.keyword, sink.function, sink.param, sink.callers, sink.via]
+
+
+def _sink_of(item: Any) -> DerivedSink:
+    call, arg, keyword, function, param, callers, via = item
+    if not (
+        isinstance(call, str) and (arg is None or type(arg) is int) and (keyword is None or isinstance(keyword, str))
+        and isinstance(function, str) and isinstance(param, str) and type(callers) is int and isinstance(via, str)
+    ):
+        raise ValueError(f"not a derived sink: {item!r}")
+    return DerivedSink(SinkSpec(call, arg, keyword), function, param, callers, via)
+
+
+def _strings(items: Any) -> list[str]:
+    if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+        raise ValueError(f"not a list of names: {items!r}")
+    return items
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from opsux_core.policy import Policy, load_policy
 
-from opsux_lint.cache import CACHE_DIRNAME, LintCache, content_digest, tool_digest
+from opsux_lint.cache import CACHE_DIRNAME, LintCache, content_digest, derived_file, read_json, tool_digest, write_json
 from opsux_lint.coverage import Site
 from opsux_lint.discovery import Excludes, discover
 from opsux_lint.engine import Derived, Linter
@@ -108,7 +108,12 @@ def run(
             group = by_policy[id(target.policy)] = len(linters)
             index = project_index(target.policy, options.cache)
             clock.lap("read the project")
-            linter = Linter(target.policy, rules, index, options.coverage, options.exhaustive)
+            derived_at = derived_file(target.policy, rules, options.version, index.fingerprint()) if options.cache else None
+            derived = _cached_derivation(derived_at)
+            linter = Linter(target.policy, rules, index, options.coverage, options.exhaustive, derived)
+            if derived_at is not None and derived is None:
+                assert linter.derived is not None
+                write_json(derived_at, linter.derived.to_json(), prune="derived-*.json")
             linters.append(linter)
             clock.lap("derive wrappers and needles")
             caches.append(
@@ -176,6 +181,18 @@ class _Clock:
 
     def laps(self) -> tuple[tuple[str, float], ...]:
         return tuple(self._laps.items())
+
+
+def _cached_derivation(file: Path | None) -> Derived | None:
+    if file is None:
+        return None
+    data = read_json(file)
+    if data is None:
+        return None
+    try:
+        return Derived.from_json(data)
+    except ValueError:
+        return None  # damaged: derive afresh
 
 
 def project_index(policy: Policy, cache: bool) -> ProjectIndex:

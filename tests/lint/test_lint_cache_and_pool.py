@@ -151,3 +151,44 @@ def test_entries_unused_for_many_runs_and_old_cache_files_are_pruned(shop: Path)
     for number in range(KEEP_FILES + 3):
         lint(shop, cache=True, version=f"v{number}")
     assert len(list((shop / CACHE_DIRNAME).glob("lint-*.json"))) == KEEP_FILES
+
+
+def test_the_derivation_is_cached_with_the_project_state(shop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import opsux_lint.engine as engine_module
+
+    cold = lint(shop, cache=True, version="t")
+    [stored] = (shop / CACHE_DIRNAME).glob("derived-*.json")
+    assert json.loads(stored.read_text(encoding="utf-8"))["wrappers"], "the shop has wrappers to derive"
+    derived: list[object] = []
+    real = engine_module.derive_sinks
+    monkeypatch.setattr(engine_module, "derive_sinks", lambda *args: derived.append(args) or real(*args))
+    for findings in (shop / CACHE_DIRNAME).glob("lint-*.json"):
+        findings.unlink()  # every file is linted again, with the stored derivation
+    warm = lint(shop, cache=True, version="t")
+    assert derived == [] and warm.parsed == 7 and warm.findings == cold.findings
+    # Another project state (an outline changed) is derived again, beside the first.
+    ops = shop / "src" / "shop" / "ops.py"
+    ops.write_text(ops.read_text(encoding="utf-8") + "\nNEW = 'orders.new'\n", encoding="utf-8")
+    lint(shop, cache=True, version="t")
+    assert derived and len(list((shop / CACHE_DIRNAME).glob("derived-*.json"))) == 2
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "{",
+        "[]",
+        '{"wrappers": [["shop.x", "1", null, "f", "p", 1, "v"]], "status_wrappers": [], "methods": [], "receivers": []}',
+        '{"wrappers": [], "status_wrappers": [], "methods": [1], "receivers": []}',
+        '{"wrappers": [["too", "short"]], "status_wrappers": [], "methods": [], "receivers": []}',
+    ],
+)
+def test_a_damaged_derivation_is_derived_afresh(shop: Path, damage: str) -> None:
+    cold = lint(shop, cache=True, version="t")
+    [stored] = (shop / CACHE_DIRNAME).glob("derived-*.json")
+    good = stored.read_text(encoding="utf-8")
+    stored.write_text(damage, encoding="utf-8")
+    for findings in (shop / CACHE_DIRNAME).glob("lint-*.json"):
+        findings.unlink()
+    assert lint(shop, cache=True, version="t").findings == cold.findings
+    assert stored.read_text(encoding="utf-8") == good, "the damaged file is replaced by the derivation"

@@ -17,15 +17,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from opsux_lint.analysis.outline import SUMMARY_FORMAT, Expr, Summary, summarize
+from opsux_lint.cache import write_json
 from opsux_lint.discovery import Excludes, discover
 from opsux_lint.modules import module_name, source_roots
 
@@ -69,6 +68,7 @@ class ProjectIndex:
         """SHA-256 of each outline's canonical JSON, by ``digest:module`` (stored with the cache)."""
         self._entries: dict[str, ModuleEntry | None] = dict(modules or {})
         self._words: dict[bytes, set[str]] | None = None
+        self._fingerprint: str | None = None
         self.fresh = 0
         """Outlines made in this run (not taken from the cache): nothing to save when 0."""
 
@@ -136,12 +136,15 @@ class ProjectIndex:
         """What cached findings may depend on: every module's outline (from the cache where the
         file is unchanged), so an edit inside a function body elsewhere keeps them valid.
         Outlines everything that is not cached: only runs that use the cache ask for it."""
+        if self._fingerprint is not None:
+            return self._fingerprint
         digest = hashlib.sha256()
         for name in sorted(self.names()):
             entry = self.entry(name)
             digest.update(name.encode())
             digest.update(self._outline_hash(name, entry).encode())
-        return digest.hexdigest()
+        self._fingerprint = digest.hexdigest()  # every module is outlined now: it cannot change
+        return self._fingerprint
 
     def _outline_hash(self, name: str, entry: ModuleEntry | None) -> str:
         if entry is None:
@@ -314,7 +317,7 @@ def save_index(index: ProjectIndex, root: Path, src: Sequence[str], exclude: Seq
     kept = {path: item for path, item in old.items() if isinstance(item, dict) and current.get(path) == item.get("sha256")}
     merged = {**kept, **outlines}
     if merged != old:
-        _write_json(cache_file, merged)
+        write_json(cache_file, merged, prune="index-*.json")
 
 
 def _cache_file(root: Path, src: Sequence[str], exclude: Sequence[str], cache_dir: Path | None, salt: str) -> Path | None:
@@ -324,17 +327,3 @@ def _cache_file(root: Path, src: Sequence[str], exclude: Sequence[str], cache_di
         json.dumps([_INDEX_FORMAT, SUMMARY_FORMAT, salt, list(src), list(exclude)]).encode()
     ).hexdigest()[:24]
     return cache_dir / f"index-{key}.json"
-
-
-def _write_json(file: Path, data: Any) -> None:
-    try:
-        file.parent.mkdir(exist_ok=True)
-        ignore = file.parent / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("# Created by opsux-lint.\n*\n", encoding="utf-8")
-        handle, temporary = tempfile.mkstemp(dir=file.parent, prefix=".index-", suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(data, out)
-        os.replace(temporary, file)
-    except OSError:
-        pass
