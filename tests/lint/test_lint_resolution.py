@@ -171,3 +171,25 @@ def test_a_value_from_a_module_that_does_not_parse_says_so(tmp_path: Path) -> No
     result = CliRunner().invoke(main, [str(tmp_path / "app" / "jobs.py"), "--no-cache"])
     assert "app/kinds.py, which this Python cannot parse" in result.output
     assert "outside the project's source roots" not in result.output
+
+
+def test_a_run_that_outlines_one_module_keeps_the_others_outlines(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import opsux_lint.analysis.index as index_module
+
+    cache = project / ".opsux_cache"
+    first = build_index(project, ["src"], [], cache_dir=cache)
+    first.fingerprint()  # outlines every module
+    save_index(first, project, ["src"], [], cache_dir=cache)
+    types = project / "src" / "app" / "ops" / "types.py"
+    types.write_text(types.read_text(encoding="utf-8") + "\nNEW = 'x.y'\n", encoding="utf-8")
+    second = build_index(project, ["src"], [], cache_dir=cache)
+    assert second.entry("app.ops.types") is not None and second.fresh == 1
+    save_index(second, project, ["src"], [], cache_dir=cache)
+
+    outlined: list[str] = []
+    real = index_module.summarize
+    monkeypatch.setattr(index_module, "summarize", lambda source, module, pkg: outlined.append(module) or real(source, module, pkg))
+    third = build_index(project, ["src"], [], cache_dir=cache)
+    third.fingerprint()
+    assert outlined == [], "the changed module's new outline and every other one came from the cache"
+    assert "NEW" in third.summary("app.ops.types")["assign"]

@@ -305,19 +305,14 @@ def save_index(index: ProjectIndex, root: Path, src: Sequence[str], exclude: Seq
     assert cache_file is not None
     if not index.fresh and cache_file.exists():
         return  # every outline came from this file: rewriting megabytes would change nothing
-    outlines = index.outlines()
-    try:
-        old = json.loads(cache_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        old = {}
-    if not isinstance(old, dict):
-        old = {}
-    # Outlines of files not looked at this run stay while their file is unchanged.
-    current = {source.shown: source.digest for source in index._sources.values()}
-    kept = {path: item for path, item in old.items() if isinstance(item, dict) and current.get(path) == item.get("sha256")}
-    merged = {**kept, **outlines}
-    if merged != old:
-        write_json(cache_file, merged, prune="index-*.json")
+    # Outlines of files not looked at this run stay while their file is unchanged: they are
+    # the cached ones of the current files (read when the index was built, not read again).
+    kept = {
+        source.shown: {"sha256": source.digest, "module": name, "summary": summary, "outline": index._hashes[key]}
+        for name, source in index._sources.items()
+        if (summary := index._cached.get(key := f"{source.digest}:{name}")) is not None and key in index._hashes
+    }
+    write_json(cache_file, {**kept, **index.outlines()}, prune="index-*.json")
 
 
 def _cache_file(root: Path, src: Sequence[str], exclude: Sequence[str], cache_dir: Path | None, salt: str) -> Path | None:
