@@ -370,6 +370,24 @@ def test_a_throwaway_cluster_with_postgresql_proc(pytester: pytest.Pytester, xdi
         assert list(where.values())[0].endswith("/postgres_opsux_test")
 
 
+def test_postgresql_proc_needs_only_pytest_postgresqls_executor_not_its_plugin(pytester: pytest.Pytester) -> None:
+    # README: pytest loads pytest-postgresql's own plugin in every run, for a price; a project that
+    # only uses postgresql-proc can block it (-p no:pytest_postgresql) and lose nothing.
+    from opsux_pytest.throwaway import ThrowawayUnavailable, check_available
+
+    try:
+        check_available()
+    except ThrowawayUnavailable as exc:
+        from conftest import unavailable
+
+        unavailable(str(exc))
+    project = Project(pytester, "postgresql-proc")
+    project.tests(WRITES_EVERYWHERE)
+    result = project.run_subprocess("-p", "no:randomly", "-p", "no:pytest_postgresql")
+    result.assert_outcomes(passed=6)
+    assert "postgresql-" not in next(line for line in result.outlines if line.startswith("plugins: "))
+
+
 def test_without_postgresql_binaries_the_error_says_what_to_install(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
