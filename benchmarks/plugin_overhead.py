@@ -15,7 +15,12 @@ round trips' waiting) is not in that CPU time: only the client side is compared 
 
 A second row measures what the plugin costs a project that has opsux installed but does not use
 it (issue 16): the CPU time of the whole ``python -m pytest`` of a one-test project without opsux
-config, with the plugin loaded against ``-p no:opsux``, interleaved. Goal: at most 20 ms added.
+config, with the plugin loaded and with ``-p no:opsux``, run in pairs (alternating which goes
+first) and reported as the median of the pairs' differences. The other pytest plugins installed
+here (hypothesis, pytest-postgresql, xdist, ...) are blocked on both sides by default: they cost
+the same either way, but their second or so of imports would bury the plugin's few milliseconds
+in noise (``--with-other-plugins`` keeps them). ``--callgrind`` counts instructions instead
+(valgrind), which a loaded machine does not move. Goal: at most 20 ms added.
 
     python benchmarks/plugin_overhead.py [--tests 500] [--repeat 5] [--db-url sqlite://]
 """
@@ -23,13 +28,15 @@ config, with the plugin loaded against ``-p no:opsux``, interleaved. Goal: at mo
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import json
 import os
+import re
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
-import resource
 import textwrap
 from pathlib import Path
 
@@ -142,11 +149,30 @@ def _run(directory: Path, root: Path, extra: list[str], url: str) -> float:
         sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "opsux_bench_timer",
         "-p", "no:randomly", "-p", "no:xdist", *extra,
     ]
-    completed = subprocess.run(command, cwd=directory, env=env, capture_output=True, text=True)
+    completed = subprocess.run(command, cwd=directory, env=env, capture_output=True, text=True, check=False)
     if completed.returncode != 0:
         raise SystemExit(f"benchmark run failed in {directory} ({' '.join(extra)}):\n{completed.stdout}\n{completed.stderr}")
     result = json.loads(out.read_text())
     return float(result["seconds"]) / int(result["tests"]) * 1000.0
+
+
+def _other_plugins() -> list[str]:
+    """``-p no:NAME`` for every other pytest plugin installed here."""
+    blocked: list[str] = []
+    for entry_point in importlib.metadata.entry_points(group="pytest11"):
+        if entry_point.name != "opsux":
+            blocked += ["-p", f"no:{entry_point.name}"]
+    return blocked
+
+
+def _startup_command(extra: list[str]) -> list[str]:
+    # Not -q: a plain run prints the header, for which pytest reads each plugin's distribution
+    # metadata and calls the plugin's pytest_report_header.
+    return [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *extra]
+
+
+def _startup_env() -> dict[str, str]:
+    return {key: value for key, value in os.environ.items() if key != "OPSUX_DB_URL"}
 
 
 def _startup(directory: Path, extra: list[str]) -> float:
@@ -154,10 +180,10 @@ def _startup(directory: Path, extra: list[str]) -> float:
 
     CPU rather than wall time for the reason given in the timer plugin; start-up is import work.
     """
-    env = {key: value for key, value in os.environ.items() if key != "OPSUX_DB_URL"}
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *extra]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    completed = subprocess.run(command, cwd=directory, env=env, capture_output=True, text=True)
+    completed = subprocess.run(
+        _startup_command(extra), cwd=directory, env=_startup_env(), capture_output=True, text=True, check=False
+    )
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     elapsed = ((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)) * 1000.0
     if completed.returncode != 0:
@@ -165,34 +191,52 @@ def _startup(directory: Path, extra: list[str]) -> float:
     return elapsed
 
 
+def _instructions(directory: Path, extra: list[str]) -> int:
+    """Instructions a whole pytest process in *directory* executes, counted by valgrind's callgrind."""
+    with tempfile.TemporaryDirectory(prefix="opsux-callgrind-") as tmp:
+        command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/out", *_startup_command(extra)]
+        completed = subprocess.run(command, cwd=directory, env=_startup_env(), capture_output=True, text=True, check=False)
+        if completed.returncode != 0:
+            raise SystemExit(f"callgrind run failed in {directory}:\n{completed.stdout}\n{completed.stderr}")
+        match = re.search(r"Collected\s*:\s*(\d+)", completed.stderr)
+        if match is None:
+            raise SystemExit(f"no instruction count in callgrind's output:\n{completed.stderr}")
+        return int(match.group(1))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tests", type=int, default=500)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--db-url", default="sqlite://")
-    parser.add_argument("--startup-repeat", type=int, default=15)
+    parser.add_argument("--startup-repeat", type=int, default=21)
+    parser.add_argument("--with-other-plugins", action="store_true", help="do not block the other pytest plugins installed")
+    parser.add_argument("--callgrind", action="store_true", help="also count the start-up's instructions with valgrind")
+    parser.add_argument("--startup-only", action="store_true", help="only the start-up row")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="opsux-bench-") as tmp:
         root = Path(tmp)
-        plugin_dir, peer_dir = _write(root, args.tests, args.db_url)
-        configs = {
-            "peer": (peer_dir, ["-p", "no:opsux"]),
-            "check off": (plugin_dir, [f"--opsux-db-url={args.db_url}", "-o", "opsux_verify=false"]),
-            "check on": (plugin_dir, [f"--opsux-db-url={args.db_url}"]),
-        }
-        samples: dict[str, list[float]] = {name: [] for name in configs}
-        for _ in range(args.repeat):
-            for name, (directory, extra) in configs.items():
-                samples[name].append(_run(directory, root, extra, args.db_url))
-
+        if not args.startup_only:
+            _per_test(root, args)
         unused = root / "unused"
         unused.mkdir()
         (unused / "test_plain.py").write_text("def test_plain():\n    assert True\n")
-        startup: dict[str, list[float]] = {"without": [], "with": []}
-        for _ in range(args.startup_repeat):
-            startup["without"].append(_startup(unused, ["-p", "no:opsux"]))
-            startup["with"].append(_startup(unused, []))
+        _startup_row(unused, args)
+    return 0
+
+
+def _per_test(root: Path, args: argparse.Namespace) -> None:
+    plugin_dir, peer_dir = _write(root, args.tests, args.db_url)
+    configs = {
+        "peer": (peer_dir, ["-p", "no:opsux"]),
+        "check off": (plugin_dir, [f"--opsux-db-url={args.db_url}", "-o", "opsux_verify=false"]),
+        "check on": (plugin_dir, [f"--opsux-db-url={args.db_url}"]),
+    }
+    samples: dict[str, list[float]] = {name: [] for name in configs}
+    for _ in range(args.repeat):
+        for name, (directory, extra) in configs.items():
+            samples[name].append(_run(directory, root, extra, args.db_url))
 
     median = {name: statistics.median(values) for name, values in samples.items()}
     peer = median["peer"]
@@ -213,18 +257,41 @@ def main(argv: list[str] | None = None) -> int:
         note = f"{verdict} the {TARGET_MS:g} ms target"
     else:
         note = f"the {TARGET_MS:g} ms target is for SQLite; two more round trips per test here"
-    print(f"\nper-test overhead with the check on: {overhead:.3f} ms ({note})")
+    print(f"\nper-test overhead with the check on: {overhead:.3f} ms ({note})\n")
 
-    without = statistics.median(startup["without"])
-    with_plugin = statistics.median(startup["with"])
-    added = with_plugin - without
+
+def _startup_row(unused: Path, args: argparse.Namespace) -> None:
+    others = [] if args.with_other_plugins else _other_plugins()
+    without_args, with_args = [*others, "-p", "no:opsux"], others
+    without: list[float] = []
+    with_plugin: list[float] = []
+    for index in range(args.startup_repeat):
+        # Alternating which side goes first, so that a trend in the machine's load hits both.
+        if index % 2:
+            with_plugin.append(_startup(unused, with_args))
+            without.append(_startup(unused, without_args))
+        else:
+            without.append(_startup(unused, without_args))
+            with_plugin.append(_startup(unused, with_args))
+    added = statistics.median(b - a for a, b in zip(without, with_plugin))
     verdict = "within" if added <= STARTUP_TARGET_MS else "OVER"
+    plugins = "other pytest plugins installed here loaded too" if args.with_other_plugins else "other pytest plugins blocked on both sides"
+    bytecode = "no bytecode cache (PYTHONDONTWRITEBYTECODE)" if os.environ.get("PYTHONDONTWRITEBYTECODE") else "bytecode cached"
     print(
-        f"\npytest start-up (CPU time) of a one-test project without opsux config, median of {args.startup_repeat} interleaved runs:\n"
-        f"{'-p no:opsux':<44}{without:8.1f} ms\n"
-        f"{'plugin installed, unused':<44}{with_plugin:8.1f} ms   added {added:+.1f} ms   ratio {with_plugin / without:.2f}x"
-        f"   ({verdict} the {STARTUP_TARGET_MS:g} ms goal)"
+        f"pytest start-up (CPU time) of a one-test project without opsux config, {args.startup_repeat} pairs; "
+        f"{plugins}; {bytecode}:\n"
+        f"{'-p no:opsux':<44}{statistics.median(without):8.1f} ms (median)\n"
+        f"{'plugin installed, unused':<44}{statistics.median(with_plugin):8.1f} ms (median)   "
+        f"added {added:+.1f} ms (median of the pairs' differences; {verdict} the {STARTUP_TARGET_MS:g} ms goal)"
     )
+    if args.callgrind:
+        count_without = _instructions(unused, without_args)
+        count_with = _instructions(unused, with_args)
+        print(
+            f"instructions (callgrind): -p no:opsux {count_without / 1e6:.1f} M, plugin installed and unused "
+            f"{count_with / 1e6:.1f} M: {(count_with - count_without) / 1e6:+.1f} M "
+            f"({(count_with - count_without) / count_without:+.1%})"
+        )
     return 0
 
 

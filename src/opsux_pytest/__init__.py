@@ -3,6 +3,8 @@
 The plugin itself is ``opsux_pytest.plugin`` (loaded through the ``pytest11`` entry point); the
 names here are for type hints in a project's tests and conftest. They are imported lazily, like
 opsux_core's, so that importing the package (which pytest does in every run) loads no SQLAlchemy.
+
+PYTEST_DONT_REWRITE: nothing to rewrite here (see plugin.py).
 """
 
 from __future__ import annotations

@@ -19,7 +19,8 @@ from enum import Enum
 from pathlib import PurePath
 from urllib.parse import unquote, urlsplit
 
-THROWAWAY = "postgresql-proc"
+from opsux_pytest.plugin import THROWAWAY
+
 TEST_DATABASE_SUFFIX = "_opsux_test"
 DEFAULT_POSTGRES_DATABASE = "postgres"
 

@@ -7,18 +7,16 @@ falls back to the ini default. Markers are validated at collection time so that 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pytest
 
-from opsux_pytest.settings import OpsuxSettings
+from opsux_pytest.plugin import MARKER
 
-MARKER = "opsux"
-MARKER_HELP = (
-    "opsux(verify=True, strict_catalog=True): switch the end-of-test notification check "
-    "(verify) or the unregistered-operation-type check (strict_catalog) for a test, class or module"
-)
+if TYPE_CHECKING:
+    from opsux_pytest.settings import OpsuxSettings
+
 _KEYS = ("verify", "strict_catalog")
 
 
@@ -33,7 +31,7 @@ def resolve(item: pytest.Item, settings: OpsuxSettings) -> TestOptions:
     chosen: dict[str, bool] = {}
     # iter_markers yields the closest node's markers first (test, then class, then module).
     for mark in item.iter_markers(MARKER):
-        _validate(item, mark)
+        validate(item, mark)
         for key, value in mark.kwargs.items():
             chosen.setdefault(key, value)
     return TestOptions(
@@ -42,13 +40,7 @@ def resolve(item: pytest.Item, settings: OpsuxSettings) -> TestOptions:
     )
 
 
-def validate_all(items: Iterable[pytest.Item]) -> None:
-    for item in items:
-        for mark in item.iter_markers(MARKER):
-            _validate(item, mark)
-
-
-def _validate(item: pytest.Item, mark: pytest.Mark) -> None:
+def validate(item: pytest.Item, mark: pytest.Mark) -> None:
     where = item.nodeid
     if mark.args:
         raise pytest.UsageError(

@@ -4,23 +4,26 @@ Registered through the ``pytest11`` entry point; ``-p no:opsux`` disables it. A 
 test when it uses any ``opsux_*`` fixture; only those get the automatic check and the strict
 catalog, so suites that bring their own database harness are left alone.
 
-pytest loads this module in every run of every project opsux is installed in, so it imports
-pytest and the standard library only (issue 16). SQLAlchemy, opsux_core's runtime and the rest of
-the plugin (``testrun``, ``database``, ``recorder``, ...) are imported when the first opsux test
-starts; the project's config, when it has one, is read at start-up so that a typo in it stops the
-run at once.
+pytest loads this module in every run of every project opsux is installed in, and where nothing
+uses opsux that must cost nothing (issue 16). So this is the only module of the plugin loaded at
+start-up, and it imports pytest and what pytest has already imported, nothing more: it declares the
+options, finds out whether anything configures opsux, and hooks in. Everything else comes later:
+the settings (and their validation) in ``pytest_configure`` when something configures opsux;
+SQLAlchemy, opsux_core and the rest of the plugin when the first opsux test starts. A test holds
+this to the exact set of modules (tests/pytest_plugin/test_startup_cost.py).
+
+PYTEST_DONT_REWRITE: this module has no assert statement to rewrite, and where bytecode is not
+cached (PYTHONDONTWRITEBYTECODE, read-only installs) pytest would re-parse it in every run.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Generator, Iterator
-from contextlib import ExitStack
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-
-from opsux_pytest.markers import MARKER_HELP, resolve, validate_all
-from opsux_pytest.settings import WORKER_SERVER_ERROR, WORKER_SERVER_URL, OpsuxSettings, add_options, read_settings
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -31,9 +34,37 @@ if TYPE_CHECKING:
     from opsux_pytest.factory import RunFactory
     from opsux_pytest.origins import NotificationOrigins
     from opsux_pytest.recorder import NotificationRecorder
+    from opsux_pytest.settings import OpsuxSettings
     from opsux_pytest.testrun import TestState
 
-SETTINGS = pytest.StashKey[OpsuxSettings]()
+DB_URL_OPTION = "--opsux-db-url"
+REUSE_DB_OPTION = "--opsux-reuse-db"
+CREATE_DB_OPTION = "--opsux-create-db"
+DB_URL_INI = "opsux_db_url"
+DB_URL_ENV = "OPSUX_DB_URL"
+CONFIG_INI = "opsux_config"
+METADATA_INI = "opsux_metadata"
+VERIFY_INI = "opsux_verify"
+STRICT_CATALOG_INI = "opsux_strict_catalog"
+INI_NAMES = (DB_URL_INI, CONFIG_INI, METADATA_INI, VERIFY_INI, STRICT_CATALOG_INI)
+THROWAWAY = "postgresql-proc"
+CONFIG_FILENAME = "opsux.yaml"
+PYPROJECT_FILENAME = "pyproject.toml"
+
+MARKER = "opsux"
+MARKER_HELP = (
+    "opsux(verify=True, strict_catalog=True): switch the end-of-test notification check "
+    "(verify) or the unregistered-operation-type check (strict_catalog) for a test, class or module"
+)
+
+# What settings.read_settings() makes of a project where nothing is configured; a test keeps the two
+# equal. Printing it needs no settings code, so an unconfigured run never loads that code.
+UNCONFIGURED_HEADER = (
+    "opsux: db=sqlite:// (from sqlite://, default), tables=opsux, config=none found (not configured), "
+    "verify=on (default), strict_catalog=on (default)"
+)
+
+SETTINGS = pytest.StashKey["OpsuxSettings"]()
 STATE = pytest.StashKey["TestState"]()
 ORIGINS = pytest.StashKey["NotificationOrigins"]()
 REPORT_SECTION = "opsux conventions"
@@ -43,23 +74,134 @@ REPORT_SECTION = "opsux conventions"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    add_options(parser)
+    group = parser.getgroup("opsux", "opsux: operation-run conventions")
+    group.addoption(
+        DB_URL_OPTION,
+        dest="opsux_db_url",
+        default=None,
+        metavar="URL",
+        help=f"database server for the opsux fixtures (SQLAlchemy URL, or {THROWAWAY} for a throwaway "
+        f"PostgreSQL cluster; overrides ${DB_URL_ENV} and ini {DB_URL_INI}; default: SQLite in memory). "
+        "The tests use their own database <name>_opsux_test, never the one the URL names",
+    )
+    group.addoption(
+        REUSE_DB_OPTION,
+        dest="opsux_reuse_db",
+        action="store_true",
+        default=False,
+        help="keep the test database at the end and reuse it in the next run (faster start-up)",
+    )
+    group.addoption(
+        CREATE_DB_OPTION,
+        dest="opsux_create_db",
+        action="store_true",
+        default=False,
+        help="recreate the test database even with --opsux-reuse-db (after a schema change)",
+    )
+    parser.addini(DB_URL_INI, f"database URL for the opsux fixtures, or {THROWAWAY} (default: SQLite in memory)", default="")
+    parser.addini(CONFIG_INI, "path to the opsux config (default: discovered from the rootdir)", default="")
+    parser.addini(
+        METADATA_INI,
+        "the app's SQLAlchemy MetaData to create in the test database, one module:attribute per line "
+        "(e.g. myapp.models:Base.metadata)",
+        type="linelist",
+        default=[],
+    )
+    # default=None: the header tells an unset switch (the default) from one set to the same value.
+    parser.addini(VERIFY_INI, "run the end-of-test notification check (default true)", type="bool", default=None)
+    parser.addini(
+        STRICT_CATALOG_INI,
+        "fail tests that start a run with an unregistered operation type (default true)",
+        type="bool",
+        default=None,
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER_HELP)
-    settings = read_settings(config)
-    config.stash[SETTINGS] = settings
+    if not configures_opsux(config):
+        # Every setting is its default: nothing to check now, and what the fixtures need is read
+        # the first time one is used (_settings).
+        return
+    # Read and checked now, so that a typo stops the run before any test.
+    settings = _settings(config)
     if settings.db_url.is_throwaway and _worker_id(config) is None and config.pluginmanager.hasplugin("xdist"):
+        from opsux_pytest.throwaway import SharedThrowawayCluster
+
         config.pluginmanager.register(SharedThrowawayCluster(config), "opsux-throwaway-cluster")
 
 
+def configures_opsux(config: pytest.Config) -> bool:
+    """Whether anything sets an opsux option: a command-line option, the environment, an ini value
+    or an opsux config file. Where nothing does, every setting has its default value."""
+    if (
+        config.getoption("opsux_db_url") is not None
+        or config.getoption("opsux_reuse_db")
+        or config.getoption("opsux_create_db")
+        or os.environ.get(DB_URL_ENV, "").strip()
+    ):
+        return True
+    for name in INI_NAMES:
+        try:
+            value = config.getini(name)
+        except (ValueError, pytest.UsageError):
+            # A value pytest cannot parse: settings.read_settings() says what is wrong with it.
+            return True
+        if value not in (None, "", []):
+            return True
+    return find_config(config.rootpath) is not None
+
+
+def _settings(config: pytest.Config) -> OpsuxSettings:
+    settings = config.stash.get(SETTINGS, None)
+    if settings is None:
+        from opsux_pytest.settings import read_settings
+
+        settings = config.stash[SETTINGS] = read_settings(config)
+    return settings
+
+
+def find_config(start: Path) -> Path | None:
+    """``opsux_core.policy.find_config`` with the standard library only (tests keep the two in step).
+
+    Importing opsux_core at all loads its config code and PyYAML, which a project that merely has
+    opsux installed should not pay for at every pytest start-up.
+    """
+    here = start.resolve()
+    for directory in (here, *here.parents):
+        candidate = directory / CONFIG_FILENAME
+        if candidate.is_file():
+            return candidate
+        pyproject = directory / PYPROJECT_FILENAME
+        if pyproject.is_file() and _pyproject_has_opsux(pyproject):
+            return pyproject
+    return None
+
+
+def _pyproject_has_opsux(path: Path) -> bool:
+    import tomllib  # only where a pyproject.toml is found
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        # Unknowable, so it is the config: searching on would test against a parent's catalog.
+        return True
+    tool = data.get("tool")
+    return isinstance(tool, dict) and "opsux" in tool
+
+
 def pytest_report_header(config: pytest.Config) -> str:
-    return config.stash[SETTINGS].header()
+    settings = config.stash.get(SETTINGS, None)
+    return UNCONFIGURED_HEADER if settings is None else settings.header()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    validate_all(items)
+    # A typo such as verfy=False must stop the run, not leave the check silently on.
+    for item in items:
+        for mark in item.iter_markers(MARKER):
+            from opsux_pytest.markers import validate
+
+            validate(item, mark)
 
 
 def _uses_opsux(item: pytest.Item) -> bool:
@@ -70,32 +212,6 @@ def _uses_opsux(item: pytest.Item) -> bool:
 def _worker_id(config: pytest.Config) -> str | None:
     workerinput = getattr(config, "workerinput", None)
     return workerinput.get("workerid") if isinstance(workerinput, dict) else None
-
-
-class SharedThrowawayCluster:
-    """Under pytest-xdist: one throwaway cluster, started by the controller, for all workers.
-
-    Each worker still gets its own database in it (``postgres_opsux_test_gw0``, ...).
-    """
-
-    def __init__(self, config: pytest.Config) -> None:
-        self._stack = ExitStack()
-        self._url: str | None = None
-        self._error: str | None = None
-        config.add_cleanup(self._stack.close)
-
-    def pytest_configure_node(self, node: Any) -> None:
-        if self._url is None and self._error is None:
-            from opsux_pytest.throwaway import ThrowawayUnavailable, throwaway_cluster
-
-            try:
-                self._url = self._stack.enter_context(throwaway_cluster())
-            except ThrowawayUnavailable as exc:
-                self._error = str(exc)
-        if self._url is not None:
-            node.workerinput[WORKER_SERVER_URL] = self._url
-        else:
-            node.workerinput[WORKER_SERVER_ERROR] = self._error
 
 
 # ---------------------------------------------------------------------------- per-test lifecycle
@@ -116,9 +232,10 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
 
 
 def _begin(item: pytest.Item, *, record: bool) -> TestState:
+    from opsux_pytest.markers import resolve
     from opsux_pytest.testrun import begin
 
-    state = begin(resolve(item, item.config.stash[SETTINGS]), record=record, origins=lambda: _origins(item.config))
+    state = begin(resolve(item, _settings(item.config)), record=record, origins=lambda: _origins(item.config))
     item.stash[STATE] = state
     return state
 
@@ -175,7 +292,7 @@ def _state(request: pytest.FixtureRequest) -> TestState:
 @pytest.fixture(scope="session")
 def opsux_policy(pytestconfig: pytest.Config) -> Policy:
     """The project's policy (catalog, summary keys, links), from ini ``opsux_config`` or discovered."""
-    settings = pytestconfig.stash[SETTINGS]
+    settings = _settings(pytestconfig)
     if settings.policy is None:
         pytest.fail(
             f"opsux: no opsux.yaml and no pyproject.toml with [tool.opsux] in {pytestconfig.rootpath} "
@@ -193,7 +310,7 @@ def opsux_shared_engine(pytestconfig: pytest.Config) -> Iterator[Engine]:
     """
     from opsux_pytest.provisioning import provisioned
 
-    with provisioned(pytestconfig, pytestconfig.stash[SETTINGS], _worker_id(pytestconfig)) as engine:
+    with provisioned(pytestconfig, _settings(pytestconfig), _worker_id(pytestconfig)) as engine:
         yield engine
 
 
@@ -241,7 +358,6 @@ def opsux_service(opsux_session: Session, opsux_policy: Policy) -> OperationRunS
 def opsux_make_run(request: pytest.FixtureRequest, opsux_session: Session, opsux_policy: Policy) -> RunFactory:
     """``opsux_make_run(tenant_id=..., operation_type=..., initiator_id=..., status=..., ...)``."""
     from opsux_pytest.factory import RunFactory
-    from opsux_pytest.origins import NotificationOrigins
 
     return RunFactory(opsux_session, opsux_policy, _state(request).prepared)
 

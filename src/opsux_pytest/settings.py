@@ -4,8 +4,10 @@ Every bad value becomes a ``pytest.UsageError`` that names the option, at start-
 ``opsux_verify`` must not silently switch the check off, and a wrong database URL must not surface
 as a traceback in the first test that happens to touch the database.
 
-Standard library and pytest only (issue 16): the config is loaded here only when the project has
-one (an opsux project), and SQLAlchemy is left to the first test that asks for the database.
+Not loaded at pytest start-up unless something configures opsux (``plugin.configures_opsux``):
+where nothing does, the plugin reads them when a fixture first needs them (issue 16). The
+project's config is loaded here (PyYAML); SQLAlchemy is left to the first test that asks for the
+database.
 """
 
 from __future__ import annotations
@@ -18,26 +20,25 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from opsux_pytest.dburl import THROWAWAY, DatabaseUrl, UnusableDatabaseUrl, parse_database_url
+from opsux_pytest.dburl import DatabaseUrl, UnusableDatabaseUrl, parse_database_url
+from opsux_pytest.plugin import (
+    CONFIG_INI,
+    DB_URL_ENV,
+    DB_URL_INI,
+    DB_URL_OPTION,
+    METADATA_INI,
+    STRICT_CATALOG_INI,
+    VERIFY_INI,
+    find_config,
+)
 
 if TYPE_CHECKING:
     from opsux_core import Policy
 
-DB_URL_OPTION = "--opsux-db-url"
-REUSE_DB_OPTION = "--opsux-reuse-db"
-CREATE_DB_OPTION = "--opsux-create-db"
-DB_URL_INI = "opsux_db_url"
-DB_URL_ENV = "OPSUX_DB_URL"
-CONFIG_INI = "opsux_config"
-METADATA_INI = "opsux_metadata"
-VERIFY_INI = "opsux_verify"
-STRICT_CATALOG_INI = "opsux_strict_catalog"
 DEFAULT_DB_URL = "sqlite://"
 # Under pytest-xdist the controller starts a throwaway cluster and hands workers these workerinput keys.
 WORKER_SERVER_URL = "opsux_server_url"
 WORKER_SERVER_ERROR = "opsux_server_error"
-CONFIG_FILENAME = "opsux.yaml"
-PYPROJECT_FILENAME = "pyproject.toml"
 
 # module.path:attribute.path, as in entry points.
 _METADATA_SPEC = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*:[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*$")
@@ -78,50 +79,6 @@ class OpsuxSettings:
             f"verify={_on_off(self.verify)} ({self.verify_source}), "
             f"strict_catalog={_on_off(self.strict_catalog)} ({self.strict_catalog_source})"
         )
-
-
-def add_options(parser: pytest.Parser) -> None:
-    group = parser.getgroup("opsux", "opsux: operation-run conventions")
-    group.addoption(
-        DB_URL_OPTION,
-        dest="opsux_db_url",
-        default=None,
-        metavar="URL",
-        help=f"database server for the opsux fixtures (SQLAlchemy URL, or {THROWAWAY} for a throwaway "
-        f"PostgreSQL cluster; overrides ${DB_URL_ENV} and ini {DB_URL_INI}; default: SQLite in memory). "
-        "The tests use their own database <name>_opsux_test, never the one the URL names",
-    )
-    group.addoption(
-        REUSE_DB_OPTION,
-        dest="opsux_reuse_db",
-        action="store_true",
-        default=False,
-        help="keep the test database at the end and reuse it in the next run (faster start-up)",
-    )
-    group.addoption(
-        CREATE_DB_OPTION,
-        dest="opsux_create_db",
-        action="store_true",
-        default=False,
-        help="recreate the test database even with --opsux-reuse-db (after a schema change)",
-    )
-    parser.addini(DB_URL_INI, f"database URL for the opsux fixtures, or {THROWAWAY} (default: SQLite in memory)", default="")
-    parser.addini(CONFIG_INI, "path to the opsux config (default: discovered from the rootdir)", default="")
-    parser.addini(
-        METADATA_INI,
-        "the app's SQLAlchemy MetaData to create in the test database, one module:attribute per line "
-        "(e.g. myapp.models:Base.metadata)",
-        type="linelist",
-        default=[],
-    )
-    # default=None: the header tells an unset switch (the default) from one set to the same value.
-    parser.addini(VERIFY_INI, "run the end-of-test notification check (default true)", type="bool", default=None)
-    parser.addini(
-        STRICT_CATALOG_INI,
-        "fail tests that start a run with an unregistered operation type (default true)",
-        type="bool",
-        default=None,
-    )
 
 
 def read_settings(config: pytest.Config) -> OpsuxSettings:
@@ -191,35 +148,6 @@ def _policy(config: pytest.Config) -> tuple[Path | None, str, Policy | None]:
         return path, source, load_policy(path)
     except ConfigError as exc:
         raise pytest.UsageError(f"{source} config: {exc}") from None
-
-
-def find_config(start: Path) -> Path | None:
-    """``opsux_core.policy.find_config`` with the standard library only (tests keep the two in step).
-
-    Importing opsux_core at all loads its config code and PyYAML, which a project that merely has
-    opsux installed should not pay for at every pytest start-up.
-    """
-    here = start.resolve()
-    for directory in (here, *here.parents):
-        candidate = directory / CONFIG_FILENAME
-        if candidate.is_file():
-            return candidate
-        pyproject = directory / PYPROJECT_FILENAME
-        if pyproject.is_file() and _pyproject_has_opsux(pyproject):
-            return pyproject
-    return None
-
-
-def _pyproject_has_opsux(path: Path) -> bool:
-    import tomllib  # only where a pyproject.toml is found
-
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        # Unknowable, so it is the config: searching on would test against a parent's catalog.
-        return True
-    tool = data.get("tool")
-    return isinstance(tool, dict) and "opsux" in tool
 
 
 def _metadata(config: pytest.Config) -> tuple[str, ...]:

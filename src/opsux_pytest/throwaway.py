@@ -20,10 +20,14 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from opsux_pytest.dburl import DEFAULT_POSTGRES_DATABASE
+from opsux_pytest.settings import WORKER_SERVER_ERROR, WORKER_SERVER_URL
 
 EXTRA = "opsux[postgresql-proc]"
 SUPERUSER = "postgres"
@@ -121,6 +125,31 @@ def throwaway_cluster() -> Iterator[str]:
             executor.stop()
     finally:
         shutil.rmtree(directory, ignore_errors=True)
+
+
+class SharedThrowawayCluster:
+    """Under pytest-xdist: one throwaway cluster, started by the controller, for all workers.
+
+    Each worker still gets its own database in it (``postgres_opsux_test_gw0``, ...). Registered by
+    the plugin as a pytest plugin of the controller.
+    """
+
+    def __init__(self, config: pytest.Config) -> None:
+        self._stack = ExitStack()
+        self._url: str | None = None
+        self._error: str | None = None
+        config.add_cleanup(self._stack.close)
+
+    def pytest_configure_node(self, node: Any) -> None:
+        if self._url is None and self._error is None:
+            try:
+                self._url = self._stack.enter_context(throwaway_cluster())
+            except ThrowawayUnavailable as exc:
+                self._error = str(exc)
+        if self._url is not None:
+            node.workerinput[WORKER_SERVER_URL] = self._url
+        else:
+            node.workerinput[WORKER_SERVER_ERROR] = self._error
 
 
 def _wait_until_accepting(port: int, timeout: float = 60.0) -> None:

@@ -67,6 +67,29 @@ def project(pytester: pytest.Pytester, db_url: str) -> Project:
     return Project(pytester, db_url)
 
 
+@pytest.fixture(params=["sqlite", "postgresql", "postgresql-proc"])
+def any_db_url(request: pytest.FixtureRequest) -> str:
+    """``db_url``'s two, and a throwaway cluster that the generated run starts for itself."""
+    if request.param == "postgresql-proc":
+        from opsux_pytest.throwaway import ThrowawayUnavailable, check_available
+
+        try:
+            check_available()
+        except ThrowawayUnavailable as exc:
+            from conftest import unavailable
+
+            unavailable(str(exc))
+        return "postgresql-proc"
+    if request.param == "sqlite":
+        return "sqlite://"
+    return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def any_project(pytester: pytest.Pytester, any_db_url: str) -> Project:
+    return Project(pytester, any_db_url)
+
+
 @pytest.fixture
 def sqlite_project(pytester: pytest.Pytester) -> Project:
     """For behaviour that never reaches the database (options, markers, start-up errors)."""

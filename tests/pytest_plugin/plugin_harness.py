@@ -55,6 +55,10 @@ class Project:
     def run_subprocess(self, *args: str) -> pytest.RunResult:
         return self.pytester.runpytest_subprocess("-p", "no:cacheprovider", f"--opsux-db-url={self.db_url}", *args)
 
+    def run_in(self, xdist: bool, *args: str) -> pytest.RunResult:
+        """In-process, or under pytest-xdist with two workers (in a subprocess, as xdist's workers are)."""
+        return self.run_subprocess("-n", "2", *args) if xdist else self.run(*args)
+
 
 def output(result: pytest.RunResult, *, origins: bool = False) -> str:
     """The run's output with run ids normalised; without the "added at" lines unless *origins*.
@@ -64,3 +68,20 @@ def output(result: pytest.RunResult, *, origins: bool = False) -> str:
     """
     lines = result.outlines if origins else [line for line in result.outlines if not line.startswith("  added at ")]
     return normalize_ids("\n".join(lines))
+
+
+_FAILURE_HEADER = re.compile(r"^_{3,} (?P<name>.+?) _{3,}$", re.MULTILINE)
+
+
+def failure_sections(text: str) -> dict[str, str]:
+    """The body of each failure (or error) pytest reports, by its heading (``test_x``, ``ERROR at setup of test_x``).
+
+    By name rather than position: under pytest-xdist failures are reported in the order they finish.
+    """
+    headers = list(_FAILURE_HEADER.finditer(text))
+    sections: dict[str, str] = {}
+    for index, header in enumerate(headers):
+        end = headers[index + 1].start() if index + 1 < len(headers) else len(text)
+        body = text[header.end():end]
+        sections[header["name"]] = body.split("\n=", 1)[0]
+    return sections

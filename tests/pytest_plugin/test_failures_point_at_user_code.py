@@ -3,6 +3,9 @@
 Every recorder assertion hides its own frames (``__tracebackhide__``), so a failing one shows the
 user's line with ``>`` and no frame of ``recorder.py``; the automatic check names where a stray
 notification was added (the stack of the ORM add), or says nothing where it cannot know (raw SQL).
+
+On SQLite, on a PostgreSQL server and on a throwaway cluster (``postgresql-proc``), with and without
+pytest-xdist: under xdist the frames are cut in the worker and the report travels to the controller.
 """
 
 from __future__ import annotations
@@ -11,7 +14,9 @@ import re
 
 import pytest
 
-from plugin_harness import Project, output
+from plugin_harness import Project, failure_sections, output
+
+XDIST = pytest.mark.parametrize("xdist", [False, True], ids=["serial", "xdist"])
 
 ASSERTIONS = {
     "assert_sent_to": 'opsux_notifications.assert_sent_to("user-9")',
@@ -55,7 +60,9 @@ def runs(opsux_service, opsux_session):
 """
 
 
-def test_every_assertion_helper_fails_at_the_users_line(project: Project) -> None:
+@XDIST
+def test_every_assertion_helper_fails_at_the_users_line(any_project: Project, xdist: bool) -> None:
+    project = any_project
     tests = [
         f"""
 @pytest.mark.opsux(verify=False)
@@ -66,20 +73,23 @@ def test_{name}(opsux_notifications, runs):
         for name, call in ASSERTIONS.items()
     ]
     project.tests(SETUP + "".join(tests))
-    result = project.run("--tb=short")
+    result = project.run_in(xdist, "--tb=short")
     result.assert_outcomes(failed=len(ASSERTIONS))
     text = result.stdout.str()
     assert "recorder.py" not in text
     assert "in _fail" not in text and "in _facts" not in text
+    sections = failure_sections(text)
     for name, call in ASSERTIONS.items():
         # pytest's short traceback: the test's own frame, its line, and nothing below it.
-        section = text.split(f"_ test_{name} _", 1)[1].split("\n_", 1)[0]
+        section = sections[f"test_{name}"]
         assert f"    {call}  # the user's line" in section, name
         assert re.search(r"test_app\.py:\d+: in test_" + name, section), section
         assert "E   AssertionError: " in section, section
 
 
-def test_a_passing_assertion_helper_passes(project: Project) -> None:
+@XDIST
+def test_a_passing_assertion_helper_passes(any_project: Project, xdist: bool) -> None:
+    project = any_project
     project.tests(
         SETUP
         + """
@@ -90,10 +100,12 @@ def test_it(opsux_notifications, runs):
     opsux_notifications.assert_sent_to("user-3", run=run)
 """
     )
-    project.run().assert_outcomes(passed=1)
+    project.run_in(xdist).assert_outcomes(passed=1)
 
 
-def test_the_check_names_the_code_that_added_a_stray_notification(project: Project) -> None:
+@XDIST
+def test_the_check_names_the_code_that_added_a_stray_notification(any_project: Project, xdist: bool) -> None:
+    project = any_project
     project.tests(
         """
 from sqlalchemy import text
@@ -123,10 +135,10 @@ def test_raw_sql(opsux_service, opsux_session):
     ))
 """
     )
-    result = project.run()
+    result = project.run_in(xdist)
     result.assert_outcomes(failed=2)
-    text = output(result, origins=True)
-    orm = text.split("_ test_orm _", 1)[1].split("_ test_raw_sql _", 1)[0]
+    sections = failure_sections(output(result, origins=True))
+    orm = sections["test_orm"]
     source = (project.path / "test_app.py").read_text().splitlines()
     add_line = next(n for n, line in enumerate(source, 1) if "session.add(" in line)
     call_line = next(n for n, line in enumerate(source, 1) if "notify_the_team(opsux_session" in line)
@@ -136,5 +148,5 @@ def test_raw_sql(opsux_service, opsux_session):
     ) in orm
     # The notification the service wrote is not the stray one: no origin under it.
     assert "- terminal -> user-3\n- terminal" in orm
-    raw = text.split("_ test_raw_sql _", 1)[1]
+    raw = sections["test_raw_sql"]
     assert "- terminal -> user-9   <- not the initiator\nTurn this check off" in raw

@@ -6,6 +6,9 @@ without pytest-xdist.
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
@@ -150,6 +153,72 @@ def test_count_and_seed(opsux_shared_engine, pytestconfig):
     assert databases_like(project.db_url, test_db) == [], "without --opsux-reuse-db it is dropped"
 
 
+# Commits one run for real on the session engine: what --opsux-reuse-db keeps. Under --dist each,
+# every worker runs it, in its own database.
+SEED_ONE = """
+import uuid
+from sqlalchemy.orm import Session
+from opsux_core import OperationRun
+
+def test_seed(opsux_shared_engine):
+    with Session(opsux_shared_engine) as session:
+        session.add(OperationRun(tenant_id="acme", operation_type="inventory.sync", status="queued", outcome="pending",
+            initiator_name="System", identity_hash=uuid.uuid4().hex, summary_counts={}, context={}))
+        session.commit()
+"""
+
+
+def runs_in(url: str) -> int:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(text("SELECT count(*) FROM operation_runs")).scalar_one())
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_reuse_db_and_create_db_under_xdist_act_on_every_workers_database(project: Project) -> None:
+    project.tests(SEED_ONE)
+    server = make_url(project.db_url)
+    pattern = f"{server.database}_opsux_test%"
+
+    def counts() -> dict[str, int]:
+        names = databases_like(project.db_url, pattern)
+        return {name: runs_in(server.set(database=name).render_as_string(hide_password=False)) for name in names}
+
+    xdist = ("-n", "2", "--dist", "each")
+    project.run_subprocess(*xdist, "--opsux-reuse-db").assert_outcomes(passed=2)
+    worker_dbs = [f"{server.database}_opsux_test_gw0", f"{server.database}_opsux_test_gw1"]
+    assert counts() == dict.fromkeys(worker_dbs, 1), "--opsux-reuse-db keeps each worker's database"
+    project.run_subprocess(*xdist, "--opsux-reuse-db").assert_outcomes(passed=2)
+    assert counts() == dict.fromkeys(worker_dbs, 2), "and the next run reuses it"
+    project.run_subprocess(*xdist, "--opsux-reuse-db", "--opsux-create-db").assert_outcomes(passed=2)
+    assert counts() == dict.fromkeys(worker_dbs, 1), "--opsux-create-db starts each one afresh"
+    project.run_subprocess(*xdist).assert_outcomes(passed=2)
+    assert counts() == {}, "without --opsux-reuse-db they are dropped"
+
+
+def test_reuse_db_under_xdist_keeps_a_sqlite_file_per_worker(pytester: pytest.Pytester) -> None:
+    database = pytester.path / "dev.db"
+    project = Project(pytester, f"sqlite:///{database}")
+    project.tests(SEED_ONE)
+    xdist = ("-n", "2", "--dist", "each")
+
+    def counts() -> dict[str, int]:
+        return {path.name: runs_in(f"sqlite:///{path}") for path in sorted(pytester.path.glob("dev_opsux_test*.db"))}
+
+    worker_files = ["dev_opsux_test_gw0.db", "dev_opsux_test_gw1.db"]
+    project.run_subprocess(*xdist, "--opsux-reuse-db").assert_outcomes(passed=2)
+    project.run_subprocess(*xdist, "--opsux-reuse-db").assert_outcomes(passed=2)
+    assert counts() == dict.fromkeys(worker_files, 2)
+    project.run_subprocess(*xdist, "--opsux-reuse-db", "--opsux-create-db").assert_outcomes(passed=2)
+    assert counts() == dict.fromkeys(worker_files, 1)
+    project.run_subprocess(*xdist).assert_outcomes(passed=2)
+    assert counts() == {}
+    assert not database.exists(), "the file the URL names is never created"
+
+
 def test_a_sqlite_file_is_never_the_test_database(pytester: pytest.Pytester) -> None:
     database = pytester.path / "dev.db"
     dev = create_engine(f"sqlite:///{database}")
@@ -190,7 +259,9 @@ class Note(Other):
 """
 
 
-def test_app_tables_from_ini_opsux_metadata(project: Project) -> None:
+@pytest.mark.parametrize("xdist", [False, True], ids=["serial", "xdist"])
+def test_app_tables_from_ini_opsux_metadata(any_project: Project, xdist: bool) -> None:
+    project = any_project
     project.pytester.makepyfile(myapp_models=MODELS)
     project.ini(opsux_metadata="\n    myapp_models:Base.metadata\n    myapp_models:Other.metadata", pythonpath=".")
     project.tests(
@@ -207,9 +278,40 @@ def test_clean(opsux_session):
     assert opsux_session.scalar(select(func.count()).select_from(Item)) == 0
 """
     )
-    result = project.run("-p", "no:randomly")
+    # One worker runs both, in order, so test_clean comes after test_write under xdist too.
+    result = project.run_in(xdist, "-p", "no:randomly", *(("--dist", "loadfile") if xdist else ()))
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines(["opsux: *tables=opsux + myapp_models:Base.metadata + myapp_models:Other.metadata, *"])
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+_FENCED = re.compile(r"^```(?:python|ini)\n# (?P<path>\S+)\n(?P<body>.*?)^```$", re.MULTILINE | re.DOTALL)
+
+
+def readme_example(after: str, until: str) -> dict[str, str]:
+    """The fenced blocks of README between *after* and *until*, by the path each names on its first line."""
+    text = README.read_text(encoding="utf-8")
+    start = text.index(after)
+    section = text[start:text.index(until, start)]
+    return {match["path"]: match["body"] for match in _FENCED.finditer(section)}
+
+
+@pytest.mark.parametrize("xdist", [False, True], ids=["serial", "xdist"])
+def test_the_readme_flask_sqlalchemy_example_runs(any_project: Project, xdist: bool) -> None:
+    pytest.importorskip("flask_sqlalchemy")
+    files = readme_example("With Flask-SQLAlchemy", "The report header names")
+    assert set(files) == {"myapp/extensions.py", "myapp/models.py", "pytest.ini", "tests/test_projects.py"}
+    (any_project.path / "myapp").mkdir()
+    (any_project.path / "myapp" / "__init__.py").write_text("", encoding="utf-8")
+    (any_project.path / "tests").mkdir()
+    for path, body in files.items():
+        (any_project.path / path).write_text(body, encoding="utf-8")
+    # What the example leaves to the project: where myapp is imported from.
+    with (any_project.path / "pytest.ini").open("a", encoding="utf-8") as ini:
+        ini.write("pythonpath = .\n")
+    result = any_project.run_in(xdist, "-p", "no:randomly", *(("--dist", "loadfile") if xdist else ()))
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["opsux: *tables=opsux + myapp.extensions:db.metadata, *"])
 
 
 @pytest.mark.parametrize(
@@ -266,6 +368,24 @@ def test_a_throwaway_cluster_with_postgresql_proc(pytester: pytest.Pytester, xdi
             ["opsux: db=a throwaway PostgreSQL cluster, database postgres_opsux_test (from postgresql-proc, --opsux-db-url), *"]
         )
         assert list(where.values())[0].endswith("/postgres_opsux_test")
+
+
+def test_postgresql_proc_needs_only_pytest_postgresqls_executor_not_its_plugin(pytester: pytest.Pytester) -> None:
+    # README: pytest loads pytest-postgresql's own plugin in every run, for a price; a project that
+    # only uses postgresql-proc can block it (-p no:pytest_postgresql) and lose nothing.
+    from opsux_pytest.throwaway import ThrowawayUnavailable, check_available
+
+    try:
+        check_available()
+    except ThrowawayUnavailable as exc:
+        from conftest import unavailable
+
+        unavailable(str(exc))
+    project = Project(pytester, "postgresql-proc")
+    project.tests(WRITES_EVERYWHERE)
+    result = project.run_subprocess("-p", "no:randomly", "-p", "no:pytest_postgresql")
+    result.assert_outcomes(passed=6)
+    assert "postgresql-" not in next(line for line in result.outlines if line.startswith("plugins: "))
 
 
 def test_without_postgresql_binaries_the_error_says_what_to_install(
