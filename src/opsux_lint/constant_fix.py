@@ -43,6 +43,7 @@ from opsux_lint.engine import Linter, source_lines
 from opsux_lint.findings import Finding
 from opsux_lint.modules import module_name
 from opsux_lint.registry import rules_by_id
+from opsux_lint.fixes import parses
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _CONSTANT = re.compile(r"^[A-Z][A-Z0-9_]*$")
@@ -303,7 +304,7 @@ def apply_constant_fixes(
     if imports:
         fixed = AddImportsVisitor(context).transform_module(fixed)
     code = fixed.code
-    if not _parses(code):
+    if not parses(code):
         return text, []
     return code, applied
 
@@ -363,16 +364,6 @@ def _parse_exactly(text: str) -> cst.Module | None:
     except (cst.ParserSyntaxError, RecursionError, ValueError):
         return None
     return module if module.code == text else None
-
-
-def _parses(text: str) -> bool:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
-    return True
 
 
 class RunConstantFixes:

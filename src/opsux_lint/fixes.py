@@ -35,7 +35,7 @@ def apply_fixes(text: str, findings: Sequence[Finding]) -> tuple[str, list[Findi
         fixed = fixed[:start] + finding.fix + fixed[end:]
         end_of_previous = start
         applied.append(finding)
-    if not applied or not _parses(fixed):
+    if not applied or not parses(fixed):
         return text, []
     return fixed, applied
 
@@ -46,7 +46,8 @@ def unified_diff(path: str, before: str, after: str) -> str:
     ))
 
 
-def _parses(text: str) -> bool:
+def parses(text: str) -> bool:
+    """Whether the running Python parses ``text`` (its SyntaxWarnings are not the linter's)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
