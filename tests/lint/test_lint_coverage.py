@@ -71,11 +71,11 @@ def test_coverage_in_text_and_json(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert text.exit_code == 1
     assert "Coverage of sink calls:" in text.stdout
     total = next(line for line in text.stdout.splitlines() if line.strip().startswith("total"))
-    assert total.split()[1:] == ["36", "13", "3", "16", "0", "2", "2"]
-    assert "Verified 16 of 32 sink calls (50.0%); OPS001 reports 16, OPS008 0." in text.stdout
+    assert total.split()[1:] == ["38", "13", "4", "17", "0", "2", "2"]
+    assert "Verified 17 of 34 sink calls (50.0%); OPS001 reports 17, OPS008 0." in text.stdout
     document = json.loads(CliRunner().invoke(main, ["--coverage", "--format", "json"]).stdout)
     coverage = document["coverage"]
-    assert coverage["totals"]["sites"] == len(coverage["sites"]) == 36
+    assert coverage["totals"]["sites"] == len(coverage["sites"]) == 38
     site = next(s for s in coverage["sites"] if s["status"] == "not-a-sink" and s["path"].endswith("lookalikes.py"))
     assert set(site) == {"path", "line", "column", "sink", "callee", "status", "reason", "values"}
     assert coverage["sinks"]["app.plugins.PluginManager.trigger"]["unregistered"] == 3

@@ -78,12 +78,17 @@ def derive_sinks(resolver: Resolver, base: Sequence[SinkSpec]) -> tuple[DerivedS
         for module, entry in index.entries(index.mentioning(by_name)):
             for key, function in entry.summary["functions"].items():
                 for func, position, keyword, value, _line, star in function["passes"]:
-                    candidates = by_name.get(written_name(func) or "")
-                    if not candidates:
+                    written = written_name(func) or ""
+                    candidates = by_name.get(written, [])
+                    # ``super().__init__(...)`` in a subclass's constructor calls the parent's:
+                    # a constructor sink of the parent class, named by neither.
+                    if not candidates and written != "__init__":
                         continue
                     callee = resolver.callee(func, module, key)
+                    if written == "__init__":
+                        candidates = [*candidates, *(s for s in sinks if f"{s.call}.__init__" in callee.names)]
                     for sink in candidates:
-                        if not callee_is(sink, func, callee):
+                        if not (callee_is(sink, func, callee) or f"{sink.call}.__init__" in callee.names):
                             continue
                         for owner, param, spec in _wrapper_specs(resolver, module, key, function, sink, position, keyword, value, star):
                             if (owner, param) in derived:
