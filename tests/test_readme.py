@@ -52,12 +52,13 @@ def test_quick_start_runs_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 def test_configuration_reference_is_a_valid_config(tmp_path: Path) -> None:
     from opsux_core import load_policy
+    from opsux_lint.settings import lint_settings
 
     [reference] = blocks(section("Configuration reference"), "yaml")
     (tmp_path / "opsux.yaml").write_text(reference, encoding="utf-8")
     policy = load_policy(tmp_path / "opsux.yaml")
     assert policy.catalog.label("inventory.sync") == "Inventory sync"
-    assert dict(policy.lint.severity) == {"OPS008": "error"}
+    assert dict(lint_settings(policy).severity) == {"OPS008": "error"}
 
 
 def test_setup_commands_match_ci() -> None:

@@ -52,6 +52,7 @@ from opsux_lint.matchers.operation_type import OperationTypeMatcher, OperationTy
 from opsux_lint.prefilter import Needle, Prefilter, words
 from opsux_lint.registry import RuleSpec, rules_by_id
 from opsux_lint.selection import severity_for
+from opsux_lint.settings import LintSettings, lint_settings
 from opsux_lint.suppressions import apply_suppressions, find_suppressions
 from opsux_lint.walk import walk as walk_tree
 
@@ -83,6 +84,7 @@ class Linter:
     derived: Derived | None = None
     """What a Linter of the same policy, rules and index derived (a worker process reuses it)."""
     compiled: tuple[CompiledRule, ...] = field(init=False)
+    settings: LintSettings = field(init=False)
     resolver: Resolver = field(init=False)
     prefilter: Prefilter = field(init=False)
     roots: tuple[Path, ...] = field(init=False)
@@ -93,6 +95,7 @@ class Linter:
     """Functions that pass their parameter on into a notification call's status argument."""
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "settings", lint_settings(self.policy))
         compiled = tuple(c for c in (compile_rule(r, self.policy) for r in self.rules) if c is not None)
         index = self.index if self.index is not None else ProjectIndex()
         object.__setattr__(self, "index", index)
@@ -123,16 +126,16 @@ class Linter:
             needles.append(frozenset({Needle(_SUPPRESSION_NEEDLE, ignore_case=True)}))
         object.__setattr__(self, "compiled", compiled)
         object.__setattr__(self, "prefilter", Prefilter(None) if self.exhaustive else Prefilter.build(needles))
-        object.__setattr__(self, "roots", source_roots(self.policy.root, self.policy.lint.src))
+        object.__setattr__(self, "roots", source_roots(self.policy.root, self.settings.src))
         object.__setattr__(
-            self, "severities", {r.id: severity_for(r, self.policy.lint.severity) for r in self.rules}
+            self, "severities", {r.id: severity_for(r, self.settings.severity) for r in self.rules}
         )
 
     def _status_sinks(self) -> tuple[SinkSpec, ...]:
         if not any(rule.kind == "queued_notification" for rule in self.rules):
             return ()
         return tuple(
-            SinkSpec(c.call, c.status_arg, c.status_keyword) for c in self.policy.lint.notification_calls
+            SinkSpec(c.call, c.status_arg, c.status_keyword) for c in self.settings.notification_calls
         )
 
     def fingerprint(self) -> str:
@@ -215,7 +218,8 @@ class Linter:
                     status_wrappers = derive_sinks(resolver, senders) if senders else ()
         by_function = {(w.function, w.param): w for w in wrappers}
         return FileFacts(
-            name, ImportTable(name, is_package=is_package), module, resolver, by_function, status_wrappers
+            name, ImportTable(name, is_package=is_package), module, resolver, by_function, status_wrappers,
+            path=_shown(path, self.policy.root),
         )
 
     def sites(self, path: Path, data: bytes) -> list[tuple[int, int, SiteOutcome]]:

@@ -19,8 +19,8 @@ def example_policy(rule: RuleSpec) -> Policy:
     return policy_from_mapping(config, source=_EXAMPLE_ROOT / "opsux.yaml", root=_EXAMPLE_ROOT)
 
 
-def lint_example(rule: RuleSpec, code: str) -> list[Finding]:
-    """Findings of *all* built-in rules on the example, as a project would see them."""
+def lint_example(rule: RuleSpec, code: str, path: str = EXAMPLE_PATH) -> list[Finding]:
+    """Findings of *all* built-in rules on the example, as a project would see them, with the
+    example as the file ``path`` (relative to the example project's root)."""
     linter = Linter(example_policy(rule), builtin_rules())
-    path = _EXAMPLE_ROOT / PurePosixPath(EXAMPLE_PATH)
-    return linter.lint(path, code.encode("utf-8"), display=EXAMPLE_PATH)
+    return linter.lint(_EXAMPLE_ROOT / PurePosixPath(path), code.encode("utf-8"), display=path)

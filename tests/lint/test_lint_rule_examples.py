@@ -23,7 +23,7 @@ _VALID = [
 @pytest.mark.parametrize(("rule", "index"), _INVALID)
 def test_invalid_example_is_reported(rule: RuleSpec, index: int) -> None:
     example = rule.examples.invalid[index]
-    findings = lint_example(rule, example.code)
+    findings = lint_example(rule, example.code, example.path)
     mine = [f for f in findings if f.code == rule.id]
     assert len(mine) == example.count, f"expected {example.count} {rule.id}, got {findings}"
     for finding in mine:
@@ -35,7 +35,7 @@ def test_invalid_example_is_reported(rule: RuleSpec, index: int) -> None:
     fixed, applied = apply_fixes(example.code, mine)
     assert (fixed if applied else None) == example.fixed
     if applied:
-        assert [f.code for f in lint_example(rule, fixed)] == [], "a fixed example is clean"
+        assert [f.code for f in lint_example(rule, fixed, example.path)] == [], "a fixed example is clean"
     # An example shows one rule: any other finding means the example is not what it claims.
     others = [f for f in findings if f.code != rule.id]
     assert not others, f"example for {rule.id} also triggers {others}"
@@ -43,7 +43,8 @@ def test_invalid_example_is_reported(rule: RuleSpec, index: int) -> None:
 
 @pytest.mark.parametrize(("rule", "index"), _VALID)
 def test_valid_example_is_not_reported(rule: RuleSpec, index: int) -> None:
-    findings = lint_example(rule, rule.examples.valid[index])
+    example = rule.examples.valid[index]
+    findings = lint_example(rule, example.code, example.path)
     assert findings == []
 
 
