@@ -111,7 +111,8 @@ class Linter:
                 derive_sinks(resolver, sinks) if sinks else (),
                 derive_sinks(resolver, senders) if senders else (),
                 methods,
-                receiver_names(index, api) if methods else frozenset(),
+                # Method sinks and the run kinds both type receivers through these names.
+                receiver_names(index, api) if methods or any(getattr(c, "types_receivers", False) for c in compiled) else frozenset(),
             )
             object.__setattr__(self, "derived", derived)
         wrappers, status_wrappers = derived.wrappers, derived.status_wrappers

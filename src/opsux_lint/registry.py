@@ -199,8 +199,15 @@ EXAMPLE_CONFIG: Mapping[str, Any] = {
         "notification_calls": [
             {"call": "app.notify.send_db_notification", "status_arg": 2, "status_keyword": "status"},
         ],
+        "lifecycle_owners": ["app/ops/service.py"],
+        "notifier_modules": ["app/notifier.py"],
+        "presenter_modules": ["app/presenter.py"],
+        "link_builders": ["app/links.py"],
     },
+    "links": {"run": "/admin/operations/{run_id}", "index": "/admin/operations"},
 }
 """The project rule examples run in (unless a rule gives ``examples.config``): two registered
-types, one sink and one notification call from the config. Examples are linted as
+types, one sink and one notification call from the config, an owner module for each concern
+(``app/ops/service.py``, ``app/notifier.py``, ``app/presenter.py``, ``app/links.py``) and the
+link templates. Examples are linted as
 ``app/example.py`` (module ``app.example``, or the example's own ``path``) under this config."""
