@@ -100,7 +100,7 @@ class Linter:
         index = self.index if self.index is not None else ProjectIndex()
         object.__setattr__(self, "index", index)
         api = api_types(api_declarations(rules_by_id().values()))
-        resolver = Resolver(index, _known_constants(self.rules), api)
+        resolver = Resolver(index, _known_constants(tuple(rules_by_id().values())), api)
         object.__setattr__(self, "resolver", resolver)
         sinks = base_sinks(compiled)
         derived = self.derived
@@ -467,7 +467,9 @@ def _shown(path: Path, root: Path) -> str:
 
 
 def _known_constants(rules: Sequence[RuleSpec]) -> dict[str, str]:
-    """Values of names outside the project that rules know (``opsux_core.RunStatus.QUEUED``)."""
+    """Values of names outside the project that rules know (``opsux_core.RunStatus.QUEUED``);
+    of every rule, selected or not, as the API declarations: what a name is does not depend on
+    which rules run."""
     known: dict[str, str] = {}
     for rule in rules:
         value = rule.params.get("known_constants")
