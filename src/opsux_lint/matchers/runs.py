@@ -27,6 +27,7 @@ _ONE_ROW = frozenset(
     {"first", "one", "one_or_none", "scalar", "scalar_one", "scalar_one_or_none", "first_or_404", "one_or_404"}
 )
 _NOT_ROWS = frozenset({"count", "exists", "delete", "update", "scalar_subquery", "subquery", "cte", "label"})
+_EXECUTES = frozenset({"execute", "scalars", "scalar", "scalar_one", "scalar_one_or_none", "paginate"})
 _GETTERS = frozenset({"get", "get_one", "get_or_404", "merge", "refresh"})
 _QUERIES = frozenset({"query", "select"})
 _TEST_DIRS = frozenset({"tests", "test", "testing"})
@@ -108,6 +109,12 @@ def call_chain(expr: cst.BaseExpression) -> Iterator[cst.Call]:
             return
 
 
+def _first_arg(call: cst.Call) -> cst.BaseExpression | None:
+    if call.args and call.args[0].keyword is None and not call.args[0].star:
+        return call.args[0].value
+    return None
+
+
 def last_name(func: cst.BaseExpression) -> str | None:
     if isinstance(func, cst.Attribute):
         return func.attr.value
@@ -165,17 +172,25 @@ class Runs:
         if not calls:
             return False
         outer = last_name(calls[0].func)
+        first = _first_arg(calls[0])
+        if outer in _GETTERS and first is not None and self.is_model(first, scope):
+            return not rows  # ``session.get(OperationRun, id)``
+        if outer in _NOT_ROWS or not self._selects_model(calls, scope):
+            return False
+        return outer not in _ONE_ROW if rows else outer in _ONE_ROW
+
+    def _selects_model(self, calls: list[cst.Call], scope: str | None) -> bool:
+        """``query(Run)`` or ``select(Run)`` in the chain, or in the statement it executes
+        (``session.scalars(select(Run).where(...))``)."""
         for call in calls:
             name = last_name(call.func)
-            first = call.args[0].value if call.args and call.args[0].keyword is None and not call.args[0].star else None
-            if first is None or not self.is_model(first, scope):
+            first = _first_arg(call)
+            if first is None:
                 continue
-            if name in _QUERIES:
-                if outer in _NOT_ROWS:
-                    return False
-                return outer not in _ONE_ROW if rows else outer in _ONE_ROW
-            if name in _GETTERS:
-                return call is calls[0] and not rows
+            if name in _QUERIES and self.is_model(first, scope):
+                return True
+            if name in _EXECUTES and self._selects_model(list(call_chain(first)), scope):
+                return True
         return False
 
     def callee_names(self, func: cst.BaseExpression, scope: str | None) -> frozenset[str]:
