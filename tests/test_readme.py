@@ -100,3 +100,14 @@ def test_testing_your_app_example_passes_under_the_plugin(tmp_path: Path) -> Non
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "3 passed" in result.stdout
+
+
+def test_library_example_prints_what_readme_shows(monkeypatch: pytest.MonkeyPatch) -> None:
+    linting = section("Linting: `opsux-lint`")
+    [example] = [block for block in blocks(linting, "python") if "lint_paths" in block]
+    promised = [line.removeprefix("# ") for line in example.splitlines() if line.startswith("# ")]
+    monkeypatch.chdir(README.parent)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(example, str(README), "exec"), {"__name__": "__readme__"})
+    assert out.getvalue().splitlines() == promised
