@@ -220,7 +220,7 @@ class Linter:
         by_function = {(w.function, w.param): w for w in wrappers}
         return FileFacts(
             name, ImportTable(name, is_package=is_package), module, resolver, by_function, status_wrappers,
-            path=_shown(path, self.policy.root),
+            path=_shown(path, self.policy.root), receivers=self.derived.receivers if self.derived else frozenset(),
         )
 
     def sites(self, path: Path, data: bytes) -> list[tuple[int, int, SiteOutcome]]:

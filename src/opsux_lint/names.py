@@ -85,6 +85,10 @@ class ImportTable:
             found.add(local)
         return frozenset(found)
 
+    def local_names(self) -> frozenset[str]:
+        """Every name an import binds in the file."""
+        return frozenset(self._bindings)
+
     def imported_names(self) -> frozenset[str]:
         """The qualified names of everything the file imports (``opsux_core.OperationRun``)."""
         return frozenset(q for names in self._bindings.values() for q in names)

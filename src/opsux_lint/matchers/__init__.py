@@ -64,6 +64,9 @@ class FileFacts:
     scope: list[str] = field(default_factory=list)
     path: str = ""
     """The file, relative to the config's directory (``/``-separated): what owner globs match."""
+    receivers: frozenset[str] = frozenset()
+    """Names through which a receiver can be typed as an API class (the prefilter's receiver
+    needles): a file that mentions none of them holds no object of opsux's API."""
     shared: dict[Any, Any] = field(default_factory=dict)
     """Results matchers of one kind share within the file (OPS001 and OPS008 check the same sites)."""
 

@@ -11,6 +11,7 @@ attributes are called.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
@@ -129,21 +130,42 @@ class Runs:
     def __init__(self, facts: FileFacts, models: Sequence[str], locals_: Locals) -> None:
         self.facts = facts
         self.locals = locals_
-        canonical = facts.resolver.api.canonical
-        found = {canonical(m) for m in models}
-        for model in list(found):
-            found.update(facts.resolver.subclasses(model))
+        self._cache: dict[tuple[str, str | None], list[object]] = {}
+        # A file that names nothing that types opsux's objects holds no run: the resolver is not
+        # asked (on big functions of unrelated code its answers are the expensive part).
+        names = facts.receivers | {m.rsplit(".", 1)[-1] for m in models}
+        code = facts.tree.code
+        self.possible = any(re.search(rf"(?<![A-Za-z0-9_]){re.escape(n)}(?![A-Za-z0-9_])", code) for n in names)
+        found: set[str] = set()
+        if self.possible:
+            canonical = facts.resolver.api.canonical
+            found = {canonical(m) for m in models}
+            for model in list(found):
+                found.update(facts.resolver.subclasses(model))
         self.models = frozenset(found)
+        # The names the model can be written as here: its own, its subclasses', import aliases.
+        written = {m.rsplit(".", 1)[-1] for m in found}
+        for local in facts.imports.local_names():
+            if {m.rsplit(".", 1)[-1] for m in facts.imports.names_for(local)} & written:
+                written.add(local)
+        self.model_names = frozenset(written)
 
     def _types(self, expr: cst.BaseExpression, scope: str | None) -> list[object]:
-        try:
-            return list(self.facts.resolver.types(self.facts.expression(expr), self.facts.module, scope))
-        except RecursionError:
+        if not self.possible:
             return []
+        key = (self.facts.tree.code_for_node(expr), scope)
+        cached = self._cache.get(key)
+        if cached is None:
+            try:
+                cached = list(self.facts.resolver.types(self.facts.expression(expr), self.facts.module, scope))
+            except RecursionError:
+                cached = []
+            self._cache[key] = cached
+        return cached
 
     def is_model(self, expr: cst.BaseExpression, scope: str | None) -> bool:
         """``expr`` is the run model class itself (``OperationRun``, an alias, a subclass)."""
-        if not isinstance(expr, (cst.Name, cst.Attribute)):
+        if last_name(expr) not in self.model_names:
             return False
         return any(isinstance(t, Instance) and t.of_class and t.cls in self.models for t in self._types(expr, scope))
 
@@ -219,10 +241,7 @@ def strings_of(facts: FileFacts, expr: cst.BaseExpression, scope: str | None) ->
 
 def literal_text(node: cst.CSTNode) -> str | None:
     """The text of a plain string literal (implicit concatenation too); None for anything else."""
-    if isinstance(node, cst.SimpleString):
-        value = node.evaluated_value
-        return value if isinstance(value, str) else None
-    if isinstance(node, cst.ConcatenatedString):
+    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
         value = node.evaluated_value
         return value if isinstance(value, str) else None
     return None
