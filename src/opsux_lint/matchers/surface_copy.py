@@ -132,12 +132,19 @@ class _Matcher:
             if id(node) not in skipped:
                 yield from self._interpolated(node, values, scope, runs)
 
+    def _constant(self, value: cst.BaseExpression) -> bool:
+        """A module-level or imported name (``SYNC``, ``Kind.EXPORT``): a registered type held in a
+        constant. Locals and parameters are text of the moment, and not followed."""
+        while isinstance(value, cst.Attribute):
+            value = value.value
+        return isinstance(value, cst.Name) and self.facts.imports.is_module_name(value.value)
+
     def _interpolated(self, node: cst.CSTNode, values: list[cst.BaseExpression], scope: str | None, runs: Runs) -> Iterable[Report]:
         for value in values:
             raw = None
             if isinstance(value, cst.Attribute) and value.attr.value == self.rule.attribute and runs.is_run(value.value, scope):
                 raw = " ".join(self.facts.tree.code_for_node(value).split())
-            elif isinstance(value, (cst.Name, cst.Attribute)):
+            elif isinstance(value, (cst.Name, cst.Attribute)) and self._constant(value):
                 texts = strings_of(self.facts, value, scope)
                 if texts and all(t in self.rule.catalog for t in texts):
                     raw = f"{self.facts.tree.code_for_node(value)} ({', '.join(repr(t) for t in texts)})"
