@@ -219,6 +219,8 @@ class Runs:
         """Every qualified name the callee may be (canonical: ``opsux_core.OperationRunService.start``)."""
         canonical = self.facts.resolver.api.canonical
         names = {canonical(n) for n in self.facts.imports.qualified_names(func)}
+        if not self.possible:
+            return frozenset(names)  # no receiver here can be one of opsux's objects
         try:
             names |= {canonical(n) for n in self.facts.resolver.callee(self.facts.expression(func), self.facts.module, scope).names}
         except RecursionError:

@@ -128,9 +128,11 @@ class _Matcher:
 
     def _counts(self, func: cst.Attribute, scope: str | None, runs: Runs) -> bool:
         rule = self.rule
+        if func.attr.value not in {c.rsplit(".", 1)[-1] for c in rule.counting}:
+            return False
         if runs.callee_names(func, scope) & rule.counting:
             return True
-        if not isinstance(func.value, cst.Name) or func.attr.value not in {c.rsplit(".", 1)[-1] for c in rule.counting}:
+        if not isinstance(func.value, cst.Name):
             return False
         return any(
             b.how == "with" and isinstance(b.value, cst.Call) and runs.callee_names(b.value.func, scope) & rule.trackers
