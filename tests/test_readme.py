@@ -52,12 +52,13 @@ def test_quick_start_runs_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 def test_configuration_reference_is_a_valid_config(tmp_path: Path) -> None:
     from opsux_core import load_policy
+    from opsux_lint.settings import lint_settings
 
     [reference] = blocks(section("Configuration reference"), "yaml")
     (tmp_path / "opsux.yaml").write_text(reference, encoding="utf-8")
     policy = load_policy(tmp_path / "opsux.yaml")
     assert policy.catalog.label("inventory.sync") == "Inventory sync"
-    assert dict(policy.lint.severity) == {"OPS008": "error"}
+    assert dict(lint_settings(policy).severity) == {"OPS008": "error"}
 
 
 def test_setup_commands_match_ci() -> None:
@@ -99,3 +100,14 @@ def test_testing_your_app_example_passes_under_the_plugin(tmp_path: Path) -> Non
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "3 passed" in result.stdout
+
+
+def test_library_example_prints_what_readme_shows(monkeypatch: pytest.MonkeyPatch) -> None:
+    linting = section("Linting: `opsux-lint`")
+    [example] = [block for block in blocks(linting, "python") if "lint_paths" in block]
+    promised = [line.removeprefix("# ") for line in example.splitlines() if line.startswith("# ")]
+    monkeypatch.chdir(README.parent)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(example, str(README), "exec"), {"__name__": "__readme__"})
+    assert out.getvalue().splitlines() == promised

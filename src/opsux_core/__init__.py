@@ -29,10 +29,7 @@ from opsux_core.errors import (
 from opsux_core.links import RunLinks
 from opsux_core.polling import PollingCadence, next_poll_interval
 from opsux_core.policy import (
-    CallSink,
-    LintSettings,
     Links,
-    NotificationCall,
     OperationType,
     Policy,
     RunSettings,
@@ -89,7 +86,6 @@ __all__ = [
     "TERMINAL",
     "UNKNOWN_OPERATION_LABEL",
     "Base",
-    "CallSink",
     "ConfigError",
     "ConfigNotFound",
     "CountOverflow",
@@ -101,9 +97,7 @@ __all__ = [
     "InvalidSummaryCounts",
     "InvalidTransition",
     "LeaseLost",
-    "LintSettings",
     "Links",
-    "NotificationCall",
     "Notifier",
     "OperationCatalog",
     "OperationRun",

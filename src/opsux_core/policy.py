@@ -16,9 +16,10 @@ import json
 import re
 import string
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
+from importlib.metadata import entry_points
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -43,21 +44,12 @@ DEFAULT_SUMMARY_KEYS: tuple[str, ...] = (
     "deleted",
     "items",
 )
-DEFAULT_QUEUED_NOTIFICATION_CLASSES: tuple[str, ...] = ("*Queued*Notification*", "*RunQueued*")
-DEFAULT_LINT_EXCLUDE: tuple[str, ...] = ("build/", "dist/", ".tox/", ".nox/")
-"""Excluded when ``lint.exclude`` is not set (as ruff's defaults); ``lint.extend_exclude`` adds to it."""
-DEFAULT_MAX_FILE_BYTES = 4 * 1024 * 1024
-"""Files larger than this are reported (OPS000) instead of read: generated code, not conventions."""
 DEFAULT_RUN_LINK = "/operations/{run_id}"
 DEFAULT_INDEX_LINK = "/operations"
 DEFAULT_STALE_FACTOR = 3.0
 DEFAULT_STALE_AFTER_SECONDS = 3600
 
 _SUMMARY_KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
-_RULE_SELECTOR_RE = re.compile(r"^OPS[0-9]{0,3}$")
-_IDENTIFIER_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_CALL_RE = re.compile(r"^(\*\.[A-Za-z_][A-Za-z0-9_]*|[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*)$")
-_SEVERITIES = ("error", "warning")
 
 Path_ = tuple[str | int, ...]
 
@@ -97,46 +89,24 @@ class RunSettings:
 
 
 @dataclass(frozen=True)
-class CallSink:
-    """A call position that takes an operation type (``lint.operation_type_sinks``).
+class ConfigSection:
+    """A top-level table that another package owns and validates (``lint``: opsux_lint).
 
-    ``call`` is a qualified name (``app.ops.start_operation``) or ``*.<method>`` for a method on
-    any receiver; ``arg`` is the 0-based positional index, ``keyword`` the keyword name.
+    The runtime reads none of it; the owner turns ``data`` into its settings and reports problems
+    through ``context`` (file, line and key, like every other config error).
     """
 
-    call: str
-    arg: int | None = None
-    keyword: str | None = None
+    name: str
+    data: Mapping[str, Any]
+    context: ConfigContext = field(repr=False, compare=False)
 
 
-@dataclass(frozen=True)
-class NotificationCall:
-    """A call that sends a database notification (``lint.notification_calls``)."""
-
-    call: str
-    status_arg: int | None = None
-    status_keyword: str | None = None
-
-
-@dataclass(frozen=True)
-class LintSettings:
-    """The ``lint:`` table: what opsux-lint checks and where."""
-
-    src: tuple[str, ...] = (".", "src")
-    select: tuple[str, ...] = ("OPS",)
-    ignore: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = DEFAULT_LINT_EXCLUDE
-    """The effective excludes: ``lint.exclude`` (or the defaults) followed by ``lint.extend_exclude``."""
-    extend_exclude: tuple[str, ...] = ()
-    per_file_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
-    """Glob (relative to the config's directory, as ``lint.exclude``) -> rule codes or prefixes."""
-    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
-    lifecycle_owners: tuple[str, ...] = ()
-    notifier_modules: tuple[str, ...] = ()
-    operation_type_sinks: tuple[CallSink, ...] = ()
-    notification_calls: tuple[NotificationCall, ...] = ()
-    queued_notification_classes: tuple[str, ...] = DEFAULT_QUEUED_NOTIFICATION_CLASSES
-    severity: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+SectionValidator = Callable[[ConfigSection], object]
+SECTIONS_ENTRY_POINT_GROUP = "opsux.config_sections"
+"""Entry points ``name = module:validator``: the package that owns the top-level table ``name``."""
+OWNED_SECTIONS: tuple[str, ...] = ("lint",)
+"""Top-level tables that other packages own: accepted here as a mapping even where the owner is
+not installed, and validated by the owner (``opsux_lint.settings``)."""
 
 
 @dataclass(frozen=True)
@@ -147,7 +117,6 @@ class Policy:
     operation_type_pattern: str = DEFAULT_OPERATION_TYPE_PATTERN
     summary_keys: tuple[str, ...] = DEFAULT_SUMMARY_KEYS
     links: Links = field(default_factory=Links)
-    lint: LintSettings = field(default_factory=LintSettings)
     runs: RunSettings = field(default_factory=RunSettings)
     source: Path | None = None
     """The file the policy was read from (``None`` when built from a mapping)."""
@@ -155,6 +124,10 @@ class Policy:
     """The config file's directory: lint source roots and module names are relative to it."""
     fingerprint: str = ""
     """A digest of the validated config, for cache keys."""
+    sections: Mapping[str, ConfigSection] = field(default_factory=lambda: MappingProxyType({}))
+    """The tables other packages own, as written (``lint``)."""
+    validated: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
+    """What each installed owner made of its table (``opsux_lint.settings.LintSettings``)."""
 
     @cached_property
     def catalog(self) -> OperationCatalog:
@@ -255,7 +228,7 @@ def _load_yaml(path: Path, text: str) -> Policy:
     data: Any = {} if document.data is None else document.data
     if not isinstance(data, dict):
         raise ConfigError(
-            f"the top level must be a mapping, not {_type_name(data)}", path=path, line=1
+            f"the top level must be a mapping, not {type_name(data)}", path=path, line=1
         )
     return policy_from_mapping(data, source=path, lines=document.lines)
 
@@ -273,10 +246,12 @@ def policy_from_mapping(
 ) -> Policy:
     """Validate a config mapping (the content of ``opsux.yaml``) into a :class:`Policy`."""
     src = Path(source) if source is not None else None
-    ctx = _Context(src, lines or {}, key_prefix)
+    ctx = ConfigContext(src, lines or {}, key_prefix)
     if not isinstance(data, Mapping):
-        raise ctx.error((), f"must be a mapping, not {_type_name(data)}")
-    ctx.reject_unknown((), data, _TOP_LEVEL_KEYS)
+        raise ctx.error((), f"must be a mapping, not {type_name(data)}")
+    validators = section_validators()
+    owned = (*OWNED_SECTIONS, *(name for name in validators if name not in OWNED_SECTIONS))
+    ctx.reject_unknown((), data, (*_TOP_LEVEL_KEYS, *(name for name in owned if name not in _TOP_LEVEL_KEYS)))
 
     pattern = data.get("operation_type_pattern", DEFAULT_OPERATION_TYPE_PATTERN)
     if not isinstance(pattern, str) or not pattern:
@@ -295,7 +270,13 @@ def policy_from_mapping(
     types = _operation_types(ctx, data.get("operation_types", {}), compiled)
     summary_keys = _summary_keys(ctx, data.get("summary_keys", list(DEFAULT_SUMMARY_KEYS)))
     links = _links(ctx, data.get("links", {}))
-    lint = _lint(ctx, data.get("lint", {}))
+    sections: dict[str, ConfigSection] = {}
+    validated: dict[str, object] = {}
+    for name in owned:
+        section = _section(ctx, name, data.get(name))
+        sections[name] = section
+        if name in validators:
+            validated[name] = validators[name](section)
     runs = _runs(ctx, data.get("runs", {}))
 
     if root is not None:
@@ -311,55 +292,70 @@ def policy_from_mapping(
             "pattern": pattern,
             "summary_keys": summary_keys,
             "links": [links.run, links.index],
-            "lint": repr(lint),
+            "sections": {name: section.data for name, section in sections.items()},
         },
         sort_keys=True,
+        default=repr,
     )
     return Policy(
         operation_types=MappingProxyType(types),
         operation_type_pattern=pattern,
         summary_keys=summary_keys,
         links=links,
-        lint=lint,
         runs=runs,
         source=src,
         root=root_path,
         fingerprint=hashlib.sha256(canonical.encode()).hexdigest(),
+        sections=MappingProxyType(sections),
+        validated=MappingProxyType(validated),
     )
+
+
+@cache
+def section_validators() -> Mapping[str, SectionValidator]:
+    """The installed owners of top-level tables (entry points of ``opsux.config_sections``)."""
+    found: dict[str, SectionValidator] = {}
+    for point in entry_points(group=SECTIONS_ENTRY_POINT_GROUP):
+        try:
+            found[point.name] = point.load()
+        except ImportError:
+            continue  # an owner that is not importable cannot check its table; its own tool will say so
+    return MappingProxyType(found)
+
+
+def _section(ctx: ConfigContext, name: str, value: Any) -> ConfigSection:
+    if value is None:
+        value = {}
+    if not isinstance(value, Mapping):
+        raise ctx.error((name,), f"must be a mapping, not {type_name(value)}")
+    return ConfigSection(name, MappingProxyType(dict(value)), ctx.at((name,)))
 
 
 _TOP_LEVEL_KEYS = ("operation_types", "operation_type_pattern", "summary_keys", "links", "lint", "runs")
 _TYPE_KEYS = ("label", "expected_duration_seconds", "description")
 _RUNS_KEYS = ("stale_factor", "stale_after_seconds")
 _LINK_KEYS = ("run", "index")
-_LINT_KEYS = (
-    "src",
-    "select",
-    "ignore",
-    "exclude",
-    "extend_exclude",
-    "per_file_ignores",
-    "max_file_bytes",
-    "lifecycle_owners",
-    "notifier_modules",
-    "operation_type_sinks",
-    "notification_calls",
-    "queued_notification_classes",
-    "severity",
-)
-_SINK_KEYS = ("call", "arg", "keyword")
-_NOTIFICATION_CALL_KEYS = ("call", "status_arg", "status_keyword")
 
 
-class _Context:
-    """Where validation is: turns a key path into an error with file, key and line."""
+class ConfigContext:
+    """Where validation is: turns a key path into an error with file, key and line.
 
-    def __init__(self, source: Path | None, lines: Mapping[Path_, int], prefix: str) -> None:
+    ``base`` is the path of the table being validated (``("lint",)``): an owner of a section
+    names keys inside its table and gets errors that name the whole path.
+    """
+
+    def __init__(self, source: Path | None, lines: Mapping[Path_, int], prefix: str, base: Path_ = ()) -> None:
         self.source = source
         self.lines = lines
         self.prefix = prefix
+        self.base = base
+
+    def at(self, key: Path_) -> ConfigContext:
+        """The context of the table at ``key`` (relative to this one)."""
+        return ConfigContext(self.source, self.lines, self.prefix, (*self.base, *key))
 
     def error(self, key: Path_, problem: str) -> ConfigError:
+        key = (*self.base, *key)
         line = None
         for cut in range(len(key), -1, -1):
             if key[:cut] in self.lines:
@@ -388,7 +384,7 @@ def _render_key(key: Path_) -> str:
     return "".join(parts)
 
 
-def _type_name(value: object) -> str:
+def type_name(value: object) -> str:
     return {
         dict: "a mapping",
         list: "a list",
@@ -400,17 +396,17 @@ def _type_name(value: object) -> str:
     }.get(type(value), type(value).__name__)
 
 
-def _operation_types(ctx: _Context, value: Any, pattern: re.Pattern[str]) -> dict[str, OperationType]:
+def _operation_types(ctx: ConfigContext, value: Any, pattern: re.Pattern[str]) -> dict[str, OperationType]:
     key: Path_ = ("operation_types",)
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        raise ctx.error(key, f"must be a mapping of code -> label, not {_type_name(value)}")
+        raise ctx.error(key, f"must be a mapping of code -> label, not {type_name(value)}")
     types: dict[str, OperationType] = {}
     for code, entry in value.items():
         where = (*key, code)
         if not isinstance(code, str):
-            raise ctx.error(where, f"operation type codes must be strings, not {_type_name(code)}")
+            raise ctx.error(where, f"operation type codes must be strings, not {type_name(code)}")
         if not pattern.fullmatch(code):
             raise ctx.error(
                 where,
@@ -433,9 +429,9 @@ def _operation_types(ctx: _Context, value: Any, pattern: re.Pattern[str]) -> dic
                     (*where, "expected_duration_seconds"), f"must be a positive integer, not {expected!r}"
                 )
             if description is not None and not isinstance(description, str):
-                raise ctx.error((*where, "description"), f"must be a string, not {_type_name(description)}")
+                raise ctx.error((*where, "description"), f"must be a string, not {type_name(description)}")
         else:
-            raise ctx.error(where, f"must be a label or a mapping with a label, not {_type_name(entry)}")
+            raise ctx.error(where, f"must be a label or a mapping with a label, not {type_name(entry)}")
         if not isinstance(label, str) or not label.strip():
             raise ctx.error((*where, "label") if isinstance(entry, Mapping) else where, "the label must be a non-empty string")
         types[code] = OperationType(code, label.strip(), expected, description)
@@ -446,12 +442,12 @@ def _positive_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
-def _runs(ctx: _Context, value: Any) -> RunSettings:
+def _runs(ctx: ConfigContext, value: Any) -> RunSettings:
     key: Path_ = ("runs",)
     if value is None:
         return RunSettings()
     if not isinstance(value, Mapping):
-        raise ctx.error(key, f"must be a mapping, not {_type_name(value)}")
+        raise ctx.error(key, f"must be a mapping, not {type_name(value)}")
     ctx.reject_unknown(key, value, _RUNS_KEYS)
     factor = value.get("stale_factor", DEFAULT_STALE_FACTOR)
     if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not 1 <= factor <= 1000:
@@ -462,22 +458,22 @@ def _runs(ctx: _Context, value: Any) -> RunSettings:
     return RunSettings(stale_factor=float(factor), stale_after_seconds=after)
 
 
-def _string_list(ctx: _Context, key: Path_, value: Any, *, check: re.Pattern[str] | None = None, what: str = "") -> tuple[str, ...]:
+def string_list(ctx: ConfigContext, key: Path_, value: Any, *, check: re.Pattern[str] | None = None, what: str = "") -> tuple[str, ...]:
     if not isinstance(value, list):
-        raise ctx.error(key, f"must be a list of strings, not {_type_name(value)}")
+        raise ctx.error(key, f"must be a list of strings, not {type_name(value)}")
     items: list[str] = []
     for index, item in enumerate(value):
         if not isinstance(item, str) or not item:
-            raise ctx.error((*key, index), f"must be a non-empty string, not {_type_name(item)}")
+            raise ctx.error((*key, index), f"must be a non-empty string, not {type_name(item)}")
         if check is not None and not check.fullmatch(item):
             raise ctx.error((*key, index), f"{item!r} is not {what}")
         items.append(item)
     return tuple(items)
 
 
-def _summary_keys(ctx: _Context, value: Any) -> tuple[str, ...]:
+def _summary_keys(ctx: ConfigContext, value: Any) -> tuple[str, ...]:
     key: Path_ = ("summary_keys",)
-    keys = _string_list(ctx, key, value, check=_SUMMARY_KEY_RE, what="a lower-case identifier")
+    keys = string_list(ctx, key, value, check=_SUMMARY_KEY_RE, what="a lower-case identifier")
     if not keys:
         raise ctx.error(key, "must name at least one key")
     seen: set[str] = set()
@@ -488,10 +484,10 @@ def _summary_keys(ctx: _Context, value: Any) -> tuple[str, ...]:
     return keys
 
 
-def _links(ctx: _Context, value: Any) -> Links:
+def _links(ctx: ConfigContext, value: Any) -> Links:
     key: Path_ = ("links",)
     if not isinstance(value, Mapping):
-        raise ctx.error(key, f"must be a mapping with run and index, not {_type_name(value)}")
+        raise ctx.error(key, f"must be a mapping with run and index, not {type_name(value)}")
     ctx.reject_unknown(key, value, _LINK_KEYS)
     run = value.get("run", DEFAULT_RUN_LINK)
     index = value.get("index", DEFAULT_INDEX_LINK)
@@ -500,9 +496,9 @@ def _links(ctx: _Context, value: Any) -> Links:
     return Links(run=run, index=index)
 
 
-def _check_template(ctx: _Context, key: Path_, value: Any, *, allowed: set[str], required: str | None) -> None:
+def _check_template(ctx: ConfigContext, key: Path_, value: Any, *, allowed: set[str], required: str | None) -> None:
     if not isinstance(value, str) or not value:
-        raise ctx.error(key, f"must be a non-empty URL template, not {_type_name(value)}")
+        raise ctx.error(key, f"must be a non-empty URL template, not {type_name(value)}")
     try:
         parsed = [
             (name, spec, conversion)
@@ -526,103 +522,3 @@ def _check_template(ctx: _Context, key: Path_, value: Any, *, allowed: set[str],
             raise ctx.error(key, f"placeholders take no format spec or conversion: write {{{name}}}")
     if required and required not in fields:
         raise ctx.error(key, f"must contain {{{required}}}")
-
-
-def _lint(ctx: _Context, value: Any) -> LintSettings:
-    key: Path_ = ("lint",)
-    if value is None:
-        return LintSettings()
-    if not isinstance(value, Mapping):
-        raise ctx.error(key, f"must be a mapping, not {_type_name(value)}")
-    ctx.reject_unknown(key, value, _LINT_KEYS)
-    defaults = LintSettings()
-
-    def strings(name: str, default: tuple[str, ...], **kw: Any) -> tuple[str, ...]:
-        if name not in value:
-            return default
-        return _string_list(ctx, (*key, name), value[name], **kw)
-
-    severity_raw = value.get("severity", {})
-    if not isinstance(severity_raw, Mapping):
-        raise ctx.error((*key, "severity"), f"must be a mapping of rule code -> error|warning, not {_type_name(severity_raw)}")
-    severity: dict[str, str] = {}
-    for code, level in severity_raw.items():
-        if not isinstance(code, str) or not _RULE_SELECTOR_RE.fullmatch(code):
-            raise ctx.error((*key, "severity", str(code)), "is not a rule code like OPS008")
-        if level not in _SEVERITIES:
-            raise ctx.error((*key, "severity", code), f"must be one of {', '.join(_SEVERITIES)}, not {level!r}")
-        severity[code] = level
-
-    per_file_raw = value.get("per_file_ignores", {})
-    if not isinstance(per_file_raw, Mapping):
-        raise ctx.error((*key, "per_file_ignores"), f"must be a mapping of glob -> rule codes, not {_type_name(per_file_raw)}")
-    per_file: dict[str, tuple[str, ...]] = {}
-    for glob, codes in per_file_raw.items():
-        where: Path_ = (*key, "per_file_ignores", str(glob))
-        if not isinstance(glob, str) or not glob:
-            raise ctx.error(where, "must be a non-empty glob like 'tests/*.py'")
-        per_file[glob] = _string_list(ctx, where, codes, check=_RULE_SELECTOR_RE, what="a rule code or prefix like OPS001 or OPS")
-        if not per_file[glob]:
-            raise ctx.error(where, "must name at least one rule code or prefix")
-
-    max_file_bytes = value.get("max_file_bytes", defaults.max_file_bytes)
-    if isinstance(max_file_bytes, bool) or not isinstance(max_file_bytes, int) or max_file_bytes < 1:
-        raise ctx.error((*key, "max_file_bytes"), f"must be a positive number of bytes, not {max_file_bytes!r}")
-    extend_exclude = strings("extend_exclude", ())
-    if "select" in value and value["select"] == []:
-        # An empty selection runs no rule and passes every file: never what anyone meant.
-        raise ctx.error((*key, "select"), "must name at least one rule code or prefix (to lint nothing, do not run opsux-lint)")
-
-    return LintSettings(
-        src=strings("src", defaults.src),
-        select=strings("select", defaults.select, check=_RULE_SELECTOR_RE, what="a rule code or prefix like OPS001 or OPS"),
-        ignore=strings("ignore", defaults.ignore, check=_RULE_SELECTOR_RE, what="a rule code or prefix like OPS001 or OPS"),
-        exclude=(*strings("exclude", defaults.exclude), *extend_exclude),
-        extend_exclude=extend_exclude,
-        per_file_ignores=MappingProxyType(per_file),
-        max_file_bytes=max_file_bytes,
-        lifecycle_owners=strings("lifecycle_owners", defaults.lifecycle_owners),
-        notifier_modules=strings("notifier_modules", defaults.notifier_modules),
-        operation_type_sinks=_sinks(ctx, value.get("operation_type_sinks", [])),
-        notification_calls=_notification_calls(ctx, value.get("notification_calls", [])),
-        queued_notification_classes=strings("queued_notification_classes", defaults.queued_notification_classes),
-        severity=MappingProxyType(severity),
-    )
-
-
-def _call_entries(ctx: _Context, name: str, value: Any, allowed: Sequence[str]) -> list[tuple[Path_, Mapping[str, Any]]]:
-    key: Path_ = ("lint", name)
-    if not isinstance(value, list):
-        raise ctx.error(key, f"must be a list of mappings, not {_type_name(value)}")
-    entries = []
-    for index, entry in enumerate(value):
-        where = (*key, index)
-        if not isinstance(entry, Mapping):
-            raise ctx.error(where, f"must be a mapping like {{call: ..., {allowed[1]}: ...}}, not {_type_name(entry)}")
-        ctx.reject_unknown(where, entry, allowed)
-        call = entry.get("call")
-        if not isinstance(call, str) or not _CALL_RE.fullmatch(call):
-            raise ctx.error((*where, "call"), "must be a qualified name like app.ops.start or '*.method'")
-        position, keyword = entry.get(allowed[1]), entry.get(allowed[2])
-        if position is None and keyword is None:
-            raise ctx.error(where, f"needs {allowed[1]} or {allowed[2]} (or both)")
-        if position is not None and (isinstance(position, bool) or not isinstance(position, int) or position < 0):
-            raise ctx.error((*where, allowed[1]), f"must be a 0-based position (an integer >= 0), not {position!r}")
-        if keyword is not None and (not isinstance(keyword, str) or not _IDENTIFIER_RE.fullmatch(keyword)):
-            raise ctx.error((*where, allowed[2]), f"must be a parameter name, not {keyword!r}")
-        entries.append((where, entry))
-    return entries
-
-
-def _sinks(ctx: _Context, value: Any) -> tuple[CallSink, ...]:
-    return tuple(
-        CallSink(entry["call"], entry.get("arg"), entry.get("keyword"))
-        for _, entry in _call_entries(ctx, "operation_type_sinks", value, _SINK_KEYS)
-    )
-
-
-def _notification_calls(ctx: _Context, value: Any) -> tuple[NotificationCall, ...]:
-    return tuple(
-        NotificationCall(entry["call"], entry.get("status_arg"), entry.get("status_keyword"))
-        for _, entry in _call_entries(ctx, "notification_calls", value, _NOTIFICATION_CALL_KEYS)
-    )

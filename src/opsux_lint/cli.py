@@ -23,23 +23,20 @@ from opsux_core.version import __version__
 from opsux_lint.baseline import Baseline, BaselineError
 from opsux_lint.baseline import write_baseline as write_baseline_file
 from opsux_lint.coverage import Site, coverage_document, render_coverage
-from opsux_lint.discovery import Skipped
 from opsux_lint.findings import Finding, Severity
 from opsux_lint.registry import RuleDefinitionError, RuleSpec, builtin_rules, rules_by_id
 from opsux_lint.report import OutputFormat, ReportContext, render
-from opsux_lint.selection import SelectorError, is_selected, parse_selectors, severity_for
+from opsux_lint.selection import SelectorError, parse_selectors
 
 if TYPE_CHECKING:
     from opsux_core.policy import Policy
 
     from opsux_lint.constant_fix import RunConstantFixes
     from opsux_lint.project import Target
-    from opsux_lint.runner import Selection
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
 EXIT_ERROR = 2
-PARSE_ERROR_CODE = "OPS000"
 # Report files that may never be overwritten by --output-file: configs and Python sources.
 _PROTECTED_SUFFIXES = frozenset({".py", ".pyi", ".pyw"})
 _PROTECTED_NAMES = frozenset({"opsux.yaml", "pyproject.toml"})
@@ -236,10 +233,10 @@ def _main(request: Request) -> int:
     if request.coverage and fmt not in (OutputFormat.TEXT, OutputFormat.JSON):
         raise LintUsageError(f"--coverage works with --format text or json, not {fmt}")
     # Imported here: --version, --help and --list-rules should not pay for libcst.
-    from opsux_lint.runner import RunOptions, Selection, collect_garbage_rarely, display_path, run
+    from opsux_lint.api import lint_paths, plan
+    from opsux_lint.runner import Selection, collect_garbage_rarely
 
     collect_garbage_rarely()
-    from opsux_lint.suppressions import apply_per_file_ignores, per_file_ignores_by_path
 
     try:
         selection = Selection(
@@ -250,9 +247,6 @@ def _main(request: Request) -> int:
     except SelectorError as exc:
         raise LintUsageError(str(exc)) from None
 
-    from opsux_lint.discovery import expand_targets
-    from opsux_lint.project import resolve_targets
-
     cwd = Path.cwd()
     baseline = None
     if request.baseline is not None:
@@ -260,38 +254,23 @@ def _main(request: Request) -> int:
             baseline = Baseline.read(request.baseline)
         except BaselineError as exc:
             raise LintUsageError(f"--baseline: {exc}") from None
-    requested = list(request.paths) or [Path(".")]
-    targets = resolve_targets(requested, request.config)
-    expansion = expand_targets(targets, requested)
+    planned = plan(request.paths, config=request.config)
     if request.show_settings:
         from opsux_lint.report.settings import render_settings
 
-        _emit(render_settings(targets, requested, expansion, selection, cwd, fmt), request)
+        _emit(render_settings(list(planned.targets), list(planned.requested), planned.expansion, selection, cwd, fmt), request)
         return EXIT_CLEAN
     for option, path in (("--output-file", request.output_file), ("--write-baseline", request.write_baseline)):
         if path is not None:
-            _refuse_to_overwrite(option, path, targets, expansion.files)
+            _refuse_to_overwrite(option, path, planned.targets, planned.expansion.files)
 
-    options = RunOptions(cache=request.cache, version=tool_version(), coverage=request.coverage, jobs=request.jobs)
-    result = run(expansion.run_targets, selection, cwd, options)
+    result = lint_paths(
+        select=selection.select, ignore=selection.ignore, cache=request.cache, jobs=request.jobs,
+        coverage=request.coverage, cwd=cwd, planned=planned,
+    )
     if request.timings:
         for phase, seconds in result.timings:
             click.echo(f"{seconds:8.3f} s  {phase}", err=True)
-    not_read = skipped_findings(expansion.skipped, selection, cwd)
-    ignores_for = per_file_ignores_by_path(
-        [
-            (display_path(t.path, cwd), t.path, t.policy.root, t.policy.lint.per_file_ignores)
-            for t in expansion.files
-            if t.policy.lint.per_file_ignores
-        ]
-        + [
-            (display_path_of(s.path, cwd), s.path, p.root, p.lint.per_file_ignores)
-            for s, p in expansion.skipped
-            if p.lint.per_file_ignores
-        ]
-    )
-    findings = apply_per_file_ignores(sorted((*result.findings, *not_read)), ignores_for)
-    result = dataclasses.replace(result, findings=tuple(findings), files=result.files + len(expansion.skipped))
     if request.write_baseline is not None:
         try:
             write_baseline_file(request.write_baseline, result.findings, cwd)
@@ -410,34 +389,6 @@ def _refuse_to_overwrite(option: str, path: Path, targets: Sequence[Target], fil
         raise LintUsageError(f"{option}: {path} is the config file; refusing to overwrite it")
     if resolved in linted or (path.exists() and (path.suffix in _PROTECTED_SUFFIXES or path.name in _PROTECTED_NAMES)):
         raise LintUsageError(f"{option}: {path} is a source or config file; refusing to overwrite it")
-
-
-def skipped_findings(skipped: Sequence[tuple[Skipped, Policy]], selection: Selection, cwd: Path) -> list[Finding]:
-    """OPS000 for each file discovery would not read (when the file's policy selects OPS000)."""
-    rule = rules_by_id()[PARSE_ERROR_CODE]
-    findings = []
-    for item, policy in skipped:
-        lint = policy.lint
-        select = selection.select if selection.select is not None else lint.select
-        if not is_selected(rule.id, select, (*lint.ignore, *selection.ignore)):
-            continue
-        findings.append(
-            Finding(
-                path=display_path_of(item.path, cwd), line=1, column=1, code=rule.id, end_line=1, end_column=1,
-                message=rule.format(detail=item.detail), name=rule.name,
-                severity=severity_for(rule, lint.severity),
-            )
-        )
-    return findings
-
-
-def display_path_of(path: Path, cwd: Path) -> str:
-    """Relative to ``cwd`` like the runner's, but a symbolic link keeps its own name."""
-    anchored = path.absolute().parent.resolve() / path.name
-    try:
-        return Path(os.path.relpath(anchored, cwd)).as_posix()
-    except ValueError:
-        return anchored.as_posix()
 
 
 def _append_step_summary(context: ReportContext) -> None:

@@ -32,6 +32,7 @@ from pathlib import Path, PurePosixPath
 
 from opsux_core.policy import Policy
 from opsux_lint.project import Target
+from opsux_lint.settings import lint_settings
 
 _ALWAYS_SKIPPED = frozenset({"__pycache__", "site-packages", "node_modules"})
 _GIT_TIMEOUT_SECONDS = 60
@@ -297,7 +298,7 @@ def expand_targets(targets: Sequence[Target], requested: Sequence[Path]) -> Expa
     run_targets: list[Target] = []
     seen: set[str] = set()
     for target, given in zip(targets, requested, strict=True):
-        lint = target.policy.lint
+        lint = lint_settings(target.policy)
         excludes = Excludes.build(target.policy.root, lint.exclude, lint.max_file_bytes)
         is_dir = target.path.is_dir()
         tracked_only = is_dir and not given.is_dir()

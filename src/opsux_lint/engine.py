@@ -55,6 +55,7 @@ from opsux_lint.matchers.operation_type import OperationTypeMatcher, OperationTy
 from opsux_lint.prefilter import Needle, Prefilter, word_pattern, words
 from opsux_lint.registry import RuleSpec, rules_by_id
 from opsux_lint.selection import severity_for
+from opsux_lint.settings import LintSettings, lint_settings
 from opsux_lint.suppressions import apply_suppressions, find_suppressions
 from opsux_lint.walk import walk as walk_tree
 
@@ -121,6 +122,8 @@ class _Surroundings:
 
     name: str
     is_package: bool
+    shown: str
+    """The file's path relative to the config's directory."""
     resolver: Resolver
     wrappers: tuple[DerivedSink, ...]
     status_wrappers: tuple[DerivedSink, ...]
@@ -140,6 +143,7 @@ class Linter:
     derived: Derived | None = None
     """What a Linter of the same policy, rules and index derived (a worker process reuses it)."""
     compiled: tuple[CompiledRule, ...] = field(init=False)
+    settings: LintSettings = field(init=False)
     resolver: Resolver = field(init=False)
     prefilter: Prefilter = field(init=False)
     needles: re.Pattern[str] | None = field(init=False)
@@ -152,11 +156,12 @@ class Linter:
     """Functions that pass their parameter on into a notification call's status argument."""
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "settings", lint_settings(self.policy))
         compiled = tuple(c for c in (compile_rule(r, self.policy) for r in self.rules) if c is not None)
         index = self.index if self.index is not None else ProjectIndex()
         object.__setattr__(self, "index", index)
         api = api_types(api_declarations(rules_by_id().values()))
-        resolver = Resolver(index, _known_constants(self.rules), api)
+        resolver = Resolver(index, _known_constants(tuple(rules_by_id().values())), api)
         object.__setattr__(self, "resolver", resolver)
         sinks = base_sinks(compiled)
         derived = self.derived
@@ -167,7 +172,8 @@ class Linter:
                 derive_sinks(resolver, sinks) if sinks else (),
                 derive_sinks(resolver, senders) if senders else (),
                 methods,
-                receiver_names(index, api) if methods else frozenset(),
+                # Method sinks and the run kinds both type receivers through these names.
+                receiver_names(index, api) if methods or any(getattr(c, "types_receivers", False) for c in compiled) else frozenset(),
             )
             object.__setattr__(self, "derived", derived)
         wrappers, status_wrappers = derived.wrappers, derived.status_wrappers
@@ -177,7 +183,9 @@ class Linter:
         needles: list[frozenset[Needle] | None] = [c.needles(context) for c in compiled]
         # What keeps a statement in the excerpt must occur in the statement itself: the names
         # of method sinks, not the receiver types that make a file a candidate.
-        in_statements = [c.needles(dataclasses.replace(context, coverage=True)) for c in compiled]
+        in_statements = [
+            c.needles(dataclasses.replace(context, coverage=True)) if c.statement_needles else None for c in compiled
+        ]
         if wrappers or status_wrappers:
             wrapper_names = words(w.spec.call.rsplit(".", 1)[-1] for w in (*wrappers, *status_wrappers))
             needles.append(wrapper_names)
@@ -190,16 +198,16 @@ class Linter:
         object.__setattr__(self, "prefilter", prefilter)
         statements = Prefilter(None) if self.exhaustive else Prefilter.build(in_statements)
         object.__setattr__(self, "needles", None if statements.pattern is None else needle_pattern(statements.pattern))
-        object.__setattr__(self, "roots", source_roots(self.policy.root, self.policy.lint.src))
+        object.__setattr__(self, "roots", source_roots(self.policy.root, self.settings.src))
         object.__setattr__(
-            self, "severities", {r.id: severity_for(r, self.policy.lint.severity) for r in self.rules}
+            self, "severities", {r.id: severity_for(r, self.settings.severity) for r in self.rules}
         )
 
     def _status_sinks(self) -> tuple[SinkSpec, ...]:
         if not any(rule.kind == "queued_notification" for rule in self.rules):
             return ()
         return tuple(
-            SinkSpec(c.call, c.status_arg, c.status_keyword) for c in self.policy.lint.notification_calls
+            SinkSpec(c.call, c.status_arg, c.status_keyword) for c in self.settings.notification_calls
         )
 
     def fingerprint(self) -> str:
@@ -313,15 +321,15 @@ class Linter:
                     wrappers = derive_sinks(resolver, sinks) if sinks else ()
                     senders = self._status_sinks()
                     status_wrappers = derive_sinks(resolver, senders) if senders else ()
-        return _Surroundings(name, is_package, resolver, wrappers, status_wrappers)
+        return _Surroundings(name, is_package, _shown(path, self.policy.root), resolver, wrappers, status_wrappers)
 
-    @staticmethod
-    def facts(module: cst.Module, around: _Surroundings) -> FileFacts:
+    def facts(self, module: cst.Module, around: _Surroundings) -> FileFacts:
         """What matchers know about one file: its imports, and the project index around it."""
         by_function = {(w.function, w.param): w for w in around.wrappers}
         return FileFacts(
             around.name, ImportTable(around.name, is_package=around.is_package), module, around.resolver,
             by_function, around.status_wrappers,
+            path=around.shown, receivers=self.derived.receivers if self.derived else frozenset(),
         )
 
     def sites(self, path: Path, data: bytes) -> list[tuple[int, int, SiteOutcome]]:
@@ -570,7 +578,9 @@ def _shown(path: Path, root: Path) -> str:
 
 
 def _known_constants(rules: Sequence[RuleSpec]) -> dict[str, str]:
-    """Values of names outside the project that rules know (``opsux_core.RunStatus.QUEUED``)."""
+    """Values of names outside the project that rules know (``opsux_core.RunStatus.QUEUED``);
+    of every rule, selected or not, as the API declarations: what a name is does not depend on
+    which rules run."""
     known: dict[str, str] = {}
     for rule in rules:
         value = rule.params.get("known_constants")

@@ -19,14 +19,20 @@ def example_policy(rule: RuleSpec) -> Policy:
     return policy_from_mapping(config, source=_EXAMPLE_ROOT / "opsux.yaml", root=_EXAMPLE_ROOT)
 
 
-EXAMPLE_FILE = _EXAMPLE_ROOT / PurePosixPath(EXAMPLE_PATH)
-
-
 def example_linter(rule: RuleSpec) -> Linter:
     """The linter the rule's examples run with: all built-in rules, the examples' project."""
     return Linter(example_policy(rule), builtin_rules())
 
 
-def lint_example(rule: RuleSpec, code: str) -> list[Finding]:
-    """Findings of *all* built-in rules on the example, as a project would see them."""
-    return example_linter(rule).lint(EXAMPLE_FILE, code.encode("utf-8"), display=EXAMPLE_PATH)
+def example_file(path: str = EXAMPLE_PATH) -> Path:
+    """Where an example is linted: ``path`` relative to the example project's root."""
+    return _EXAMPLE_ROOT / PurePosixPath(path)
+
+
+EXAMPLE_FILE = example_file()
+
+
+def lint_example(rule: RuleSpec, code: str, path: str = EXAMPLE_PATH) -> list[Finding]:
+    """Findings of *all* built-in rules on the example, as a project would see them, with the
+    example as the file ``path`` (relative to the example project's root)."""
+    return example_linter(rule).lint(example_file(path), code.encode("utf-8"), display=path)

@@ -7,6 +7,7 @@ import textwrap
 from collections.abc import Sequence
 
 from opsux_lint.examples import lint_example
+from opsux_lint.registry import EXAMPLE_PATH
 from opsux_lint.registry import RuleSpec
 
 _WIDTH = 88
@@ -27,15 +28,15 @@ def explain(rule: RuleSpec) -> str:
     if rule.examples.invalid:
         parts += ["", "Reported:"]
         for example in rule.examples.invalid:
-            parts += ["", _indent(example.code)]
+            parts += ["", *_where(example.path), _indent(example.code)]
             # The real messages, produced by running the example: the docs cannot drift.
-            for finding in lint_example(rule, example.code):
+            for finding in lint_example(rule, example.code, example.path):
                 if finding.code == rule.id:
                     parts.append(f"    # -> {finding.line}:{finding.column}: {finding.message}")
     if rule.examples.valid:
         parts += ["", "Not reported:"]
-        for code in rule.examples.valid:
-            parts += ["", _indent(code)]
+        for valid in rule.examples.valid:
+            parts += ["", *_where(valid.path), _indent(valid.code)]
     parts += [
         "",
         f"Suppress one statement with:  # opsux: ignore[{rule.id}]",
@@ -69,3 +70,8 @@ def list_rules_json(rules: Sequence[RuleSpec]) -> str:
         for rule in rules
     ]
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _where(path: str) -> list[str]:
+    """A heading for an example that is not in an ordinary module (a test, an owner module)."""
+    return [] if path == EXAMPLE_PATH else [f"    # in {path}:"]

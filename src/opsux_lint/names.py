@@ -85,6 +85,18 @@ class ImportTable:
             found.add(local)
         return frozenset(found)
 
+    def is_module_name(self, local: str) -> bool:
+        """Bound by an import or a module-level definition (not only inside a function)."""
+        return local in self._bindings or local in self._local
+
+    def local_names(self) -> frozenset[str]:
+        """Every name an import binds in the file."""
+        return frozenset(self._bindings)
+
+    def imported_names(self) -> frozenset[str]:
+        """The qualified names of everything the file imports (``opsux_core.OperationRun``)."""
+        return frozenset(q for names in self._bindings.values() for q in names)
+
     def is_imported(self, local: str) -> bool:
         return local in self._bindings
 

@@ -23,11 +23,24 @@ _ID_RE = re.compile(r"^OPS[0-9]{3}$")
 _NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 _RULE_KEYS = ("id", "name", "severity", "summary", "message", "rationale", "matcher", "examples")
 _EXAMPLE_KEYS = ("config", "valid", "invalid")
-_INVALID_KEYS = ("code", "message_contains", "count", "fixed", "unsafe_fixed")
+_INVALID_KEYS = ("code", "message_contains", "count", "fixed", "unsafe_fixed", "path")
+_VALID_KEYS = ("code", "path")
+_EXAMPLE_PATH_RE = re.compile(r"^[A-Za-z0-9_]+(/[A-Za-z0-9_]+)*\.py$")
 
 
 class RuleDefinitionError(Exception):
     """A rule file is malformed: a bug in the shipped rules, never the user's fault."""
+
+
+EXAMPLE_PATH = "app/example.py"
+"""Where an example is linted (its module: ``app.example``) unless it gives its own ``path``."""
+
+
+@dataclass(frozen=True)
+class ValidExample:
+    code: str
+    path: str = EXAMPLE_PATH
+    """The file the example is (a test file, an owner module: where the code is allowed)."""
 
 
 @dataclass(frozen=True)
@@ -39,11 +52,12 @@ class InvalidExample:
     """The code after ``--fix``; None: the example has no safe fix."""
     unsafe_fixed: str | None = None
     """The code after ``--fix --unsafe-fixes``; None: the example has no unsafe fix."""
+    path: str = EXAMPLE_PATH
 
 
 @dataclass(frozen=True)
 class Examples:
-    valid: tuple[str, ...] = ()
+    valid: tuple[ValidExample, ...] = ()
     invalid: tuple[InvalidExample, ...] = ()
     config: Mapping[str, Any] | None = None
     """Config (the content of an ``opsux.yaml``) the examples run under; None: the default."""
@@ -114,12 +128,15 @@ def parse_rule(data: Any, source: str) -> RuleSpec:
 def _examples(data: Any, fail: Any) -> Examples:
     if not isinstance(data, Mapping) or set(data) - set(_EXAMPLE_KEYS):
         raise fail(f"examples must be a mapping with {', '.join(_EXAMPLE_KEYS)}")
-    valid: list[str] = []
+    valid: list[ValidExample] = []
     for item in data.get("valid") or ():
+        if isinstance(item, Mapping) and set(item) - set(_VALID_KEYS):
+            raise fail(f"a valid example must be code or {{code, path}}, not {item!r}")
         code = item.get("code") if isinstance(item, Mapping) else item
         if not isinstance(code, str):
-            raise fail(f"a valid example must be code or {{code: ...}}, not {item!r}")
-        valid.append(code)
+            raise fail(f"a valid example must be code or {{code, path}}, not {item!r}")
+        path = item.get("path", EXAMPLE_PATH) if isinstance(item, Mapping) else EXAMPLE_PATH
+        valid.append(ValidExample(code, _example_path(path, fail)))
     invalid: list[InvalidExample] = []
     for item in data.get("invalid") or ():
         if not isinstance(item, Mapping) or set(item) - set(_INVALID_KEYS) or "code" not in item:
@@ -135,8 +152,9 @@ def _examples(data: Any, fail: Any) -> Examples:
             raise fail(f"invalid example {item['code']!r}: fixed must be the code after --fix")
         if unsafe_fixed is not None and not isinstance(unsafe_fixed, str):
             raise fail(f"invalid example {item['code']!r}: unsafe_fixed must be the code after --fix --unsafe-fixes")
+        path = _example_path(item.get("path", EXAMPLE_PATH), fail)
         invalid.append(
-            InvalidExample(item["code"], tuple(fragments), int(item.get("count", 1)), fixed, unsafe_fixed)
+            InvalidExample(item["code"], tuple(fragments), int(item.get("count", 1)), fixed, unsafe_fixed, path)
         )
     config = data.get("config")
     if config is not None and not isinstance(config, Mapping):
@@ -147,6 +165,12 @@ def _examples(data: Any, fail: Any) -> Examples:
 # The shipped rules are read by every run: libyaml's safe loader, where PyYAML was built with
 # it, reads them in a tenth of the pure-Python one's time.
 _SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _example_path(path: Any, fail: Any) -> str:
+    if not isinstance(path, str) or not _EXAMPLE_PATH_RE.fullmatch(path):
+        raise fail(f"an example's path must be a relative .py path like tests/test_x.py, not {path!r}")
+    return path
 
 
 @cache
@@ -186,10 +210,15 @@ EXAMPLE_CONFIG: Mapping[str, Any] = {
         "notification_calls": [
             {"call": "app.notify.send_db_notification", "status_arg": 2, "status_keyword": "status"},
         ],
+        "lifecycle_owners": ["app/ops/service.py"],
+        "notifier_modules": ["app/notifier.py"],
+        "presenter_modules": ["app/presenter.py"],
+        "link_builders": ["app/links.py"],
     },
+    "links": {"run": "/admin/operations/{run_id}", "index": "/admin/operations"},
 }
 """The project rule examples run in (unless a rule gives ``examples.config``): two registered
-types, one sink and one notification call from the config. Examples are linted as
-``app/example.py`` (module ``app.example``) under this config."""
-
-EXAMPLE_PATH = "app/example.py"
+types, one sink and one notification call from the config, an owner module for each concern
+(``app/ops/service.py``, ``app/notifier.py``, ``app/presenter.py``, ``app/links.py``) and the
+link templates. Examples are linted as
+``app/example.py`` (module ``app.example``, or the example's own ``path``) under this config."""

@@ -24,6 +24,7 @@ from opsux_lint.analysis.index import save_index
 from opsux_lint.project import Target
 from opsux_lint.registry import RuleSpec, builtin_rules, rules_by_id
 from opsux_lint.selection import select_rules
+from opsux_lint.settings import lint_settings
 
 # Below this many files to parse, starting worker processes (each imports libcst) costs more
 # than it saves.
@@ -102,7 +103,7 @@ def run(
     for target in targets:
         group = by_policy.get(id(target.policy))
         if group is None:
-            lint = target.policy.lint
+            lint = lint_settings(target.policy)
             select = selection.select if selection.select is not None else lint.select
             rules = select_rules(builtin_rules(), select, (*lint.ignore, *selection.ignore))
             group = by_policy[id(target.policy)] = len(linters)
@@ -121,7 +122,7 @@ def run(
             )
             clock.lap("open the cache")
         linter, cache = linters[group], caches[group]
-        excludes = Excludes.build(target.policy.root, target.policy.lint.exclude)
+        excludes = Excludes.build(target.policy.root, lint_settings(target.policy).exclude)
         for file in discover(target.path, excludes):
             resolved = file.resolve()
             if resolved in seen:
@@ -197,7 +198,7 @@ def _cached_derivation(file: Path | None) -> Derived | None:
 
 def project_index(policy: Policy, cache: bool) -> ProjectIndex:
     """The index of every module under the policy's source roots (cached beside the config)."""
-    lint = policy.lint
+    lint = lint_settings(policy)
     cache_dir = policy.root / CACHE_DIRNAME if cache else None
     return build_index(
         policy.root, lint.src, lint.exclude, cache_dir=cache_dir, salt=tool_digest(), max_file_bytes=lint.max_file_bytes
@@ -206,7 +207,7 @@ def project_index(policy: Policy, cache: bool) -> ProjectIndex:
 
 def save_project_index(linter: Linter) -> None:
     """Keep the outlines this run made (beside the config) for the next run."""
-    lint = linter.policy.lint
+    lint = linter.settings
     assert linter.index is not None
     save_index(linter.index, linter.policy.root, lint.src, lint.exclude, cache_dir=linter.policy.root / CACHE_DIRNAME, salt=tool_digest())
 

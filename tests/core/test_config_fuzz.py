@@ -25,14 +25,14 @@ from hypothesis import strategies as st
 from opsux_core import ConfigError, Policy, RunLinks, load_policy, policy_from_mapping
 from opsux_core.policy import (
     _LINK_KEYS,
-    _LINT_KEYS,
-    _NOTIFICATION_CALL_KEYS,
-    _SINK_KEYS,
     _TOP_LEVEL_KEYS,
     _TYPE_KEYS,
     DEFAULT_OPERATION_TYPE_PATTERN,
     DEFAULT_SUMMARY_KEYS,
 )
+from opsux_lint.settings import LINT_KEYS as _LINT_KEYS
+from opsux_lint.settings import NOTIFICATION_CALL_KEYS as _NOTIFICATION_CALL_KEYS
+from opsux_lint.settings import SINK_KEYS as _SINK_KEYS
 
 EXAMPLES = int(os.environ.get("OPSUX_FUZZ_EXAMPLES", "100"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])

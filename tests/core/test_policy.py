@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from opsux_core import ConfigError, ConfigNotFound, RunLinks, find_config, load_policy, policy_from_mapping
-from opsux_core.policy import DEFAULT_SUMMARY_KEYS, CallSink, NotificationCall
+from opsux_core.policy import DEFAULT_SUMMARY_KEYS
+from opsux_lint.settings import CallSink, NotificationCall, lint_settings
 
 
 def write(path: Path, text: str) -> Path:
@@ -53,20 +54,20 @@ def test_loads_the_design_example(tmp_path: Path) -> None:
     assert policy.catalog.label("backup.schedule.execute") == "Backup run"
     assert policy.summary_keys == ("total", "processed", "succeeded", "failed", "skipped")
     assert policy.links.run == "/admin/operations/{run_id}"
-    assert policy.lint.exclude == ("migrations/",)
-    assert policy.lint.operation_type_sinks == (
+    assert lint_settings(policy).exclude == ("migrations/",)
+    assert lint_settings(policy).operation_type_sinks == (
         CallSink("app.ops.start_operation", 1, "operation_type"),
         CallSink("*.enqueue_operation", None, "op"),
     )
-    assert policy.lint.notification_calls == (NotificationCall("app.notify.send_db_notification", 2, "status"),)
-    assert dict(policy.lint.severity) == {"OPS008": "error"}
+    assert lint_settings(policy).notification_calls == (NotificationCall("app.notify.send_db_notification", 2, "status"),)
+    assert dict(lint_settings(policy).severity) == {"OPS008": "error"}
 
 
 def test_defaults_when_optional_keys_are_missing(tmp_path: Path) -> None:
     policy = load_policy(write(tmp_path / "opsux.yaml", "operation_types: {a.b: A}\n"))
     assert policy.summary_keys == DEFAULT_SUMMARY_KEYS
-    assert policy.lint.select == ("OPS",)
-    assert policy.lint.queued_notification_classes == ("*Queued*Notification*", "*RunQueued*")
+    assert lint_settings(policy).select == ("OPS",)
+    assert lint_settings(policy).queued_notification_classes == ("*Queued*Notification*", "*RunQueued*")
 
 
 def test_pyproject_tool_table_is_found_and_loaded(tmp_path: Path) -> None:
@@ -192,8 +193,8 @@ def test_the_smallest_accepted_values(tmp_path: Path) -> None:
     policy = load_policy(config)
     assert policy.catalog.get("a.b").expected_duration_seconds == 1  # type: ignore[union-attr]
     assert policy.summary_keys == ("total",)
-    assert policy.lint.operation_type_sinks == (CallSink("app.start", 0, None),)
-    assert policy.lint.notification_calls == (NotificationCall("app.notify", 0, None),)
+    assert lint_settings(policy).operation_type_sinks == (CallSink("app.start", 0, None),)
+    assert lint_settings(policy).notification_calls == (NotificationCall("app.notify", 0, None),)
 
 
 def test_yaml_syntax_error_has_a_line(tmp_path: Path) -> None:

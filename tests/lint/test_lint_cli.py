@@ -97,7 +97,7 @@ def test_explain_and_list_rules_need_no_config(tmp_path: Path, monkeypatch: pyte
     monkeypatch.chdir(tmp_path)
     listing = invoke("--list-rules")
     assert listing.exit_code == 0
-    assert [line.split()[0] for line in listing.stdout.splitlines()] == ["OPS000", "OPS001", "OPS002", "OPS008", "OPS900"]
+    assert [line.split()[0] for line in listing.stdout.splitlines()] == ["OPS000", "OPS001", "OPS002", "OPS003", "OPS004", "OPS005", "OPS006", "OPS007", "OPS008", "OPS900"]
     assert "unregistered-operation-type  error" in listing.stdout
     assert invoke("--explain", "OPS900").exit_code == 0
 

@@ -66,7 +66,7 @@ def test_show_settings_names_the_config_settings_and_files(shop: Path) -> None:
     out = result.stdout
     assert "Config file: opsux.yaml" in out
     assert "Catalog: 3 operation types" in out
-    assert "Rules: OPS000, OPS001, OPS002, OPS008, OPS900" in out
+    assert "Rules: OPS000, OPS001, OPS002, OPS003, OPS004, OPS005, OPS006, OPS007, OPS008, OPS900" in out
     assert 'exclude: ["migrations/", "*_pb2.py", "scripts/legacy/", "src/shop/views.py"]' in out
     assert "max_file_bytes: 100000" in out
     assert '"call": "shop.ops.start_operation"' in out  # the sinks
@@ -88,7 +88,7 @@ def test_list_rules_as_json(shop: Path) -> None:
     result = invoke("--list-rules", "--format", "json")
     assert result.exit_code == 0
     rules = json.loads(result.stdout)
-    assert [r["code"] for r in rules] == ["OPS000", "OPS001", "OPS002", "OPS008", "OPS900"]
+    assert [r["code"] for r in rules] == ["OPS000", "OPS001", "OPS002", "OPS003", "OPS004", "OPS005", "OPS006", "OPS007", "OPS008", "OPS900"]
     assert rules[1]["name"] == "unregistered-operation-type" and rules[1]["severity"] == "error"
     assert invoke("--list-rules", "--format", "sarif").exit_code == 2
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from opsux_core.policy import DEFAULT_MAX_FILE_BYTES, LintSettings
+from opsux_lint.settings import DEFAULT_MAX_FILE_BYTES, LintSettings
 from opsux_lint.discovery import Excludes, Skipped, discover, scan
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")

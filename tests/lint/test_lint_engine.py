@@ -178,7 +178,7 @@ def test_import_aliases_resolve(module, package, statement, local, qualified) ->
 
 def _all_example_sources() -> list[str]:
     sources = [ex.code for rule in builtin_rules() for ex in rule.examples.invalid]
-    sources += [code for rule in builtin_rules() for code in rule.examples.valid]
+    sources += [ex.code for rule in builtin_rules() for ex in rule.examples.valid]
     for file in sorted(FIXTURES.rglob("*.py")):
         sources.append(file.read_bytes().decode("utf-8", errors="replace"))
     return sources

@@ -28,7 +28,8 @@ def test_the_example_app_shows_its_deliberate_violations() -> None:
             if match:
                 deliberate.append((file.relative_to(REPO).as_posix(), match.group(1)))
     assert sorted((path, code) for path, _, code in reported) == sorted(deliberate)
-    assert len(reported) == 4
+    assert len(reported) == 9
+    assert {code for _, _, code in reported} == {f"OPS00{n}" for n in range(1, 8)}  # every guard shown
     assert "did you mean 'inventory.sync'?" in result.stdout
     assert "migrations" not in result.stdout  # excluded by the app's lint.exclude
 

@@ -70,7 +70,7 @@ def test_sarif_validates_against_the_official_schema(project: Path) -> None:
     jsonschema.Draft4Validator(schema).validate(document)
     run = document["runs"][0]
     rules = [rule["id"] for rule in run["tool"]["driver"]["rules"]]
-    assert rules == ["OPS000", "OPS001", "OPS002", "OPS008", "OPS900"]
+    assert rules == ["OPS000", "OPS001", "OPS002", "OPS003", "OPS004", "OPS005", "OPS006", "OPS007", "OPS008", "OPS900"]
     for result in run["results"]:
         assert rules[result["ruleIndex"]] == result["ruleId"]
         location = result["locations"][0]["physicalLocation"]["artifactLocation"]

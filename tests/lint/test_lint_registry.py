@@ -18,10 +18,17 @@ def test_rules_ship_as_package_data_and_load() -> None:
         "OPS000-parse-error.yaml",
         "OPS001-unregistered-operation-type.yaml",
         "OPS002-queued-notification.yaml",
+        "OPS003-lifecycle-outside-service.yaml",
+        "OPS004-direct-run-notification.yaml",
+        "OPS005-summary-key-not-allowed.yaml",
+        "OPS006-raw-operation-type-in-copy.yaml",
+        "OPS007-hand-built-run-link.yaml",
         "OPS008-unverifiable-operation-type.yaml",
         "OPS900-unused-suppression.yaml",
     ]
-    assert [r.id for r in builtin_rules()] == ["OPS000", "OPS001", "OPS002", "OPS008", "OPS900"]
+    assert [r.id for r in builtin_rules()] == [
+        "OPS000", "OPS001", "OPS002", "OPS003", "OPS004", "OPS005", "OPS006", "OPS007", "OPS008", "OPS900",
+    ]
 
 
 @pytest.mark.parametrize("rule", builtin_rules(), ids=lambda r: r.id)

@@ -11,6 +11,7 @@ import queue
 
 from opsux_core import OperationRun
 
+from tenant_app.legacy import send_db_notification
 from tenant_app.operations import service_for
 from tenant_app.settings import new_session
 
@@ -52,3 +53,25 @@ def bulk_delete(run_id: int, record_ids: list[int], delete: object) -> None:
                     tracker.increment(processed=1, deleted=1)
                 else:
                     tracker.increment(processed=1, skipped=1)
+
+
+def abandon(run_id: int) -> None:
+    """An admin's "give up on this run" button, written before the service had ``cancel``."""
+    with new_session() as session:
+        run = session.get(OperationRun, run_id)
+        if run is None:
+            return
+        # deliberate: OPS003 - a hand-set status skips the terminal transition (no notification,
+        # no completed_at); OperationRunService.cancel(run) is the one way to do this.
+        run.status = "completed"
+        # deliberate: OPS004 - the service already notifies the initiator when the run completes.
+        send_db_notification(run.initiator_id or "", run.id, "completed")
+        session.commit()
+
+
+def import_rows(run_id: int, rows: list[dict[str, object]]) -> None:
+    with new_session() as session:
+        service = service_for(session)
+        with service.track(run_id) as tracker:
+            # deliberate: OPS005 - "rows" is no summary key; nobody would ever see this count.
+            tracker.set_counts(total=len(rows), rows=len(rows))

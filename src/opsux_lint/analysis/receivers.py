@@ -24,7 +24,9 @@ _MAX_ROUNDS = 20
 def receiver_names(index: ProjectIndex, api: ApiTypes) -> frozenset[str]:
     names: set[str] = {c.rsplit(".", 1)[-1] for c in api.classes}
     names |= set(api.fixtures)
-    names |= {r.rsplit(".", 1)[-1] for r in api.returns}
+    # Factories (``load_policy``) name a receiver; a method of an API class (``OperationRunService.start``)
+    # is reached through its class's name, and its own name (``start``) is everywhere.
+    names |= {r.rsplit(".", 1)[-1] for r in api.returns if r.rpartition(".")[0] not in api.classes}
     for _ in range(_MAX_ROUNDS):
         pattern = re.compile("|".join(f'"{re.escape(n)}"' for n in sorted(names)))
         added = False

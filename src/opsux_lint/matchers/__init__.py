@@ -10,8 +10,13 @@ file's imports and constants are known, each matcher turns what it collected int
 from __future__ import annotations
 
 import ast
+import difflib
+import importlib
+import pkgutil
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
+from types import MappingProxyType
 from typing import Any, Protocol
 
 import libcst as cst
@@ -57,6 +62,11 @@ class FileFacts:
     status_wrappers: tuple[DerivedSink, ...] = ()
     """Functions that pass their parameter on into a notification call's status argument."""
     scope: list[str] = field(default_factory=list)
+    path: str = ""
+    """The file, relative to the config's directory (``/``-separated): what owner globs match."""
+    receivers: frozenset[str] = frozenset()
+    """Names through which a receiver can be typed as an API class (the prefilter's receiver
+    needles): a file that mentions none of them holds no object of opsux's API."""
     shared: dict[Any, Any] = field(default_factory=dict)
     """Results matchers of one kind share within the file (OPS001 and OPS008 check the same sites)."""
 
@@ -113,6 +123,13 @@ class NeedleContext:
 
 
 class CompiledRule(Protocol):
+    statement_needles: bool
+    """Whether every node the rule reports lies in a top-level statement (or class member) that
+    contains one of its needles (with ``coverage`` set), and needs nothing of the file's other
+    statements but their imports: then libcst is given only those statements (:mod:`opsux_lint.excerpt`).
+    False for a rule that reads values from other statements itself (a local typed elsewhere,
+    a constant interpolated into copy): files are then parsed whole."""
+
     @property
     def spec(self) -> RuleSpec: ...
 
@@ -126,27 +143,86 @@ class RuleParameterError(Exception):
     """A rule's matcher parameters are wrong (a bug in a shipped rule file)."""
 
 
+Option = Callable[[Any], bool]
+"""Whether a value is acceptable for one matcher parameter."""
+
+
+def is_strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def is_string(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def is_string_mapping(value: Any) -> bool:
+    return isinstance(value, Mapping) and all(isinstance(v, str) for v in value.values())
+
+
+def is_list(value: Any) -> bool:
+    return isinstance(value, list)
+
+
+def is_mapping(value: Any) -> bool:
+    return isinstance(value, Mapping)
+
+
+COMMON_OPTIONS: Mapping[str, Option] = MappingProxyType({"api": is_mapping, "known_constants": is_string_mapping})
+"""Parameters any rule may give: what opsux's own objects are (``api``, for typing receivers) and
+the values of names outside the project (``known_constants``); the analysis reads them from every
+rule, selected or not."""
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A matcher kind: the parameters a rule of this kind may give, and how it is compiled.
+
+    Each module of this package declares its kinds in ``KINDS``; a rule file names one. ``compile``
+    is None for the kinds the engine implements itself (about a file, not its syntax tree).
+    """
+
+    name: str
+    options: Mapping[str, Option] = field(default_factory=dict)
+    compile: Callable[[RuleSpec, Policy], CompiledRule] | None = None
+
+
+def known_kinds() -> Mapping[str, Kind]:
+    """Every kind declared by a module of this package, by name."""
+    return _kinds()
+
+
+@cache
+def _kinds() -> Mapping[str, Kind]:
+    found: dict[str, Kind] = {}
+    modules = [importlib.import_module(f"{__name__}.{m.name}") for m in pkgutil.iter_modules(__path__)]
+    for declared in (KINDS, *(getattr(module, "KINDS", ()) for module in modules)):
+        for kind in declared:
+            if kind.name in found:
+                raise RuleParameterError(f"matcher kind {kind.name!r} is declared twice")
+            found[kind.name] = kind
+    return MappingProxyType(found)
+
+
+def check_parameters(spec: RuleSpec) -> Kind:
+    """The rule's kind, after checking that its parameters are the kind's and well-formed."""
+    kind = known_kinds().get(spec.kind)
+    if kind is None:
+        raise RuleParameterError(f"{spec.source}: unknown matcher kind {spec.kind!r}")
+    for name, value in spec.params.items():
+        check = kind.options.get(name) or COMMON_OPTIONS.get(name)
+        if check is None:
+            close = difflib.get_close_matches(name, list(kind.options), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else f"; {spec.kind} takes {', '.join(sorted(kind.options)) or 'none'}"
+            raise RuleParameterError(f"{spec.source}: matcher.{name} is no parameter of {spec.kind}{hint}")
+        if not check(value):
+            raise RuleParameterError(f"{spec.source}: matcher.{name} must be {check.__name__.removeprefix('is_').replace('_', ' ')}")
+    return kind
+
+
 def compile_rule(spec: RuleSpec, policy: Policy) -> CompiledRule | None:
     """The rule ready to run; None for the kinds the engine implements itself."""
-    if spec.kind in ENGINE_KINDS:
-        return None
-    from opsux_lint.matchers.operation_type import OperationTypeRule
-    from opsux_lint.matchers.queued_notification import QueuedNotificationRule
-
-    kinds: dict[str, Callable[[RuleSpec, Policy], CompiledRule]] = {
-        "operation_type": OperationTypeRule.compile,
-        "unverifiable_operation_type": OperationTypeRule.compile,
-        "queued_notification": QueuedNotificationRule.compile,
-    }
-    try:
-        factory = kinds[spec.kind]
-    except KeyError:
-        raise RuleParameterError(f"{spec.source}: unknown matcher kind {spec.kind!r}") from None
-    return factory(spec, policy)
-
-
-def known_kinds() -> frozenset[str]:
-    return frozenset({"operation_type", "unverifiable_operation_type", "queued_notification", *ENGINE_KINDS})
+    kind = check_parameters(spec)
+    return kind.compile(spec, policy) if kind.compile is not None else None
 
 
 def param_list(spec: RuleSpec, key: str) -> list[Any]:
@@ -168,3 +244,6 @@ def param_mapping(spec: RuleSpec, key: str) -> dict[str, str]:
     if not isinstance(value, Mapping) or not all(isinstance(v, str) for v in value.values()):
         raise RuleParameterError(f"{spec.source}: matcher.{key} must be a mapping of name -> string")
     return {str(k): v for k, v in value.items()}
+
+
+KINDS = (Kind(PARSE_ERROR_KIND), Kind(UNUSED_SUPPRESSION_KIND))

@@ -40,12 +40,17 @@ from opsux_lint.matchers import (
     NeedleContext,
     Handler,
     Report,
+    Kind,
     RuleParameterError,
+    is_list,
+    is_string,
+    is_strings,
     param_list,
     param_strings,
 )
 from opsux_lint.prefilter import Needle, words
 from opsux_lint.registry import RuleSpec, rules_by_id
+from opsux_lint.settings import lint_settings
 
 _SINK_KEYS = frozenset({"call", "arg", "keyword"})
 _COMPARISONS = (cst.Equal, cst.NotEqual, cst.In, cst.NotIn)
@@ -77,6 +82,8 @@ class Sink:
 
 @dataclass(frozen=True)
 class OperationTypeRule:
+    statement_needles = True
+
     spec: RuleSpec
     sinks: tuple[Sink, ...]
     attributes: frozenset[str]
@@ -89,7 +96,7 @@ class OperationTypeRule:
     def compile(cls, spec: RuleSpec, policy: Policy) -> OperationTypeRule:
         params = _params_of(spec)
         sinks = [_sink(params, entry) for entry in param_list(params, "sinks")]
-        sinks += [Sink(SinkSpec(s.call, s.arg, s.keyword)) for s in policy.lint.operation_type_sinks]
+        sinks += [Sink(SinkSpec(s.call, s.arg, s.keyword)) for s in lint_settings(policy).operation_type_sinks]
         return cls(
             spec=spec,
             sinks=tuple(sinks),
@@ -457,3 +464,13 @@ class OperationTypeMatcher:
                 if key not in seen:
                     seen.add(key)
                     yield Report(outcome.node, rule.message(value, outcome.site), rule.fix(outcome.node, value))
+
+
+KINDS = (
+    Kind(
+        "operation_type",
+        {"sinks": is_list, "compared_attributes": is_strings},
+        OperationTypeRule.compile,
+    ),
+    Kind(UNVERIFIABLE_KIND, {"sinks_of": is_string}, OperationTypeRule.compile),
+)

@@ -25,13 +25,17 @@ from opsux_lint.matchers import (
     FileFacts,
     NeedleContext,
     Handler,
+    Kind,
     Report,
+    is_string,
+    is_strings,
     param_mapping,
     param_strings,
 )
 from opsux_lint.names import last_segments
 from opsux_lint.prefilter import Needle, words
 from opsux_lint.registry import RuleSpec
+from opsux_lint.settings import lint_settings
 
 _TYPE_CHECKS = frozenset({"isinstance", "issubclass"})
 _GLOB_LITERAL = re.compile(r"[^*?\[\]]+")
@@ -47,6 +51,8 @@ class _NotificationCall:
 
 @dataclass(frozen=True)
 class QueuedNotificationRule:
+    statement_needles = True
+
     spec: RuleSpec
     class_globs: tuple[str, ...]
     models: tuple[CallPattern, ...]
@@ -60,14 +66,14 @@ class QueuedNotificationRule:
     def compile(cls, spec: RuleSpec, policy: Policy) -> QueuedNotificationRule:
         return cls(
             spec=spec,
-            class_globs=policy.lint.queued_notification_classes,
+            class_globs=lint_settings(policy).queued_notification_classes,
             models=tuple(CallPattern(name) for name in param_strings(spec, "models")),
             kind_keyword=str(spec.params.get("kind_keyword", "kind")),
             terminal_kinds=frozenset(param_strings(spec, "terminal_kinds")),
             active_statuses=frozenset(param_strings(spec, "active_statuses")),
             calls=tuple(
                 _NotificationCall(CallPattern(c.call), c.status_arg, c.status_keyword)
-                for c in policy.lint.notification_calls
+                for c in lint_settings(policy).notification_calls
             ),
             known=param_mapping(spec, "known_constants"),
         )
@@ -175,3 +181,12 @@ class _FileMatcher:
                             subject = f"{_written_name(call.func)}(... {value!r})"
                             yield Report(status, rule.spec.format(subject=subject, status=value.lower()))
                     break
+
+
+KINDS = (
+    Kind(
+        "queued_notification",
+        {"models": is_strings, "kind_keyword": is_string, "terminal_kinds": is_strings, "active_statuses": is_strings},
+        QueuedNotificationRule.compile,
+    ),
+)

@@ -45,7 +45,7 @@ def rule_help_markdown(rule: RuleSpec) -> str:
     parts = [f"**{rule.id} {rule.name}**: {rule.summary}", "", rule.rationale.strip()]
     for heading, examples in (
         ("Reported:", [e.code for e in rule.examples.invalid]),
-        ("Not reported:", list(rule.examples.valid)),
+        ("Not reported:", [e.code for e in rule.examples.valid]),
     ):
         if examples:
             parts += ["", heading]

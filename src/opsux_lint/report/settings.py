@@ -18,6 +18,7 @@ from opsux_lint.registry import builtin_rules
 from opsux_lint.report import OutputFormat
 from opsux_lint.report.paths import printable
 from opsux_lint.selection import select_rules
+from opsux_lint.settings import lint_settings
 
 if TYPE_CHECKING:
     from opsux_core.policy import Policy
@@ -61,7 +62,7 @@ def settings_document(
     document = []
     for key, entry in by_policy.items():
         policy = policies[key]
-        lint = policy.lint
+        lint = lint_settings(policy)
         select = selection.select if selection.select is not None else lint.select
         rules = select_rules(builtin_rules(), select, (*lint.ignore, *selection.ignore))
         document.append(

@@ -28,6 +28,7 @@ from opsux_lint.registry import builtin_rules
 from opsux_lint.runner import display_path, project_index, save_project_index
 from opsux_lint.selection import select_rules
 from opsux_lint.suppressions import PerFileIgnores
+from opsux_lint.settings import lint_settings
 
 # The protocol counts lines at \n, \r\n and \r only (str.splitlines also breaks at form feeds).
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -101,7 +102,7 @@ class Projects:
     def _build(self, config: Path) -> Project:
         stamp = _stamp(config)
         policy = load_policy(config)
-        lint = policy.lint
+        lint = lint_settings(policy)
         rules = select_rules(builtin_rules(), lint.select, lint.ignore)
         # The CLI's index cache: outlines of unchanged files are read, not made again.
         linter = Linter(policy, rules, project_index(policy, self.cache))
