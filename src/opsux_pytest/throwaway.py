@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -112,6 +113,12 @@ def throwaway_cluster() -> Iterator[str]:
             # Nothing here must survive a crash: durability off makes every commit cheap.
             postgres_options="-c fsync=off -c synchronous_commit=off -c full_page_writes=off",
         )
+        # mirakuru marks the processes it starts with "<pid>:<uuid4>" and, when *any* process
+        # that imported it exits, SIGKILLs every process whose marker merely contains that
+        # process's pid as a substring: with hundreds of short-lived pytest subprocesses, one of
+        # them sooner or later killed the shared cluster's postmaster mid-run. A marker without
+        # digits matches no pid; the executor's own stop() still finds its processes by it.
+        executor._uuid = "opsux-" + uuid.uuid4().hex.translate(_NO_DIGITS)
         try:
             executor.start()
             _wait_until_accepting(port)
@@ -125,6 +132,9 @@ def throwaway_cluster() -> Iterator[str]:
             executor.stop()
     finally:
         shutil.rmtree(directory, ignore_errors=True)
+
+
+_NO_DIGITS = str.maketrans("0123456789", "ghijklmnop")
 
 
 class SharedThrowawayCluster:
