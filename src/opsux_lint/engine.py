@@ -21,7 +21,7 @@ import io
 import re
 import tokenize
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -148,6 +148,12 @@ class Linter:
     prefilter: Prefilter = field(init=False)
     needles: re.Pattern[str] | None = field(init=False)
     """What keeps a top-level statement in the excerpt libcst parses; None: every statement."""
+    in_strings: re.Pattern[str] | None = field(init=False)
+    """The part of :attr:`needles` that matters inside string literals (data rows keep nothing else)."""
+    follow: bool = field(init=False)
+    """Whether the excerpt follows module-level names (a selected rule reads their values)."""
+    module_needles: tuple[Callable[[Resolver, str], frozenset[str]], ...] = field(init=False)
+    """Rules' names that keep statements in one module (imported constants they follow)."""
     roots: tuple[Path, ...] = field(init=False)
     severities: Mapping[str, Severity] = field(init=False)
     wrappers: tuple[DerivedSink, ...] = field(init=False)
@@ -183,9 +189,7 @@ class Linter:
         needles: list[frozenset[Needle] | None] = [c.needles(context) for c in compiled]
         # What keeps a statement in the excerpt must occur in the statement itself: the names
         # of method sinks, not the receiver types that make a file a candidate.
-        in_statements = [
-            c.needles(dataclasses.replace(context, coverage=True)) if c.statement_needles else None for c in compiled
-        ]
+        in_statements = [c.statement_needles(context) for c in compiled]
         if wrappers or status_wrappers:
             wrapper_names = words(w.spec.call.rsplit(".", 1)[-1] for w in (*wrappers, *status_wrappers))
             needles.append(wrapper_names)
@@ -198,6 +202,16 @@ class Linter:
         object.__setattr__(self, "prefilter", prefilter)
         statements = Prefilter(None) if self.exhaustive else Prefilter.build(in_statements)
         object.__setattr__(self, "needles", None if statements.pattern is None else needle_pattern(statements.pattern))
+        in_strings = Prefilter.build(
+            [None if n is None else frozenset(x for x in n if x.in_strings) for n in in_statements]
+        )
+        object.__setattr__(
+            self, "in_strings", None if in_strings.pattern is None else re.compile(in_strings.pattern.pattern.decode("utf-8"), re.ASCII)
+        )
+        object.__setattr__(self, "follow", any(c.follows_names for c in compiled))
+        object.__setattr__(
+            self, "module_needles", tuple(hook for c in compiled if (hook := getattr(c, "module_needles", None)) is not None)
+        )
         object.__setattr__(self, "roots", source_roots(self.policy.root, self.settings.src))
         object.__setattr__(
             self, "severities", {r.id: severity_for(r, self.settings.severity) for r in self.rules}
@@ -274,9 +288,11 @@ class Linter:
             # the calls of them are kept too.
             own = {w.spec.call.rsplit(".", 1)[-1] for w in (*around.wrappers, *around.status_wrappers)}
             own -= {w.spec.call.rsplit(".", 1)[-1] for w in (*self.wrappers, *self.status_wrappers)}
+            for hook in self.module_needles:
+                own |= hook(around.resolver, around.name)
             if own:
                 needles = re.compile(f"{needles.pattern}|{word_pattern(own).decode('utf-8')}", re.ASCII)
-            part = excerpt(text, tree, needles)
+            part = excerpt(text, tree, needles, follow=self.follow, in_strings=self.in_strings)
         try:
             return cst.parse_module(part.text), part
         except cst.ParserSyntaxError as exc:
@@ -323,13 +339,13 @@ class Linter:
                     status_wrappers = derive_sinks(resolver, senders) if senders else ()
         return _Surroundings(name, is_package, _shown(path, self.policy.root), resolver, wrappers, status_wrappers)
 
-    def facts(self, module: cst.Module, around: _Surroundings) -> FileFacts:
+    def facts(self, module: cst.Module, around: _Surroundings, text: str) -> FileFacts:
         """What matchers know about one file: its imports, and the project index around it."""
         by_function = {(w.function, w.param): w for w in around.wrappers}
         return FileFacts(
             around.name, ImportTable(around.name, is_package=around.is_package), module, around.resolver,
             by_function, around.status_wrappers,
-            path=around.shown, receivers=self.derived.receivers if self.derived else frozenset(),
+            path=around.shown, receivers=self.derived.receivers if self.derived else frozenset(), source=text,
         )
 
     def sites(self, path: Path, data: bytes) -> list[tuple[int, int, SiteOutcome]]:
@@ -346,7 +362,7 @@ class Linter:
         if not isinstance(parsed, tuple):
             return []
         module, part = parsed
-        facts = self.facts(module, around)
+        facts = self.facts(module, around, text)
         matchers = [c.matcher(facts) for c in self.compiled if isinstance(c, OperationTypeRule)][:1]
         _walk_with(module, facts, matchers)
         outcomes = [outcome for matcher in matchers for outcome in matcher.outcomes()]
@@ -360,7 +376,7 @@ class Linter:
     def _check(
         self, shown: str, text: str, module: cst.Module, part: Excerpt, around: _Surroundings
     ) -> tuple[list[Finding], list[Site]]:
-        facts = self.facts(module, around)
+        facts = self.facts(module, around, text)
         matchers: list[tuple[CompiledRule, FileMatcher]] = [(c, c.matcher(facts)) for c in self.compiled]
         _walk_with(module, facts, [matcher for _, matcher in matchers])
         sites = self._sites(shown, module, part, matchers) if self.coverage else []

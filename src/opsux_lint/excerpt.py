@@ -10,6 +10,13 @@ covers the whole file) and, for every dropped statement, a one-line stand-in for
 binds at module level (the walk records every module-level binding, so the excerpt binds the
 same names as the file). Of a class, the header and the members that contain a needle are kept.
 
+Rules that read values where they are written follow module-level names both ways, to a
+fixpoint: a name a kept statement binds (``SYNC = "inventory.sync"``; an enum whose members
+hold a needle) becomes a needle, so the statements that use it are kept (``f"{SYNC} queued"``);
+and a statement at module level that is kept keeps the module-level assignments of the names it
+reads (``run = session.get(OperationRun, 1)`` before ``run.status = ...``), which is where a
+rule's view of a module-level local comes from.
+
 Lines are kept whole, so columns are unchanged and each line of the excerpt maps back to its
 line in the file. A file with nothing to drop is given to libcst as it is.
 """
@@ -19,7 +26,7 @@ from __future__ import annotations
 import ast
 import bisect
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from opsux_lint.prefilter import word_pattern
@@ -28,6 +35,13 @@ _LINE_START = re.compile(r"\r\n|\r|\n")
 _IMPORT = r"\bimport\b"
 
 # Statements whose bodies run at module level: the names they bind are the module's.
+# A display of this many lines or more is cut to its rows with a needle (:func:`_display_lines`).
+_LONG_DISPLAY = 100
+_ENDS_ELEMENT = {
+    # What may follow an element on its last line: its comma (required or not), a comment.
+    True: re.compile(r"\s*,\s*(?:#.*)?[\r\n]*\Z"),
+    False: re.compile(r"\s*,?\s*(?:#.*)?[\r\n]*\Z"),
+}
 _BLOCKS = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try, ast.TryStar)
 
 
@@ -55,29 +69,49 @@ def needle_pattern(pattern: re.Pattern[bytes]) -> re.Pattern[str]:
     return re.compile(f"{pattern.pattern.decode('utf-8')}|{_IMPORT}", re.ASCII)
 
 
-def excerpt(text: str, tree: ast.Module, needles: re.Pattern[str]) -> Excerpt:
-    """The statements of ``tree`` (parsed from ``text``) that libcst must see; see the module doc."""
+def excerpt(
+    text: str, tree: ast.Module, needles: re.Pattern[str], *, follow: bool = False,
+    in_strings: re.Pattern[str] | None = None,
+) -> Excerpt:
+    """The statements of ``tree`` (parsed from ``text``) that libcst must see; see the module doc.
+    ``follow``: follow module-level names both ways (rules that read values where they are
+    written). ``in_strings``: the needles that matter inside string literals (the rest matter
+    as code only); None: all of them."""
     starts = _line_starts(text)
     blocks = list(_blocks(tree.body))
+    names = _ModuleNames(text, starts, blocks) if follow else None
     found: set[int] = set()
     pattern: re.Pattern[str] | None = needles
     aliases: set[str] = set()
-    while pattern is not None:
-        found.update(bisect.bisect_right(starts, m.start()) for m in pattern.finditer(text))
+    read: dict[str, set[int]] = {}
+    while True:
+        if pattern is not None:
+            found.update(bisect.bisect_right(starts, m.start()) for m in pattern.finditer(text))
         hits = sorted(found)
-        new = {
-            alias
-            for first, last, statements in blocks
-            if _hit(hits, first, last)
-            for alias in _aliases(statements, needles, aliases)
-        } - aliases
+        kept = [n for n, (first, last, _) in enumerate(blocks) if _hit(hits, first, last)]
+        new = {alias for n in kept for alias in _aliases(blocks[n][2], needles, aliases)}
+        more: list[int] = []
+        if names is not None:
+            new.update(name for n in kept for name in _bound(blocks[n][2], hits, names.assigned[n]))
+            for n in kept:
+                for name in names.reads(n):
+                    read.setdefault(name, set()).add(blocks[n][0])
+            more = [
+                first for n, (first, last, _) in enumerate(blocks)
+                if not _hit(hits, first, last) and not read.keys().isdisjoint(names.assigned[n])
+            ]
+            found.update(more)
+        new -= aliases
         aliases |= new
         pattern = re.compile(word_pattern(new).decode("utf-8"), re.ASCII) if new else None
+        if pattern is None and not more:
+            break
 
     lines = _split(text)
     out: list[str] = []
     origin: list[int] = []
-    if not _emit(blocks, lines, hits, _first_newline(text), out, origin, None):
+    in_data = hits if in_strings is None else sorted({bisect.bisect_right(starts, m.start()) for m in in_strings.finditer(text)})
+    if not _emit(blocks, lines, (hits, in_data), _first_newline(text), out, origin, None, read):
         return Excerpt.whole(text)
     if not out:
         return Excerpt("", (1,))
@@ -87,11 +121,15 @@ def excerpt(text: str, tree: ast.Module, needles: re.Pattern[str]) -> Excerpt:
 
 
 def _emit(
-    blocks: Sequence[tuple[int, int, list[ast.stmt]]], lines: Sequence[str], hits: Sequence[int], newline: str,
-    out: list[str], origin: list[int], indent: str | None,
+    blocks: Sequence[tuple[int, int, list[ast.stmt]]], lines: Sequence[str],
+    all_hits: tuple[Sequence[int], Sequence[int]], newline: str,
+    out: list[str], origin: list[int], indent: str | None, read: Mapping[str, set[int]],
 ) -> bool:
     """Append the kept lines of ``blocks`` (a module's, or with ``indent`` a class body's) to
-    ``out``; whether anything was dropped."""
+    ``out``; whether anything was dropped. ``all_hits``: the lines with a needle, and those
+    with a needle that matters inside strings. ``read``: the first lines of the kept blocks that
+    read each module-level name at module level (its assignments elsewhere are kept whole)."""
+    hits = all_hits[0]
     dropped = False
     for first, last, statements in blocks:
         if not _hit(hits, first, last):
@@ -101,6 +139,16 @@ def _emit(
                     out.append(stand_in + newline)
                     origin.append(first)
             continue
+        if (
+            indent is None and last - first >= _LONG_DISPLAY and len(statements) == 1
+            and not any(read.get(name, set()) - {first} for name in _targets(statements[0]))
+        ):
+            kept = _display_lines(statements[0], lines, all_hits)
+            if kept is not None:
+                dropped = True
+                out.extend(lines[n - 1] for n in kept)
+                origin.extend(kept)
+                continue
         body = _class_body(statements, lines)
         if body is None or _hit(hits, first, body[1][0][0] - 1):
             # A needle in the header (a base class, a decorator) concerns the whole body:
@@ -115,11 +163,65 @@ def _emit(
         out.extend(lines[first - 1 : header_end])
         origin.extend(range(first, header_end + 1))
         before = len(out)
-        dropped |= _emit(body_blocks, lines, hits, newline, out, origin, body_indent)
+        dropped |= _emit(body_blocks, lines, all_hits, newline, out, origin, body_indent, read)
         if len(out) == before:  # the needle was in a comment between members; a body is never empty
             out.append(f"{body_indent}...{newline}")
             origin.append(header_end)
     return dropped
+
+
+def _display_lines(
+    statement: ast.stmt, lines: Sequence[str], all_hits: tuple[Sequence[int], Sequence[int]]
+) -> list[int] | None:
+    """Of a long assignment of a display to names (``TABLE = {...}``, ``[...]``, ``(...)``,
+    ``{...}``) laid out an element per line or lines, the lines to keep: the header, the
+    elements that hold a needle, the closing bracket. An element of plain data (literals only)
+    is kept only for a needle that matters inside strings. A generated table costs the rows
+    that can hold a finding. None: keep it whole (another layout, a target that is not a name,
+    a walrus whose binding counts)."""
+    hits, in_data = all_hits
+    if isinstance(statement, ast.Assign) and all(isinstance(t, ast.Name) for t in statement.targets):
+        value: ast.expr | None = statement.value
+    elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+        value = statement.value
+    else:
+        return None
+    if isinstance(value, ast.Dict):
+        spans = [(k if k is not None else v, v) for k, v in zip(value.keys, value.values)]
+    elif isinstance(value, (ast.List, ast.Tuple, ast.Set)):
+        spans = [(e, e) for e in value.elts]
+    else:
+        return None
+    if len(spans) < 2 or any(":=" in lines[n - 1] for n in range(statement.lineno, (statement.end_lineno or statement.lineno) + 1)):
+        return None
+    end_line = value.end_lineno or value.lineno
+    kept = list(range(statement.lineno, spans[0][0].lineno))
+    previous = statement.lineno
+    for position, (start, end) in enumerate(spans):
+        first, last = start.lineno, end.end_lineno or end.lineno
+        if first <= previous or lines[first - 1][: start.col_offset].strip():
+            return None  # shares a line with what comes before it
+        after = lines[last - 1][end.end_col_offset or 0 :]
+        # The comma stays with its element, so what is kept is still a display of the same
+        # kind (a tuple's last element keeps its comma too: ``(x)`` is no tuple).
+        needs_comma = position < len(spans) - 1 or isinstance(value, ast.Tuple)
+        if not _ENDS_ELEMENT[needs_comma].match(after):
+            return None
+        if _hit(in_data, first, last) or (_hit(hits, first, last) and not _plain_data(start, end)):
+            kept.extend(range(first, last + 1))
+        previous = last
+    if previous >= end_line:
+        return None  # the closing bracket shares the last element's line
+    kept.extend(range(previous + 1, (statement.end_lineno or end_line) + 1))
+    return kept
+
+
+_DATA_NODES = (ast.Constant, ast.Dict, ast.List, ast.Tuple, ast.Set, ast.UnaryOp, ast.expr_context, ast.unaryop)
+
+
+def _plain_data(*nodes: ast.AST) -> bool:
+    """Literals only: no name, call or f-string a rule could read as code."""
+    return all(isinstance(n, _DATA_NODES) for node in nodes for n in ast.walk(node))
 
 
 def _class_body(
@@ -166,6 +268,75 @@ def _aliases(statements: Sequence[ast.stmt], needles: re.Pattern[str], known: se
             written = value.id if isinstance(value, ast.Name) else value.attr if isinstance(value, ast.Attribute) else None
             if written is not None and named(written):
                 yield from (t.id for t in statement.targets if isinstance(t, ast.Name))
+
+
+def _bound(statements: Sequence[ast.stmt], hits: Sequence[int], assigned: set[str]) -> Iterator[str]:
+    """The module-level names a kept block binds to values (``assigned``; not functions: a
+    call's result is not followed) and the classes whose own body holds a needle (``Kind.EXPORT``)."""
+    yield from assigned
+    for statement in _module_level(statements):
+        if isinstance(statement, ast.ClassDef):
+            simple = [s for s in statement.body if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+            if any(_hit(hits, s.lineno, s.end_lineno or s.lineno) for s in simple):
+                yield statement.name
+
+
+class _ModuleNames:
+    """What each block assigns at module level, and which of those names each block reads,
+    worked out once per file (a generated module's one statement can be megabytes)."""
+
+    def __init__(self, text: str, starts: Sequence[int], blocks: Sequence[tuple[int, int, list[ast.stmt]]]) -> None:
+        self.texts = [text[starts[first - 1] : starts[last] if last < len(starts) else len(text)] for first, last, _ in blocks]
+        self.blocks = blocks
+        self.assigned = [
+            {
+                name for statement in _module_level(statements)
+                if not isinstance(statement, _NOT_ASSIGNMENTS)
+                for name in _targets(statement, walrus=":=" in self.texts[n])
+            }
+            for n, (_, _, statements) in enumerate(blocks)
+        ]
+        every = set().union(*self.assigned)
+        self.word = re.compile(word_pattern(every).decode("utf-8"), re.ASCII) if every else None
+        self._reads: dict[int, set[str]] = {}
+
+    def reads(self, n: int) -> set[str]:
+        """The assigned names block ``n`` may read where it runs at module level. By text: a
+        name in a string or a comment counts too, which keeps more, never less."""
+        found = self._reads.get(n)
+        if found is None:
+            found = set()
+            module_scope = any(not isinstance(s, _SCOPES) for s in _module_level(self.blocks[n][2]))
+            if self.word is not None and module_scope:
+                found = {m.group() for m in self.word.finditer(self.texts[n])}
+            self._reads[n] = found
+        return found
+
+
+_NOT_ASSIGNMENTS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def _targets(statement: ast.stmt, *, walrus: bool = True) -> Iterator[str]:
+    """The names a statement assigns (``=``, augmented, annotated, ``for``, ``with ... as``, and
+    with ``walrus`` the ``:=`` in its value)."""
+    targets: list[ast.expr] = []
+    if isinstance(statement, ast.Assign):
+        targets = list(statement.targets)
+    elif isinstance(statement, (ast.AnnAssign, ast.AugAssign)):
+        targets = [statement.target]
+    elif isinstance(statement, (ast.For, ast.AsyncFor)):
+        targets = [statement.target]
+    elif isinstance(statement, (ast.With, ast.AsyncWith)):
+        targets = [item.optional_vars for item in statement.items if item.optional_vars is not None]
+    for target in targets:
+        for node in ast.walk(target):
+            if isinstance(node, ast.Name):
+                yield node.id
+    if walrus and isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr)) and statement.value is not None:
+        for node in ast.walk(statement.value):
+            if isinstance(node, ast.NamedExpr):
+                yield node.target.id
 
 
 def _module_level(statements: Sequence[ast.stmt]) -> Iterator[ast.stmt]:

@@ -19,6 +19,10 @@ class Needle:
     text: str
     whole_word: bool = True
     ignore_case: bool = False
+    in_strings: bool = True
+    """Whether the needle matters inside a string literal (a phrase, a URL template, a table
+    named in SQL), not only as code (a callee's or an attribute's name): a row of a generated
+    table that holds ``'status'`` as data keeps nothing for a rule about ``run.status``."""
 
     def regex(self) -> bytes:
         escaped = re.escape(self.text.encode("utf-8"))
@@ -32,8 +36,9 @@ class Needle:
 _WORD = re.compile(r"[A-Za-z0-9_](?:.*[A-Za-z0-9_])?", re.DOTALL)
 
 
-def words(texts: Iterable[str]) -> frozenset[Needle]:
-    return frozenset(Needle(text) for text in texts)
+def words(texts: Iterable[str], *, in_strings: bool = False) -> frozenset[Needle]:
+    """Whole-word needles: names, which matter as code unless ``in_strings`` says otherwise."""
+    return frozenset(Needle(text, in_strings=in_strings) for text in texts)
 
 
 def word_pattern(texts: Iterable[str]) -> bytes:

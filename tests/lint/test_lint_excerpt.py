@@ -11,6 +11,8 @@ import libcst as cst
 import pytest
 
 from opsux_core import policy_from_mapping
+from opsux_lint.analysis import ModuleEntry, ProjectIndex
+from opsux_lint.analysis.outline import summarize
 from opsux_lint.engine import Linter
 from opsux_lint.excerpt import Excerpt, excerpt, needle_pattern
 from opsux_lint.prefilter import Needle, Prefilter, words
@@ -158,18 +160,19 @@ def test_fragment_needles_match_inside_alias_names() -> None:
 # ------------------------------------------------------------------------------- the engine
 
 
-# The rules whose findings lie in statements that name their needles (``statement_needles``).
+EVERY_RULE = tuple(r.id for r in builtin_rules())
+# The rules whose findings are followed by the resolver alone (no ``follows_names``).
 STATEMENT_LOCAL = ("OPS000", "OPS001", "OPS002", "OPS008", "OPS900")
 
 
-def linter(*, exhaustive: bool = False, codes: tuple[str, ...] = STATEMENT_LOCAL) -> Linter:
-    return Linter(POLICY, tuple(r for r in builtin_rules() if r.id in codes), exhaustive=exhaustive)
+def linter(*, exhaustive: bool = False, codes: tuple[str, ...] = STATEMENT_LOCAL, index: ProjectIndex | None = None) -> Linter:
+    return Linter(POLICY, tuple(r for r in builtin_rules() if r.id in codes), index, exhaustive=exhaustive)
 
 
-def test_a_rule_that_reads_other_statements_has_files_parsed_whole() -> None:
-    assert linter().needles is not None
-    every = linter(codes=tuple(r.id for r in builtin_rules()))
-    assert every.needles is None  # OPS006 follows constants defined in other statements
+def test_every_rule_has_files_cut_to_the_statements_that_can_hold_its_findings() -> None:
+    assert linter().needles is not None and not linter().follow
+    every = linter(codes=EVERY_RULE)
+    assert every.needles is not None and every.follow
     code = generated(50)
     assert [(f.code, f.line) for f in every.lint(ROOT / "app" / "gen.py", code.encode())] == [("OPS001", 58)]
 
@@ -198,9 +201,10 @@ def test_the_excerpt_of_a_generated_module_is_its_import_its_name_and_its_calls(
     assert cut(generated(3)).text == EXCERPT_OF_GENERATED
 
 
+@pytest.mark.parametrize("codes", [STATEMENT_LOCAL, EVERY_RULE], ids=["resolver-rules", "every-rule"])
 @pytest.mark.parametrize("rows", [2_000, 20_000])
 def test_a_big_generated_module_is_parsed_by_libcst_only_where_findings_can_be(
-    rows: int, monkeypatch: pytest.MonkeyPatch
+    rows: int, codes: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     code = generated(rows)
     parsed: list[int] = []
@@ -211,7 +215,7 @@ def test_a_big_generated_module_is_parsed_by_libcst_only_where_findings_can_be(
         return real(source, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(cst, "parse_module", spy)
-    findings = linter().lint(ROOT / "app" / "gen.py", code.encode())
+    findings = linter(codes=codes).lint(ROOT / "app" / "gen.py", code.encode())
     assert [(f.code, f.line, f.column) for f in findings] == [("OPS001", rows + 8, 24)]
     assert findings[0].snippet == "start_operation(t, 'nope.nope')"
     # Bounded: libcst parses the same six lines whatever the size of the table.
@@ -320,3 +324,173 @@ def test_a_class_whose_needle_is_only_in_a_comment_keeps_a_body() -> None:
     assert part.text == "class Jobs:\n    ...\n"
     assert part.origin == (1, 1)
     assert cst.parse_module(part.text).code == part.text
+
+
+# What the run-convention rules (OPS003-OPS007) read of other statements: module-level locals
+# and constants, enum members, imported constants, attributes typed in another method.
+RUN_RULE_CASES = {
+    "constant-in-copy": (
+        "SYNC = 'inventory.sync'\nother = 1\ndef toast():\n    return f'{SYNC} queued'\n", "OPS006",
+    ),
+    "enum-member-in-copy": (
+        "import enum\nclass Kind(enum.StrEnum):\n    SYNC = 'inventory.sync'\n    def noop(self):\n        pass\n"
+        "def other():\n    pass\ndef toast():\n    return 'Started %s' % Kind.SYNC\n", "OPS006",
+    ),
+    "module-level-run": (
+        "from opsux_core import OperationRun\nrun = session.get(OperationRun, 1)\nother = 2\nrun.status = 'completed'\n",
+        "OPS003",
+    ),
+    "module-level-run-chain": (
+        "from opsux_core import OperationRun\nruns = session.query(OperationRun).all()\nrun = runs[0]\n"
+        "def other():\n    pass\nrun.outcome = 'succeeded'\n", "OPS003",
+    ),
+    "field-in-constant": (
+        "from opsux_core import OperationRun\nFIELD = 'status'\ndef other():\n    pass\n"
+        "def finish(run: OperationRun):\n    setattr(run, FIELD, 'completed')\n", "OPS003",
+    ),
+    "attribute-typed-in-another-method": (
+        "from opsux_core import OperationRunService\nclass Job:\n"
+        "    def __init__(self, service: OperationRunService):\n        self.run = service.start('t', 'inventory.sync').run\n"
+        "    def other(self):\n        pass\n    def finish(self):\n        self.run.status = 'completed'\n", "OPS003",
+    ),
+    "service-typed-in-a-dropped-statement": (
+        "import opsux_core as core\nservice = core.OperationRunService(session, policy)\n"
+        "def finish():\n    run = service.start('t', 'inventory.sync').run\n    run.status = 'completed'\n", "OPS003",
+    ),
+    "module-level-counts": (
+        "from opsux_core import OperationRun\nCOUNTS = {'bogus': 1}\ndef other():\n    pass\n"
+        "row = OperationRun(summary_counts=COUNTS)\n", "OPS005",
+    ),
+    "hand-built-link": (
+        "def other():\n    pass\ndef link(run):\n    return f'/operations/{run.id}'\n", "OPS007",
+    ),
+}
+
+
+@pytest.mark.parametrize("code, rule", RUN_RULE_CASES.values(), ids=RUN_RULE_CASES.keys())
+def test_run_rules_find_in_the_excerpt_what_they_find_in_the_whole_file(code: str, rule: str) -> None:
+    path = ROOT / "app" / "m.py"
+    whole = linter(exhaustive=True, codes=EVERY_RULE).lint(path, code.encode())
+    assert [f.code for f in whole] == [rule]
+    cut_linter = linter(codes=EVERY_RULE)
+    assert cut_linter.lint(path, code.encode()) == whole
+    # The excerpt did drop something: the case tests the following, not a whole file.
+    tree = ast.parse(code)
+    assert cut_linter.needles is not None
+    assert excerpt(code, tree, cut_linter.needles, follow=True).origin is not None
+
+
+def test_without_following_names_the_module_level_cases_would_be_missed() -> None:
+    """The cases above need the following: an excerpt that does not follow loses their finding."""
+    code, _ = RUN_RULE_CASES["module-level-run"]
+    assert cut(code, linter(codes=EVERY_RULE).needles).text.count("session.get") == 0  # type: ignore[arg-type]
+    code, _ = RUN_RULE_CASES["constant-in-copy"]
+    assert "queued" not in excerpt(code, ast.parse(code), linter(codes=EVERY_RULE).needles).text  # type: ignore[arg-type]
+
+
+def test_an_imported_constant_keeps_the_copy_that_interpolates_it() -> None:
+    kinds = "SYNC = 'inventory.sync'\nclass Kind:\n    SYNC = 'inventory.sync'\n"
+    index = ProjectIndex().with_module("app.kinds", ModuleEntry(summarize(kinds, "app.kinds", False), "app/kinds.py", "x"))
+    code = (
+        "from app.kinds import SYNC, Kind\ndef kind_of(run):\n    return run.operation_type\n"
+        "def toast():\n    return f'{SYNC} queued'\ndef badge():\n    return '{} running'.format(Kind.SYNC)\n"
+    )
+    path = ROOT / "app" / "m.py"
+    whole = linter(exhaustive=True, codes=EVERY_RULE, index=index).lint(path, code.encode())
+    assert [(f.code, f.line) for f in whole] == [("OPS006", 5), ("OPS006", 7)]
+    cut_linter = linter(codes=EVERY_RULE, index=index)
+    assert cut_linter.lint(path, code.encode()) == whole
+    # The file's own text names no needle in those two functions: the imported names kept them.
+    assert cut_linter.needles is not None
+    assert "queued" not in excerpt(code, ast.parse(code), cut_linter.needles, follow=True).text
+
+
+# Generated tables whose rows hold the needles' words as data: a rule about ``run.status`` or
+# ``.label(...)`` has nothing to find in ``{'status': 'active', 'label': 'x'}``.
+def data_table(rows: int, special: dict[int, str] | None = None, name: str = "DATA") -> str:
+    special = special or {}
+    lines = [special.get(i, f"    'key_{i}': {{'status': 'active', 'label': 'row {i}', 'id': {i}}},") for i in range(rows)]
+    return f"{name} = {{\n" + "\n".join(lines) + "\n}\n"
+
+
+def parsed_sizes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    sizes: list[int] = []
+    real = cst.parse_module
+
+    def spy(source: str, *args: object, **kwargs: object) -> cst.Module:
+        sizes.append(len(source))
+        return real(source, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cst, "parse_module", spy)
+    return sizes
+
+
+@pytest.mark.parametrize("rows", [2_000, 20_000])
+def test_a_table_whose_rows_name_needles_as_data_is_parsed_without_them(rows: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    code = "from app.ops import start_operation\n" + data_table(rows) + "def go(t):\n    start_operation(t, 'nope.nope')\n"
+    sizes = parsed_sizes(monkeypatch)
+    findings = linter(codes=EVERY_RULE).lint(ROOT / "app" / "gen.py", code.encode())
+    assert [(f.code, f.line) for f in findings] == [("OPS001", rows + 5)]
+    assert len(code) > 50 * rows and sizes and max(sizes) < 300
+
+
+TABLE_CASES = {
+    # A row holding a phrase or a link is copy: kept, and reported where it is.
+    "phrase-in-a-row": ({57: "    'key_57': {'status': 'done', 'text': 'Inventory sync queued'},"}, [("OPS006", 61)]),
+    "link-in-a-row": ({120: "    'key_120': {'url': '/operations/42', 'label': 'x'},"}, [("OPS007", 124)]),
+    # A row with code in it is kept for a needle anywhere in it.
+    "code-in-a-row": ({9: "    'key_9': {'status': run.status, 'go': start_operation(t, 'nope.row')},"}, [("OPS001", 13)]),
+}
+
+
+@pytest.mark.parametrize("special, expected", TABLE_CASES.values(), ids=TABLE_CASES.keys())
+def test_rows_that_can_hold_a_finding_are_kept(special: dict[int, str], expected: list[tuple[str, int]]) -> None:
+    code = "from app.ops import start_operation\n\n" + data_table(300, special)
+    path = ROOT / "app" / "gen.py"
+    whole = linter(exhaustive=True, codes=EVERY_RULE).lint(path, code.encode())
+    assert [(f.code, f.line) for f in whole] == expected
+    assert linter(codes=EVERY_RULE).lint(path, code.encode()) == whole
+    needles = linter(codes=EVERY_RULE)
+    assert needles.needles is not None
+    part = excerpt(code, ast.parse(code), needles.needles, follow=True, in_strings=needles.in_strings)
+    assert part.origin is not None and len(part.text.splitlines()) < 10
+
+
+def test_a_table_read_as_counts_at_module_level_is_kept_whole() -> None:
+    """Every key of a summary_counts mapping is checked, not only the rows that name a needle."""
+    rows = {i: f"    'key_{i}': {i}," for i in range(200)}
+    code = (
+        "from opsux_core import OperationRun\n" + data_table(200, rows, name="COUNTS")
+        + "row = OperationRun(summary_counts=COUNTS)\n"
+    )
+    path = ROOT / "app" / "m.py"
+    whole = linter(exhaustive=True, codes=EVERY_RULE).lint(path, code.encode())
+    assert [f.code for f in whole] == ["OPS005"] * 200
+    assert linter(codes=EVERY_RULE).lint(path, code.encode()) == whole
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        pytest.param("DATA = {'a': 1, 'b': 2,\n" + "    'c': 'status',\n" * 120 + "}\n", id="rows-share-a-line"),
+        pytest.param("DATA = [\n" + "    'status',\n" * 120 + "    'last']\n", id="bracket-on-the-last-row"),
+        pytest.param("DATA = (\n" + "    'status',\n" * 120 + "    'last'\n)\n", id="tuple-row-without-comma"),
+        pytest.param("run.summary_counts = {\n" + "    'status': 1,\n" * 120 + "}\n", id="target-not-a-name"),
+        pytest.param("DATA = [\n" + "    (x := 'status'),\n" * 120 + "]\n", id="walrus"),
+    ],
+)
+def test_displays_of_other_layouts_are_kept_whole(layout: str) -> None:
+    code = "from app.ops import start_operation\n" + layout
+    needles = linter(codes=EVERY_RULE)
+    assert needles.needles is not None
+    part = excerpt(code, ast.parse(code), needles.needles, follow=True, in_strings=needles.in_strings)
+    assert part.text == code
+
+
+def test_a_long_display_is_cut_to_its_rows_and_still_a_display_of_the_same_kind() -> None:
+    code = "from app.ops import start_operation\nDATA = (\n" + "    'status',\n" * 120 + "    start_operation,\n)\n"
+    needles = linter(codes=EVERY_RULE)
+    assert needles.needles is not None
+    part = excerpt(code, ast.parse(code), needles.needles, follow=True, in_strings=needles.in_strings)
+    assert part.text == "from app.ops import start_operation\nDATA = (\n    start_operation,\n)\n"
+    assert part.line(3) == 123

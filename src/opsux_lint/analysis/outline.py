@@ -392,7 +392,7 @@ class _Collector:
         while stack:
             sub = stack.pop()
             if type(sub) is ast.Call:
-                text = callee_text(expr(sub.func))  # type: ignore[attr-defined]
+                text = callee_text(expr(sub.func))  # type: ignore[attr-defined, unused-ignore]
                 if text is not None:
                     self.callees.setdefault(text, set()).add("")
             stack.extend(children(sub))
@@ -438,7 +438,7 @@ class _Body:
         while stack:
             sub = stack.pop()
             if type(sub) is ast.Name:
-                if sub.id in self.params or sub.id in self.local:  # type: ignore[attr-defined]
+                if sub.id in self.params or sub.id in self.local:  # type: ignore[attr-defined, unused-ignore]
                     return True
             else:
                 stack.extend(children(sub))

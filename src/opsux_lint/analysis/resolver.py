@@ -286,6 +286,21 @@ class Resolver:
         bases = self._eval(base, module, scope, depth + 1)
         return self._strings(out for item in bases for out in self._member_of(item, attr, e, depth + 1))
 
+    def imported_names(self, module: str) -> list[str]:
+        """The names ``module`` binds by importing them (star imports aside)."""
+        summary = self.index.summary(module)
+        return list(summary["imports"]) if summary is not None else []
+
+    def class_strings(self, e: Expr, module: str) -> list[str]:
+        """The string literals the class ``e`` names (a project class) holds in its own body:
+        enum members, class constants."""
+        found: list[str] = []
+        for item in self._eval(e, module, None, 0):
+            info = self._class_info(item) if isinstance(item, Ref) and item.kind == "class" else None
+            if info is not None:
+                found.extend(value[1] for assigned in info["members"].values() for _, value in assigned if value[0] == "s")
+        return found
+
     def is_class(self, name: str) -> bool:
         """Whether ``name`` is a class of the API or of the project."""
         return self.api.canonical(name) in self.api.classes or self._project_class(name) is not None

@@ -67,6 +67,8 @@ class FileFacts:
     receivers: frozenset[str] = frozenset()
     """Names through which a receiver can be typed as an API class (the prefilter's receiver
     needles): a file that mentions none of them holds no object of opsux's API."""
+    source: str = ""
+    """The whole file's text (``tree`` may be an excerpt of it)."""
     shared: dict[Any, Any] = field(default_factory=dict)
     """Results matchers of one kind share within the file (OPS001 and OPS008 check the same sites)."""
 
@@ -123,18 +125,24 @@ class NeedleContext:
 
 
 class CompiledRule(Protocol):
-    statement_needles: bool
-    """Whether every node the rule reports lies in a top-level statement (or class member) that
-    contains one of its needles (with ``coverage`` set), and needs nothing of the file's other
-    statements but their imports: then libcst is given only those statements (:mod:`opsux_lint.excerpt`).
-    False for a rule that reads values from other statements itself (a local typed elsewhere,
-    a constant interpolated into copy): files are then parsed whole."""
+    follows_names: bool
+    """Whether the rule reads, in the file's syntax tree, what module-level names are bound to
+    (a module-level local that is a run, a constant interpolated into copy): the excerpt then
+    follows those names (:func:`opsux_lint.excerpt.excerpt`)."""
 
     @property
     def spec(self) -> RuleSpec: ...
 
     def needles(self, context: NeedleContext) -> frozenset[Needle] | None:
         """Text one of which must occur in a file for the rule to match; None: any file."""
+
+    def statement_needles(self, context: NeedleContext) -> frozenset[Needle] | None:
+        """Text one of which occurs in the top-level statement (or class member) around every
+        node the rule reports, given that the statements that bind or read the module-level
+        names of kept statements are kept too where :attr:`follows_names` says so: libcst is
+        then given only those statements (:mod:`opsux_lint.excerpt`). None: files are parsed
+        whole. A rule may also define ``module_needles(resolver, module) -> frozenset[str]``:
+        names that keep statements in that module only (imported constants it follows)."""
 
     def matcher(self, facts: FileFacts) -> FileMatcher: ...
 

@@ -34,7 +34,7 @@ from opsux_lint.settings import NotificationCall, lint_settings
 
 @dataclass(frozen=True)
 class DirectNotificationRule:
-    statement_needles = False
+    follows_names = False
 
     spec: RuleSpec
     packages: tuple[str, ...]
@@ -62,6 +62,9 @@ class DirectNotificationRule:
     def needles(self, context: NeedleContext) -> frozenset[Needle] | None:
         # Both halves must be there: opsux is imported, and a sender is named.
         return words({m.last_segment for m in self.models} | {c.call.rsplit(".", 1)[-1] for c in self.calls})
+
+    def statement_needles(self, context: NeedleContext) -> frozenset[Needle] | None:
+        return self.needles(context)  # the reported call names the sender or the model
 
     def matcher(self, facts: FileFacts) -> _Matcher:
         return _Matcher(self, facts)

@@ -41,7 +41,7 @@ from opsux_lint.settings import lint_settings
 
 @dataclass(frozen=True)
 class LifecycleRule:
-    statement_needles = False
+    follows_names = True
 
     spec: RuleSpec
     fields: tuple[str, ...]
@@ -82,6 +82,12 @@ class LifecycleRule:
         if not context.receivers:
             return words(self.fields)
         return words({*context.receivers, *(m.rsplit(".", 1)[-1] for m in self.models), self.table})
+
+    def statement_needles(self, context: NeedleContext) -> frozenset[Needle] | None:
+        # Every reported write names the field (``run.status =``, ``values(status=...)``,
+        # ``setattr(run, "status", ...)``) or, in SQL, the table; a field held in a constant
+        # and a run held in a module-level local are followed.
+        return words(self.fields) | words({self.table}, in_strings=True)
 
     def matcher(self, facts: FileFacts) -> _Matcher:
         return _Matcher(self, facts)

@@ -23,6 +23,7 @@ cannot be known statically (OPS008), with the reason.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -82,7 +83,7 @@ class Sink:
 
 @dataclass(frozen=True)
 class OperationTypeRule:
-    statement_needles = True
+    follows_names = False
 
     spec: RuleSpec
     sinks: tuple[Sink, ...]
@@ -117,6 +118,10 @@ class OperationTypeRule:
             else:
                 found.add(spec.last_name)
         return words(found)
+
+    def statement_needles(self, context: NeedleContext) -> frozenset[Needle] | None:
+        # A call of a method sink names the method, whatever made its receiver typed.
+        return self.needles(dataclasses.replace(context, coverage=True))
 
     def matcher(self, facts: FileFacts) -> OperationTypeMatcher:
         return OperationTypeMatcher(self, facts)

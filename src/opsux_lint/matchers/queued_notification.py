@@ -51,7 +51,7 @@ class _NotificationCall:
 
 @dataclass(frozen=True)
 class QueuedNotificationRule:
-    statement_needles = True
+    follows_names = False
 
     spec: RuleSpec
     class_globs: tuple[str, ...]
@@ -91,6 +91,9 @@ class QueuedNotificationRule:
         found |= words(m.last_segment for m in self.models)
         found |= words(c.pattern.last_segment for c in self.calls)
         return frozenset(found)
+
+    def statement_needles(self, context: NeedleContext) -> frozenset[Needle] | None:
+        return self.needles(context)
 
     def matcher(self, facts: FileFacts) -> _FileMatcher:
         return _FileMatcher(self, facts)

@@ -62,7 +62,7 @@ def _compile(which: str, template: str) -> _Template | None:
 
 @dataclass(frozen=True)
 class RunLinkRule:
-    statement_needles = False
+    follows_names = False
 
     spec: RuleSpec
     templates: tuple[_Template, ...]
@@ -82,6 +82,9 @@ class RunLinkRule:
     def needles(self, context: NeedleContext) -> frozenset[Needle] | None:
         # The longest literal segment of each template is in every string that matches it.
         return frozenset(Needle(t.needle, whole_word=False) for t in self.templates)
+
+    def statement_needles(self, context: NeedleContext) -> frozenset[Needle] | None:
+        return self.needles(context)  # the reported string holds the template's literal segment
 
     def matcher(self, facts: FileFacts) -> _Matcher:
         return _Matcher(self, facts)

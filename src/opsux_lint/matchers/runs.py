@@ -134,7 +134,7 @@ class Runs:
         # A file that names nothing that types opsux's objects holds no run: the resolver is not
         # asked (on big functions of unrelated code its answers are the expensive part).
         names = facts.receivers | {m.rsplit(".", 1)[-1] for m in models}
-        code = facts.tree.code
+        code = facts.source or facts.tree.code  # the tree may be an excerpt
         self.possible = any(re.search(rf"(?<![A-Za-z0-9_]){re.escape(n)}(?![A-Za-z0-9_])", code) for n in names)
         found: set[str] = set()
         if self.possible:

@@ -41,7 +41,7 @@ from opsux_lint.registry import RuleSpec
 
 @dataclass(frozen=True)
 class SummaryCountsRule:
-    statement_needles = False
+    follows_names = True
 
     spec: RuleSpec
     keys: tuple[str, ...]
@@ -71,6 +71,11 @@ class SummaryCountsRule:
 
     def needles(self, context: NeedleContext) -> frozenset[Needle] | None:
         return words({self.keyword, *(m.rsplit(".", 1)[-1] for m in self.counting)})
+
+    def statement_needles(self, context: NeedleContext) -> frozenset[Needle] | None:
+        # Every report is in a call or write that names the keyword or a counting method; the
+        # mapping and the run may be module-level locals (followed).
+        return self.needles(context)
 
     def matcher(self, facts: FileFacts) -> _Matcher:
         return _Matcher(self, facts)

@@ -21,6 +21,7 @@ import libcst as cst
 from opsux_core.catalog import OperationCatalog
 from opsux_core.policy import Policy
 
+from opsux_lint.analysis import Resolver
 from opsux_lint.matchers import FileFacts, Handler, Kind, NeedleContext, Report, is_string, is_strings, param_strings
 from opsux_lint.matchers.runs import Locals, Runs, exempt, last_name, literal_text, strings_of, subtree_ids
 from opsux_lint.prefilter import Needle, words
@@ -30,7 +31,7 @@ from opsux_lint.settings import lint_settings
 
 @dataclass(frozen=True)
 class SurfaceCopyRule:
-    statement_needles = False
+    follows_names = True
 
     spec: RuleSpec
     attribute: str
@@ -63,6 +64,26 @@ class SurfaceCopyRule:
         # these (the prefilter cannot follow imports); --exhaustive finds the rest.
         texts = {p.split()[0] for p in self.phrases if p.split()} | {t.code for t in self.catalog}
         return words({self.attribute}) | frozenset(Needle(t, whole_word=False) for t in texts)
+
+    def statement_needles(self, context: NeedleContext) -> frozenset[Needle] | None:
+        # A phrase, the attribute or a type's code is written where it is reported, or in the
+        # module-level constant the copy interpolates (followed); imported constants are
+        # :meth:`module_needles`.
+        return self.needles(context)
+
+    def module_needles(self, resolver: Resolver, module: str) -> frozenset[str]:
+        """The names ``module`` imports that hold registered types only (``SYNC``) or are
+        classes with a member that holds one (``Kind`` of ``Kind.EXPORT``): the copy that
+        interpolates them names no needle of its own."""
+        found: set[str] = set()
+        for name in resolver.imported_names(module):
+            resolution = resolver.resolve(["n", name], module)
+            if resolution.values and not resolution.unknowns:
+                if all(v.pattern is None and v.text in self.catalog for v in resolution.values):
+                    found.add(name)
+            elif any(text in self.catalog for text in resolver.class_strings(["n", name], module)):
+                found.add(name)
+        return frozenset(found)
 
     def matcher(self, facts: FileFacts) -> _Matcher:
         return _Matcher(self, facts)
