@@ -80,13 +80,23 @@ def excerpt(
     starts = _line_starts(text)
     blocks = list(_blocks(tree.body))
     names = _ModuleNames(text, starts, blocks) if follow else None
+    strings = _Strings(text, starts, blocks) if in_strings is not None else None
     found: set[int] = set()
     pattern: re.Pattern[str] | None = needles
     aliases: set[str] = set()
     read: dict[str, set[int]] = {}
     while True:
         if pattern is not None:
-            found.update(bisect.bisect_right(starts, m.start()) for m in pattern.finditer(text))
+            for match in pattern.finditer(text):
+                line = bisect.bisect_right(starts, match.start())
+                if line in found:
+                    continue
+                # A name written inside a string literal is data (``'status': 'active'``), not
+                # the code a rule reads; needles that matter in strings count anywhere.
+                if strings is None or (in_strings is not None and in_strings.fullmatch(match.group())):
+                    found.add(line)
+                elif not strings.in_plain_string(line, match.start()):
+                    found.add(line)
         hits = sorted(found)
         kept = [n for n, (first, last, _) in enumerate(blocks) if _hit(hits, first, last)]
         new = {alias for n in kept for alias in _aliases(blocks[n][2], needles, aliases)}
@@ -170,6 +180,16 @@ def _emit(
     return dropped
 
 
+def _display_value(statement: ast.stmt) -> ast.expr | None:
+    """The display assigned to names only (``TABLE = {...}``), else None."""
+    value: ast.expr | None = None
+    if isinstance(statement, ast.Assign) and all(isinstance(t, ast.Name) for t in statement.targets):
+        value = statement.value
+    elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+        value = statement.value
+    return value if isinstance(value, (ast.Dict, ast.List, ast.Tuple, ast.Set)) else None
+
+
 def _display_lines(
     statement: ast.stmt, lines: Sequence[str], all_hits: tuple[Sequence[int], Sequence[int]]
 ) -> list[int] | None:
@@ -180,12 +200,7 @@ def _display_lines(
     that can hold a finding. None: keep it whole (another layout, a target that is not a name,
     a walrus whose binding counts)."""
     hits, in_data = all_hits
-    if isinstance(statement, ast.Assign) and all(isinstance(t, ast.Name) for t in statement.targets):
-        value: ast.expr | None = statement.value
-    elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
-        value = statement.value
-    else:
-        return None
+    value = _display_value(statement)
     if isinstance(value, ast.Dict):
         spans = [(k if k is not None else v, v) for k, v in zip(value.keys, value.values)]
     elif isinstance(value, (ast.List, ast.Tuple, ast.Set)):
@@ -279,6 +294,54 @@ def _bound(statements: Sequence[ast.stmt], hits: Sequence[int], assigned: set[st
             simple = [s for s in statement.body if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
             if any(_hit(hits, s.lineno, s.end_lineno or s.lineno) for s in simple):
                 yield statement.name
+
+
+class _Strings:
+    """Where a file's plain string literals are (f-strings hold code, and count as code), from
+    the ``ast`` of the block around a position, worked out once per block and only for blocks
+    where a needle is written: walking a statement costs a fraction of what libcst's parse of it
+    costs. A long table is left to :func:`_display_lines`, which looks at its rows alone."""
+
+    def __init__(self, text: str, starts: Sequence[int], blocks: Sequence[tuple[int, int, list[ast.stmt]]]) -> None:
+        self.text = text
+        self.starts = starts
+        self.blocks = blocks
+        self.firsts = [first for first, _, _ in blocks]
+        self._spans: dict[int, tuple[list[tuple[int, int]], list[tuple[int, int]]] | None] = {}
+
+    def in_plain_string(self, line: int, offset: int) -> bool:
+        n = bisect.bisect_right(self.firsts, line) - 1
+        if n < 0 or line > self.blocks[n][1]:
+            return False  # between statements: a comment
+        if n not in self._spans:
+            self._spans[n] = self._collect(n)
+        spans = self._spans[n]
+        if spans is None:
+            return False
+        begins, ends = spans
+        start = self.starts[line - 1]
+        column = offset - start
+        text_line = self.text[start : offset]
+        if not text_line.isascii():
+            column = len(text_line.encode("utf-8"))
+        at = bisect.bisect_right(begins, (line, column)) - 1
+        return at >= 0 and (line, column) < ends[at]
+
+    def _collect(self, n: int) -> tuple[list[tuple[int, int]], list[tuple[int, int]]] | None:
+        first, last, statements = self.blocks[n]
+        if len(statements) == 1 and last - first >= _LONG_DISPLAY and _display_value(statements[0]) is not None:
+            return None
+        spans: list[tuple[tuple[int, int], tuple[int, int]]] = []
+        stack: list[ast.AST] = list(statements)
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ast.Constant):
+                if isinstance(node.value, (str, bytes)) and node.end_lineno is not None and node.end_col_offset is not None:
+                    spans.append(((node.lineno, node.col_offset), (node.end_lineno, node.end_col_offset)))
+            elif not isinstance(node, ast.JoinedStr):
+                stack.extend(ast.iter_child_nodes(node))
+        spans.sort()
+        return [b for b, _ in spans], [e for _, e in spans]
 
 
 class _ModuleNames:

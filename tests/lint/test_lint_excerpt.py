@@ -348,6 +348,10 @@ RUN_RULE_CASES = {
         "from opsux_core import OperationRun\nFIELD = 'status'\ndef other():\n    pass\n"
         "def finish(run: OperationRun):\n    setattr(run, FIELD, 'completed')\n", "OPS003",
     ),
+    "field-as-a-dict-key": (
+        "from opsux_core import OperationRun\ndef other():\n    pass\n"
+        "def close(session):\n    session.query(OperationRun).filter_by(id=1).update({'status': 'completed'})\n", "OPS003",
+    ),
     "attribute-typed-in-another-method": (
         "from opsux_core import OperationRunService\nclass Job:\n"
         "    def __init__(self, service: OperationRunService):\n        self.run = service.start('t', 'inventory.sync').run\n"
@@ -494,3 +498,27 @@ def test_a_long_display_is_cut_to_its_rows_and_still_a_display_of_the_same_kind(
     part = excerpt(code, ast.parse(code), needles.needles, follow=True, in_strings=needles.in_strings)
     assert part.text == "from app.ops import start_operation\nDATA = (\n    start_operation,\n)\n"
     assert part.line(3) == 123
+
+
+def test_names_written_as_data_in_strings_keep_nothing_code_does() -> None:
+    """A migration-like module: 'status' and 'label' as strings are data; as code (after a
+    non-ASCII string on the same line, inside an f-string's braces) they keep their statement."""
+    migration = "".join(
+        f"op_{i} = AddField(model_name='job', name='status', field=Field(verbose_name='label {i}'))\n" for i in range(50)
+    )
+    code = (
+        "from app.ops import start_operation\n" + migration
+        + "def a(run):\n    print('é café', run.status)\n"
+        + "def b(run):\n    return f'{run.label}'\n"
+        + "def c():\n    '''Sets the status.'''\n"
+    )
+    every = linter(codes=EVERY_RULE)
+    assert every.needles is not None
+    part = excerpt(code, ast.parse(code), every.needles, follow=True, in_strings=every.in_strings)
+    kept = part.text.splitlines()
+    assert "    print('é café', run.status)" in kept
+    assert "    return f'{run.label}'" in kept
+    assert not any("AddField" in line for line in kept)
+    assert "    '''Sets the status.'''" not in kept
+    # Without knowing which needles are data, every statement is kept.
+    assert excerpt(code, ast.parse(code), every.needles, follow=True).text.count("AddField") == 50

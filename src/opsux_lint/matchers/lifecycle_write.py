@@ -39,6 +39,11 @@ from opsux_lint.registry import RuleSpec
 from opsux_lint.settings import lint_settings
 
 
+# The calls that take a run's field as a string (``setattr(run, "status", ...)``, the keys of
+# ``query(Run).update({...})`` and ``update(Run).values({...})``).
+_STRING_FIELD_CALLS = ("setattr", "update", "values")
+
+
 @dataclass(frozen=True)
 class LifecycleRule:
     follows_names = True
@@ -84,10 +89,11 @@ class LifecycleRule:
         return words({*context.receivers, *(m.rsplit(".", 1)[-1] for m in self.models), self.table})
 
     def statement_needles(self, context: NeedleContext) -> frozenset[Needle] | None:
-        # Every reported write names the field (``run.status =``, ``values(status=...)``,
-        # ``setattr(run, "status", ...)``) or, in SQL, the table; a field held in a constant
-        # and a run held in a module-level local are followed.
-        return words(self.fields) | words({self.table}, in_strings=True)
+        # Every reported write names the field as code (``run.status =``, ``values(status=...)``)
+        # or is a call that takes it as a string (``setattr``, ``.update({...})``, ``.values({...})``,
+        # whose strings the resolver reads wherever they are written); SQL names the table. A
+        # field written as data (``name='status'`` in a migration) keeps nothing.
+        return words({*self.fields, *_STRING_FIELD_CALLS}) | words({self.table}, in_strings=True)
 
     def matcher(self, facts: FileFacts) -> _Matcher:
         return _Matcher(self, facts)
