@@ -409,7 +409,7 @@ def linter_sites(checkout: Path, config: Path, files: list[Path]) -> list[dict[s
     rules = select_rules(builtin_rules(), ["OPS001", "OPS008"], [])
     linter = Linter(policy, rules, project_index(policy, cache=False))
     builtin = {str(s["call"]) for r in rules if r.id == "OPS001" for s in r.params["sinks"]}
-    via = {w.spec.call: w.via for w in linter.wrappers}
+    via = {w.spec.call: w.via for family in linter.wrappers.values() for w in family}
 
     def root(call: str) -> str:
         seen = set()

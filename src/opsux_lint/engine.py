@@ -35,7 +35,7 @@ from opsux_lint.analysis.api import api_types
 from opsux_lint.analysis.nodes import deeper_than
 from opsux_lint.analysis.receivers import receiver_names
 from opsux_lint.analysis.outline import summarize
-from opsux_lint.matchers import (
+from opsux_lint.kinds import (
     PARSE_ERROR_KIND,
     UNUSED_SUPPRESSION_KIND,
     CompiledRule,
@@ -44,6 +44,8 @@ from opsux_lint.matchers import (
     Handler,
     NeedleContext,
     Report,
+    ReportsSites,
+    SiteOutcome,
     compile_rule,
 )
 from opsux_lint.modules import module_name, source_roots
@@ -51,7 +53,7 @@ from opsux_lint.names import ImportTable
 from opsux_lint.positions import node_positions
 from opsux_lint.coverage import Site
 from opsux_lint.excerpt import Excerpt, excerpt, needle_pattern
-from opsux_lint.matchers.operation_type import OperationTypeMatcher, OperationTypeRule, SiteOutcome, api_declarations, base_sinks
+from opsux_lint.kinds.operation_type import api_declarations
 from opsux_lint.prefilter import Needle, Prefilter, word_pattern, words
 from opsux_lint.registry import RuleSpec, rules_by_id
 from opsux_lint.selection import severity_for
@@ -67,15 +69,14 @@ _PARSER_POSITION = re.compile(r"^(?:parser error: )?error at (\d+):(\d+): ")
 class Derived:
     """What a Linter works out from the project once: wrapper sinks and receiver needles."""
 
-    wrappers: tuple[DerivedSink, ...]
-    status_wrappers: tuple[DerivedSink, ...]
+    wrappers: Mapping[str, tuple[DerivedSink, ...]]
+    """Wrapper sinks by the family of the sinks they pass a parameter on to."""
     methods: frozenset[str]
     receivers: frozenset[str]
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "wrappers": [_sink_json(w) for w in self.wrappers],
-            "status_wrappers": [_sink_json(w) for w in self.status_wrappers],
+            "wrappers": {family: [_sink_json(w) for w in sinks] for family, sinks in sorted(self.wrappers.items())},
             "methods": sorted(self.methods),
             "receivers": sorted(self.receivers),
         }
@@ -84,14 +85,19 @@ class Derived:
     def from_json(cls, data: Any) -> Derived:
         """The inverse of :meth:`to_json`; ValueError for anything else (a damaged cache)."""
         try:
+            families = data["wrappers"]
+            if not isinstance(families, dict) or not all(isinstance(f, str) for f in families):
+                raise TypeError(f"wrappers by family expected, not {families!r}")
             return cls(
-                tuple(_sink_of(w) for w in data["wrappers"]),
-                tuple(_sink_of(w) for w in data["status_wrappers"]),
+                {family: tuple(_sink_of(w) for w in sinks) for family, sinks in families.items()},
                 frozenset(_strings(data["methods"])),
                 frozenset(_strings(data["receivers"])),
             )
         except (KeyError, TypeError) as exc:
             raise ValueError(f"not a derivation: {exc}") from exc
+
+    def all_wrappers(self) -> tuple[DerivedSink, ...]:
+        return tuple(w for family in sorted(self.wrappers) for w in self.wrappers[family])
 
 
 def _sink_json(sink: DerivedSink) -> list[Any]:
@@ -125,8 +131,7 @@ class _Surroundings:
     shown: str
     """The file's path relative to the config's directory."""
     resolver: Resolver
-    wrappers: tuple[DerivedSink, ...]
-    status_wrappers: tuple[DerivedSink, ...]
+    wrappers: Mapping[str, tuple[DerivedSink, ...]]
 
 
 @dataclass(frozen=True)
@@ -156,10 +161,10 @@ class Linter:
     """Rules' names that keep statements in one module (imported constants they follow)."""
     roots: tuple[Path, ...] = field(init=False)
     severities: Mapping[str, Severity] = field(init=False)
-    wrappers: tuple[DerivedSink, ...] = field(init=False)
-    """Functions that pass their parameter on into an operation-type position."""
-    status_wrappers: tuple[DerivedSink, ...] = field(init=False)
-    """Functions that pass their parameter on into a notification call's status argument."""
+    families: Mapping[str, tuple[SinkSpec, ...]] = field(init=False)
+    """The selected rules' sinks by family (:meth:`CompiledRule.sink_family`)."""
+    wrappers: Mapping[str, tuple[DerivedSink, ...]] = field(init=False)
+    """Functions that pass a parameter on into a sink, by the sink's family."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "settings", lint_settings(self.policy))
@@ -169,29 +174,28 @@ class Linter:
         api = api_types(api_declarations(rules_by_id().values()))
         resolver = Resolver(index, _known_constants(tuple(rules_by_id().values())), api)
         object.__setattr__(self, "resolver", resolver)
-        sinks = base_sinks(compiled)
+        families = _families(compiled)
+        object.__setattr__(self, "families", families)
         derived = self.derived
         if derived is None:
-            senders = self._status_sinks()
-            methods = frozenset(s.call for s in sinks if resolver.is_class(s.call.rpartition(".")[0]))
+            methods = frozenset(
+                s.call for sinks in families.values() for s in sinks if resolver.is_class(s.call.rpartition(".")[0])
+            )
             derived = Derived(
-                derive_sinks(resolver, sinks) if sinks else (),
-                derive_sinks(resolver, senders) if senders else (),
+                _derive(resolver, families),
                 methods,
                 # Method sinks and the run kinds both type receivers through these names.
                 receiver_names(index, api) if methods or any(getattr(c, "types_receivers", False) for c in compiled) else frozenset(),
             )
             object.__setattr__(self, "derived", derived)
-        wrappers, status_wrappers = derived.wrappers, derived.status_wrappers
-        object.__setattr__(self, "wrappers", wrappers)
-        object.__setattr__(self, "status_wrappers", status_wrappers)
+        object.__setattr__(self, "wrappers", derived.wrappers)
         context = NeedleContext(derived.receivers, derived.methods, self.coverage)
         needles: list[frozenset[Needle] | None] = [c.needles(context) for c in compiled]
         # What keeps a statement in the excerpt must occur in the statement itself: the names
         # of method sinks, not the receiver types that make a file a candidate.
         in_statements = [c.statement_needles(context) for c in compiled]
-        if wrappers or status_wrappers:
-            wrapper_names = words(w.spec.call.rsplit(".", 1)[-1] for w in (*wrappers, *status_wrappers))
+        if derived.all_wrappers():
+            wrapper_names = words(w.spec.call.rsplit(".", 1)[-1] for w in derived.all_wrappers())
             needles.append(wrapper_names)
             in_statements.append(wrapper_names)
         if self._runs(UNUSED_SUPPRESSION_KIND):
@@ -217,18 +221,11 @@ class Linter:
             self, "severities", {r.id: severity_for(r, self.settings.severity) for r in self.rules}
         )
 
-    def _status_sinks(self) -> tuple[SinkSpec, ...]:
-        if not any(rule.kind == "queued_notification" for rule in self.rules):
-            return ()
-        return tuple(
-            SinkSpec(c.call, c.status_arg, c.status_keyword) for c in self.settings.notification_calls
-        )
-
     def fingerprint(self) -> str:
         """The project index and the wrapper sinks found in it: what cached findings depend on."""
         assert self.index is not None
         digest = hashlib.sha256(self.index.fingerprint().encode())
-        digest.update(repr((self.wrappers, self.status_wrappers)).encode())
+        digest.update(repr(sorted(self.wrappers.items())).encode())
         return digest.hexdigest()
 
     def _runs(self, kind: str) -> bool:
@@ -286,8 +283,8 @@ class Linter:
             needles = self.needles
             # Wrappers the file itself defines, as it is now (an editor buffer, a rule example):
             # the calls of them are kept too.
-            own = {w.spec.call.rsplit(".", 1)[-1] for w in (*around.wrappers, *around.status_wrappers)}
-            own -= {w.spec.call.rsplit(".", 1)[-1] for w in (*self.wrappers, *self.status_wrappers)}
+            own = {w.spec.call.rsplit(".", 1)[-1] for ws in around.wrappers.values() for w in ws}
+            own -= {w.spec.call.rsplit(".", 1)[-1] for ws in self.wrappers.values() for w in ws}
             for hook in self.module_needles:
                 own |= hook(around.resolver, around.name)
             if own:
@@ -325,7 +322,7 @@ class Linter:
         index = self.index
         assert index is not None
         resolver = self.resolver
-        wrappers, status_wrappers = self.wrappers, self.status_wrappers
+        wrappers = self.wrappers
         current = index.entry(name)
         if current is None or current.digest != digest:
             summary = summarize(text, name, is_package)
@@ -333,24 +330,21 @@ class Linter:
                 overlaid = index.with_module(name, ModuleEntry(summary, _shown(path, self.policy.root), digest))
                 resolver = resolver.over(overlaid)
                 if any(f["passes"] for f in summary["functions"].values()):
-                    sinks = base_sinks(self.compiled)
-                    wrappers = derive_sinks(resolver, sinks) if sinks else ()
-                    senders = self._status_sinks()
-                    status_wrappers = derive_sinks(resolver, senders) if senders else ()
-        return _Surroundings(name, is_package, _shown(path, self.policy.root), resolver, wrappers, status_wrappers)
+                    wrappers = _derive(resolver, self.families)
+        return _Surroundings(name, is_package, _shown(path, self.policy.root), resolver, wrappers)
 
     def facts(self, module: cst.Module, around: _Surroundings, text: str) -> FileFacts:
         """What matchers know about one file: its imports, and the project index around it."""
-        by_function = {(w.function, w.param): w for w in around.wrappers}
         return FileFacts(
             around.name, ImportTable(around.name, is_package=around.is_package), module, around.resolver,
-            by_function, around.status_wrappers,
+            around.wrappers,
             path=around.shown, receivers=self.derived.receivers if self.derived else frozenset(), source=text,
         )
 
     def sites(self, path: Path, data: bytes) -> list[tuple[int, int, SiteOutcome]]:
-        """``(line, column, outcome)`` of every operation-type position in one file: what the
-        value resolved to and what stayed unknown (the corpus benchmark counts these)."""
+        """``(line, column, outcome)`` of every sink position in one file (of the first rule
+        that accounts for its sites): what the value resolved to and what stayed unknown (the
+        corpus benchmark counts these)."""
         text, _ = decode_source(data)
         if text is None or not self.prefilter.is_candidate(data):
             return []
@@ -363,9 +357,9 @@ class Linter:
             return []
         module, part = parsed
         facts = self.facts(module, around, text)
-        matchers = [c.matcher(facts) for c in self.compiled if isinstance(c, OperationTypeRule)][:1]
+        matchers = [m for m in (c.matcher(facts) for c in self.compiled) if isinstance(m, ReportsSites)][:1]
         _walk_with(module, facts, matchers)
-        outcomes = [outcome for matcher in matchers for outcome in matcher.outcomes()]
+        outcomes = [outcome for matcher in matchers if isinstance(matcher, ReportsSites) for outcome in matcher.outcomes()]
         if not outcomes:
             return []
         positions = node_positions(module, part.line)
@@ -416,10 +410,7 @@ class Linter:
     def _sites(
         self, shown: str, module: cst.Module, part: Excerpt, matchers: Sequence[tuple[CompiledRule, FileMatcher]]
     ) -> list[Site]:
-        outcomes = next(
-            (m.outcomes() for c, m in matchers if isinstance(c, OperationTypeRule) and isinstance(m, OperationTypeMatcher)),
-            [],
-        )
+        outcomes = next((m.outcomes() for _, m in matchers if isinstance(m, ReportsSites)), [])
         calls = [o for o in outcomes if o.call]
         if not calls:
             return []
@@ -575,6 +566,23 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 def source_lines(text: str) -> list[str]:
     """Lines as Python counts them: ``str.splitlines`` also breaks at form feeds and the like."""
     return _LINE_BREAK.split(text)
+
+
+def _families(compiled: Sequence[CompiledRule]) -> dict[str, tuple[SinkSpec, ...]]:
+    """The rules' sinks by family, each sink once, in the rules' order."""
+    found: dict[str, dict[SinkSpec, None]] = {}
+    for rule in compiled:
+        hook = getattr(rule, "sink_family", None)
+        family = hook() if hook is not None else None
+        if family is not None:
+            name, sinks = family
+            found.setdefault(name, {}).update(dict.fromkeys(sinks))
+    return {name: tuple(sinks) for name, sinks in found.items() if sinks}
+
+
+def _derive(resolver: Resolver, families: Mapping[str, tuple[SinkSpec, ...]]) -> dict[str, tuple[DerivedSink, ...]]:
+    """The wrapper sinks of each family: functions that pass a parameter on into its sinks."""
+    return {name: derive_sinks(resolver, sinks) for name, sinks in families.items()}
 
 
 def _walk_with(module: cst.Module, facts: FileFacts, matchers: Sequence[FileMatcher]) -> None:

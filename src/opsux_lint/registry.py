@@ -2,7 +2,7 @@
 
 A rule file holds everything a person needs to understand the rule (id, name, severity, message
 template, rationale, examples) and the parameters of the matcher kind that implements it. The
-matcher kinds themselves live in :mod:`opsux_lint.matchers`, implemented once.
+matcher kinds themselves live in :mod:`opsux_lint.kinds`, implemented once.
 """
 
 from __future__ import annotations

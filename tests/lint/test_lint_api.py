@@ -9,7 +9,7 @@ from opsux_core import ConfigError, load_policy
 from opsux_core.policy import section_validators
 
 from opsux_lint.api import SelectorError, lint_paths
-from opsux_lint.matchers import RuleParameterError, check_parameters, known_kinds
+from opsux_lint.kinds import RuleParameterError, check_parameters, known_kinds
 from opsux_lint.registry import builtin_rules, rules_by_id
 from opsux_lint.settings import LintSettings, lint_settings, validate_lint
 

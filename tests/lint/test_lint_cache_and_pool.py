@@ -178,9 +178,11 @@ def test_the_derivation_is_cached_with_the_project_state(shop: Path, monkeypatch
     [
         "{",
         "[]",
-        '{"wrappers": [["shop.x", "1", null, "f", "p", 1, "v"]], "status_wrappers": [], "methods": [], "receivers": []}',
-        '{"wrappers": [], "status_wrappers": [], "methods": [1], "receivers": []}',
-        '{"wrappers": [["too", "short"]], "status_wrappers": [], "methods": [], "receivers": []}',
+        '{"wrappers": {"operation_type": [["shop.x", "1", null, "f", "p", 1, "v"]]}, "methods": [], "receivers": []}',
+        '{"wrappers": {}, "methods": [1], "receivers": []}',
+        '{"wrappers": {"operation_type": [["too", "short"]]}, "methods": [], "receivers": []}',
+        '{"wrappers": [], "methods": [], "receivers": []}',
+        '{"wrappers": {"1": 2}, "methods": [], "receivers": []}',
     ],
 )
 def test_a_damaged_derivation_is_derived_afresh(shop: Path, damage: str) -> None:

@@ -7,7 +7,7 @@ from importlib.resources import files
 import pytest
 import yaml
 
-from opsux_lint.matchers import compile_rule, known_kinds
+from opsux_lint.kinds import compile_rule, known_kinds
 from opsux_lint.examples import example_policy
 from opsux_lint.registry import RuleDefinitionError, builtin_rules, parse_rule
 

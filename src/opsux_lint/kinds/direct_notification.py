@@ -16,7 +16,7 @@ import libcst as cst
 from opsux_core.policy import Policy
 
 from opsux_lint.callees import CallPattern, argument
-from opsux_lint.matchers import (
+from opsux_lint.kinds import (
     FileFacts,
     Handler,
     Kind,
@@ -26,7 +26,7 @@ from opsux_lint.matchers import (
     is_strings,
     param_strings,
 )
-from opsux_lint.matchers.runs import exempt, last_name, strings_of
+from opsux_lint.kinds.runs import exempt, last_name, strings_of
 from opsux_lint.prefilter import Needle, words
 from opsux_lint.registry import RuleSpec
 from opsux_lint.settings import NotificationCall, lint_settings

@@ -22,8 +22,8 @@ from opsux_core.catalog import OperationCatalog
 from opsux_core.policy import Policy
 
 from opsux_lint.analysis import Resolver
-from opsux_lint.matchers import FileFacts, Handler, Kind, NeedleContext, Report, is_string, is_strings, param_strings
-from opsux_lint.matchers.runs import Locals, Runs, exempt, last_name, literal_text, strings_of, subtree_ids
+from opsux_lint.kinds import FileFacts, Handler, Kind, NeedleContext, Report, is_string, is_strings, param_strings
+from opsux_lint.kinds.runs import Locals, Runs, exempt, last_name, literal_text, strings_of, subtree_ids
 from opsux_lint.prefilter import Needle, words
 from opsux_lint.registry import RuleSpec
 from opsux_lint.settings import lint_settings

@@ -17,13 +17,14 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from types import MappingProxyType
-from typing import Any, Protocol
+from enum import StrEnum
+from typing import Any, Protocol, runtime_checkable
 
 import libcst as cst
 from opsux_core.policy import Policy
 
 from opsux_lint.callees import CallPattern
-from opsux_lint.analysis import DerivedSink, ProjectIndex, Resolution, Resolver
+from opsux_lint.analysis import DerivedSink, ProjectIndex, Resolution, Resolver, SinkSpec, Unknown, Value
 from opsux_lint.analysis.outline import Expr, expr
 from opsux_lint.names import ImportTable
 from opsux_lint.prefilter import Needle
@@ -57,10 +58,9 @@ class FileFacts:
     imports: ImportTable
     tree: cst.Module
     resolver: Resolver
-    wrappers: Mapping[tuple[str, str], DerivedSink] = field(default_factory=dict)
-    """Wrapper sinks by ``(qualified function, parameter)``."""
-    status_wrappers: tuple[DerivedSink, ...] = ()
-    """Functions that pass their parameter on into a notification call's status argument."""
+    wrappers: Mapping[str, tuple[DerivedSink, ...]] = field(default_factory=dict)
+    """Functions that pass a parameter on into a sink, by the family of the sinks (the
+    :meth:`CompiledRule.sink_family` of the rules that check them)."""
     scope: list[str] = field(default_factory=list)
     path: str = ""
     """The file, relative to the config's directory (``/``-separated): what owner globs match."""
@@ -75,6 +75,15 @@ class FileFacts:
     @property
     def index(self) -> ProjectIndex:
         return self.resolver.index
+
+    def wrapper(self, family: str, function: str, param: str) -> DerivedSink | None:
+        """The wrapper sink of ``family`` that ``function`` makes by passing ``param`` on."""
+        key = ("wrappers", family)
+        by_function = self.shared.get(key)
+        if by_function is None:
+            by_function = self.shared[key] = {(w.function, w.param): w for w in self.wrappers.get(family, ())}
+        found: DerivedSink | None = by_function.get((function, param))
+        return found
 
     def scope_key(self) -> str | None:
         return ".".join(self.scope) or None
@@ -112,6 +121,45 @@ class FileMatcher(Protocol):
     def finish(self, facts: FileFacts) -> Iterable[Report]: ...
 
 
+class SiteStatus(StrEnum):
+    VERIFIED = "verified"
+    DELEGATED = "delegated"
+    UNREGISTERED = "unregistered"
+    UNVERIFIABLE = "unverifiable"
+    NOT_A_SINK = "not-a-sink"
+    UNKNOWN_RECEIVER = "unknown-receiver"
+
+
+@dataclass(frozen=True)
+class SiteOutcome:
+    """What became of one site (``--coverage`` and the corpus benchmark count these)."""
+
+    node: cst.CSTNode
+    sink: str
+    """The sink's qualified name, ``*.name``, or ``comparison``."""
+    callee: str
+    """The callee as written (``service.start``), or the comparison's attribute."""
+    call: bool
+    status: SiteStatus
+    reason: str
+    site: str
+    bad: tuple[Value, ...] = ()
+    unknown: tuple[Unknown, ...] = ()
+    values: tuple[Value, ...] = ()
+    delegated: tuple[DerivedSink, ...] = ()
+
+    @property
+    def verified(self) -> bool:
+        return self.status in (SiteStatus.VERIFIED, SiteStatus.DELEGATED)
+
+
+@runtime_checkable
+class ReportsSites(Protocol):
+    """A file matcher that accounts for every site of its sinks (``--coverage``)."""
+
+    def outcomes(self) -> list[SiteOutcome]: ...
+
+
 @dataclass(frozen=True)
 class NeedleContext:
     """What the engine knows when rules name their needles."""
@@ -125,6 +173,19 @@ class NeedleContext:
 
 
 class CompiledRule(Protocol):
+    """A rule ready to run. Besides what is declared here, a rule may define
+
+    - ``sink_family() -> (family, sinks)``: the positions (:class:`SinkSpec`) whose values it
+      checks and the name of their family. Functions that pass a parameter on into one of them
+      are derived as sinks of the family (their callers are checked, not the forwarding call)
+      and shared by the rules of the family (OPS001 and OPS008): ``FileFacts.wrappers[family]``.
+    - ``module_needles(resolver, module) -> names``: see :meth:`statement_needles`.
+    - ``types_receivers = True``: its matchers type receivers as opsux's API classes, so the
+      engine works out the names that can (``FileFacts.receivers``).
+
+    A file matcher that accounts for every site of its sinks implements :class:`ReportsSites`.
+    """
+
     follows_names: bool
     """Whether the rule reads, in the file's syntax tree, what module-level names are bound to
     (a module-level local that is a run, a constant interpolated into copy): the excerpt then

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import libcst as cst
 from opsux_core.policy import Policy
 
-from opsux_lint.matchers import (
+from opsux_lint.kinds import (
     FileFacts,
     Handler,
     Kind,
@@ -34,7 +34,7 @@ from opsux_lint.matchers import (
     is_strings,
     param_strings,
 )
-from opsux_lint.matchers.runs import Locals, Runs, exempt, keyword_args, strings_of
+from opsux_lint.kinds.runs import Locals, Runs, exempt, keyword_args, strings_of
 from opsux_lint.prefilter import Needle, words
 from opsux_lint.registry import RuleSpec
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import libcst as cst
 from opsux_core.policy import Policy
 
-from opsux_lint.matchers import (
+from opsux_lint.kinds import (
     FileFacts,
     Handler,
     Kind,
@@ -33,7 +33,7 @@ from opsux_lint.matchers import (
     param_mapping,
     param_strings,
 )
-from opsux_lint.matchers.runs import Locals, Runs, exempt, keyword_args, last_name, literal_text, strings_of
+from opsux_lint.kinds.runs import Locals, Runs, exempt, keyword_args, last_name, literal_text, strings_of
 from opsux_lint.prefilter import Needle, words
 from opsux_lint.registry import RuleSpec
 from opsux_lint.settings import lint_settings

@@ -20,8 +20,9 @@ from fnmatch import fnmatchcase
 import libcst as cst
 from opsux_core.policy import Policy
 
+from opsux_lint.analysis import SinkSpec
 from opsux_lint.callees import CallPattern, argument
-from opsux_lint.matchers import (
+from opsux_lint.kinds import (
     FileFacts,
     NeedleContext,
     Handler,
@@ -40,6 +41,11 @@ from opsux_lint.settings import lint_settings
 _TYPE_CHECKS = frozenset({"isinstance", "issubclass"})
 _GLOB_LITERAL = re.compile(r"[^*?\[\]]+")
 _GLOB_BRACKET = re.compile(r"\[!?\]?[^\]]*\]")
+
+
+FAMILY = "notification_status"
+"""The status positions of notification calls: a function that passes its parameter on there
+is a notification call too."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +97,9 @@ class QueuedNotificationRule:
         found |= words(m.last_segment for m in self.models)
         found |= words(c.pattern.last_segment for c in self.calls)
         return frozenset(found)
+
+    def sink_family(self) -> tuple[str, tuple[SinkSpec, ...]] | None:
+        return FAMILY, tuple(SinkSpec(c.pattern.call, c.status_arg, c.status_keyword) for c in self.calls)
 
     def statement_needles(self, context: NeedleContext) -> frozenset[Needle] | None:
         return self.needles(context)
@@ -148,7 +157,7 @@ class _FileMatcher:
         # Wrappers of a notification call are notification calls too (their callers are checked).
         senders = [
             *rule.calls,
-            *(_NotificationCall(CallPattern(w.spec.call), w.spec.arg, w.spec.keyword) for w in facts.status_wrappers),
+            *(_NotificationCall(CallPattern(w.spec.call), w.spec.arg, w.spec.keyword) for w in facts.wrappers.get(FAMILY, ())),
         ]
         for call, scope in self.calls:
             name = self._class_name(call.func, facts)

@@ -27,7 +27,6 @@ import dataclasses
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 import libcst as cst
@@ -36,7 +35,9 @@ from opsux_core.policy import Policy
 
 from opsux_lint.analysis import Callee, DerivedSink, SinkSpec, Unknown, Value, callee_is
 from opsux_lint.callees import argument
-from opsux_lint.matchers import (
+from opsux_lint.kinds import (
+    SiteOutcome,
+    SiteStatus,
     FileFacts,
     NeedleContext,
     Handler,
@@ -60,13 +61,8 @@ UNVERIFIABLE_KIND = "unverifiable_operation_type"
 COMPARISON = "comparison"
 
 
-class SiteStatus(StrEnum):
-    VERIFIED = "verified"
-    DELEGATED = "delegated"
-    UNREGISTERED = "unregistered"
-    UNVERIFIABLE = "unverifiable"
-    NOT_A_SINK = "not-a-sink"
-    UNKNOWN_RECEIVER = "unknown-receiver"
+FAMILY = "operation_type"
+"""The sinks of operation types (OPS001 and OPS008 check the same ones)."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +102,9 @@ class OperationTypeRule:
             config_name=_config_name(policy),
             unverifiable=spec.kind == UNVERIFIABLE_KIND,
         )
+
+    def sink_family(self) -> tuple[str, tuple[SinkSpec, ...]] | None:
+        return FAMILY, tuple(sink.spec for sink in self.sinks)
 
     def needles(self, context: NeedleContext) -> frozenset[Needle] | None:
         found: set[str] = set(self.attributes)
@@ -189,16 +188,6 @@ def _sink(spec: RuleSpec, entry: Any) -> Sink:
     return Sink(SinkSpec(str(entry["call"]), entry.get("arg"), entry.get("keyword")), generic=True)
 
 
-def base_sinks(rules: Iterable[object]) -> tuple[SinkSpec, ...]:
-    """The sinks of the compiled operation-type rules: where wrapper functions are derived from."""
-    found: dict[SinkSpec, None] = {}
-    for rule in rules:
-        if isinstance(rule, OperationTypeRule):
-            for sink in rule.sinks:
-                found.setdefault(sink.spec)
-    return tuple(found)
-
-
 @dataclass(frozen=True)
 class _Position:
     expr: cst.BaseExpression
@@ -210,29 +199,6 @@ class _Position:
     by_name: bool = False
     """Matched by the method's name alone (the receiver's type is unknown): only a value known
     to be unregistered is reported; one that cannot be resolved is no OPS008 here."""
-
-
-@dataclass(frozen=True)
-class SiteOutcome:
-    """What became of one site (``--coverage`` and the corpus benchmark count these)."""
-
-    node: cst.CSTNode
-    sink: str
-    """The sink's qualified name, ``*.name``, or ``comparison``."""
-    callee: str
-    """The callee as written (``service.start``), or the comparison's attribute."""
-    call: bool
-    status: SiteStatus
-    reason: str
-    site: str
-    bad: tuple[Value, ...] = ()
-    unknown: tuple[Unknown, ...] = ()
-    values: tuple[Value, ...] = ()
-    delegated: tuple[DerivedSink, ...] = ()
-
-    @property
-    def verified(self) -> bool:
-        return self.status in (SiteStatus.VERIFIED, SiteStatus.DELEGATED)
 
 
 def _source(facts: FileFacts, node: cst.CSTNode, limit: int = 60) -> str:
@@ -312,8 +278,9 @@ class OperationTypeMatcher:
     def _sinks_by_name(self) -> dict[str, list[Sink]]:
         by_name: dict[str, list[Sink]] = {}
         own = set(self.rule.sinks)
-        derived = sorted({Sink(d.spec) for d in self.facts.wrappers.values()} - own, key=lambda s: s.call)
-        constructors = {d.spec for d in self.facts.wrappers.values() if d.function.endswith(".__init__")}
+        wrappers = self.facts.wrappers.get(FAMILY, ())
+        derived = sorted({Sink(d.spec) for d in wrappers} - own, key=lambda s: s.call)
+        constructors = {d.spec for d in wrappers if d.function.endswith(".__init__")}
         for sink in (*self.rule.sinks, *derived):
             by_name.setdefault(sink.spec.last_name, []).append(sink)
             if sink.spec in constructors:
@@ -421,7 +388,7 @@ class OperationTypeMatcher:
         unknown: list[Unknown] = []
         delegated: list[DerivedSink] = []
         for item in resolution.unknowns:
-            wrapper = facts.wrappers.get(item.param) if item.param is not None else None
+            wrapper = facts.wrapper(FAMILY, *item.param) if item.param is not None else None
             if wrapper is not None and wrapper.callers > 0:
                 delegated.append(wrapper)
             elif item.param is not None and wrapper is not None:
@@ -453,7 +420,7 @@ class OperationTypeMatcher:
         """The wrapper this ``*args``/``**kwargs`` forwarding call makes, when it is one."""
         if position.scope is None or not isinstance(position.expr, cst.Name):
             return None
-        wrapper = self.facts.wrappers.get((f"{self.facts.module}.{position.scope}", position.expr.value))
+        wrapper = self.facts.wrapper(FAMILY, f"{self.facts.module}.{position.scope}", position.expr.value)
         return wrapper if wrapper is not None and wrapper.callers > 0 else None
 
     def finish(self, facts: FileFacts) -> Iterable[Report]:

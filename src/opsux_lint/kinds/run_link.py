@@ -22,8 +22,8 @@ from dataclasses import dataclass
 import libcst as cst
 from opsux_core.policy import Policy
 
-from opsux_lint.matchers import FileFacts, Handler, Kind, NeedleContext, Report, is_strings, param_strings
-from opsux_lint.matchers.runs import exempt, last_name, literal_text, subtree_ids
+from opsux_lint.kinds import FileFacts, Handler, Kind, NeedleContext, Report, is_strings, param_strings
+from opsux_lint.kinds.runs import exempt, last_name, literal_text, subtree_ids
 from opsux_lint.prefilter import Needle
 from opsux_lint.registry import RuleSpec
 from opsux_lint.settings import lint_settings
