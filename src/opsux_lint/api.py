@@ -31,7 +31,7 @@ from opsux_lint.findings import Finding
 from opsux_lint.kinds import PARSE_ERROR_KIND
 from opsux_lint.project import Target, resolve_targets
 from opsux_lint.registry import builtin_rules
-from opsux_lint.runner import RunOptions, RunResult, Selection, display_path, run
+from opsux_lint.runner import Progress, RunOptions, RunResult, Selection, display_path, run
 from opsux_lint.selection import SelectorError, is_selected, parse_selectors, severity_for
 from opsux_lint.settings import lint_settings
 from opsux_lint.suppressions import apply_per_file_ignores, per_file_ignores_by_path
@@ -69,13 +69,15 @@ def lint_paths(
     coverage: bool = False,
     cwd: Path | None = None,
     planned: Plan | None = None,
+    progress: Progress | None = None,
 ) -> LintResult:
     """Lint files and directories under their opsux config; findings' paths are relative to ``cwd``.
 
     ``select`` replaces the config's ``lint.select`` and ``ignore`` adds to its ``lint.ignore``
     (rule codes or prefixes; an unknown one raises :class:`SelectorError`). ``cache`` reads and
     writes the result cache beside each config; ``jobs`` caps the worker processes (1: none);
-    ``coverage`` also accounts for every sink site (:attr:`LintResult.sites`). Raises
+    ``coverage`` also accounts for every sink site (:attr:`LintResult.sites`); ``progress`` is
+    told of a long run's progress (:data:`opsux_lint.runner.Progress`). Raises
     ``opsux_core.ConfigError`` when a config is missing or malformed.
     """
     selection = Selection(
@@ -84,7 +86,7 @@ def lint_paths(
     )
     where = cwd if cwd is not None else Path.cwd()
     planned = planned if planned is not None else plan(paths, config=config)
-    options = RunOptions(jobs=jobs, cache=cache, version=__version__, coverage=coverage)
+    options = RunOptions(jobs=jobs, cache=cache, version=__version__, coverage=coverage, progress=progress)
     result = run(planned.expansion.run_targets, selection, where, options)
     not_read = skipped_findings(planned.expansion.skipped, selection, where)
     ignores_for = per_file_ignores_by_path(

@@ -11,7 +11,8 @@ import errno
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -267,6 +268,7 @@ def _main(request: Request) -> int:
     result = lint_paths(
         select=selection.select, ignore=selection.ignore, cache=request.cache, jobs=request.jobs,
         coverage=request.coverage, cwd=cwd, planned=planned,
+        progress=progress_bar if sys.stderr.isatty() and not request.quiet else None,
     )
     if request.timings:
         for phase, seconds in result.timings:
@@ -378,6 +380,13 @@ def _silence_stdout() -> None:
         os.close(devnull)
     except (OSError, AttributeError, ValueError):
         pass
+
+
+@contextmanager
+def progress_bar(total: int) -> Iterator[Callable[[int], None]]:
+    """A long run's progress on standard error (a terminal only: pipes and CI logs stay clean)."""
+    with click.progressbar(length=total, label="Linting", file=sys.stderr, show_pos=True) as bar:
+        yield bar.update
 
 
 def _refuse_to_overwrite(option: str, path: Path, targets: Sequence[Target], files: Sequence[Target]) -> None:

@@ -6,8 +6,9 @@ import dataclasses
 import gc
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import AbstractContextManager
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +50,18 @@ class RunOptions:
     """Account for every sink site (:mod:`opsux_lint.coverage`); the cache is not used then."""
     exhaustive: bool = False
     """Parse every file instead of the prefilter's candidates (for checking the prefilter)."""
+    progress: Progress | None = None
+    """Told how many files are to be linted (when they are :data:`PROGRESS_THRESHOLD` or more)
+    and then of each one done: the CLI's progress bar on a terminal."""
+
+
+Progress = Callable[[int], AbstractContextManager[Callable[[int], None]]]
+"""Given the number of files to lint, a context in which the returned callable is told how many
+more are done."""
+
+PROGRESS_THRESHOLD = 200
+"""Files to lint (not answered from the cache) from which a run reports its progress: below it a
+cold run takes a few seconds, and a bar would only flicker."""
 
 
 @dataclass(frozen=True)
@@ -145,7 +158,11 @@ def run(
 
     clock.lap("discover and read the files")
     sites: list[Site] = []
-    results = _lint_all(jobs, linters, options.jobs)
+    if options.progress is not None and len(jobs) >= PROGRESS_THRESHOLD:
+        with options.progress(len(jobs)) as advance:
+            results = _lint_all(jobs, linters, options.jobs, advance)
+    else:
+        results = _lint_all(jobs, linters, options.jobs)
     clock.lap(f"lint {len(jobs)} files")
     for job, (result, found) in zip(jobs, results, strict=True):
         findings.extend(result)
@@ -223,7 +240,10 @@ def _workers(requested: int | None, count: int) -> int:
 _FileResult = tuple[list[Finding], list[Site]]
 
 
-def _lint_all(jobs: Sequence[_Job], linters: Sequence[Linter], requested: int | None) -> list[_FileResult]:
+def _lint_all(
+    jobs: Sequence[_Job], linters: Sequence[Linter], requested: int | None,
+    advance: Callable[[int], None] = lambda done: None,
+) -> list[_FileResult]:
     workers = _workers(requested, len(jobs))
     # Workers rebuild the policy from its file (a Policy holds mapping proxies, which do not
     # pickle); a policy built in memory has no file, so such runs stay in this process.
@@ -239,12 +259,20 @@ def _lint_all(jobs: Sequence[_Job], linters: Sequence[Linter], requested: int | 
         chunk = max(1, min(32, len(tasks) // (workers * 8)))
         try:
             with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(specs,)) as pool:
-                return list(pool.map(_lint_in_worker, tasks, chunksize=chunk))
+                return _counted(pool.map(_lint_in_worker, tasks, chunksize=chunk), advance)
         except (OSError, BrokenProcessPool):
             # Sandboxes without working multiprocessing (no /dev/shm, seccomp): same answer,
             # only slower.
             pass
-    return [linters[job.group].check(job.path, job.data or b"", job.display) for job in jobs]
+    return _counted((linters[job.group].check(job.path, job.data or b"", job.display) for job in jobs), advance)
+
+
+def _counted(results: Iterable[_FileResult], advance: Callable[[int], None]) -> list[_FileResult]:
+    done: list[_FileResult] = []
+    for result in results:
+        done.append(result)
+        advance(1)
+    return done
 
 
 _worker_linters: list[Linter] = []  # per worker process, filled once by the pool's initializer
