@@ -193,3 +193,66 @@ def test_a_run_that_outlines_one_module_keeps_the_others_outlines(project: Path,
     third.fingerprint()
     assert outlined == [], "the changed module's new outline and every other one came from the cache"
     assert "NEW" in third.summary("app.ops.types")["assign"]
+
+
+def test_a_warm_run_reads_and_writes_only_the_outlines_it_uses(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import opsux_lint.analysis.index as index_module
+
+    cache = project / ".opsux_cache"
+    first = build_index(project, ["src"], [], cache_dir=cache)
+    fingerprint = first.fingerprint()
+    save_index(first, project, ["src"], [], cache_dir=cache)
+    [outlines] = cache.glob("outlines-*")
+    stored = sorted(f.name for f in outlines.iterdir())
+    assert len(stored) == len(list(first.names()))
+
+    read: list[str] = []
+    written: list[str] = []
+    real_get, real_put = index_module.OutlineStore.get, index_module.OutlineStore.put
+    monkeypatch.setattr(index_module.OutlineStore, "get", lambda self, key: read.append(key) or real_get(self, key))
+    monkeypatch.setattr(index_module.OutlineStore, "put", lambda self, key, summary: written.append(key) or real_put(self, key, summary))
+    warm = build_index(project, ["src"], [], cache_dir=cache)
+    assert warm.fingerprint() == fingerprint and read == [], "the fingerprint comes from the manifest"
+    resolution = Resolver(warm).resolve(["a", ["a", ["n", "O"], "Inventory"], "EXPORT"], "app.jobs")
+    assert [v.text for v in resolution.values] == ["inventory.export"]
+    assert sorted(k.partition(":")[2] for k in read) == ["app.jobs", "app.ops.types"]
+
+    types = project / "src" / "app" / "ops" / "types.py"
+    types.write_text(types.read_text(encoding="utf-8") + "\nNEW = 'x.y'\n", encoding="utf-8")
+    changed = build_index(project, ["src"], [], cache_dir=cache)
+    changed.fingerprint()
+    save_index(changed, project, ["src"], [], cache_dir=cache)
+    assert [k.partition(":")[2] for k in written] == ["app.ops.types"]
+    now = sorted(f.name for f in outlines.iterdir())
+    assert len(now) == len(stored) and len(set(now) - set(stored)) == 1, "the old outline of the changed file is gone"
+
+
+def test_a_damaged_or_missing_outline_is_made_afresh(project: Path) -> None:
+    cache = project / ".opsux_cache"
+    first = build_index(project, ["src"], [], cache_dir=cache)
+    fingerprint = first.fingerprint()
+    save_index(first, project, ["src"], [], cache_dir=cache)
+    [outlines] = cache.glob("outlines-*")
+    files = sorted(outlines.iterdir())
+    files[0].write_text("{not json", encoding="utf-8")
+    files[1].write_text('{"format": 0}', encoding="utf-8")
+    files[2].unlink()
+    again = build_index(project, ["src"], [], cache_dir=cache)
+    assert again.fingerprint() == fingerprint
+    assert all(again.summary(name) == first.summary(name) for name in first.names())
+    assert again.fresh == 3
+    save_index(again, project, ["src"], [], cache_dir=cache)
+    assert len(list(outlines.iterdir())) == len(files)
+
+
+def test_the_outlines_of_a_pruned_manifest_go_with_it(project: Path) -> None:
+    from opsux_lint.cache import KEEP_FILES
+
+    cache = project / ".opsux_cache"
+    for salt in range(KEEP_FILES + 2):
+        index = build_index(project, ["src"], [], cache_dir=cache, salt=str(salt))
+        index.fingerprint()
+        save_index(index, project, ["src"], [], cache_dir=cache, salt=str(salt))
+    manifests = {f.stem.removeprefix("index-") for f in cache.glob("index-*.json")}
+    directories = {d.name.removeprefix("outlines-") for d in cache.glob("outlines-*")}
+    assert len(manifests) == KEEP_FILES and directories == manifests

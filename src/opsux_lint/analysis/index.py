@@ -7,7 +7,10 @@ passes only the changed ones, and the constants live elsewhere), but outlines a 
 (:mod:`~opsux_lint.analysis.outline`, with ``ast``) only when something asks for it: a
 resolution that follows an import, or a search for the modules that mention a name (wrapper
 derivation, subclasses, receiver types). Outlines are cached by file content in
-``.opsux_cache/``. So a run costs what the files that matter cost, not the repository's size.
+``.opsux_cache/``, one file per outline beside a small manifest of their hashes (what the
+fingerprint needs), so a run reads and writes the outlines it uses, not the project's: a
+pre-commit run on one changed file writes one. So a run costs what the files that matter cost,
+not the repository's size.
 
 The index is data: lookups of names and modules. :mod:`~opsux_lint.analysis.resolver` evaluates
 expressions over it, :mod:`~opsux_lint.analysis.wrappers` derives wrapper sinks from it.
@@ -17,7 +20,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import shutil
+import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +34,7 @@ from opsux_lint.cache import write_json
 from opsux_lint.discovery import Excludes, discover
 from opsux_lint.modules import module_name, source_roots
 
-_INDEX_FORMAT = 4
+_INDEX_FORMAT = 5
 _WORD = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -38,6 +44,49 @@ class ModuleEntry:
     path: str
     """Relative to the config file's directory, ``/``-separated (for evidence chains)."""
     digest: str
+
+
+class OutlineStore:
+    """Outlines on disk, one JSON file each, named by a hash of ``digest:module`` (content and
+    module name: identical files such as empty ``__init__.py`` are different modules)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def _file(self, key: str) -> Path:
+        return self.directory / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.json"
+
+    def get(self, key: str) -> Summary | None:
+        """The stored outline; None when it is missing or damaged (it is then made afresh)."""
+        try:
+            data = json.loads(self._file(key).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        module = key.partition(":")[2]
+        if not isinstance(data, dict) or data.get("format") != SUMMARY_FORMAT or data.get("module") != module:
+            return None
+        return data
+
+    def put(self, key: str, summary: Summary) -> None:
+        """Atomically (concurrent runs write the same bytes); a failure is harmless."""
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".outline-", suffix=".tmp")
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                json.dump(summary, out)
+            os.replace(temporary, self._file(key))
+        except OSError:
+            pass
+
+    def prune(self, keep: Iterable[str]) -> None:
+        """Remove the outlines of files that changed or went (another run rewrites what it needs)."""
+        wanted = {self._file(key).name for key in keep}
+        try:
+            for file in self.directory.iterdir():
+                if file.name not in wanted:
+                    file.unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
 @dataclass(frozen=True)
@@ -58,19 +107,26 @@ class ProjectIndex:
         self,
         modules: Mapping[str, ModuleEntry] | None = None,
         sources: Mapping[str, SourceFile] | None = None,
-        cached: Mapping[str, Summary] | None = None,
+        store: OutlineStore | None = None,
         hashes: Mapping[str, str] | None = None,
     ) -> None:
         self._sources: Mapping[str, SourceFile] = sources or {}
-        self._cached: Mapping[str, Summary] = cached or {}
-        """Outlines from the cache, by ``digest:module``."""
+        self._store = store
+        """Outlines of earlier runs, by ``digest:module``, read when asked for."""
+        self._stored: frozenset[str] = frozenset(hashes or ())
+        """The keys the store holds an outline for (as its manifest says)."""
         self._hashes: dict[str, str] = dict(hashes or {})
         """SHA-256 of each outline's canonical JSON, by ``digest:module`` (stored with the cache)."""
         self._entries: dict[str, ModuleEntry | None] = dict(modules or {})
         self._words: dict[bytes, set[str]] | None = None
         self._fingerprint: str | None = None
-        self.fresh = 0
-        """Outlines made in this run (not taken from the cache): nothing to save when 0."""
+        self.made: dict[str, Summary] = {}
+        """Outlines made in this run (not taken from the store), by ``digest:module``."""
+
+    @property
+    def fresh(self) -> int:
+        """How many outlines this run made: nothing to save when 0."""
+        return len(self.made)
 
     # ----------------------------------------------------------------------------- modules
 
@@ -88,11 +144,13 @@ class ProjectIndex:
         source = self._sources.get(module)
         if source is None:
             return None
-        summary = self._cached.get(f"{source.digest}:{module}")
+        key = f"{source.digest}:{module}"
+        summary = self._store.get(key) if self._store is not None and key in self._stored else None
         if summary is None:
             summary = summarize(source.data, module, source.is_package)
             # A module that does not parse is tried again next run; it is nothing to save.
-            self.fresh += summary is not None
+            if summary is not None:
+                self.made[key] = summary
         entry = ModuleEntry(summary, source.shown, source.digest) if summary is not None else None
         self._entries[module] = entry
         return entry
@@ -127,23 +185,25 @@ class ProjectIndex:
         if current is not None and current.digest == entry.digest:
             return self
         entries: dict[str, ModuleEntry | None] = {**self._entries, name: entry}
-        overlaid = ProjectIndex(None, self._sources, self._cached, self._hashes)
+        overlaid = ProjectIndex(None, self._sources, self._store, self._hashes)
         overlaid._entries = entries
         overlaid._words = self._words
         return overlaid
 
     def fingerprint(self) -> str:
-        """What cached findings may depend on: every module's outline (from the cache where the
-        file is unchanged), so an edit inside a function body elsewhere keeps them valid.
-        Outlines everything that is not cached: only runs that use the cache ask for it."""
+        """What cached findings may depend on: every module's outline (its hash from the
+        manifest where the file is unchanged), so an edit inside a function body elsewhere keeps
+        them valid. Outlines everything that is not cached: only runs that use the cache ask."""
         if self._fingerprint is not None:
             return self._fingerprint
         digest = hashlib.sha256()
         for name in sorted(self.names()):
-            entry = self.entry(name)
+            source = self._sources.get(name)
+            known = self._hashes.get(f"{source.digest}:{name}") if source is not None and name not in self._entries else None
             digest.update(name.encode())
-            digest.update(self._outline_hash(name, entry).encode())
-        self._fingerprint = digest.hexdigest()  # every module is outlined now: it cannot change
+            # An unchanged file's outline hash is in the manifest: its outline is not read.
+            digest.update((known or self._outline_hash(name, self.entry(name))).encode())
+        self._fingerprint = digest.hexdigest()  # every module is known now: it cannot change
         return self._fingerprint
 
     def _outline_hash(self, name: str, entry: ModuleEntry | None) -> str:
@@ -155,17 +215,6 @@ class ProjectIndex:
             found = outline_hash(entry.summary)
             self._hashes[key] = found
         return found
-
-    def outlines(self) -> dict[str, Any]:
-        """The outlines made so far, for the cache (by path)."""
-        return {
-            source.shown: {
-                "sha256": source.digest, "module": name, "summary": entry.summary,
-                "outline": self._outline_hash(name, entry),
-            }
-            for name, source in self._sources.items()
-            if (entry := self._entries.get(name)) is not None
-        }
 
     # --------------------------------------------------------------------------- names
 
@@ -266,7 +315,6 @@ def build_index(
 ) -> ProjectIndex:
     """The index of every module under the source roots: files read, nothing outlined yet."""
     cache_file = _cache_file(root, src, exclude, cache_dir, salt)
-    cached: dict[str, Summary] = {}
     hashes: dict[str, str] = {}
     if cache_file is not None:
         try:
@@ -274,13 +322,7 @@ def build_index(
         except (OSError, ValueError):
             loaded = {}
         if isinstance(loaded, dict):
-            for item in loaded.values():
-                if isinstance(item, dict) and isinstance(item.get("summary"), dict) and isinstance(item.get("sha256"), str):
-                    # By content and module: identical files (empty __init__.py) are different modules.
-                    key = f"{item['sha256']}:{item.get('module')}"
-                    cached[key] = item["summary"]
-                    if isinstance(item.get("outline"), str):
-                        hashes[key] = item["outline"]
+            hashes = {k: v for k, v in loaded.items() if isinstance(k, str) and isinstance(v, str)}
     sources: dict[str, SourceFile] = {}
     resolved_root = root.resolve()
     for file, roots in _index_files(root, src, exclude, max_file_bytes):
@@ -296,23 +338,34 @@ def build_index(
         except ValueError:
             shown = file.as_posix()
         sources[name] = SourceFile(name, is_package, shown, data, hashlib.sha256(data).hexdigest())
-    return ProjectIndex(None, sources, cached, hashes)
+    store = OutlineStore(_outline_dir(cache_file)) if cache_file is not None else None
+    return ProjectIndex(None, sources, store, hashes)
 
 
 def save_index(index: ProjectIndex, root: Path, src: Sequence[str], exclude: Sequence[str], *, cache_dir: Path, salt: str = "") -> None:
-    """Keep the outlines made in this run for the next (atomically; a failure is harmless)."""
+    """Keep the outlines made in this run for the next (each atomically; a failure is harmless)."""
     cache_file = _cache_file(root, src, exclude, cache_dir, salt)
     assert cache_file is not None
-    if not index.fresh and cache_file.exists():
-        return  # every outline came from this file: rewriting megabytes would change nothing
-    # Outlines of files not looked at this run stay while their file is unchanged: they are
-    # the cached ones of the current files (read when the index was built, not read again).
-    kept = {
-        source.shown: {"sha256": source.digest, "module": name, "summary": summary, "outline": index._hashes[key]}
-        for name, source in index._sources.items()
-        if (summary := index._cached.get(key := f"{source.digest}:{name}")) is not None and key in index._hashes
-    }
-    write_json(cache_file, {**kept, **index.outlines()}, prune="index-*.json")
+    if not index.made and cache_file.exists():
+        return  # every outline came from the store: nothing changed
+    store = OutlineStore(_outline_dir(cache_file))
+    for key, summary in index.made.items():
+        store.put(key, summary)
+    # The manifest names the outlines of the current files: those of earlier runs whose file is
+    # unchanged (not read again) and those made now.
+    current = {f"{source.digest}:{name}" for name, source in index._sources.items()}
+    for key in index.made:
+        index._hashes.setdefault(key, outline_hash(index.made[key]))
+    manifest = {key: index._hashes[key] for key in sorted(current) if key in index._hashes and (key in index._stored or key in index.made)}
+    write_json(cache_file, manifest, prune="index-*.json")
+    store.prune(manifest)
+    for directory in cache_file.parent.glob("outlines-*"):
+        if not directory.with_name(directory.name.replace("outlines-", "index-", 1) + ".json").exists():
+            shutil.rmtree(directory, ignore_errors=True)  # its manifest was pruned
+
+
+def _outline_dir(cache_file: Path) -> Path:
+    return cache_file.with_name(cache_file.stem.replace("index-", "outlines-", 1))
 
 
 def _cache_file(root: Path, src: Sequence[str], exclude: Sequence[str], cache_dir: Path | None, salt: str) -> Path | None:
