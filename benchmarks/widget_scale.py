@@ -1,24 +1,27 @@
 """How the progress widget, the reaper and the runs list scale with the number of runs (PostgreSQL).
 
-Fills a fresh schema with 10k, then 100k, then 1M runs over 10k tenants (1% active, spread over
-the tenants; the rest completed; one tenant holds 1% of them), plus one busy tenant with 1,000
-active runs (a bulk operation), vacuums and analyzes as autovacuum would, and after each step
-measures:
+Fills one schema per size with 10k, 100k and 1M runs over 10k tenants (1% active, spread over the
+tenants; the rest completed; one tenant holds 1% of them), plus one busy tenant with 1,000 active
+runs (a bulk operation), and vacuums and analyzes as autovacuum would (``--keep`` keeps the
+schemas and reuses them on the next run). Then, the sizes in turn in ``--blocks`` blocks (so
+machine noise hits every size alike), it times each API call against its peer - the exact
+statement the API emitted, sent raw through the same pooled psycopg connection, interleaved call
+by call - what the API cannot beat:
 
-- ``progress_widget`` through the API (session, query, presenter, links), against its peer: the
-  same indexed SQL sent raw through the driver, no ORM - what the widget cannot beat; each call
-  is one request, in its own transaction, for both; for random tenants that have an active run
-  (the widget polls only while something is active), and for the busy tenant;
+- ``progress_widget`` for random tenants that have an active run (the widget polls only while
+  something is active): each call one request (its own transaction, ended inside the timing, for
+  both), and in a request that already holds its connection; and for the busy tenant;
 - ``list_runs`` (the operations index and ``opsux runs list``): the first page (50 runs) of a
   tenant that holds 1% of all runs, so its history grows with the table and the page does not;
-- ``reap_stale(dry_run=True)`` (the reaper's search over all active runs);
+- ``reap_stale(dry_run=True)`` (the reaper's search over all active runs, as of the fill);
 
-and prints p50/p95 in milliseconds, the widget's ratio to the raw SQL, the growth from the
-smallest to the largest size, the load average, and ``EXPLAIN`` of the widget query (it must use
-the partial index ``ix_operation_runs_tenant_active``) and of ``list_runs`` (it must read
-``ix_operation_runs_tenant_newest`` in order, without a sort); exit 1 if either does not.
+and prints p50/p95 in milliseconds, the ratios to the raw SQL, the client's CPU time per call,
+the growth from size to size, the load average, and ``EXPLAIN (ANALYZE, BUFFERS)`` of each query,
+with its values and as the generic plan a prepared statement runs. The widget must read the
+partial indexes (``ix_operation_runs_tenant_active``) and ``list_runs`` must read
+``ix_operation_runs_tenant_newest`` in order, without a sort; exit 1 if either does not.
 
-    python benchmarks/widget_scale.py --db postgresql+psycopg://postgres@127.0.0.1/opsux [--sizes 10000,100000,1000000]
+    python benchmarks/widget_scale.py --db postgresql+psycopg://postgres@127.0.0.1/opsux [--sizes 10000,100000,1000000] [--keep]
 """
 
 from __future__ import annotations
