@@ -51,7 +51,7 @@ from opsux_core.models import (
 from opsux_core.notifier import Notifier
 from opsux_core.policy import Policy
 from opsux_core.presenter import Presenter, Toast
-from opsux_core.staleness import STALE, StaleRun, stale_condition, stale_limit
+from opsux_core.staleness import STALE, StaleRun, stale_condition, stale_limit, stale_search
 from opsux_core.status import ACTIVE, RunOutcome, RunStatus
 from opsux_core.summary import MAX_COUNT, SummaryKeys
 
@@ -456,19 +456,9 @@ class OperationRunService:
             raise ValueError("grace must not be negative")
         if limit < 1:
             raise ValueError(f"limit must be at least 1, not {limit}")
-        stale = stale_condition(self.policy, now, grace)
-        rows = self.session.execute(
-            select(
-                OperationRun.id,
-                OperationRun.tenant_id,
-                OperationRun.operation_type,
-                OperationRun.status,
-                OperationRun.last_heartbeat_at,
-            )
-            .where(OperationRun.status.in_(_ACTIVE_VALUES), stale)
-            .order_by(OperationRun.last_heartbeat_at, OperationRun.id)
-            .limit(limit)
-        ).all()
+        search = stale_search(self.policy)
+        values = search.values(now, grace, limit)
+        rows = self.session.execute(search.statement, values).all()
         found = [
             StaleRun(
                 run_id=row.id,
@@ -485,6 +475,8 @@ class OperationRunService:
             if self.autocommit:
                 self.session.rollback()
             return found
+        # Each conditional UPDATE re-checks the same cutoffs.
+        stale = stale_condition(self.policy, now, grace)
         reaped: list[StaleRun] = []
         for candidate in found:
             failure = _failure(RUN_STALE, candidate.failure_message)

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Row, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
+from opsux_core.catalog import OperationCatalog
 from opsux_core.links import RunLinks
 from opsux_core.identifiers import check_identifier
 from opsux_core.models import ACTIVE_WHERE, ID_LENGTH, OperationRun
@@ -109,15 +110,17 @@ def progress_widget(
         # The widget has always seen what this session wrote but did not flush yet; SQLAlchemy
         # autoflushes before a Core statement only since 2.0.16, and opsux accepts any 2.0.
         session.flush()
-    result = session.execute(_WIDGET_QUERY, {"tenant_id": tenant_id}).all()
+    # On the session's own connection and transaction, as a Core statement: nothing here is an
+    # ORM entity, and Session.execute would only add its ORM dispatch on top of this.
+    result = session.connection().execute(_WIDGET_QUERY, {"tenant_id": tenant_id}).all()
     active = result[0].active_total if result else 0
     if active == 0:
         return ProgressWidget(visible=True)
 
-    presenter = Presenter.from_policy(policy)
     links = RunLinks(policy.links)
     keys = SummaryKeys(policy.summary_keys)
-    rows = tuple(_row(row, presenter, links, keys) for row in result)
+    catalog = policy.catalog
+    rows = tuple(_row(row, tenant_id, catalog, links, keys) for row in result)
     more = active - len(rows)
     return ProgressWidget(
         visible=True,
@@ -132,7 +135,6 @@ def progress_widget(
 _runs = OperationRun.__table__
 _ROW_COLUMNS = (
     _runs.c.id,
-    _runs.c.tenant_id,
     _runs.c.operation_type,
     _runs.c.status,
     _runs.c.outcome,
@@ -140,7 +142,8 @@ _ROW_COLUMNS = (
     _runs.c.initiator_name,
     _runs.c.created_at,
 )
-"""What a row shows, and no more: ``context`` and ``failure_summary`` are JSON the widget never reads."""
+"""What a row shows, and no more: ``context`` and ``failure_summary`` are JSON the widget never reads,
+and the tenant is the one asked for."""
 
 
 def _active_runs(limit: int) -> Select[Any]:
@@ -169,15 +172,15 @@ def active_runs_statement(tenant_id: str, limit: int = MAX_ROWS) -> Select[Any]:
     return _active_runs(limit).params(tenant_id=tenant_id)
 
 
-def _row(run: Row[Any], presenter: Presenter, links: RunLinks, keys: SummaryKeys) -> WidgetRow:
+def _row(run: Row[Any], tenant_id: str, catalog: OperationCatalog, links: RunLinks, keys: SummaryKeys) -> WidgetRow:
     status = ux_status(run.status, run.outcome)
     return WidgetRow(
         run_id=run.id,
-        label=presenter.catalog.label(run.operation_type),
+        label=catalog.label(run.operation_type),
         status=status,
         status_label=STATUS_COPY[status],
         progress=determinate_progress(status, keys.normalize(run.summary_counts)),
-        url=links.run_url(run.id, run.tenant_id),
+        url=links.run_url(run.id, tenant_id),
         initiator_name=run.initiator_name,
         created_at=run.created_at,
     )

@@ -42,6 +42,16 @@ def test_list_runs_pages_through_one_tenant_only(session: Session, service: Oper
     assert {r.tenant_id for r in [*first, *second]} == {"acme"}
 
 
+def test_list_runs_active_only_pages_through_the_tenants_active_runs(session: Session, service: OperationRunService) -> None:
+    active = [service.start("acme", "inventory.sync", identity=str(n)).run.id for n in range(5)]
+    service.complete(service.start("acme", "inventory.sync", identity="done").run, "succeeded")
+    service.start("globex", "inventory.sync", identity="theirs")
+    first = list_runs(session, "acme", limit=3, active_only=True)
+    second = list_runs(session, "acme", limit=3, before_id=first[-1].id, active_only=True)
+    assert [r.id for r in [*first, *second]] == sorted(active, reverse=True)
+    assert {(r.tenant_id, r.status) for r in [*first, *second]} <= {("acme", "queued"), ("acme", "running")}
+
+
 @pytest.mark.parametrize("limit", [0, 201])
 def test_list_runs_bounds_the_page(session: Session, limit: int) -> None:
     with pytest.raises(ValueError, match="limit must be between 1 and 200"):
