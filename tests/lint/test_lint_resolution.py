@@ -41,7 +41,8 @@ def test_the_message_carries_the_evidence_chain(project: Path) -> None:
         ("src/app/ops/wrappers.py", 19)
     ]
     assert messages[("src/app/dynamic.py", 12)].endswith(
-        "parameter `event_type` of `notify_event`, which has no resolvable callers"
+        "parameter `event_type` of `notify_event`, which no call in the project names "
+        "(a call from outside the source roots, or a dynamic one, is not followed)"
     )
 
 

@@ -201,6 +201,26 @@ class _Position:
     to be unregistered is reported; one that cannot be resolved is no OPS008 here."""
 
 
+def _uncalled(facts: FileFacts, wrapper: DerivedSink) -> str:
+    """Why a wrapper's callers check nothing: none names it, or none has a receiver of a known type."""
+    name = wrapper.spec.last_name
+    if name == "__init__":
+        name = wrapper.spec.call.rsplit(".", 2)[-2]  # a constructor is called by its class's name
+    calls = modules = 0
+    for _, entry in facts.index.entries(facts.index.mentioning([name])):
+        found = sum(len(scopes) for text, scopes in entry.summary["callees"].items() if text.rsplit(".", 1)[-1] == name)
+        calls += found
+        modules += found > 0
+    if not calls:
+        return "which no call in the project names (a call from outside the source roots, or a dynamic one, is not followed)"
+    where = f"{modules} modules" if modules > 1 else "1 module"
+    counted = f"none of the {calls} calls" if calls > 1 else "not the 1 call"
+    return (
+        f"which {counted} by that name ({where}) is known to reach: their receivers are of unknown "
+        "type or another class (see --coverage; an annotation types a receiver)"
+    )
+
+
 def _source(facts: FileFacts, node: cst.CSTNode, limit: int = 60) -> str:
     """The expression as written, on one line and cut short (for messages)."""
     text = " ".join(facts.tree.code_for_node(node).split())
@@ -392,7 +412,7 @@ class OperationTypeMatcher:
             if wrapper is not None and wrapper.callers > 0:
                 delegated.append(wrapper)
             elif item.param is not None and wrapper is not None:
-                unknown.append(Unknown(f"{item.reason}, which has no resolvable callers", item.param))
+                unknown.append(Unknown(f"{item.reason}, {_uncalled(facts, wrapper)}", item.param))
             elif item.param is not None:
                 unknown.append(Unknown(f"{item.reason} (its callers are not followed)", item.param))
             else:
