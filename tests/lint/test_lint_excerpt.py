@@ -188,6 +188,18 @@ def generated(rows: int) -> str:
     )
 
 
+def parsed_sizes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    sizes: list[int] = []
+    real = cst.parse_module
+
+    def spy(source: str, *args: object, **kwargs: object) -> cst.Module:
+        sizes.append(len(source))
+        return real(source, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cst, "parse_module", spy)
+    return sizes
+
+
 EXCERPT_OF_GENERATED = (
     "from app.ops import start_operation\n"
     "DATA = ...\n"
@@ -207,14 +219,7 @@ def test_a_big_generated_module_is_parsed_by_libcst_only_where_findings_can_be(
     rows: int, codes: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     code = generated(rows)
-    parsed: list[int] = []
-    real = cst.parse_module
-
-    def spy(source: str, *args: object, **kwargs: object) -> cst.Module:
-        parsed.append(len(source))
-        return real(source, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(cst, "parse_module", spy)
+    parsed = parsed_sizes(monkeypatch)
     findings = linter(codes=codes).lint(ROOT / "app" / "gen.py", code.encode())
     assert [(f.code, f.line, f.column) for f in findings] == [("OPS001", rows + 8, 24)]
     assert findings[0].snippet == "start_operation(t, 'nope.nope')"
@@ -415,18 +420,6 @@ def data_table(rows: int, special: dict[int, str] | None = None, name: str = "DA
     special = special or {}
     lines = [special.get(i, f"    'key_{i}': {{'status': 'active', 'label': 'row {i}', 'id': {i}}},") for i in range(rows)]
     return f"{name} = {{\n" + "\n".join(lines) + "\n}\n"
-
-
-def parsed_sizes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    sizes: list[int] = []
-    real = cst.parse_module
-
-    def spy(source: str, *args: object, **kwargs: object) -> cst.Module:
-        sizes.append(len(source))
-        return real(source, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(cst, "parse_module", spy)
-    return sizes
 
 
 @pytest.mark.parametrize("rows", [2_000, 20_000])

@@ -20,10 +20,25 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import libcst as cst
-from opsux_core.policy import Policy
 
-from opsux_lint.kinds import FileFacts, Handler, Kind, NeedleContext, Report, is_strings, param_strings
-from opsux_lint.kinds.runs import exempt, last_name, literal_text, subtree_ids
+from opsux_core.policy import Policy
+from opsux_lint.kinds import (
+    FileFacts,
+    Handler,
+    Kind,
+    NeedleContext,
+    Report,
+    is_strings,
+    param_strings,
+)
+from opsux_lint.kinds.runs import (
+    bare_string,
+    exempt,
+    last_name,
+    literal_text,
+    subtree_ids,
+    whole_strings,
+)
 from opsux_lint.prefilter import Needle
 from opsux_lint.registry import RuleSpec
 from opsux_lint.settings import lint_settings
@@ -125,19 +140,16 @@ class _Matcher:
             self.skip_roots.append(node)
 
     def _expr(self, node: cst.Expr) -> None:
-        if isinstance(node.value, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
-            self.skip_roots.append(node.value)
+        string = bare_string(node)
+        if string is not None:
+            self.skip_roots.append(string)
 
     def finish(self, facts: FileFacts) -> Iterable[Report]:
         rule = self.rule
         if exempt(facts, rule.owners):
             return
         skipped = subtree_ids(self.skip_roots)
-        for node in self.strings:
-            if id(node) in skipped:
-                continue
-            if isinstance(node, cst.ConcatenatedString):
-                skipped |= subtree_ids([node.left, node.right])  # the parts are no links by themselves
+        for node in whole_strings(self.strings, skipped):
             text = _shape(node)
             matched = rule.match(text) if text else None
             if matched is None:

@@ -102,9 +102,7 @@ def call_chain(expr: cst.BaseExpression) -> Iterator[cst.Call]:
         if isinstance(expr, cst.Call):
             yield expr
             expr = expr.func
-        elif isinstance(expr, cst.Attribute):
-            expr = expr.value
-        elif isinstance(expr, cst.Subscript):
+        elif isinstance(expr, cst.Attribute) or isinstance(expr, cst.Subscript):
             expr = expr.value
         else:
             return
@@ -246,6 +244,24 @@ def literal_text(node: cst.CSTNode) -> str | None:
     if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
         value = node.evaluated_value
         return value if isinstance(value, str) else None
+    return None
+
+
+def whole_strings(strings: Iterable[cst.CSTNode], skipped: set[int]) -> Iterator[cst.CSTNode]:
+    """The strings (in the walk's order) not under a skipped node, an implicit concatenation as
+    one: its parts are added to ``skipped``, being no copy or link by themselves."""
+    for node in strings:
+        if id(node) in skipped:
+            continue
+        if isinstance(node, cst.ConcatenatedString):
+            skipped |= subtree_ids([node.left, node.right])
+        yield node
+
+
+def bare_string(node: cst.Expr) -> cst.BaseExpression | None:
+    """The string a statement of its own holds (a docstring, a comment-like string): no copy."""
+    if isinstance(node.value, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
+        return node.value
     return None
 
 

@@ -18,12 +18,31 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import libcst as cst
+
 from opsux_core.catalog import OperationCatalog
 from opsux_core.policy import Policy
-
 from opsux_lint.analysis import Resolver
-from opsux_lint.kinds import FileFacts, Handler, Kind, NeedleContext, Report, is_string, is_strings, param_strings
-from opsux_lint.kinds.runs import Locals, Runs, exempt, last_name, literal_text, strings_of, subtree_ids
+from opsux_lint.kinds import (
+    FileFacts,
+    Handler,
+    Kind,
+    NeedleContext,
+    Report,
+    is_string,
+    is_strings,
+    param_strings,
+)
+from opsux_lint.kinds.runs import (
+    Locals,
+    Runs,
+    bare_string,
+    exempt,
+    last_name,
+    literal_text,
+    strings_of,
+    subtree_ids,
+    whole_strings,
+)
 from opsux_lint.prefilter import Needle, words
 from opsux_lint.registry import RuleSpec
 from opsux_lint.settings import lint_settings
@@ -129,8 +148,9 @@ class _Matcher:
             self.formats.append((node, [a.value for a in node.args if not a.star], self.facts.scope_key()))
 
     def _expr(self, node: cst.Expr) -> None:
-        if isinstance(node.value, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
-            self.skip_roots.append(node.value)
+        string = bare_string(node)
+        if string is not None:
+            self.skip_roots.append(string)
 
     def finish(self, facts: FileFacts) -> Iterable[Report]:
         rule = self.rule
@@ -138,11 +158,7 @@ class _Matcher:
             return
         skipped = subtree_ids(self.skip_roots)
         runs = Runs(facts, rule.models, self.locals)
-        for node in self.strings:
-            if id(node) in skipped:
-                continue
-            if isinstance(node, cst.ConcatenatedString):
-                skipped |= subtree_ids([node.left, node.right])
+        for node in whole_strings(self.strings, skipped):
             text = literal_text(node)
             if text is not None and text.strip() in rule.phrases:
                 yield Report(node, rule.spec.format(detail=f"{text.strip()!r} is the presenter's copy", instead="build it with the Presenter (opsux_core.Presenter: queued_toast, terminal, status_copy)"))
