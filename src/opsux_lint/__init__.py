@@ -39,4 +39,4 @@ def __getattr__(name: str) -> Any:
     return value
 
 
-__all__ = ["Finding", "__version__", "Linter", "RuleSpec", "Severity", "builtin_rules", "lint_source"]
+__all__ = ["Finding", "Linter", "RuleSpec", "Severity", "__version__", "builtin_rules", "lint_source"]

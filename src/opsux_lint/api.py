@@ -25,14 +25,25 @@ from pathlib import Path
 
 from opsux_core.policy import Policy
 from opsux_core.version import __version__
-
 from opsux_lint.discovery import Expansion, Skipped, expand_targets
 from opsux_lint.findings import Finding
 from opsux_lint.kinds import PARSE_ERROR_KIND
 from opsux_lint.project import Target, resolve_targets
 from opsux_lint.registry import builtin_rules
-from opsux_lint.runner import Progress, RunOptions, RunResult, Selection, display_path, run
-from opsux_lint.selection import SelectorError, is_selected, parse_selectors, severity_for
+from opsux_lint.runner import (
+    Progress,
+    RunOptions,
+    RunResult,
+    Selection,
+    display_path,
+    run,
+)
+from opsux_lint.selection import (
+    SelectorError,
+    is_selected,
+    parse_selectors,
+    severity_for,
+)
 from opsux_lint.settings import lint_settings
 from opsux_lint.suppressions import apply_per_file_ignores, per_file_ignores_by_path
 

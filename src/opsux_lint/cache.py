@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 from opsux_core.policy import Policy
-
 from opsux_lint.findings import Finding, Severity
 from opsux_lint.registry import RULES_PACKAGE, RuleSpec
 

@@ -18,20 +18,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+
 from opsux_core.errors import ConfigError
 from opsux_core.version import __version__
-
 from opsux_lint.baseline import Baseline, BaselineError
 from opsux_lint.baseline import write_baseline as write_baseline_file
 from opsux_lint.coverage import Site, coverage_document, render_coverage
 from opsux_lint.findings import Finding, Severity
-from opsux_lint.registry import RuleDefinitionError, RuleSpec, builtin_rules, rules_by_id
+from opsux_lint.registry import (
+    RuleDefinitionError,
+    RuleSpec,
+    builtin_rules,
+    rules_by_id,
+)
 from opsux_lint.report import OutputFormat, ReportContext, render
 from opsux_lint.selection import SelectorError, parse_selectors
 
 if TYPE_CHECKING:
-    from opsux_core.policy import Policy
-
     from opsux_lint.constant_fix import RunConstantFixes
     from opsux_lint.project import Target
 

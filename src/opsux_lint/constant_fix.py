@@ -41,9 +41,9 @@ from opsux_lint.analysis import ModuleEntry, Resolver
 from opsux_lint.analysis.outline import render, summarize
 from opsux_lint.engine import Linter, source_lines
 from opsux_lint.findings import Finding
+from opsux_lint.fixes import parses
 from opsux_lint.modules import module_name
 from opsux_lint.registry import rules_by_id
-from opsux_lint.fixes import parses
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _CONSTANT = re.compile(r"^[A-Z][A-Z0-9_]*$")

@@ -27,14 +27,23 @@ from pathlib import Path
 from typing import Any
 
 import libcst as cst
-from opsux_core.policy import Policy
 
-from opsux_lint.findings import Finding, Severity
-from opsux_lint.analysis import DerivedSink, ModuleEntry, ProjectIndex, Resolver, SinkSpec, derive_sinks
+from opsux_core.policy import Policy
+from opsux_lint.analysis import (
+    DerivedSink,
+    ModuleEntry,
+    ProjectIndex,
+    Resolver,
+    SinkSpec,
+    derive_sinks,
+)
 from opsux_lint.analysis.api import api_types
 from opsux_lint.analysis.nodes import deeper_than
-from opsux_lint.analysis.receivers import receiver_names
 from opsux_lint.analysis.outline import summarize
+from opsux_lint.analysis.receivers import receiver_names
+from opsux_lint.coverage import Site
+from opsux_lint.excerpt import Excerpt, excerpt, needle_pattern
+from opsux_lint.findings import Finding, Severity
 from opsux_lint.kinds import (
     PARSE_ERROR_KIND,
     UNUSED_SUPPRESSION_KIND,
@@ -48,12 +57,10 @@ from opsux_lint.kinds import (
     SiteOutcome,
     compile_rule,
 )
+from opsux_lint.kinds.operation_type import api_declarations
 from opsux_lint.modules import module_name, source_roots
 from opsux_lint.names import ImportTable
 from opsux_lint.positions import node_positions
-from opsux_lint.coverage import Site
-from opsux_lint.excerpt import Excerpt, excerpt, needle_pattern
-from opsux_lint.kinds.operation_type import api_declarations
 from opsux_lint.prefilter import Needle, Prefilter, word_pattern, words
 from opsux_lint.registry import RuleSpec, rules_by_id
 from opsux_lint.selection import severity_for
@@ -555,8 +562,7 @@ def decode_source(data: bytes) -> tuple[str, tuple[int, int, str]] | tuple[None,
         line_start = before.rfind(b"\n") + 1
         column = len(before[line_start:].decode(encoding, errors="replace")) + 1
         return None, (line, column, f"cannot decode as {encoding}: {exc.reason} (byte 0x{data[exc.start]:02x})")
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = text.removeprefix("\ufeff")
     return text, (0, 0, "")
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path, PurePosixPath
 
 from opsux_core.policy import Policy, policy_from_mapping
-
 from opsux_lint.engine import Linter
 from opsux_lint.findings import Finding
 from opsux_lint.registry import EXAMPLE_CONFIG, EXAMPLE_PATH, RuleSpec, builtin_rules

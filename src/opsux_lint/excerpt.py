@@ -93,9 +93,7 @@ def excerpt(
                     continue
                 # A name written inside a string literal is data (``'status': 'active'``), not
                 # the code a rule reads; needles that matter in strings count anywhere.
-                if strings is None or (in_strings is not None and in_strings.fullmatch(match.group())):
-                    found.add(line)
-                elif not strings.in_plain_string(line, match.start()):
+                if strings is None or (in_strings is not None and in_strings.fullmatch(match.group())) or not strings.in_plain_string(line, match.start()):
                     found.add(line)
         hits = sorted(found)
         kept = [n for n, (first, last, _) in enumerate(blocks) if _hit(hits, first, last)]
@@ -183,9 +181,7 @@ def _emit(
 def _display_value(statement: ast.stmt) -> ast.expr | None:
     """The display assigned to names only (``TABLE = {...}``), else None."""
     value: ast.expr | None = None
-    if isinstance(statement, ast.Assign) and all(isinstance(t, ast.Name) for t in statement.targets):
-        value = statement.value
-    elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+    if isinstance(statement, ast.Assign) and all(isinstance(t, ast.Name) for t in statement.targets) or isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
         value = statement.value
     return value if isinstance(value, (ast.Dict, ast.List, ast.Tuple, ast.Set)) else None
 
@@ -386,9 +382,7 @@ def _targets(statement: ast.stmt, *, walrus: bool = True) -> Iterator[str]:
     targets: list[ast.expr] = []
     if isinstance(statement, ast.Assign):
         targets = list(statement.targets)
-    elif isinstance(statement, (ast.AnnAssign, ast.AugAssign)):
-        targets = [statement.target]
-    elif isinstance(statement, (ast.For, ast.AsyncFor)):
+    elif isinstance(statement, (ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor)):
         targets = [statement.target]
     elif isinstance(statement, (ast.With, ast.AsyncWith)):
         targets = [item.optional_vars for item in statement.items if item.optional_vars is not None]

@@ -7,8 +7,7 @@ import textwrap
 from collections.abc import Sequence
 
 from opsux_lint.examples import lint_example
-from opsux_lint.registry import EXAMPLE_PATH
-from opsux_lint.registry import RuleSpec
+from opsux_lint.registry import EXAMPLE_PATH, RuleSpec
 
 _WIDTH = 88
 

@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from opsux_core.errors import ConfigNotFound
-from opsux_core.policy import CONFIG_FILENAME, PYPROJECT_FILENAME, Policy, find_config, load_policy
+from opsux_core.policy import (
+    CONFIG_FILENAME,
+    PYPROJECT_FILENAME,
+    Policy,
+    find_config,
+    load_policy,
+)
 
 
 @dataclass(frozen=True)

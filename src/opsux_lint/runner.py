@@ -8,20 +8,27 @@ import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import AbstractContextManager
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from opsux_core.policy import Policy, load_policy
-
-from opsux_lint.cache import CACHE_DIRNAME, LintCache, content_digest, derived_file, read_json, tool_digest, write_json
+from opsux_lint.analysis import ProjectIndex, build_index
+from opsux_lint.analysis.index import save_index
+from opsux_lint.cache import (
+    CACHE_DIRNAME,
+    LintCache,
+    content_digest,
+    derived_file,
+    read_json,
+    tool_digest,
+    write_json,
+)
 from opsux_lint.coverage import Site
 from opsux_lint.discovery import Excludes, discover
 from opsux_lint.engine import Derived, Linter
 from opsux_lint.findings import Finding
-from opsux_lint.analysis import ProjectIndex, build_index
-from opsux_lint.analysis.index import save_index
 from opsux_lint.project import Target
 from opsux_lint.registry import RuleSpec, builtin_rules, rules_by_id
 from opsux_lint.selection import select_rules

@@ -14,7 +14,14 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from opsux_core.policy import ConfigContext, ConfigSection, Path_, Policy, string_list, type_name
+from opsux_core.policy import (
+    ConfigContext,
+    ConfigSection,
+    Path_,
+    Policy,
+    string_list,
+    type_name,
+)
 
 DEFAULT_QUEUED_NOTIFICATION_CLASSES: tuple[str, ...] = ("*Queued*Notification*", "*RunQueued*")
 DEFAULT_LINT_EXCLUDE: tuple[str, ...] = ("build/", "dist/", ".tox/", ".nox/")

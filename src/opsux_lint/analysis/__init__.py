@@ -12,7 +12,13 @@
 from opsux_lint.analysis.index import ModuleEntry, ProjectIndex, build_index
 from opsux_lint.analysis.resolver import ApiTypes, Instance, Opaque, Resolver
 from opsux_lint.analysis.values import Callee, Resolution, Unknown, Value
-from opsux_lint.analysis.wrappers import DerivedSink, SinkSpec, callee_is, derive_sinks, written_name
+from opsux_lint.analysis.wrappers import (
+    DerivedSink,
+    SinkSpec,
+    callee_is,
+    derive_sinks,
+    written_name,
+)
 
 __all__ = [
     "ApiTypes",

@@ -15,17 +15,24 @@ import importlib
 import pkgutil
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from functools import cache
 from types import MappingProxyType
-from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
 import libcst as cst
-from opsux_core.policy import Policy
 
-from opsux_lint.callees import CallPattern
-from opsux_lint.analysis import DerivedSink, ProjectIndex, Resolution, Resolver, SinkSpec, Unknown, Value
+from opsux_core.policy import Policy
+from opsux_lint.analysis import (
+    DerivedSink,
+    ProjectIndex,
+    Resolution,
+    Resolver,
+    Unknown,
+    Value,
+)
 from opsux_lint.analysis.outline import Expr, expr
+from opsux_lint.callees import CallPattern
 from opsux_lint.names import ImportTable
 from opsux_lint.prefilter import Needle
 from opsux_lint.registry import RuleSpec

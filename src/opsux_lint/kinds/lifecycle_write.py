@@ -19,8 +19,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import libcst as cst
-from opsux_core.policy import Policy
 
+from opsux_core.policy import Policy
 from opsux_lint.kinds import (
     FileFacts,
     Handler,
@@ -33,11 +33,18 @@ from opsux_lint.kinds import (
     param_mapping,
     param_strings,
 )
-from opsux_lint.kinds.runs import Locals, Runs, exempt, keyword_args, last_name, literal_text, strings_of
+from opsux_lint.kinds.runs import (
+    Locals,
+    Runs,
+    exempt,
+    keyword_args,
+    last_name,
+    literal_text,
+    strings_of,
+)
 from opsux_lint.prefilter import Needle, words
 from opsux_lint.registry import RuleSpec
 from opsux_lint.settings import lint_settings
-
 
 # The calls that take a run's field as a string (``setattr(run, "status", ...)``, the keys of
 # ``query(Run).update({...})`` and ``update(Run).values({...})``).

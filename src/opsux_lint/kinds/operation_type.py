@@ -30,20 +30,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import libcst as cst
+
 from opsux_core.catalog import OperationCatalog
 from opsux_core.policy import Policy
-
 from opsux_lint.analysis import Callee, DerivedSink, SinkSpec, Unknown, Value, callee_is
 from opsux_lint.callees import argument
 from opsux_lint.kinds import (
+    FileFacts,
+    Handler,
+    Kind,
+    NeedleContext,
+    Report,
+    RuleParameterError,
     SiteOutcome,
     SiteStatus,
-    FileFacts,
-    NeedleContext,
-    Handler,
-    Report,
-    Kind,
-    RuleParameterError,
     is_list,
     is_string,
     is_strings,

@@ -18,15 +18,15 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 import libcst as cst
-from opsux_core.policy import Policy
 
+from opsux_core.policy import Policy
 from opsux_lint.analysis import SinkSpec
 from opsux_lint.callees import CallPattern, argument
 from opsux_lint.kinds import (
     FileFacts,
-    NeedleContext,
     Handler,
     Kind,
+    NeedleContext,
     Report,
     is_string,
     is_strings,

@@ -22,8 +22,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import libcst as cst
-from opsux_core.policy import Policy
 
+from opsux_core.policy import Policy
 from opsux_lint.kinds import (
     FileFacts,
     Handler,

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from opsux_core.policy import Policy, find_config, load_policy
-
 from opsux_lint.constant_fix import ConstantFinder, ConstantFix, apply_constant_fixes
 from opsux_lint.discovery import Excludes
 from opsux_lint.engine import Linter
@@ -27,8 +26,8 @@ from opsux_lint.fixes import apply_fixes
 from opsux_lint.registry import builtin_rules
 from opsux_lint.runner import display_path, project_index, save_project_index
 from opsux_lint.selection import select_rules
-from opsux_lint.suppressions import PerFileIgnores
 from opsux_lint.settings import lint_settings
+from opsux_lint.suppressions import PerFileIgnores
 
 # The protocol counts lines at \n, \r\n and \r only (str.splitlines also breaks at form feeds).
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")

@@ -14,16 +14,24 @@ from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
-from opsux_core.errors import ConfigError
-from opsux_core.version import __version__
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
 
+from opsux_core.errors import ConfigError
+from opsux_core.version import __version__
 from opsux_lint.findings import Finding, Severity
 from opsux_lint.registry import rules_by_id
 from opsux_lint.report.sarif import rule_help_uri
-from opsux_lint.server.documents import DocumentLint, Fix, Projects, TextEdit, fix_all, fixes, lines_of
+from opsux_lint.server.documents import (
+    DocumentLint,
+    Fix,
+    Projects,
+    TextEdit,
+    fix_all,
+    fixes,
+    lines_of,
+)
 
 SOURCE = "opsux"
 FIX_ALL = f"{types.CodeActionKind.SourceFixAll.value}.{SOURCE}"
@@ -50,7 +58,7 @@ class OpsuxServer(LanguageServer):
         except ConfigError as exc:
             self._problem(f"opsux-lint: config error: {exc}")
             lint = DocumentLint(document.source, (), None, path)
-        except Exception as exc:  # noqa: BLE001 - one bad file must not end the editor's server
+        except Exception as exc:
             logger.exception("linting %s failed", path)
             self._problem(f"opsux-lint: internal error on {path.name}: {type(exc).__name__}: {exc}")
             lint = DocumentLint(document.source, (), None, path)
