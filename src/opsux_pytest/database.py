@@ -281,6 +281,7 @@ class TestTransaction:
             self._baseline_kept = self._sole.holds_baseline()
             self._changes_at_start = self._sole.changes()
         self._sessions: list[Session] = []
+        self._test_session: Session | None = None
         self._sessionmaker: sessionmaker[Session] | None = None
         self._joined_engine: Engine | None = None
 
@@ -288,6 +289,13 @@ class TestTransaction:
         session = Session(bind=self.connection, join_transaction_mode="create_savepoint")
         self._sessions.append(session)
         return session
+
+    @property
+    def test_session(self) -> Session:
+        """The test's session (``opsux_session``, and the one ``opsux_service`` works in)."""
+        if self._test_session is None:
+            self._test_session = self.session()
+        return self._test_session
 
     @property
     def sessionmaker(self) -> sessionmaker[Session]:
