@@ -40,9 +40,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, MetaData, create_engine, event, select, text
 from sqlalchemy.engine import URL
-from sqlalchemy.sql import ClauseElement
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.sql import ClauseElement
 
 from opsux_core import OperationRun, RunNotification, create_schema
 
