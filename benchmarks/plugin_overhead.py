@@ -22,7 +22,11 @@ the same either way, but their second or so of imports would bury the plugin's f
 in noise (``--with-other-plugins`` keeps them). ``--callgrind`` counts instructions instead
 (valgrind), which a loaded machine does not move. Goal: at most 20 ms added.
 
-    python benchmarks/plugin_overhead.py [--tests 500] [--repeat 5] [--db-url sqlite://]
+``--against DIR`` adds the plugin of another checkout (``DIR/src``, e.g. a ``git worktree`` of the
+main branch) to the same interleaving, with the check off and on: old against new in one run, both
+against the same peer, so a loaded machine moves all of them alike.
+
+    python benchmarks/plugin_overhead.py [--tests 500] [--repeat 5] [--db-url sqlite://] [--against DIR]
 """
 
 from __future__ import annotations
@@ -141,9 +145,11 @@ def _write(root: Path, count: int, url: str) -> tuple[Path, Path]:
     return plugin_dir, peer_dir
 
 
-def _run(directory: Path, root: Path, extra: list[str], url: str) -> float:
+def _run(directory: Path, root: Path, extra: list[str], url: str, source: Path | None = None) -> float:
     out = root / "result.json"
-    env = dict(os.environ, OPSUX_BENCH_OUT=str(out), PYTHONPATH=os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]))
+    # Another checkout's src/ ahead of the installed opsux: Python finds its packages first.
+    path = [str(root), *([str(source)] if source is not None else []), os.environ.get("PYTHONPATH", "")]
+    env = dict(os.environ, OPSUX_BENCH_OUT=str(out), PYTHONPATH=os.pathsep.join(path))
     env.pop("OPSUX_DB_URL", None)
     command = [
         sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "opsux_bench_timer",
@@ -213,12 +219,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--with-other-plugins", action="store_true", help="do not block the other pytest plugins installed")
     parser.add_argument("--callgrind", action="store_true", help="also count the start-up's instructions with valgrind")
     parser.add_argument("--startup-only", action="store_true", help="only the start-up row")
+    parser.add_argument("--per-test-only", action="store_true", help="only the per-test rows")
+    parser.add_argument(
+        "--against", type=Path, metavar="DIR", help="also time the plugin of the checkout DIR (its src/), interleaved"
+    )
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="opsux-bench-") as tmp:
         root = Path(tmp)
         if not args.startup_only:
             _per_test(root, args)
+        if args.per_test_only:
+            return 0
         unused = root / "unused"
         unused.mkdir()
         (unused / "test_plain.py").write_text("def test_plain():\n    assert True\n")
@@ -228,15 +240,25 @@ def main(argv: list[str] | None = None) -> int:
 
 def _per_test(root: Path, args: argparse.Namespace) -> None:
     plugin_dir, peer_dir = _write(root, args.tests, args.db_url)
-    configs = {
-        "peer": (peer_dir, ["-p", "no:opsux"]),
-        "check off": (plugin_dir, [f"--opsux-db-url={args.db_url}", "-o", "opsux_verify=false"]),
-        "check on": (plugin_dir, [f"--opsux-db-url={args.db_url}"]),
+    off = [f"--opsux-db-url={args.db_url}", "-o", "opsux_verify=false"]
+    on = [f"--opsux-db-url={args.db_url}"]
+    configs: dict[str, tuple[Path, list[str], Path | None]] = {
+        "peer": (peer_dir, ["-p", "no:opsux"], None),
+        "check off": (plugin_dir, off, None),
+        "check on": (plugin_dir, on, None),
     }
+    if args.against is not None:
+        source = args.against.resolve() / "src"
+        if not (source / "opsux_pytest").is_dir():
+            raise SystemExit(f"--against {args.against}: no src/opsux_pytest there")
+        configs["against: check off"] = (plugin_dir, off, source)
+        configs["against: check on"] = (plugin_dir, on, source)
     samples: dict[str, list[float]] = {name: [] for name in configs}
-    for _ in range(args.repeat):
-        for name, (directory, extra) in configs.items():
-            samples[name].append(_run(directory, root, extra, args.db_url))
+    for round_ in range(args.repeat):
+        # Every other round backwards, so that a trend in the machine's load favours no one.
+        order = list(configs.items()) if round_ % 2 == 0 else list(configs.items())[::-1]
+        for name, (directory, extra, source) in order:
+            samples[name].append(_run(directory, root, extra, args.db_url, source))
 
     median = {name: statistics.median(values) for name, values in samples.items()}
     peer = median["peer"]
@@ -245,10 +267,15 @@ def _per_test(root: Path, args: argparse.Namespace) -> None:
         database {args.db_url}; median of {args.repeat} interleaved runs; CPU time of the test loop
         """))
     print(f"{'peer (plugin off, same fixtures by hand)':<44}{peer:8.3f} ms/test")
-    for name in ("check off", "check on"):
+    for name in configs:
+        if name == "peer":
+            continue
         value = median[name]
+        label = f"plugin, automatic check {name.split()[-1]}"
+        if name.startswith("against"):
+            label = f"{args.against}: check {name.split()[-1]}"
         print(
-            f"{'plugin, automatic check ' + name.split()[1]:<44}{value:8.3f} ms/test   "
+            f"{label:<44}{value:8.3f} ms/test   "
             f"overhead {value - peer:+.3f} ms/test   ratio {value / peer:.2f}x"
         )
     overhead = median["check on"] - peer

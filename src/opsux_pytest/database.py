@@ -17,8 +17,16 @@ end, whichever fixture wrote:
   against an ``Engine`` runs unchanged and still leaves nothing behind.
 
 On SQLite the recipe needs pysqlite's transaction handling switched off and BEGIN emitted by
-SQLAlchemy (the documented workaround): otherwise the driver never begins the outer transaction,
-a SAVEPOINT opens its own, and rows that code under test committed leak into the next test.
+SQLAlchemy's ``begin`` event (the documented workaround): otherwise the driver never begins the
+outer transaction, a SAVEPOINT opens its own, and rows that code under test committed leak into
+the next test.
+
+**Cheap per test.** What the plugin itself reads (the check's baseline and its end-of-test query)
+are ``select()`` statements compiled once per connection and run on the driver's cursor: through
+SQLAlchemy's execution machinery each would cost more than the test's own statements on SQLite.
+SQLite in memory lives in one connection, so every change to it is counted by the driver
+(``total_changes``): there the baseline is read again only when something changed the database
+since the last test ended, and a test that changed nothing needs no check query at all.
 """
 
 from __future__ import annotations
@@ -34,6 +42,7 @@ from sqlalchemy import Connection, Engine, MetaData, create_engine, event, selec
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.sql import ClauseElement
 
 from opsux_core import OperationRun, RunNotification, create_schema
 
@@ -100,6 +109,7 @@ def make_engine(url: URL) -> Engine:
     if in_memory:
         # One shared connection: every connect() sees the same in-memory database.
         engine = create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_sole_connection)
     else:
         engine = create_engine(url)
     event.listen(engine, "connect", _sqlite_no_driver_transactions)
@@ -112,8 +122,14 @@ def _sqlite_no_driver_transactions(dbapi_connection: Any, connection_record: Any
     dbapi_connection.isolation_level = None
 
 
+def _sqlite_sole_connection(dbapi_connection: Any, connection_record: Any) -> None:
+    connection_record.info[SoleConnection.INFO_KEY] = SoleConnection(dbapi_connection)
+
+
 def _sqlite_begin(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # Straight to the driver: once per test, and SQLAlchemy's execute would cost several times the
+    # statement itself (its events and result objects have nothing to say about a BEGIN).
+    connection.connection.dbapi_connection.execute("BEGIN")  # type: ignore[union-attr]
 
 
 def _admin_engine(admin: URL) -> Engine:
@@ -171,15 +187,79 @@ _BASELINE = select(OperationRun.id, OperationRun.status, OperationRun.outcome, R
 )
 
 
+def fetch_all(connection: Connection, statement: ClauseElement) -> list[tuple[Any, ...]]:
+    """The rows of *statement* (no parameters), as the driver returns them.
+
+    Compiled once per connection (the SQL is kept in the connection's ``info``) and run on the
+    driver's cursor, inside the connection's transaction: the plugin's own reads skip SQLAlchemy's
+    per-execution work (cache key, events, result objects), which on SQLite costs ten times the
+    query. Only for columns whose driver values are the Python values (ids, strings). Driver
+    errors come out as the driver's exceptions (``connection.dialect.loaded_dbapi.Error``).
+    """
+    info = connection.info
+    sql = info.get(statement)
+    if sql is None:
+        sql = info[statement] = str(statement.compile(dialect=connection.dialect))
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql)
+        return [tuple(row) for row in cursor.fetchall()]
+    finally:
+        cursor.close()
+
+
 def read_baseline(connection: Connection) -> Baseline:
     # One round trip: runs joined to their notifications.
     runs: dict[int, tuple[str, str]] = {}
     notes: set[int] = set()
-    for run_id, status, outcome, note_id in connection.execute(_BASELINE):
+    for run_id, status, outcome, note_id in fetch_all(connection, _BASELINE):
         runs[run_id] = (status, outcome)
         if note_id is not None:
             notes.add(note_id)
     return Baseline(runs=runs, notifications=frozenset(notes))
+
+
+class SoleConnection:
+    """A database that lives in one DBAPI connection (SQLite in memory), so that every change to it
+    goes through that connection and is counted by ``sqlite3.Connection.total_changes``.
+
+    Each test runs in a transaction that is rolled back, so the database holds the same rows at
+    the start of every test until something changes it between tests (a session fixture's seed
+    data). The baseline is therefore read once and kept, with the change count at which the
+    database last held exactly it; a test that starts at another count reads it again.
+    """
+
+    INFO_KEY = "opsux_sole_connection"
+
+    def __init__(self, dbapi_connection: Any) -> None:
+        self._dbapi = dbapi_connection
+        self._baseline: Baseline | None = None
+        self._clean_at = -1
+
+    def changes(self) -> int:
+        return int(self._dbapi.total_changes)
+
+    def holds_baseline(self) -> bool:
+        """Whether the database holds exactly the kept baseline now."""
+        return self._baseline is not None and self.changes() == self._clean_at
+
+    def baseline(self, connection: Connection) -> Baseline:
+        if self._baseline is None or self.changes() != self._clean_at:
+            self._baseline = read_baseline(connection)
+            self._clean_at = self.changes()
+        return self._baseline
+
+    def in_transaction(self) -> bool:
+        return bool(self._dbapi.in_transaction)
+
+    def restored(self, baseline_kept: bool) -> None:
+        """A test's transaction was rolled back. *baseline_kept*: the database held the kept
+        baseline when it began, and nothing ended the transaction under the test (so the rollback
+        undid every change); then it holds the baseline again. Otherwise the baseline is unknown."""
+        if baseline_kept:
+            self._clean_at = self.changes()
+        else:
+            self._baseline = None
 
 
 class TestTransaction:
@@ -190,9 +270,18 @@ class TestTransaction:
     def __init__(self, engine: Engine, *, baseline: bool = True) -> None:
         self._engine = engine
         self.connection = engine.connect()
+        self._sole: SoleConnection | None = self.connection.info.get(SoleConnection.INFO_KEY)
         self._outer = self.connection.begin()
-        self.baseline = read_baseline(self.connection) if baseline else None
+        if self._sole is None:
+            self.baseline = read_baseline(self.connection) if baseline else None
+            self._baseline_kept = False
+            self._changes_at_start = -1
+        else:
+            self.baseline = self._sole.baseline(self.connection) if baseline else None
+            self._baseline_kept = self._sole.holds_baseline()
+            self._changes_at_start = self._sole.changes()
         self._sessions: list[Session] = []
+        self._test_session: Session | None = None
         self._sessionmaker: sessionmaker[Session] | None = None
         self._joined_engine: Engine | None = None
 
@@ -200,6 +289,13 @@ class TestTransaction:
         session = Session(bind=self.connection, join_transaction_mode="create_savepoint")
         self._sessions.append(session)
         return session
+
+    @property
+    def test_session(self) -> Session:
+        """The test's session (``opsux_session``, and the one ``opsux_service`` works in)."""
+        if self._test_session is None:
+            self._test_session = self.session()
+        return self._test_session
 
     @property
     def sessionmaker(self) -> sessionmaker[Session]:
@@ -215,6 +311,11 @@ class TestTransaction:
             self._joined_engine = joined_engine(self._engine, self.connection)
         return self._joined_engine
 
+    def changed_nothing(self) -> bool:
+        """True when it is certain that no row of the database changed during the test so far
+        (only known for SQLite in memory, where the driver counts every change)."""
+        return self._sole is not None and self._sole.changes() == self._changes_at_start
+
     def close(self) -> None:
         try:
             for session in self._sessions:
@@ -223,8 +324,11 @@ class TestTransaction:
                 self._joined_engine.dispose(close=False)
         finally:
             try:
+                intact = self._outer.is_active and (self._sole is None or self._sole.in_transaction())
                 if self._outer.is_active:
                     self._outer.rollback()
+                if self._sole is not None:
+                    self._sole.restored(self._baseline_kept and intact)
             finally:
                 self.connection.close()
 

@@ -4,6 +4,10 @@ The check reads the database (so it also sees raw SQL, which has no origin to gi
 ``RunNotification`` added through a SQLAlchemy session during the test, this keeps the stack of
 the ``Session.add`` - the frames of the app and the test, not SQLAlchemy's, opsux's or pytest's -
 and hands the check the innermost ones by notification id once the row has one.
+
+Every test that adds a notification pays for this, and almost none of them fail: so an add keeps
+only the file, line and function of the few frames shown (a walk up the stack, no strings built),
+and names, relative paths and ids are worked out only when the check reports a notification.
 """
 
 from __future__ import annotations
@@ -28,6 +32,9 @@ from opsux_core import RunNotification
 
 FRAMES_SHOWN = 3
 
+Frame = tuple[str, int, str]
+"""A frame as it is shown: file, line, function."""
+
 # Frames from these packages are machinery, never "the code that wrote the notification".
 _MACHINERY = (
     *(str(Path(module.__file__ or "").parent) + os.sep for module in (sqlalchemy, opsux_core, opsux_pytest, pluggy, _pytest)),
@@ -44,7 +51,7 @@ class NotificationOrigins:
     """
 
     def __init__(self) -> None:
-        self._added: list[tuple[RunNotification, str]] | None = None
+        self._added: list[tuple[RunNotification, tuple[Frame, ...]]] | None = None
 
     def install(self) -> Callable[[], None]:
         """Start listening; returns the function that stops it."""
@@ -61,28 +68,37 @@ class NotificationOrigins:
 
     def _on_add(self, session: Session, instance: Any) -> None:
         if self._added is not None and isinstance(instance, RunNotification):
-            self._added.append((instance, describe_stack(sys._getframe(1))))
+            self._added.append((instance, user_frames(sys._getframe(1))))
 
     def by_id(self) -> dict[int, str]:
         found: dict[int, str] = {}
-        for instance, origin in self._added or ():
+        for instance, frames in self._added or ():
             identity = inspect(instance).identity
             if identity:
-                found[int(identity[0])] = origin
+                found[int(identity[0])] = describe_frames(frames)
         return found
 
 
-def describe_stack(frame: FrameType | None) -> str:
-    """``app/notify.py:12 in send_extra, called from tests/test_app.py:30 in test_it``."""
-    shown: list[str] = []
-    while frame is not None and len(shown) < FRAMES_SHOWN:
-        filename = frame.f_code.co_filename
+def user_frames(frame: FrameType | None) -> tuple[Frame, ...]:
+    """The innermost frames of *frame*'s stack that are the app's or the test's (at most
+    ``FRAMES_SHOWN``), innermost first."""
+    shown: list[Frame] = []
+    while frame is not None:
+        code = frame.f_code
+        filename = code.co_filename
         if not filename.startswith(_MACHINERY) and not filename.startswith("<"):
-            shown.append(f"{_relative(filename)}:{frame.f_lineno} in {frame.f_code.co_name}")
+            shown.append((filename, frame.f_lineno, code.co_name))
+            if len(shown) == FRAMES_SHOWN:
+                break
         elif shown:
             break  # back in the test runner: the user's frames are all listed
         frame = frame.f_back
-    return ", called from ".join(shown)
+    return tuple(shown)
+
+
+def describe_frames(frames: tuple[Frame, ...]) -> str:
+    """``app/notify.py:12 in send_extra, called from tests/test_app.py:30 in test_it``."""
+    return ", called from ".join(f"{_relative(filename)}:{line} in {name}" for filename, line, name in frames)
 
 
 def _relative(path: str) -> str:

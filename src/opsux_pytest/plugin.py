@@ -67,6 +67,9 @@ UNCONFIGURED_HEADER = (
 SETTINGS = pytest.StashKey["OpsuxSettings"]()
 STATE = pytest.StashKey["TestState"]()
 ORIGINS = pytest.StashKey["NotificationOrigins"]()
+CURRENT_ITEM = pytest.StashKey[pytest.Item]()
+"""The test being run in this process: the fixtures find its state through the config, without
+``request`` (which pytest builds a fixture definition for, signature and all, at every use)."""
 REPORT_SECTION = "opsux conventions"
 
 
@@ -219,6 +222,7 @@ def _worker_id(config: pytest.Config) -> str | None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, object, object]:
+    item.config.stash[CURRENT_ITEM] = item
     if _uses_opsux(item):
         # Listening from before set-up, so runs the test's own fixtures complete count too.
         _begin(item, record="opsux_notifications" in getattr(item, "fixturenames", ()))
@@ -277,12 +281,12 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     return result
 
 
-def _state(request: pytest.FixtureRequest) -> TestState:
-    node: pytest.Item = request.node
-    state = node.stash.get(STATE, None)
+def _state(config: pytest.Config) -> TestState:
+    item = config.stash[CURRENT_ITEM]
+    state = item.stash.get(STATE, None)
     if state is None:
         # Requested through request.getfixturevalue(): the protocol hook could not see it coming.
-        state = _begin(node, record=False)
+        state = _begin(item, record=False)
     return state
 
 
@@ -314,11 +318,16 @@ def opsux_shared_engine(pytestconfig: pytest.Config) -> Iterator[Engine]:
         yield engine
 
 
+# The per-test fixtures are as few levels deep as they can be: pytest's fixture machinery costs
+# more per fixture and test than most of what they do (opsux_service is built on the transaction
+# directly, sharing its session with opsux_session), and none takes ``request``.
+
+
 @pytest.fixture
-def _opsux_transaction(request: pytest.FixtureRequest, opsux_shared_engine: Engine) -> Iterator[TestTransaction]:
+def _opsux_transaction(pytestconfig: pytest.Config, opsux_shared_engine: Engine) -> Iterator[TestTransaction]:
     from opsux_pytest.database import TestTransaction
 
-    state = _state(request)
+    state = _state(pytestconfig)
     tx = TestTransaction(opsux_shared_engine, baseline=state.options.verify)
     state.transaction = tx
     try:
@@ -343,27 +352,27 @@ def opsux_sessionmaker(_opsux_transaction: TestTransaction) -> sessionmaker[Sess
 @pytest.fixture
 def opsux_session(_opsux_transaction: TestTransaction) -> Session:
     """A session whose commits land in a savepoint; everything is rolled back after the test."""
-    return _opsux_transaction.session()
+    return _opsux_transaction.test_session
 
 
 @pytest.fixture
-def opsux_service(opsux_session: Session, opsux_policy: Policy) -> OperationRunService:
+def opsux_service(_opsux_transaction: TestTransaction, opsux_policy: Policy) -> OperationRunService:
     """An ``OperationRunService`` on ``opsux_session`` and the project's policy."""
     from opsux_core import OperationRunService
 
-    return OperationRunService(opsux_session, opsux_policy)
+    return OperationRunService(_opsux_transaction.test_session, opsux_policy)
 
 
 @pytest.fixture
-def opsux_make_run(request: pytest.FixtureRequest, opsux_session: Session, opsux_policy: Policy) -> RunFactory:
+def opsux_make_run(pytestconfig: pytest.Config, _opsux_transaction: TestTransaction, opsux_policy: Policy) -> RunFactory:
     """``opsux_make_run(tenant_id=..., operation_type=..., initiator_id=..., status=..., ...)``."""
     from opsux_pytest.factory import RunFactory
 
-    return RunFactory(opsux_session, opsux_policy, _state(request).prepared)
+    return RunFactory(_opsux_transaction.test_session, opsux_policy, _state(pytestconfig).prepared)
 
 
 @pytest.fixture
-def opsux_notifications(request: pytest.FixtureRequest) -> NotificationRecorder:
+def opsux_notifications(pytestconfig: pytest.Config) -> NotificationRecorder:
     """Every terminal notification committed during the test, with assertions."""
     # Requested at run time, it listens from then on, until the test's clean-up.
-    return _state(request).listen()
+    return _state(pytestconfig).listen()

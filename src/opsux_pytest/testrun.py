@@ -78,11 +78,11 @@ def convention_report(state: TestState, raised: BaseException | None) -> str | N
     blocks: list[str] = []
     opt_outs: list[str] = []
     tx = state.transaction
-    if state.options.verify and tx is not None and tx.baseline is not None:
+    if state.options.verify and tx is not None and tx.baseline is not None and not tx.changed_nothing():
         try:
-            origins = state.origins.by_id() if state.origins is not None else None
+            origins = state.origins.by_id if state.origins is not None else None
             found = notification_violations(tx.connection, tx.baseline, state.prepared, origins)
-        except SQLAlchemyError as exc:
+        except (SQLAlchemyError, tx.connection.dialect.loaded_dbapi.Error) as exc:
             # After a failed body the transaction may be unusable (PostgreSQL aborts it); the body's
             # own failure is the story then. After a passing body it is a failure to verify.
             found = [] if raised is not None else [

@@ -316,6 +316,65 @@ def test_touching_it_makes_it_the_tests_business(seeded, opsux_session):
     ) in output(result)
 
 
+def test_seed_data_committed_between_two_tests_is_in_the_second_tests_baseline(project: Project) -> None:
+    # On SQLite in memory the baseline is kept from test to test while nothing changes the database
+    # in between (database.SoleConnection): a commit between tests must make the next one read it anew.
+    project.tests(
+        HELPERS
+        + """
+from sqlalchemy.orm import Session
+
+@pytest.fixture(scope="session")
+def seeded(opsux_shared_engine, opsux_policy):
+    from opsux_core import OperationRunService
+    with Session(opsux_shared_engine) as session:
+        run = OperationRunService(session, opsux_policy).start("acme", "inventory.sync", initiator=USER_3).run
+        hand_completed(session, run)  # legacy history: completed, never notified
+        run_id = run.id
+    yield run_id
+    with Session(opsux_shared_engine) as session:
+        session.delete(session.get(OperationRun, run_id))
+        session.commit()
+
+def test_1_before_the_seed(opsux_service):
+    run = opsux_service.start("acme", "inventory.sync", initiator=USER_3).run
+    opsux_service.complete(run, "succeeded")
+
+def test_2_seeds_then_works(seeded, opsux_service):
+    run = opsux_service.start("acme", "inventory.sync", initiator=USER_3, inputs={"n": 2}).run
+    opsux_service.complete(run, "succeeded")
+
+def test_3_after_the_seed(opsux_service):
+    run = opsux_service.start("acme", "inventory.sync", initiator=USER_3, inputs={"n": 3}).run
+    opsux_service.complete(run, "succeeded")
+"""
+    )
+    project.run("-p", "no:randomly").assert_outcomes(passed=3)
+
+
+def test_rows_committed_behind_the_tests_transaction_are_in_the_next_tests_baseline(project: Project) -> None:
+    # A test that ends the outer transaction itself (a raw COMMIT) leaves its rows behind; the next
+    # test must not be blamed for them, so the kept baseline is dropped.
+    project.tests(
+        HELPERS
+        + """
+def test_0_reads_the_baseline(opsux_service):
+    pass
+
+@pytest.mark.opsux(verify=False)
+def test_1_commits_for_real(opsux_service, opsux_session):
+    run = opsux_service.start("acme", "inventory.sync", initiator=USER_3).run
+    hand_completed(opsux_session, run)  # completed, never notified
+    opsux_session.bind.connection.dbapi_connection.execute("COMMIT")  # the test's connection, not a session savepoint
+
+def test_2_works_properly(opsux_service):
+    run = opsux_service.start("acme", "inventory.sync", initiator=USER_3, inputs={"n": 2}).run
+    opsux_service.complete(run, "succeeded")
+"""
+    )
+    project.run("-p", "no:randomly").assert_outcomes(passed=3)
+
+
 def test_fixtures_requested_at_run_time_are_checked_too(project: Project) -> None:
     project.tests(
         HELPERS
