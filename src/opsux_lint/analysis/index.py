@@ -27,9 +27,16 @@ import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Literal, cast, overload
 
-from opsux_lint.analysis.outline import SUMMARY_FORMAT, Expr, Summary, summarize
+from opsux_lint.analysis.outline import (
+    SUMMARY_FORMAT,
+    ClassOutline,
+    Expr,
+    FunctionOutline,
+    Summary,
+    summarize,
+)
 from opsux_lint.cache import write_json
 from opsux_lint.discovery import Excludes, discover
 from opsux_lint.modules import module_name, source_roots
@@ -65,7 +72,7 @@ class OutlineStore:
         module = key.partition(":")[2]
         if not isinstance(data, dict) or data.get("format") != SUMMARY_FORMAT or data.get("module") != module:
             return None
-        return data
+        return cast(Summary, data)  # written by put() from an outline of this format and module
 
     def put(self, key: str, summary: Summary) -> None:
         """Atomically (concurrent runs write the same bytes); a failure is harmless."""
@@ -258,7 +265,15 @@ class ProjectIndex:
         names = {*summary["assign"], *summary["defs"], *summary["imports"]}
         return frozenset(n for n in names if not n.startswith("_"))
 
-    def locate(self, qualified: str, kind: str) -> tuple[str, str, Mapping[str, Any]] | None:
+    @overload
+    def locate(self, qualified: str, kind: Literal["classes"]) -> tuple[str, str, ClassOutline] | None: ...
+
+    @overload
+    def locate(self, qualified: str, kind: Literal["functions"]) -> tuple[str, str, FunctionOutline] | None: ...
+
+    def locate(
+        self, qualified: str, kind: Literal["classes", "functions"]
+    ) -> tuple[str, str, ClassOutline] | tuple[str, str, FunctionOutline] | None:
         """``(module, key, outline)`` of a project class (``kind="classes"``) or function
         (``kind="functions"``) by its qualified name; None when it is not one."""
         split = self.split(qualified)
@@ -267,8 +282,13 @@ class ProjectIndex:
         module, rest = split
         summary = self.summary(module)
         key = ".".join(rest)
-        found = summary[kind].get(key) if summary is not None else None
-        return (module, key, found) if found is not None else None
+        if summary is None:
+            return None
+        if kind == "classes":
+            cls = summary["classes"].get(key)
+            return (module, key, cls) if cls is not None else None
+        function = summary["functions"].get(key)
+        return (module, key, function) if function is not None else None
 
     def split(self, qualified: str) -> tuple[str, list[str]] | None:
         parts = qualified.split(".")

@@ -18,12 +18,59 @@ from __future__ import annotations
 import ast
 import re
 import warnings
-from typing import Any
+from typing import Any, TypedDict
 
 from opsux_lint.analysis.nodes import STATEMENTS, children
 
 Expr = list[Any]
-Summary = dict[str, Any]
+Binding = list[Any]
+"""``[line, Expr]``: one assignment of a name (a module constant, a class member, a local)."""
+
+
+class ClassOutline(TypedDict):
+    line: int
+    bases: list[Expr]
+    members: dict[str, list[Binding]]
+    """Class-level assignments by name."""
+    annotations: dict[str, list[Expr]]
+    attrs: dict[str, list[Binding]]
+    """``self.x = ...`` in its methods, by attribute."""
+    nested: list[str]
+
+
+class FunctionOutline(TypedDict):
+    line: int
+    params: list[list[Any]]
+    """``[name, kind, default Expr or None, annotation Exprs]``; kind: posonly, pos, var, kwonly, varkw."""
+    method: bool
+    kind: str
+    """``function``, ``method``, ``classmethod`` or ``static``."""
+    locals: dict[str, list[Binding]]
+    annotations: dict[str, list[Expr]]
+    passes: list[list[Any]]
+    """Calls that pass a value on: ``[func Expr, position, keyword, value Expr, line, star]``."""
+    returns: list[Expr]
+    results: list[Expr]
+    decorators: list[str]
+
+
+class Summary(TypedDict):
+    """A module's outline: plain JSON (the cache stores it as it is)."""
+
+    format: int
+    module: str
+    package: bool
+    assign: dict[str, list[Binding]]
+    annotations: dict[str, list[Expr]]
+    defs: dict[str, int]
+    imports: dict[str, list[list[str]]]
+    """By local name: ``["m", module]`` or ``["f", module, name]``."""
+    stars: list[str]
+    all: list[str] | None
+    classes: dict[str, ClassOutline]
+    functions: dict[str, FunctionOutline]
+    callees: dict[str, list[str]]
+    """Each callee as written, and the functions (``""``: module level) that call it."""
 
 SUMMARY_FORMAT = 2
 
@@ -160,8 +207,8 @@ class _Collector:
         self.imports: dict[str, list[list[str]]] = {}
         self.stars: list[str] = []
         self.all: list[str] | None = None
-        self.classes: dict[str, Any] = {}
-        self.functions: dict[str, Any] = {}
+        self.classes: dict[str, ClassOutline] = {}
+        self.functions: dict[str, FunctionOutline] = {}
         self.callees: dict[str, set[str]] = {}
 
     # ------------------------------------------------------------------------------ imports
@@ -222,7 +269,7 @@ class _Collector:
         annotations: dict[str, list[Expr]] = {}
         attrs: dict[str, list[list[Any]]] = {}
         nested: list[str] = []
-        info = {
+        info: ClassOutline = {
             "line": node.lineno,
             "bases": [expr(b) for b in node.bases],
             "members": members,

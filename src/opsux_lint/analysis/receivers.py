@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from opsux_lint.analysis.index import ProjectIndex
+from opsux_lint.analysis.outline import Summary
 from opsux_lint.analysis.resolver import ApiTypes
 
 _MAX_ROUNDS = 20
@@ -40,7 +41,7 @@ def receiver_names(index: ProjectIndex, api: ApiTypes) -> frozenset[str]:
     return frozenset(names)
 
 
-def _producers(summary: dict[str, Any], pattern: re.Pattern[str]) -> Iterable[str]:
+def _producers(summary: Summary, pattern: re.Pattern[str]) -> Iterable[str]:
     def mentions(*parts: Any) -> bool:
         return pattern.search(json.dumps(parts)) is not None
 

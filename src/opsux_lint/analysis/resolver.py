@@ -24,10 +24,9 @@ import itertools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from opsux_lint.analysis.index import ProjectIndex
-from opsux_lint.analysis.outline import Expr, render
+from opsux_lint.analysis.outline import ClassOutline, Expr, FunctionOutline, render
 from opsux_lint.analysis.values import Callee, Item, Ref, Resolution, Unknown, Value
 
 _MAX_DEPTH = 24
@@ -177,7 +176,7 @@ class Resolver:
             key = key.rpartition(".")[0]
         return self._strings(self._global(module, name, depth))
 
-    def _local(self, name: str, module: str, key: str, function: Mapping[str, Any], depth: int) -> list[Item] | None:
+    def _local(self, name: str, module: str, key: str, function: FunctionOutline, depth: int) -> list[Item] | None:
         assigned = function["locals"].get(name)
         param = next((p for p in function["params"] if p[0] == name), None)
         if assigned is None and param is None:
@@ -436,7 +435,7 @@ class Resolver:
             return self._class_member(item, attr, depth)
         return [Unknown(f"an attribute of the function `{item.key}`")]
 
-    def _class_info(self, ref: Ref) -> Mapping[str, Any] | None:
+    def _class_info(self, ref: Ref) -> ClassOutline | None:
         summary = self.index.summary(ref.module)
         return summary["classes"].get(ref.key) if summary is not None else None
 
@@ -594,7 +593,7 @@ class Resolver:
         return self._global_types(module, name, depth)
 
     def _local_types(
-        self, name: str, module: str, key: str, function: Mapping[str, Any], depth: int
+        self, name: str, module: str, key: str, function: FunctionOutline, depth: int
     ) -> list[TypeItem] | None:
         annotated = function.get("annotations", {}).get(name)
         if annotated:
@@ -736,10 +735,10 @@ class Resolver:
                 outside = outside or inherited
         return outside
 
-    def _project_class(self, cls: str) -> tuple[str, str, Mapping[str, Any]] | None:
+    def _project_class(self, cls: str) -> tuple[str, str, ClassOutline] | None:
         return self.index.locate(cls, "classes")
 
-    def _returns(self, module: str, key: str, function: Mapping[str, Any], depth: int) -> list[TypeItem]:
+    def _returns(self, module: str, key: str, function: FunctionOutline, depth: int) -> list[TypeItem]:
         if function.get("returns"):
             return self._annotated(function["returns"], module, depth)
         found: list[TypeItem] = []

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from opsux_lint.analysis.outline import Expr
+from opsux_lint.analysis.outline import Expr, FunctionOutline
 from opsux_lint.analysis.resolver import Resolver
 from opsux_lint.analysis.values import Callee
 
@@ -114,7 +114,7 @@ def _count(callers: Mapping[str, int], spec: SinkSpec) -> int:
 
 
 def _wrapper_specs(
-    resolver: Resolver, module: str, key: str, function: Mapping[str, Any],
+    resolver: Resolver, module: str, key: str, function: FunctionOutline,
     sink: SinkSpec, position: int | None, keyword: str | None, value: Expr, star: str,
 ) -> Iterable[tuple[str, str, SinkSpec]]:
     """``(function, parameter, sink)`` for each parameter whose value reaches the sink here."""
@@ -152,11 +152,11 @@ def _callable_by_name(resolver: Resolver, qualified: str) -> bool:
     return not parent or (summary is not None and parent in summary["classes"])
 
 
-def _function(resolver: Resolver, qualified: str) -> tuple[str, str, Mapping[str, Any]] | None:
+def _function(resolver: Resolver, qualified: str) -> tuple[str, str, FunctionOutline] | None:
     return resolver.index.locate(qualified, "functions")
 
 
-def _positional(function: Mapping[str, Any]) -> list[list[Any]]:
+def _positional(function: FunctionOutline) -> list[list[Any]]:
     """The parameters a caller fills by position (``self``/``cls`` filled by the instance)."""
     positional = [p for p in function["params"] if p[1] in ("pos", "posonly")]
     if function.get("kind") in ("method", "classmethod") and positional:
@@ -187,7 +187,7 @@ def _parameter_spec(resolver: Resolver, qualified: str, param: str) -> SinkSpec 
 
 
 def _forwarded(
-    function: Mapping[str, Any], call: str, sink: SinkSpec, position: int | None, name: str, star: str
+    function: FunctionOutline, call: str, sink: SinkSpec, position: int | None, name: str, star: str
 ) -> SinkSpec | None:
     """The sink a ``*args``/``**kwargs`` forwarder makes: positions shifted by the parameters
     before ``*args``, keywords passed through ``**kwargs``."""
