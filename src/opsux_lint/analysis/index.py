@@ -35,6 +35,7 @@ from opsux_lint.analysis.outline import (
     Expr,
     FunctionOutline,
     Summary,
+    Tag,
     summarize,
 )
 from opsux_lint.cache import write_json
@@ -239,7 +240,7 @@ class ProjectIndex:
     def qualified_names(self, module: str, e: Expr) -> frozenset[str]:
         """Every qualified name a callee expression may refer to, through the module's imports."""
         summary = self.summary(module)
-        if e[0] == "n":
+        if e[0] == Tag.NAME:
             name = str(e[1])
             found: set[str] = set()
             if summary is not None:
@@ -252,7 +253,7 @@ class ProjectIndex:
                         if name in self.exports(base):
                             found.add(f"{base}.{name}")
             return frozenset(found or {name})
-        if e[0] == "a":
+        if e[0] == Tag.ATTRIBUTE:
             return frozenset(f"{base}.{e[2]}" for base in self.qualified_names(module, e[1]))
         return frozenset()
 

@@ -2,7 +2,7 @@
 
 An outline (historically "summary") is plain JSON data (lists, dicts, strings, ints), so the index can cache it by the
 file's content and ship it to worker processes. Expressions are kept in a small intermediate
-form (:data:`Expr`), enough to resolve string values across files:
+form (:data:`Expr`, tagged by :class:`Tag`), enough to resolve string values across files:
 
 - ``["s", text]`` a string literal (implicit concatenation already joined by the parser)
 - ``["n", name]`` a name; ``["a", base, attr]`` an attribute
@@ -18,11 +18,30 @@ from __future__ import annotations
 import ast
 import re
 import warnings
-from typing import Any, TypedDict
+from typing import Any, Final, TypedDict
 
 from opsux_lint.analysis.nodes import STATEMENTS, children
 
+
+class Tag:
+    """The kinds of :data:`Expr`, its first item. Plain ``str`` constants, not an ``Enum``:
+    outlines stay plain JSON, and the resolver compares tags in its hottest loop (an enum
+    member's lookup costs five times a class attribute's there)."""
+
+    STRING: Final = "s"
+    NAME: Final = "n"
+    ATTRIBUTE: Final = "a"
+    CONDITIONAL: Final = "if"
+    CONCAT: Final = "+"
+    FSTRING: Final = "f"
+    CALL: Final = "c"
+    SWITCH: Final = "k"
+    """``None``, ``True`` or ``False``."""
+    UNKNOWN: Final = "?"
+
+
 Expr = list[Any]
+"""``[Tag, ...]``: see the module's description."""
 Binding = list[Any]
 """``[line, Expr]``: one assignment of a name (a module constant, a class member, a local)."""
 
@@ -93,21 +112,21 @@ _UNKNOWN_REASONS: dict[type[ast.AST], str] = {
 def expr(node: ast.AST | None) -> Expr:
     """The intermediate form of an ``ast`` expression."""
     if node is None:
-        return ["?", "nothing"]
+        return [Tag.UNKNOWN, "nothing"]
     if isinstance(node, ast.Constant):
         if isinstance(node.value, str):
-            return ["s", node.value]
+            return [Tag.STRING, node.value]
         if node.value is None or isinstance(node.value, bool):
-            return ["k", repr(node.value)]
-        return ["?", f"the constant {node.value!r}"]
+            return [Tag.SWITCH, repr(node.value)]
+        return [Tag.UNKNOWN, f"the constant {node.value!r}"]
     if isinstance(node, ast.Name):
-        return ["n", node.id]
+        return [Tag.NAME, node.id]
     if isinstance(node, ast.Attribute):
-        return ["a", expr(node.value), node.attr]
+        return [Tag.ATTRIBUTE, expr(node.value), node.attr]
     if isinstance(node, ast.IfExp):
-        return ["if", expr(node.body), expr(node.orelse)]
+        return [Tag.CONDITIONAL, expr(node.body), expr(node.orelse)]
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        return ["+", expr(node.left), expr(node.right)]
+        return [Tag.CONCAT, expr(node.left), expr(node.right)]
     if isinstance(node, ast.JoinedStr):
         parts: list[Expr] = []
         for value in node.values:
@@ -115,13 +134,13 @@ def expr(node: ast.AST | None) -> Expr:
                 parts.append(expr(value.value))
             else:
                 parts.append(expr(value))
-        return ["f", parts]
+        return [Tag.FSTRING, parts]
     if isinstance(node, ast.Call):
         args = [expr(a) for a in node.args if not isinstance(a, ast.Starred)]
         keywords = {k.arg: expr(k.value) for k in node.keywords if k.arg is not None}
         starred = any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords)
-        return ["c", expr(node.func), args, keywords, starred]
-    return ["?", _UNKNOWN_REASONS.get(type(node), f"a {type(node).__name__} expression")]
+        return [Tag.CALL, expr(node.func), args, keywords, starred]
+    return [Tag.UNKNOWN, _UNKNOWN_REASONS.get(type(node), f"a {type(node).__name__} expression")]
 
 
 _TYPE_WRAPPERS = frozenset({"Optional", "Union", "Annotated", "Final", "ClassVar", "Required", "NotRequired", "ReadOnly"})
@@ -167,7 +186,7 @@ def render(e: Expr) -> str:
     if tag == "+":
         return f"{render(e[1])} + {render(e[2])}"
     if tag == "f":
-        return "f'" + "".join(p[1] if p[0] == "s" else "{" + render(p) + "}" for p in e[1]) + "'"
+        return "f'" + "".join(p[1] if p[0] == Tag.STRING else "{" + render(p) + "}" for p in e[1]) + "'"
     if tag == "c":
         return f"{render(e[1])}(...)" if e[2] or e[3] else f"{render(e[1])}()"
     return str(e[1])
@@ -175,9 +194,9 @@ def render(e: Expr) -> str:
 
 def callee_text(e: Expr) -> str | None:
     """``a.b.c`` for a name or attribute chain, else None."""
-    if e[0] == "n":
+    if e[0] == Tag.NAME:
         return str(e[1])
-    if e[0] == "a":
+    if e[0] == Tag.ATTRIBUTE:
         base = callee_text(e[1])
         return f"{base}.{e[2]}" if base is not None else None
     return None

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from opsux_lint.analysis.index import ProjectIndex
-from opsux_lint.analysis.outline import ClassOutline, Expr, FunctionOutline, render
+from opsux_lint.analysis.outline import ClassOutline, Expr, FunctionOutline, Tag, render
 from opsux_lint.analysis.values import Callee, Item, Ref, Resolution, Unknown, Value
 
 _MAX_DEPTH = 24
@@ -129,21 +129,21 @@ class Resolver:
         if depth > _MAX_DEPTH:
             return [Unknown(f"`{render(e)}` is defined too many steps away")]
         tag = e[0]
-        if tag == "s":
+        if tag == Tag.STRING:
             return [Value(e[1])]
-        if tag == "n":
+        if tag == Tag.NAME:
             return self._name(str(e[1]), module, scope, depth)
-        if tag == "a":
+        if tag == Tag.ATTRIBUTE:
             return self._attribute(e, module, scope, depth)
-        if tag == "if":
+        if tag == Tag.CONDITIONAL:
             return [*self._eval(e[1], module, scope, depth + 1), *self._eval(e[2], module, scope, depth + 1)]
-        if tag == "+":
+        if tag == Tag.CONCAT:
             return self._join([e[1], e[2]], module, scope, depth, f_string=False)
-        if tag == "f":
+        if tag == Tag.FSTRING:
             return self._join(list(e[1]), module, scope, depth, f_string=True)
-        if tag == "c":
+        if tag == Tag.CALL:
             return self._call(e, module, scope, depth)
-        if tag == "k":
+        if tag == Tag.SWITCH:
             return []  # None, True, False: a switch (``log_action=False``), never a value to check
         return [Unknown(str(e[1]))]
 
@@ -266,7 +266,7 @@ class Resolver:
     def _attribute(self, e: Expr, module: str, scope: str | None, depth: int) -> list[Item]:
         attr = str(e[2])
         base = e[1]
-        if attr in ("value", "name") and base[0] == "a":
+        if attr in ("value", "name") and base[0] == Tag.ATTRIBUTE:
             # ``Kind.SYNC.value`` / ``Kind.SYNC.name``: the member's value, or its name.
             owners = self._eval(base[1], module, scope, depth + 1)
             if owners and all(isinstance(o, Ref) and o.kind == "class" for o in owners):
@@ -278,7 +278,7 @@ class Resolver:
                     else:
                         items.extend(self._class_member(owner, str(base[2]), depth + 1))
                 return self._strings(items)
-        if base[0] == "n":
+        if base[0] == Tag.NAME:
             receiver = self._receiver_class(str(base[1]), module, scope)
             if receiver is not None:
                 return self._instance_attribute(receiver, attr, e, depth + 1)
@@ -297,7 +297,7 @@ class Resolver:
         for item in self._eval(e, module, None, 0):
             info = self._class_info(item) if isinstance(item, Ref) and item.kind == "class" else None
             if info is not None:
-                found.extend(value[1] for assigned in info["members"].values() for _, value in assigned if value[0] == "s")
+                found.extend(value[1] for assigned in info["members"].values() for _, value in assigned if value[0] == Tag.STRING)
         return found
 
     def is_class(self, name: str) -> bool:
@@ -449,7 +449,7 @@ class Resolver:
             if len(members) > 1:
                 return [Unknown(f"`{ref.key}.{attr}` is assigned more than once in {path}")]
             line, value = members[0]
-            if value[0] == "c" and value[1] in (["n", "auto"], ["a", ["n", "enum"], "auto"]):
+            if value[0] == Tag.CALL and value[1] in (["n", "auto"], ["a", ["n", "enum"], "auto"]):
                 kind = self._enum_kind(ref, depth + 1)
                 if kind == "str":
                     return [Value(attr.lower(), (f"{path}:{line} {ref.key}.{attr} = auto() -> {attr.lower()!r}",))]
@@ -499,7 +499,7 @@ class Resolver:
         ):
             # ``MyEnum("x")`` looks the member up by value: it is that value.
             return self._eval(args[0], module, scope, depth + 1)
-        if func[0] == "n" and func[1] == "str" and len(args) == 1:
+        if func[0] == Tag.NAME and func[1] == "str" and len(args) == 1:
             return self._eval(args[0], module, scope, depth + 1)
         return [Unknown(f"the result of calling `{render(func)}`")]
 
@@ -509,7 +509,7 @@ class Resolver:
         shown: list[str] = []
         unknowns: list[Unknown] = []
         for part in parts:
-            if part[0] == "s":
+            if part[0] == Tag.STRING:
                 options.append([Value(part[1])])
                 shown.append(part[1])
                 continue
@@ -544,22 +544,22 @@ class Resolver:
         tag = e[0]
         if tag in ("s", "f", "+"):
             return [Opaque("a string")]
-        if tag == "n":
+        if tag == Tag.NAME:
             return self._name_types(str(e[1]), module, scope, depth)
-        if tag == "a":
+        if tag == Tag.ATTRIBUTE:
             return self._attribute_types(e, module, scope, depth)
-        if tag == "c":
+        if tag == Tag.CALL:
             return self._call_types(e, module, scope, depth)
-        if tag == "if":
+        if tag == Tag.CONDITIONAL:
             return [*self.types(e[1], module, scope, depth + 1), *self.types(e[2], module, scope, depth + 1)]
-        if tag == "k":
+        if tag == Tag.SWITCH:
             return [Opaque(f"`{e[1]}`")]
         return [Unknown(str(e[1]))]
 
     def _annotated(self, annotations: Sequence[Expr], module: str, depth: int) -> list[TypeItem]:
         found: list[TypeItem] = []
         for a in annotations:
-            if a[0] == "n" and a[1] == "None":
+            if a[0] == Tag.NAME and a[1] == "None":
                 continue
             found.extend(self._class_of_reference(a, module, depth + 1))
         return found
@@ -708,7 +708,7 @@ class Resolver:
             found.extend(self._annotated(typed, module, depth) if typed else self.types(value, module, method, depth + 1))
         for _line, value in info["members"].get(attr, ()):
             typed = self.types(value, module, None, depth + 1)
-            if not of_class and value[0] == "c":
+            if not of_class and value[0] == Tag.CALL:
                 # ``content_object = GenericForeignKey(...)``: through an instance, a descriptor
                 # made at class level may give anything (a model, a page...).
                 typed = [
@@ -802,9 +802,9 @@ class Resolver:
     def callee(self, func: Expr, module: str, scope: str | None = None, depth: int = 0) -> Callee:
         """What ``func`` (the callee expression of a call in ``module``/``scope``) may be."""
         canonical = self.api.canonical
-        if func[0] == "n":
+        if func[0] == Tag.NAME:
             return Callee(frozenset(canonical(q) for q in self.index.qualified_names(module, func)))
-        if func[0] != "a":
+        if func[0] != Tag.ATTRIBUTE:
             return Callee(frozenset(), f"`{render(func)}` is computed")
         attr = str(func[2])
         base = func[1]

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from opsux_lint.analysis.outline import Expr, FunctionOutline
+from opsux_lint.analysis.outline import Expr, FunctionOutline, Tag
 from opsux_lint.analysis.resolver import Resolver
 from opsux_lint.analysis.values import Callee
 
@@ -51,9 +51,9 @@ class DerivedSink:
 
 def written_name(func: Expr) -> str | None:
     """The name a callee is written with: ``start`` for ``service.start`` and for ``start``."""
-    if func[0] == "a":
+    if func[0] == Tag.ATTRIBUTE:
         return str(func[2])
-    if func[0] == "n":
+    if func[0] == Tag.NAME:
         return str(func[1])
     return None
 
