@@ -356,11 +356,12 @@ def opsux_session(_opsux_transaction: TestTransaction) -> Session:
 
 
 @pytest.fixture
-def opsux_service(_opsux_transaction: TestTransaction, opsux_policy: Policy) -> OperationRunService:
-    """An ``OperationRunService`` on ``opsux_session`` and the project's policy."""
+def opsux_service(opsux_session: Session, opsux_policy: Policy) -> OperationRunService:
+    """An ``OperationRunService`` on ``opsux_session`` and the project's policy (a project that
+    overrides ``opsux_session`` gets a service on its session)."""
     from opsux_core import OperationRunService
 
-    return OperationRunService(_opsux_transaction.test_session, opsux_policy)
+    return OperationRunService(opsux_session, opsux_policy)
 
 
 @pytest.fixture

@@ -286,3 +286,27 @@ def test_boolean_ini_options_take_pytests_spellings(sqlite_project: Project, val
     sqlite_project.ini(opsux_verify=value)
     sqlite_project.tests("def test_x():\n    pass\n")
     sqlite_project.run().stdout.fnmatch_lines([f"opsux: *, verify={verify} (ini opsux_verify), *"])
+
+
+def test_a_project_overriding_opsux_session_gets_a_service_on_its_session(project: Project) -> None:
+    project.pytester.makeconftest(
+        """
+import pytest
+
+@pytest.fixture
+def opsux_session(opsux_sessionmaker):
+    session = opsux_sessionmaker()
+    session.info["overridden"] = True
+    yield session
+    session.close()
+"""
+    )
+    project.tests(
+        """
+def test_service_uses_the_override(opsux_service, opsux_session):
+    assert opsux_service.session is opsux_session
+    assert opsux_service.session.info.get("overridden") is True
+    opsux_service.start("acme", "inventory.sync")
+"""
+    )
+    project.run().assert_outcomes(passed=1)
