@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.engine import make_url
 
-from plugin_harness import Project, output
+from plugin_harness import Project
 
 VIOLATION = """
 import pytest
