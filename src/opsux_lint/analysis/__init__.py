@@ -11,17 +11,19 @@
 
 from opsux_lint.analysis.index import ModuleEntry, ProjectIndex, build_index
 from opsux_lint.analysis.resolver import ApiTypes, Instance, Opaque, Resolver
-from opsux_lint.analysis.values import Callee, Resolution, Unknown, Value
+from opsux_lint.analysis.values import Callee, CallShape, Resolution, Unknown, Value
 from opsux_lint.analysis.wrappers import (
     DerivedSink,
     SinkSpec,
     callee_is,
     derive_sinks,
+    named_sinks,
     written_name,
 )
 
 __all__ = [
     "ApiTypes",
+    "CallShape",
     "Callee",
     "DerivedSink",
     "Instance",
@@ -36,5 +38,6 @@ __all__ = [
     "build_index",
     "callee_is",
     "derive_sinks",
+    "named_sinks",
     "written_name",
 ]

@@ -90,8 +90,14 @@ class Summary(TypedDict):
     functions: dict[str, FunctionOutline]
     callees: dict[str, list[str]]
     """Each callee as written, and the functions (``""``: module level) that call it."""
+    shapes: dict[str, list[list[Any]]]
+    """What each method call (``a.b.name``) passes, as :class:`CallShape` JSON, once per shape:
+    a receiver of unknown type is matched to the project's methods whose signature takes it."""
+    computed: dict[str, list[list[Any]]]
+    """Method calls on a receiver that is no name chain (``Plugin().trigger(...)``), by the
+    method's name: ``[scope, callee Expr, CallShape JSON]``."""
 
-SUMMARY_FORMAT = 2
+SUMMARY_FORMAT = 3
 
 _UNKNOWN_REASONS: dict[type[ast.AST], str] = {
     ast.Subscript: "a subscript",
@@ -229,6 +235,8 @@ class _Collector:
         self.classes: dict[str, ClassOutline] = {}
         self.functions: dict[str, FunctionOutline] = {}
         self.callees: dict[str, set[str]] = {}
+        self.shapes: dict[str, set[tuple[int, tuple[str, ...], bool]]] = {}
+        self.computed: dict[str, list[list[Any]]] = {}
 
     # ------------------------------------------------------------------------------ imports
 
@@ -416,11 +424,21 @@ class _Collector:
                     value_expr: Expr = expr(assigned) if assigned is not None else ["?", "declared only"]
                     entry.append([node.lineno, value_expr, annotation(typed), body.key])
 
+    def _called(self, node: ast.Call, func: Expr, scope: str) -> None:
+        text = callee_text(func)
+        if text is None:
+            if func[0] == Tag.ATTRIBUTE:
+                # ``Plugin().trigger(...)``, ``items[0].save(...)``: no text to find it by.
+                positional, keywords, spread = _shape(node)
+                self.computed.setdefault(str(func[2]), []).append([scope, func, [positional, list(keywords), spread]])
+            return
+        self.callees.setdefault(text, set()).add(scope)
+        if "." in text:
+            self.shapes.setdefault(text, set()).add(_shape(node))
+
     def _call(self, node: ast.Call, body: _Body) -> None:
         func = expr(node.func)
-        text = callee_text(func)
-        if text is not None:
-            self.callees.setdefault(text, set()).add(body.key)
+        self._called(node, func, body.key)
         if not body.params:
             return
         # Arguments a value of the function's own may travel in: expressions over its parameters
@@ -458,9 +476,8 @@ class _Collector:
         while stack:
             sub = stack.pop()
             if type(sub) is ast.Call:
-                text = callee_text(expr(sub.func))  # type: ignore[attr-defined, unused-ignore]
-                if text is not None:
-                    self.callees.setdefault(text, set()).add("")
+                call: ast.Call = sub  # type: ignore[assignment, unused-ignore]
+                self._called(call, expr(call.func), "")
             stack.extend(children(sub))
 
     def summary(self) -> Summary:
@@ -477,7 +494,16 @@ class _Collector:
             "classes": self.classes,
             "functions": self.functions,
             "callees": {text: sorted(scopes) for text, scopes in sorted(self.callees.items())},
+            "shapes": {text: [[n, list(k), star] for n, k, star in sorted(shapes)] for text, shapes in sorted(self.shapes.items())},
+            "computed": self.computed,
         }
+
+
+def _shape(node: ast.Call) -> tuple[int, tuple[str, ...], bool]:
+    """:class:`CallShape` of a call, as plain data."""
+    spread = any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords)
+    positional = sum(1 for a in node.args if not isinstance(a, ast.Starred))
+    return positional, tuple(sorted(k.arg for k in node.keywords if k.arg is not None)), spread
 
 
 class _Body:

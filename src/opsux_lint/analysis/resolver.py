@@ -27,7 +27,15 @@ from dataclasses import dataclass, field
 
 from opsux_lint.analysis.index import ProjectIndex
 from opsux_lint.analysis.outline import ClassOutline, Expr, FunctionOutline, Tag, render
-from opsux_lint.analysis.values import Callee, Item, Ref, Resolution, Unknown, Value
+from opsux_lint.analysis.values import (
+    Callee,
+    CallShape,
+    Item,
+    Ref,
+    Resolution,
+    Unknown,
+    Value,
+)
 
 _MAX_DEPTH = 24
 _MAX_VALUES = 64
@@ -53,6 +61,9 @@ class Opaque:
     call outside the project): its methods are not opsux's."""
 
     what: str
+    foreign: bool = False
+    """Made by a library (what a call outside the project returns, an attribute of a class
+    outside it): it may still be an instance of a project class, as a model an ORM returns is."""
 
 
 TypeItem = Instance | Opaque | Unknown
@@ -93,7 +104,7 @@ class Resolver:
         self._memo: dict[tuple[str, str], list[Item]] = {}
         self._type_memo: dict[tuple[str, str], list[TypeItem]] = {}
         self._subclasses: dict[str, list[str]] = {}
-        self._methods: dict[str, str | None] = {}
+        self._methods: dict[str, tuple[str, ...]] = {}
 
     def over(self, index: ProjectIndex) -> Resolver:
         """The same resolver over another index (one file replaced by what is being linted)."""
@@ -138,9 +149,9 @@ class Resolver:
         if tag == Tag.CONDITIONAL:
             return [*self._eval(e[1], module, scope, depth + 1), *self._eval(e[2], module, scope, depth + 1)]
         if tag == Tag.CONCAT:
-            return self._join([e[1], e[2]], module, scope, depth, f_string=False)
+            return self._join([e[1], e[2]], module, scope, depth)
         if tag == Tag.FSTRING:
-            return self._join(list(e[1]), module, scope, depth, f_string=True)
+            return self._join(list(e[1]), module, scope, depth)
         if tag == Tag.CALL:
             return self._call(e, module, scope, depth)
         if tag == Tag.SWITCH:
@@ -335,22 +346,52 @@ class Resolver:
         self._subclasses[cls] = direct
         return direct
 
-    def only_method(self, name: str) -> str | None:
-        """``mod.Class.name`` when every method of that name in the project is that class's or an
-        override of it in a subclass (one family): a call of ``name`` on an object of unknown type
-        is then most likely that method. None when the name is defined in unrelated classes."""
-        if name.startswith("__"):
-            return None
-        if name not in self._methods:
+    def methods_named(self, name: str) -> tuple[str, ...]:
+        """Every method of the project called ``name`` (``mod.Class.name``), static ones too."""
+        cached = self._methods.get(name)
+        if cached is None:
             owners: list[str] = []
             for module, entry in self.index.entries(self.index.mentioning([name])):
                 classes = entry.summary["classes"]
-                for key, function in entry.summary["functions"].items():
+                for key in entry.summary["functions"]:
                     parent, _, method = key.rpartition(".")
-                    if method == name and parent in classes and function.get("kind") != "static":
-                        owners.append(f"{module}.{parent}")
-            self._methods[name] = self._family_top(owners, name)
-        return self._methods[name]
+                    if method == name and parent in classes:
+                        owners.append(f"{module}.{key}")
+            cached = self._methods[name] = tuple(sorted(set(owners)))
+        return cached
+
+    def accepts(self, method: str, shape: CallShape) -> bool:
+        """Whether a call of this shape through an instance can be a call of ``method``: its
+        signature takes the positional arguments and every keyword, none of them twice, and
+        nothing it requires is missing. A call that spreads ``*args``/``**kwargs`` may be any call."""
+        located = self.index.locate(method, "functions")
+        if located is None:
+            return False
+        function = located[2]
+        if shape.spread:
+            return True
+        params = function["params"]
+        if function.get("kind") in ("method", "classmethod") and params and params[0][1] in ("pos", "posonly"):
+            params = params[1:]
+        positional = [p for p in params if p[1] in ("posonly", "pos")]
+        if shape.positional > len(positional) and not any(p[1] == "var" for p in params):
+            return False
+        by_keyword = {p[0] for p in params if p[1] in ("pos", "kwonly")}
+        if not shape.keywords <= by_keyword and not any(p[1] == "varkw" for p in params):
+            return False
+        by_position = {p[0] for p in positional[: shape.positional]}
+        if by_position & shape.keywords:
+            return False  # a parameter given twice: a TypeError, so not this method
+        filled = by_position | shape.keywords
+        return all(p[0] in filled for p in params if p[1] in ("posonly", "pos", "kwonly") and p[2] is None)
+
+    def family_top(self, methods: Sequence[str]) -> str | None:
+        """The method of ``methods`` that every other one overrides, if there is one: a call of
+        that name on an object of unknown type is then most likely one of that family."""
+        if not methods:
+            return None
+        name = methods[0].rpartition(".")[2]
+        return self._family_top([m.rpartition(".")[0] for m in methods], name)
 
     def _family_top(self, owners: list[str], name: str) -> str | None:
         if len(set(owners)) == 1:
@@ -383,7 +424,7 @@ class Resolver:
         located = self._project_class(cls)
         if located is None or cls in seen or depth > _MAX_DEPTH:
             return [Unknown(f"the instance attribute `{render(e)}`")]
-        module, key, info = located
+        module, _, info = located
         path = self.index.path(module)
         items: list[Item] = []
         for line, value, _typed, method in info.get("attrs", {}).get(attr, ()):
@@ -503,7 +544,7 @@ class Resolver:
             return self._eval(args[0], module, scope, depth + 1)
         return [Unknown(f"the result of calling `{render(func)}`")]
 
-    def _join(self, parts: Sequence[Expr], module: str, scope: str | None, depth: int, *, f_string: bool) -> list[Item]:
+    def _join(self, parts: Sequence[Expr], module: str, scope: str | None, depth: int) -> list[Item]:
         # Each part: the strings it may be, or None for a placeholder that cannot be known.
         options: list[list[Value] | None] = []
         shown: list[str] = []
@@ -526,8 +567,7 @@ class Resolver:
                 ".*" if option is None else "(?:" + "|".join(re.escape(v.text) for v in option) + ")"
                 for option in options
             )
-            text = "".join(shown)
-            return [Value(text if f_string else text, (), pattern)]
+            return [Value("".join(shown), (), pattern)]
         combos = list(itertools.islice(itertools.product(*(o for o in options if o is not None)), _MAX_VALUES))
         out: list[Item] = []
         for combo in combos:
@@ -694,7 +734,7 @@ class Resolver:
         located = self._project_class(cls)
         if located is None:
             # A class outside the project: its attributes are not opsux's (opsux's are declared).
-            return [Opaque(f"`{attr}` of {cls}")]
+            return [Opaque(f"`{attr}` of {cls}", foreign=True)]
         if cls in seen or depth > _MAX_DEPTH:
             return None
         module, key, info = located
@@ -764,13 +804,13 @@ class Resolver:
             return [Instance(returned)]
         if name.startswith("<"):
             # A method of something that is not opsux's returns something that is not opsux's.
-            return [Opaque(name[1:].rpartition(">.")[0])]
+            return [Opaque(name[1:].rpartition(">.")[0], foreign=True)]
         split = self.index.split(name)
         if split is None or not split[1]:
             # A class of opsux's API: its instance; anything else outside the project is opaque.
             if name in self.api.classes:
                 return [Instance(name)]
-            return [Opaque(f"the result of `{name}(...)`")]
+            return [Opaque(f"the result of `{name}(...)`", foreign=True)]
         module, rest = split
         summary = self.index.summary(module)
         assert summary is not None
@@ -813,6 +853,7 @@ class Resolver:
             if refs and all(isinstance(r, Ref) and r.kind in ("module", "external") for r in refs):
                 return Callee(frozenset(canonical(q) for q in self.index.qualified_names(module, func)))
         names: set[str] = set()
+        foreign: set[str] = set()
         unknown: list[str] = []
         for owner in self.types(base, module, scope, depth + 1):
             if isinstance(owner, Instance) and self._holds(owner.cls, attr):
@@ -825,11 +866,13 @@ class Resolver:
                     names.add(method.rpartition(".")[0])  # ``super().__init__(...)`` constructs
             elif isinstance(owner, Opaque):
                 names.add(f"<{owner.what}>.{attr}")
+                if owner.foreign:
+                    foreign.add(f"<{owner.what}>.{attr}")
             else:
                 unknown.append(owner.reason)
         # The innermost reason is the one a person can act on; the chain above it repeats it.
         reason = f"the type of `{render(base)}` is not known: {_innermost(unknown[0])}" if unknown else None
-        return Callee(frozenset(names), reason)
+        return Callee(frozenset(names), reason, frozenset(foreign))
 
     def _holds(self, cls: str, attr: str, depth: int = 0) -> bool:
         """Whether a method of ``cls`` (or a project base) assigns ``self.attr``."""

@@ -56,7 +56,36 @@ class Callee:
     ``names``: every qualified name it may be (``app.ops.start_operation``,
     ``opsux_core.OperationRunService.start`` for a method of a typed receiver). ``unknown``: why
     the receiver's type cannot be told (then ``names`` holds what could be told, possibly nothing).
+    ``foreign``: the names in ``names`` that are methods of an object a library made
+    (``<the result of `get_object_or_404(...)`>.save``): not opsux's, but possibly the project's
+    own (an ORM returns the project's models).
     """
 
     names: frozenset[str]
     unknown: str | None = None
+    foreign: frozenset[str] = frozenset()
+
+    @property
+    def untyped(self) -> bool:
+        """Nothing tells which class the method is of: the receiver's type is unknown or it
+        comes from a library. A method of the project may then be matched by its name."""
+        return (self.unknown is not None or bool(self.foreign)) and self.names <= self.foreign
+
+
+@dataclass(frozen=True)
+class CallShape:
+    """What a call passes: how many arguments by position, which keywords, and whether it
+    spreads ``*args``/``**kwargs`` (then any signature may take it)."""
+
+    positional: int
+    keywords: frozenset[str]
+    spread: bool
+
+    def to_json(self) -> list[object]:
+        return [self.positional, sorted(self.keywords), self.spread]
+
+    @classmethod
+    def from_json(cls, data: list[object]) -> CallShape:
+        positional, keywords, spread = data
+        assert isinstance(positional, int) and isinstance(keywords, list)
+        return cls(positional, frozenset(str(k) for k in keywords), bool(spread))

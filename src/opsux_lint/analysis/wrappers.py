@@ -7,18 +7,21 @@ positions shift by the parameters before ``*args`` (and ``self``/``cls`` for cal
 instance), its keywords pass through ``**kwargs``. A value reaches the forwarding call directly
 or through locals (``kind = kind or DEFAULT``); derivation repeats until nothing new is found, so
 wrappers of wrappers are sinks too. Methods are sinks by their qualified name
-(``app.plugins.Manager.trigger``) and matched through the receiver's type.
+(``app.plugins.Manager.trigger``) and matched through the receiver's type, or, on a receiver of
+unknown class, by name among the project's methods whose signature takes the call
+(:func:`named_sinks`). A constructor wrapper is a sink under the name of every subclass that
+inherits it (``Sub(...)`` runs ``Base.__init__``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from opsux_lint.analysis.outline import Expr, FunctionOutline, Tag
+from opsux_lint.analysis.outline import Expr, FunctionOutline, Summary, Tag, callee_text
 from opsux_lint.analysis.resolver import Resolver
-from opsux_lint.analysis.values import Callee
+from opsux_lint.analysis.values import Callee, CallShape
 
 _MAX_ROUNDS = 10
 
@@ -64,11 +67,32 @@ def callee_is(sink: SinkSpec, func: Expr, callee: Callee) -> bool:
     return sink.call in callee.names
 
 
+def named_sinks(resolver: Resolver, name: str, shape: CallShape, sinks: Collection[str]) -> tuple[str, ...]:
+    """The sinks a call ``x.name(...)`` on a receiver of unknown type is checked against.
+
+    Nothing tells which class ``x`` is of, so the candidates are the project's methods called
+    ``name`` whose signature takes the call. The call is checked when every candidate is one of
+    ``sinks`` (then against each), or when the candidates are one family, a method and its
+    overrides, whose top is a sink. Otherwise it may be a method that is no sink: an unknown
+    receiver. Dunder methods are never matched by name (``__init__`` is every class's)."""
+    if name.startswith("__"):
+        return ()
+    methods = [m for m in resolver.methods_named(name) if resolver.accepts(m, shape)]
+    matched = tuple(m for m in methods if m in sinks)
+    if not matched:
+        return ()
+    if len(matched) == len(methods):
+        return matched
+    top = resolver.family_top(methods)
+    return matched if top is not None and top in sinks else ()
+
+
 def derive_sinks(resolver: Resolver, base: Sequence[SinkSpec]) -> tuple[DerivedSink, ...]:
     """Functions that pass a value of theirs into a sink, to a fixpoint."""
     index = resolver.index
     sinks: list[SinkSpec] = list(base)
     derived: dict[tuple[str, str], tuple[SinkSpec, str]] = {}
+    inherited: dict[tuple[str, str], list[SinkSpec]] = {}
     for _ in range(_MAX_ROUNDS):
         by_name: dict[str, list[SinkSpec]] = {}
         for sink in sinks:
@@ -87,8 +111,9 @@ def derive_sinks(resolver: Resolver, base: Sequence[SinkSpec]) -> tuple[DerivedS
                     callee = resolver.callee(func, module, key)
                     if written == "__init__":
                         candidates = [*candidates, *(s for s in sinks if f"{s.call}.__init__" in callee.names)]
+                    named = _named(resolver, entry.summary, func, callee, position, keyword, star, candidates, f"{module}.{key}")
                     for sink in candidates:
-                        if not (callee_is(sink, func, callee) or f"{sink.call}.__init__" in callee.names):
+                        if not (callee_is(sink, func, callee) or f"{sink.call}.__init__" in callee.names or sink.call in named):
                             continue
                         for owner, param, spec in _wrapper_specs(resolver, module, key, function, sink, position, keyword, value, star):
                             if (owner, param) in derived:
@@ -96,14 +121,56 @@ def derive_sinks(resolver: Resolver, base: Sequence[SinkSpec]) -> tuple[DerivedS
                             derived[(owner, param)] = (spec, sink.call)
                             sinks.append(spec)
                             added = True
+                            for sub in _inheriting(resolver, owner):
+                                # ``Sub(...)`` runs the inherited constructor: a sink of its own name.
+                                sub_spec = SinkSpec(sub, spec.arg, spec.keyword)
+                                inherited.setdefault((owner, param), []).append(sub_spec)
+                                derived[(f"{sub}.__init__", param)] = (sub_spec, spec.call)
+                                sinks.append(sub_spec)
         if not added:
             break
     wildcards = frozenset(s.last_name for s in base if s.call.startswith("*."))
-    callers = _callers(resolver, {spec for spec, _ in derived.values()}, wildcards)
+    callers = _callers(resolver, {spec for spec, _ in derived.values()}, wildcards, frozenset(s.call for s in sinks))
     return tuple(
-        DerivedSink(spec, function, param, _count(callers, spec), via)
+        DerivedSink(
+            spec, function, param,
+            # Calls of a subclass that inherits the constructor are calls of this one.
+            _count(callers, spec) + sum(_count(callers, sub) for sub in inherited.get((function, param), ())),
+            via,
+        )
         for (function, param), (spec, via) in sorted(derived.items())
     )
+
+
+def _inheriting(resolver: Resolver, function: str) -> list[str]:
+    """The subclasses that inherit ``function`` when it is a class's ``__init__``."""
+    if not function.endswith(".__init__"):
+        return []
+    cls = function.rpartition(".")[0]
+    return [sub for sub in resolver.subclasses(cls) if resolver.method_owner(sub, "__init__") == function]
+
+
+def _named(
+    resolver: Resolver, summary: Summary, func: Expr, callee: Callee,
+    position: int | None, keyword: str | None, star: str, candidates: Sequence[SinkSpec], enclosing: str,
+) -> frozenset[str]:
+    """The sinks a call on a receiver of unknown type is matched to by name (:func:`named_sinks`),
+    for a call of that callee that passes a value at this position.
+
+    The function making the call counts as a sink among the candidates: a method that hands its
+    parameter to the same-named method of another object (``self.content_object.publish(...)``
+    in ``Revision.publish``) reaches either a sink or itself, and so is a wrapper."""
+    text = callee_text(func)
+    if not candidates or text is None or "." not in text or not callee.untyped:
+        return frozenset()
+    sinks = frozenset(s.call for s in candidates) | {enclosing}
+    found: set[str] = set()
+    for data in summary.get("shapes", {}).get(text, ()):
+        shape = CallShape.from_json(data)
+        passes = star != "" or (keyword in shape.keywords if keyword is not None else position is not None and position < shape.positional)
+        if passes or shape.spread:
+            found.update(named_sinks(resolver, text.rpartition(".")[2], shape, sinks))
+    return frozenset(found)
 
 
 def _count(callers: Mapping[str, int], spec: SinkSpec) -> int:
@@ -208,9 +275,12 @@ def _forwarded(
     return SinkSpec(_call_name(call), arg, sink.keyword)
 
 
-def _callers(resolver: Resolver, specs: Iterable[SinkSpec], wildcards: frozenset[str] = frozenset()) -> dict[str, int]:
+def _callers(
+    resolver: Resolver, specs: Iterable[SinkSpec], wildcards: frozenset[str] = frozenset(), every: frozenset[str] = frozenset()
+) -> dict[str, int]:
     """How many modules call each wrapper (resolved like any callee: a method through the
-    receiver's type, so ``job.run()`` is no caller of ``Scheduler.run``). A method named like a
+    receiver's type, so ``job.run()`` is no caller of ``Scheduler.run``; on a receiver of
+    unknown type by name, :func:`named_sinks` among ``every`` sink). A method named like a
     ``*.name`` sink is called wherever that name is: those calls are sites of their own."""
     index = resolver.index
     wanted: dict[str, list[str]] = {}
@@ -219,6 +289,7 @@ def _callers(resolver: Resolver, specs: Iterable[SinkSpec], wildcards: frozenset
     counts: dict[str, int] = {}
     for module, entry in index.entries(index.mentioning(wanted)):
         found: set[str] = set()
+        shapes = entry.summary.get("shapes", {})
         for text, scopes in entry.summary["callees"].items():
             calls = wanted.get(text.rsplit(".", 1)[-1])
             if not calls:
@@ -233,9 +304,19 @@ def _callers(resolver: Resolver, specs: Iterable[SinkSpec], wildcards: frozenset
             for scope in scopes:
                 callee = resolver.callee(e, module, scope or None)
                 found.update(call for call in calls if call in callee.names)
-                if callee.unknown is not None and not callee.names and len(parts) > 1:
-                    # An object of unknown type calling the project's only method of that name.
-                    found.update(call for call in calls if resolver.only_method(parts[-1]) == call)
+                if callee.untyped and len(parts) > 1:
+                    # An object of unknown type: the methods of that name its calls can be.
+                    for shape in shapes.get(text, ()):
+                        found.update(named_sinks(resolver, parts[-1], CallShape.from_json(shape), every | frozenset(calls)))
+        for name, calls in wanted.items():
+            for scope, func, shape in entry.summary.get("computed", {}).get(name, ()):
+                if name in wildcards:
+                    found.update(calls)
+                    break
+                callee = resolver.callee(func, module, scope or None)
+                found.update(call for call in calls if call in callee.names)
+                if callee.untyped:
+                    found.update(named_sinks(resolver, name, CallShape.from_json(shape), every | frozenset(calls)))
         for call in found:
             counts[call] = counts.get(call, 0) + 1
     return counts

@@ -6,8 +6,10 @@ the wrappers derived from them), comparisons with a ``.operation_type`` attribut
 
 A sink is a qualified name (a function, a class, or a method: ``opsux_core.OperationRunService.start``)
 or ``*.name`` (that name on any receiver, for a project that asks for it). A method sink is
-matched through the receiver's type (:mod:`opsux_lint.analysis.resolver`), never by the method's
-name alone: ``func.count().label("count")`` is SQLAlchemy's, ``thread.start()`` is threading's.
+matched through the receiver's type (:mod:`opsux_lint.analysis.resolver`): ``func.count().label("count")``
+is SQLAlchemy's, ``thread.start()`` is threading's. Only a method of the project is matched by
+its name, on a receiver of unknown class, when every method of the project that can take the
+call is a sink (:func:`opsux_lint.analysis.named_sinks`).
 
 Every call whose callee is *written* with a sink's name and that has a value at the sink's
 position is a *site*, and every site ends in exactly one :class:`SiteStatus`: verified,
@@ -33,7 +35,16 @@ import libcst as cst
 
 from opsux_core.catalog import OperationCatalog
 from opsux_core.policy import Policy
-from opsux_lint.analysis import Callee, DerivedSink, SinkSpec, Unknown, Value, callee_is
+from opsux_lint.analysis import (
+    Callee,
+    CallShape,
+    DerivedSink,
+    SinkSpec,
+    Unknown,
+    Value,
+    callee_is,
+    named_sinks,
+)
 from opsux_lint.callees import argument
 from opsux_lint.kinds import (
     FileFacts,
@@ -247,6 +258,14 @@ def _written(func: cst.BaseExpression) -> str | None:
     return None
 
 
+def call_shape(call: cst.Call) -> CallShape:
+    """What ``call`` passes (the same as the outline records for it, from ``ast``)."""
+    spread = any(a.star for a in call.args)
+    positional = sum(1 for a in call.args if a.keyword is None and not a.star)
+    keywords = frozenset(a.keyword.value for a in call.args if a.keyword is not None)
+    return CallShape(positional, keywords, spread)
+
+
 def _describe(callee: Callee, written: str) -> str:
     names = sorted(_described(n) for n in callee.names)
     return f"`{written}` is {' or '.join(names)}" if names else f"`{written}` is not defined in the project"
@@ -338,30 +357,35 @@ class OperationTypeMatcher:
                 continue
             e = facts.expression(func)
             callee = facts.resolver.callee(e, facts.module, scope)
-            matched = next((s for s in candidates if callee_is(s.spec, e, callee)), None)
+            matched = [s for s in candidates if callee_is(s.spec, e, callee)][:1]
             named = False
-            if matched is None and callee.unknown is not None and not callee.names and written is not None:
-                # The receiver's type is unknown, but the project has one method of this name
-                # (a class and its overrides) and it is a wrapper: check the call by name.
-                only = facts.resolver.only_method(written)
-                matched = next((s for s in candidates if s.call == only), None)
-                named = matched is not None
-            if matched is None and written == "__init__":
+            if not matched and callee.untyped and isinstance(func, cst.Attribute):
+                # Nothing tells the receiver's class: the project's methods of that name that can
+                # take this call decide (see ``named_sinks``).
+                sinks = named_sinks(facts.resolver, func.attr.value, call_shape(call), {s.call for s in candidates})
+                matched = [s for s in candidates if s.call in sinks]
+                named = bool(matched)
+            if not matched and written == "__init__":
                 continue  # another class's constructor: ``__init__`` is not the sink's name
-            if matched is None:
+            if not matched:
                 outcome = self._not_the_sink(call, candidates, callee, _source(facts, func))
                 if outcome is not None:
                     outcomes.append(outcome)
                 continue
-            value = argument(call, matched.spec.arg, matched.spec.keyword)
-            if value is not None:
-                positions.append(_Position(value, scope, call, matched.call, by_name=named))
-                continue
-            spread = _spread(call, matched.spec) if not matched.generic else None
-            if spread is not None:
-                stars = "**" if spread.star == "**" else "*"
-                code = facts.tree.code_for_node(spread.value)
-                positions.append(_Position(spread.value, scope, call, matched.call, f"the value is passed in `{stars}{code}`"))
+            seen: set[int] = set()
+            for sink in matched:
+                value = argument(call, sink.spec.arg, sink.spec.keyword)
+                if value is not None:
+                    if id(value) not in seen:
+                        seen.add(id(value))
+                        positions.append(_Position(value, scope, call, sink.call, by_name=named))
+                    continue
+                spread = _spread(call, sink.spec) if not sink.generic else None
+                if spread is not None and id(spread.value) not in seen:
+                    seen.add(id(spread.value))
+                    stars = "**" if spread.star == "**" else "*"
+                    code = facts.tree.code_for_node(spread.value)
+                    positions.append(_Position(spread.value, scope, call, sink.call, f"the value is passed in `{stars}{code}`"))
         outcomes.extend(self._evaluate(position) for position in positions)
         return outcomes
 
@@ -378,6 +402,11 @@ class OperationTypeMatcher:
         sink = candidates[0].call
         if callee.unknown is not None:
             return SiteOutcome(value, sink, written, True, SiteStatus.UNKNOWN_RECEIVER, callee.unknown, _source(self.facts, value))
+        if callee.untyped and any(self.facts.resolver.index.locate(s.call, "functions") for s in candidates):
+            # A library's object may be one of the project's classes (an ORM's query returns a model).
+            made = " or ".join(sorted(_described(n) for n in callee.foreign))
+            reason = f"the receiver's class is not known: {made}, made by a library; the project's methods of that name differ"
+            return SiteOutcome(value, sink, written, True, SiteStatus.UNKNOWN_RECEIVER, reason, _source(self.facts, value))
         return SiteOutcome(value, sink, written, True, SiteStatus.NOT_A_SINK, _describe(callee, written), _source(self.facts, value))
 
     def _evaluate(self, position: _Position) -> SiteOutcome:
