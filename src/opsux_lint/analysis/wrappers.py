@@ -111,7 +111,7 @@ def derive_sinks(resolver: Resolver, base: Sequence[SinkSpec]) -> tuple[DerivedS
                     callee = resolver.callee(func, module, key)
                     if written == "__init__":
                         candidates = [*candidates, *(s for s in sinks if f"{s.call}.__init__" in callee.names)]
-                    named = _named(resolver, entry.summary, func, callee, position, keyword, star, candidates, f"{module}.{key}")
+                    named = _named(resolver, module, key, entry.summary, func, callee, position, keyword, star, candidates)
                     for sink in candidates:
                         if not (callee_is(sink, func, callee) or f"{sink.call}.__init__" in callee.names or sink.call in named):
                             continue
@@ -151,8 +151,8 @@ def _inheriting(resolver: Resolver, function: str) -> list[str]:
 
 
 def _named(
-    resolver: Resolver, summary: Summary, func: Expr, callee: Callee,
-    position: int | None, keyword: str | None, star: str, candidates: Sequence[SinkSpec], enclosing: str,
+    resolver: Resolver, module: str, key: str, summary: Summary, func: Expr, callee: Callee,
+    position: int | None, keyword: str | None, star: str, candidates: Sequence[SinkSpec],
 ) -> frozenset[str]:
     """The sinks a call on a receiver of unknown type is matched to by name (:func:`named_sinks`),
     for a call of that callee that passes a value at this position.
@@ -160,16 +160,21 @@ def _named(
     The function making the call counts as a sink among the candidates: a method that hands its
     parameter to the same-named method of another object (``self.content_object.publish(...)``
     in ``Revision.publish``) reaches either a sink or itself, and so is a wrapper."""
-    text = callee_text(func)
-    if not candidates or text is None or "." not in text or not callee.untyped:
+    if not candidates or func[0] != Tag.ATTRIBUTE or not callee.untyped:
         return frozenset()
-    sinks = frozenset(s.call for s in candidates) | {enclosing}
+    text = callee_text(func)
+    if text is not None:
+        shapes = summary.get("shapes", {}).get(text, [])
+    else:
+        computed = summary.get("computed", {}).get(str(func[2]), ())
+        shapes = [shape for scope, called, shape in computed if scope == key and called == func]
+    sinks = frozenset(s.call for s in candidates) | {f"{module}.{key}"}
     found: set[str] = set()
-    for data in summary.get("shapes", {}).get(text, ()):
+    for data in shapes:
         shape = CallShape.from_json(data)
         passes = star != "" or (keyword in shape.keywords if keyword is not None else position is not None and position < shape.positional)
         if passes or shape.spread:
-            found.update(named_sinks(resolver, text.rpartition(".")[2], shape, sinks))
+            found.update(named_sinks(resolver, str(func[2]), shape, sinks))
     return frozenset(found)
 
 
