@@ -112,18 +112,25 @@ class Emitted:
     params: dict[str, Any]
 
 
-def emitted(engine: Engine, action: Callable[[], Any]) -> list[Emitted]:
-    """The statements *action* sends (BEGIN/ROLLBACK are not statements), with their parameters."""
+def emitted(engine: Engine, action: Callable[[Session], Any]) -> list[Emitted]:
+    """The statements *action* sends on a session of *engine* (BEGIN/ROLLBACK are not statements), with their parameters.
+
+    Recorded on a copy of *engine* (``execution_options()``: the same pool, so the same connection
+    and dialect, hence the same SQL text) that alone carries the listener. Once an engine has had a
+    listener, SQLAlchemy dispatches events on every later connection, transaction and execution of
+    it, even after the listener is removed: recording on the measured engine billed each API call
+    for event dispatch that an app without listeners never pays, and the raw peer never pays.
+    """
+    probe = engine.execution_options()
     sent: list[Emitted] = []
 
     def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
         sent.append(Emitted(statement, dict(parameters or {})))
 
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        action()
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+    event.listen(probe, "before_cursor_execute", record)
+    with Session(probe) as session:
+        action(session)
+        session.rollback()
     return sent
 
 
@@ -162,9 +169,15 @@ class SizeBench:
         self.session = Session(engine)
         self.service = OperationRunService(self.session, self.policy)
         self.sql = {
-            "widget": only(emitted(engine, lambda: self.widget(self.picks[0])), "progress_widget"),
-            "list_runs": only(emitted(engine, self.runs_list), "list_runs"),
-            "reap_dry_run": only(emitted(engine, self.reap), "reap_stale(dry_run=True)"),
+            "widget": only(
+                emitted(engine, lambda session: progress_widget(session, self.picks[0], self.viewer, self.policy)),
+                "progress_widget",
+            ),
+            "list_runs": only(emitted(engine, lambda session: list_runs(session, LONG_TENANT, limit=50)), "list_runs"),
+            "reap_dry_run": only(
+                emitted(engine, lambda session: OperationRunService(session, self.policy).reap_stale(now=self.now, dry_run=True)),
+                "reap_stale(dry_run=True)",
+            ),
         }
         self.cursor = self.pg.cursor()
         self.results = {key: Samples() for key in KEYS}
@@ -383,8 +396,9 @@ def main(argv: list[str] | None = None) -> int:
             deep = conn.scalar(
                 select(OperationRun.id).where(OperationRun.tenant_id == LONG_TENANT).order_by(OperationRun.id.desc()).offset(4999).limit(1)
             )
-        with Session(largest.engine) as session:
-            page_101 = only(emitted(largest.engine, lambda: list_runs(session, LONG_TENANT, limit=50, before_id=deep)), "list_runs")
+        page_101 = only(
+            emitted(largest.engine, lambda session: list_runs(session, LONG_TENANT, limit=50, before_id=deep)), "list_runs"
+        )
         sql = largest.sql
         tenant = sql["widget"].params["tenant_id"]
         plans = {
