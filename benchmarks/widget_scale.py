@@ -10,9 +10,12 @@ by call - what the API cannot beat:
 
 - ``progress_widget`` for random tenants that have an active run (the widget polls only while
   something is active): each call one request (its own transaction, ended inside the timing, for
-  both), and in a request that already holds its connection; and for the busy tenant;
+  both, with ROLLBACK; and, in a loop of their own, with COMMIT, which keeps psycopg's prepared
+  statements where ROLLBACK discards them), and in a request that already holds its connection;
+  and for the busy tenant;
 - ``list_runs`` (the operations index and ``opsux runs list``): the first page (50 runs) of a
   tenant that holds 1% of all runs, so its history grows with the table and the page does not;
+  requests ending with ROLLBACK, and with COMMIT;
 - ``reap_stale(dry_run=True)`` (the reaper's search over all active runs, as of the fill);
 
 and prints p50/p95 in milliseconds, the ratios to the raw SQL, the client's CPU time per call,
@@ -112,18 +115,25 @@ class Emitted:
     params: dict[str, Any]
 
 
-def emitted(engine: Engine, action: Callable[[], Any]) -> list[Emitted]:
-    """The statements *action* sends (BEGIN/ROLLBACK are not statements), with their parameters."""
+def emitted(engine: Engine, action: Callable[[Session], Any]) -> list[Emitted]:
+    """The statements *action* sends on a session of *engine* (BEGIN/ROLLBACK are not statements), with their parameters.
+
+    Recorded on a copy of *engine* (``execution_options()``: the same pool, so the same connection
+    and dialect, hence the same SQL text) that alone carries the listener. Once an engine has had a
+    listener, SQLAlchemy dispatches events on every later connection, transaction and execution of
+    it, even after the listener is removed: recording on the measured engine billed each API call
+    for event dispatch that an app without listeners never pays, and the raw peer never pays.
+    """
+    probe = engine.execution_options()
     sent: list[Emitted] = []
 
     def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
         sent.append(Emitted(statement, dict(parameters or {})))
 
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        action()
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+    event.listen(probe, "before_cursor_execute", record)
+    with Session(probe) as session:
+        action(session)
+        session.rollback()
     return sent
 
 
@@ -134,8 +144,9 @@ def only(statements: list[Emitted], what: str) -> Emitted:
 
 
 KEYS = (
-    "widget", "raw_sql", "held_widget", "held_raw_sql", "busy_widget", "busy_raw_sql",
-    "list_runs", "list_raw", "reap_dry_run", "reap_raw",
+    "widget", "raw_sql", "commit_widget", "commit_raw_sql", "held_widget", "held_raw_sql",
+    "busy_widget", "busy_raw_sql", "list_runs", "list_raw", "commit_list_runs", "commit_list_raw",
+    "reap_dry_run", "reap_raw",
 )  # fmt: skip
 
 
@@ -162,9 +173,15 @@ class SizeBench:
         self.session = Session(engine)
         self.service = OperationRunService(self.session, self.policy)
         self.sql = {
-            "widget": only(emitted(engine, lambda: self.widget(self.picks[0])), "progress_widget"),
-            "list_runs": only(emitted(engine, self.runs_list), "list_runs"),
-            "reap_dry_run": only(emitted(engine, self.reap), "reap_stale(dry_run=True)"),
+            "widget": only(
+                emitted(engine, lambda session: progress_widget(session, self.picks[0], self.viewer, self.policy)),
+                "progress_widget",
+            ),
+            "list_runs": only(emitted(engine, lambda session: list_runs(session, LONG_TENANT, limit=50)), "list_runs"),
+            "reap_dry_run": only(
+                emitted(engine, lambda session: OperationRunService(session, self.policy).reap_stale(now=self.now, dry_run=True)),
+                "reap_stale(dry_run=True)",
+            ),
         }
         self.cursor = self.pg.cursor()
         self.results = {key: Samples() for key in KEYS}
@@ -174,23 +191,23 @@ class SizeBench:
         self.session.close()
         self.engine.dispose()
 
-    def widget(self, tenant: str) -> None:
+    def widget(self, tenant: str, end: str = "rollback") -> None:
         progress_widget(self.session, tenant, self.viewer, self.policy)
-        self.session.rollback()
+        getattr(self.session, end)()
 
-    def runs_list(self) -> None:
+    def runs_list(self, end: str = "rollback") -> None:
         list_runs(self.session, LONG_TENANT, limit=50)
-        self.session.rollback()
+        getattr(self.session, end)()
 
     def reap(self) -> None:
         self.service.reap_stale(now=self.now, dry_run=True)  # an autocommit service ends its transaction itself
 
-    def raw(self, statement: Emitted, end: bool = True, **params: Any) -> Callable[[], None]:
+    def raw(self, statement: Emitted, end: str | None = "rollback", **params: Any) -> Callable[[], None]:
         def run() -> None:
             self.cursor.execute(statement.sql, {**statement.params, **params})
             self.cursor.fetchall()
-            if end:
-                self.pg.rollback()
+            if end is not None:
+                getattr(self.pg, end)()
 
         return run
 
@@ -209,8 +226,18 @@ class SizeBench:
         self.session.connection()
         for tenant in picks:
             timed(r["held_widget"], lambda: progress_widget(self.session, tenant, self.viewer, self.policy))
-            timed(r["held_raw_sql"], self.raw(sql["widget"], end=False, tenant_id=tenant))
+            timed(r["held_raw_sql"], self.raw(sql["widget"], end=None, tenant_id=tenant))
         self.session.rollback()
+        # Requests that end their read-only transaction with COMMIT (it wrote nothing, so that
+        # ends it as ROLLBACK would): psycopg discards its prepared statements at every ROLLBACK
+        # of an open transaction, so a request ending in ROLLBACK has its query parsed and
+        # planned by the server every time; one ending in COMMIT runs the prepared statement.
+        # A loop of their own: a ROLLBACK in between would discard the statements again.
+        for tenant in picks:
+            timed(r["commit_widget"], lambda: self.widget(tenant, end="commit"))
+            timed(r["commit_raw_sql"], self.raw(sql["widget"], end="commit", tenant_id=tenant))
+            timed(r["commit_list_runs"], lambda: self.runs_list(end="commit"))
+            timed(r["commit_list_raw"], self.raw(sql["list_runs"], end="commit"))
         for _ in range(max(1, len(picks) // 10)):
             timed(r["busy_widget"], lambda: self.widget(BUSY_TENANT))
             timed(r["busy_raw_sql"], self.raw(sql["widget"], tenant_id=BUSY_TENANT))
@@ -313,9 +340,11 @@ def prepare(admin: Engine, db: str, schema: str, tenants: int, size: int) -> Eng
 ROWS = (
     # title, API key, raw key
     ("progress_widget, a random tenant with an active run", "widget", "raw_sql"),
+    ("progress_widget, a request ending with COMMIT (keeps psycopg's prepared statement)", "commit_widget", "commit_raw_sql"),
     ("progress_widget inside a request that already holds its connection (no BEGIN/ROLLBACK)", "held_widget", "held_raw_sql"),
     ("progress_widget, the busy tenant (1,000 active runs)", "busy_widget", "busy_raw_sql"),
     ("list_runs (runs list), a 50-run page of the tenant holding 1% of all runs", "list_runs", "list_raw"),
+    ("list_runs, a request ending with COMMIT", "commit_list_runs", "commit_list_raw"),
     ("reap_stale(dry_run=True) over all active runs", "reap_dry_run", "reap_raw"),
 )
 GOAL_P95_MS = 1.0
@@ -383,8 +412,9 @@ def main(argv: list[str] | None = None) -> int:
             deep = conn.scalar(
                 select(OperationRun.id).where(OperationRun.tenant_id == LONG_TENANT).order_by(OperationRun.id.desc()).offset(4999).limit(1)
             )
-        with Session(largest.engine) as session:
-            page_101 = only(emitted(largest.engine, lambda: list_runs(session, LONG_TENANT, limit=50, before_id=deep)), "list_runs")
+        page_101 = only(
+            emitted(largest.engine, lambda session: list_runs(session, LONG_TENANT, limit=50, before_id=deep)), "list_runs"
+        )
         sql = largest.sql
         tenant = sql["widget"].params["tenant_id"]
         plans = {

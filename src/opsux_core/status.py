@@ -76,6 +76,18 @@ _OUTCOME_ALIASES: dict[str, UxStatus] = {
 }
 
 
+# The pairs the run service writes, looked up before any folding: every hot surface (the widget,
+# the runs list, notifications) maps these, and folding both strings cost more than the lookup.
+_CANONICAL: dict[tuple[str, str], UxStatus] = {
+    (RunStatus.QUEUED.value, RunOutcome.PENDING.value): UxStatus.QUEUED,
+    (RunStatus.RUNNING.value, RunOutcome.PENDING.value): UxStatus.RUNNING,
+    (RunStatus.COMPLETED.value, RunOutcome.SUCCEEDED.value): UxStatus.SUCCEEDED,
+    (RunStatus.COMPLETED.value, RunOutcome.PARTIALLY_SUCCEEDED.value): UxStatus.PARTIAL,
+    (RunStatus.COMPLETED.value, RunOutcome.FAILED.value): UxStatus.FAILED,
+    (RunStatus.COMPLETED.value, RunOutcome.CANCELLED.value): UxStatus.CANCELLED,
+}
+
+
 def _fold(value: object) -> str:
     return str(value).strip().lower().replace("-", "_").replace(" ", "_") if value is not None else ""
 
@@ -90,6 +102,10 @@ def ux_status(status: object, outcome: object) -> UxStatus:
       success, and telling someone it succeeded would be the worse lie.
     - An unknown status with no outcome shows as ``queued``: it has not visibly started.
     """
+    if isinstance(status, str) and isinstance(outcome, str):
+        canonical = _CANONICAL.get((status, outcome))
+        if canonical is not None:
+            return canonical
     by_outcome = _OUTCOME_ALIASES.get(_fold(outcome))
     if by_outcome is not None:
         return by_outcome

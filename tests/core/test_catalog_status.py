@@ -99,3 +99,12 @@ def test_ux_status_is_total(status: object, outcome: object) -> None:
 @pytest.mark.parametrize("outcome", [o for o in RunOutcome if o is not RunOutcome.PENDING])
 def test_every_terminal_outcome_maps_to_a_terminal_ux_status(outcome: RunOutcome) -> None:
     assert ux_status(RunStatus.COMPLETED, outcome).is_terminal
+
+
+@pytest.mark.parametrize("status", list(RunStatus))
+@pytest.mark.parametrize("outcome", list(RunOutcome))
+def test_the_canonical_fast_path_answers_what_folding_answers(status: RunStatus, outcome: RunOutcome) -> None:
+    # Upper case with blanks misses the lookup of exact stored pairs and takes the folding path.
+    folded = ux_status(f" {status.value.upper()} ", f" {outcome.value.upper()} ")
+    assert ux_status(status.value, outcome.value) is folded
+    assert ux_status(status, outcome) is folded

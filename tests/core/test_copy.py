@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from urllib.parse import quote
 
 import pytest
 from hypothesis import given
@@ -19,6 +20,7 @@ from opsux_core import (
     policy_from_mapping,
     validate_summary_counts,
 )
+from opsux_core import links as links_module
 from opsux_core.policy import Links
 from opsux_core.polling import PollingCadence
 from opsux_core.summary import MAX_COUNT
@@ -156,6 +158,13 @@ def test_links_escape_every_value() -> None:
     assert links.run_url(42, "acme") == "/t/acme/operations/42"
     assert links.run_url("1?x=2", "../admin") == "/t/..%2Fadmin/operations/1%3Fx%3D2"
     assert links.index_url("a b/c") == "/t/a%20b%2Fc/operations"
+
+
+@given(st.one_of(st.integers(), st.text(), st.booleans(), st.floats(allow_nan=False)))
+def test_the_fast_and_cached_escapes_match_quote(value: object) -> None:
+    # Ints skip quoting and texts are quoted once and cached: both must give what quote() gives.
+    assert links_module._escape(value) == quote(str(value), safe="")
+    assert links_module._escape(value) == quote(str(value), safe="")
 
 
 def test_polling_cadence() -> None:

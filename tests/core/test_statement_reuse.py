@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session
 
 from opsux_core import (
@@ -116,3 +116,30 @@ def test_the_reaper_executes_one_statement_whatever_the_time(engine: Engine, ses
     assert "2026" not in early_sql and "inventory.sync" not in early_sql
     # Both runs are found a day later: the bound cutoffs, not the statement, changed.
     assert len(service.reap_stale(now=T0 + timedelta(days=1), dry_run=True)) == 2
+
+
+def test_psycopg_keeps_the_widget_prepared_across_requests_that_end_with_commit(pg_engine: Engine, policy: Policy) -> None:
+    """What README's scale section tells apps: psycopg prepares a statement after five executions
+    and discards every prepared statement at a ROLLBACK of an open transaction, so the widget's
+    query is parsed and planned again in each request that ends with ROLLBACK, and runs prepared
+    in requests that end their read-only transaction with COMMIT."""
+    # One connection, so every request runs on the connection the statements are prepared on.
+    with pg_engine.connect() as conn:
+        schema = conn.scalar(text("SELECT current_schema()"))
+    engine = create_engine(pg_engine.url, connect_args={"options": f"-csearch_path={schema}"}, pool_size=1, max_overflow=0)
+    prepared = text("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%active_total%'")
+    viewer = Viewer("user-3", True)
+    try:
+        with Session(engine) as session:
+            for _ in range(8):
+                progress_widget(session, "tenant-acme", viewer, policy)
+                session.commit()
+            assert session.scalar(prepared) == 1
+            session.commit()
+            for _ in range(8):
+                progress_widget(session, "tenant-acme", viewer, policy)
+                session.rollback()
+            assert session.scalar(prepared) == 0
+            session.rollback()
+    finally:
+        engine.dispose()
