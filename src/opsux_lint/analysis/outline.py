@@ -279,6 +279,7 @@ class _Collector:
             for handler in getattr(stmt, "handlers", []):
                 self.module_body(handler.body)
             if isinstance(stmt, ast.For):
+                # Not each element: a module-level name is a constant only when bound once.
                 for name in _target_names(stmt.target):
                     self.assign.setdefault(name, []).append([stmt.lineno, ["?", "a loop variable"]])
             self._scan_calls(stmt, shallow=True)
@@ -396,8 +397,9 @@ class _Collector:
                 if isinstance(node.target, ast.Name):  # type: ignore[attr-defined]
                     body.local.setdefault(node.target.id, []).append([node.lineno, expr(node.value)])  # type: ignore[attr-defined]
             elif kind is ast.comprehension:
-                for name in _target_names(node.target):  # type: ignore[attr-defined]
-                    body.local.setdefault(name, []).append([getattr(node.target, "lineno", 0), ["?", "a comprehension variable"]])  # type: ignore[attr-defined]
+                line = getattr(node.target, "lineno", 0)  # type: ignore[attr-defined]
+                for name, value in _iterated(node.target, node.iter, "a comprehension variable"):  # type: ignore[attr-defined]
+                    body.local.setdefault(name, []).append([line, value])
             below = children(node)
             if below:
                 below.reverse()
@@ -411,8 +413,8 @@ class _Collector:
         elif isinstance(node, ast.Return) and node.value is not None:
             body.results.append(expr(node.value))
         elif isinstance(node, (ast.For, ast.AsyncFor)):
-            for name in _target_names(node.target):
-                body.local.setdefault(name, []).append([node.lineno, ["?", "a loop variable"]])
+            for name, value in _iterated(node.target, node.iter):
+                body.local.setdefault(name, []).append([node.lineno, value])
         elif isinstance(node, (ast.With, ast.AsyncWith)):
             for item in node.items:
                 for name in _target_names(item.optional_vars) if item.optional_vars is not None else ():
@@ -572,6 +574,16 @@ def _assignments(stmt: ast.AST) -> list[tuple[str, int, Expr]]:
     if isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
         return [(stmt.target.id, line, ["?", "an augmented assignment"])]
     return []
+
+
+def _iterated(target: ast.expr, iterable: ast.expr, what: str = "a loop variable") -> list[tuple[str, Expr]]:
+    """What a ``for`` target takes: each element of a tuple, list or set written there
+    (``for kind in (A, B)``), unpacked like an assignment; anything else is unknown."""
+    if isinstance(iterable, (ast.Tuple, ast.List, ast.Set)) and iterable.elts and not any(
+        isinstance(e, ast.Starred) for e in iterable.elts
+    ):
+        return [pair for element in iterable.elts for pair in _unpack(target, element)]
+    return [(name, [Tag.UNKNOWN, what]) for name in _target_names(target)]
 
 
 def _unpack(target: ast.expr, value: ast.expr) -> list[tuple[str, Expr]]:

@@ -5,7 +5,8 @@ Values (:meth:`Resolver.resolve`): literals, concatenation, both arms of a condi
 constants and chains of them, imports of every form, class attributes, enum members, f-strings
 (as patterns), and parameters (reported as such, so wrapper functions can be followed to their
 callers). Locals are flow-insensitive: every value assigned to a name anywhere in the function
-(branches, loops, ``with``, walrus) is a value it may have.
+(branches, loops, ``with``, walrus, each element of a literal tuple a ``for`` iterates) is a
+value it may have.
 
 Receiver types (:meth:`Resolver.types`): constructors, annotations (parameters, locals, class
 attributes, return types; ``X | None``, ``Optional[X]``, string annotations), attributes assigned
