@@ -14,6 +14,7 @@ Text that is no copy is left alone: log calls, exceptions, asserts, docstrings, 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -132,10 +133,15 @@ class _Matcher:
         }
 
     def _formatted(self, node: cst.FormattedString) -> None:
-        self.formatted.append((node, self.facts.scope_key()))
+        # ``f"{EventType.SYNC}"`` only converts its value to a string: no text, so no copy.
+        if any(isinstance(p, cst.FormattedStringText) and p.value.strip() for p in node.parts):
+            self.formatted.append((node, self.facts.scope_key()))
 
     def _percent(self, node: cst.BinaryOperation) -> None:
-        if isinstance(node.operator, cst.Modulo) and isinstance(node.left, (cst.SimpleString, cst.ConcatenatedString)):
+        if (
+            isinstance(node.operator, cst.Modulo) and isinstance(node.left, (cst.SimpleString, cst.ConcatenatedString))
+            and _has_text(node.left, _PERCENT_FIELD)
+        ):
             right = node.right
             values = [e.value for e in right.elements] if isinstance(right, cst.Tuple) else [right]
             self.formats.append((node, values, self.facts.scope_key()))
@@ -144,7 +150,11 @@ class _Matcher:
         name = last_name(node.func)
         if name in self.rule.not_copy:
             self.skip_roots.append(node)
-        elif name == "format" and isinstance(node.func, cst.Attribute) and isinstance(node.func.value, (cst.SimpleString, cst.ConcatenatedString)):
+        elif (
+            name == "format" and isinstance(node.func, cst.Attribute)
+            and isinstance(node.func.value, (cst.SimpleString, cst.ConcatenatedString))
+            and _has_text(node.func.value, _FORMAT_FIELD)
+        ):
             self.formats.append((node, [a.value for a in node.args if not a.star], self.facts.scope_key()))
 
     def _expr(self, node: cst.Expr) -> None:
@@ -203,3 +213,16 @@ KINDS = (
         SurfaceCopyRule.compile,
     ),
 )
+
+
+_PERCENT_FIELD = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[diouxXeEfFgGcrsa%]")
+_FORMAT_FIELD = re.compile(r"\{[^{}]*\}")
+
+
+def _has_text(template: cst.SimpleString | cst.ConcatenatedString, fields: re.Pattern[str]) -> bool:
+    """Whether a ``%`` or ``.format`` template holds text besides its fields: ``"%s" % kind``
+    and ``"{}".format(kind)`` only convert a value to a string, which is no copy."""
+    text = template.evaluated_value
+    if not isinstance(text, str):
+        return True  # bytes, or a part libcst cannot evaluate: treat as text
+    return bool(fields.sub("", text).strip())
