@@ -461,6 +461,5 @@ def _stand_ins(statements: Sequence[ast.stmt]) -> Iterator[str]:
             names = [t.id for t in statement.targets if isinstance(t, ast.Name)]
             if names:
                 yield " = ".join(names) + " = ..."
-        elif isinstance(statement, ast.AnnAssign):
-            if statement.value is not None and isinstance(statement.target, ast.Name):
-                yield f"{statement.target.id} = ..."
+        elif isinstance(statement, ast.AnnAssign) and statement.value is not None and isinstance(statement.target, ast.Name):
+            yield f"{statement.target.id} = ..."

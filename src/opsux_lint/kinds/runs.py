@@ -102,7 +102,7 @@ def call_chain(expr: cst.BaseExpression) -> Iterator[cst.Call]:
         if isinstance(expr, cst.Call):
             yield expr
             expr = expr.func
-        elif isinstance(expr, cst.Attribute) or isinstance(expr, cst.Subscript):
+        elif isinstance(expr, (cst.Attribute, cst.Subscript)):
             expr = expr.value
         else:
             return

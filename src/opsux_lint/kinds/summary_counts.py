@@ -119,9 +119,11 @@ class _Matcher:
                 runs.is_model(call.func, scope) or runs.callee_names(call.func, scope) & rule.takes_counts
             ):
                 yield from self._mapping(counts.value, scope, "summary_counts")
-            elif keywords or any(arg.star == "**" for arg in call.args):
-                if isinstance(call.func, cst.Attribute) and self._counts(call.func, scope, runs):
-                    yield from self._counting(call, scope)
+            elif (
+                (keywords or any(arg.star == "**" for arg in call.args))
+                and isinstance(call.func, cst.Attribute) and self._counts(call.func, scope, runs)
+            ):
+                yield from self._counting(call, scope)
         for target, value, scope in self.writes:
             if isinstance(target, cst.Attribute) and target.attr.value == rule.keyword and runs.is_run(target.value, scope):
                 yield from self._mapping(value, scope, "summary_counts")
