@@ -382,7 +382,12 @@ class _Collector:
                 self._class(node, f"{body.key}.{node.name}")  # type: ignore[arg-type, attr-defined]
                 continue
             if kind is ast.Lambda:
-                continue
+                # Its parameters are nothing the function binds; its calls are the function's.
+                arguments: ast.arguments = node.args  # type: ignore[attr-defined]
+                every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs, arguments.vararg, arguments.kwarg]
+                for arg in every:
+                    if arg is not None:
+                        body.local.setdefault(arg.arg, []).append([node.lineno, [Tag.UNKNOWN, "a parameter of a lambda"]])  # type: ignore[attr-defined]
             if kind is ast.Import or kind is ast.ImportFrom:
                 self._import(node)  # type: ignore[arg-type]
                 continue
