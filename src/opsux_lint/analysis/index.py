@@ -40,7 +40,7 @@ from opsux_lint.analysis.outline import (
 )
 from opsux_lint.cache import write_json
 from opsux_lint.discovery import Excludes, discover
-from opsux_lint.modules import module_name, source_roots
+from opsux_lint.modules import resolved_module_name, source_roots
 
 _INDEX_FORMAT = 5
 
@@ -310,15 +310,27 @@ def _index_files(
     walk = sorted(roots, key=lambda p: len(p.parts))
     walked: list[Path] = []
     seen: set[Path] = set()
+    parents: dict[Path, Path] = {}
     for directory in walk:
         if not directory.is_dir() or any(directory.is_relative_to(w) for w in walked):
             continue
         walked.append(directory)
         for file in discover(directory, excludes):
-            resolved = file.resolve()
+            resolved = _resolve(file, parents)
             if resolved not in seen:
                 seen.add(resolved)
                 yield resolved, roots
+
+
+def _resolve(file: Path, parents: dict[Path, Path]) -> Path:
+    """``file.resolve()``, with each directory resolved once: resolving every file walked the
+    whole path, a system call per component, a tenth of a warm one-file run."""
+    if os.path.islink(file):
+        return file.resolve()
+    parent = parents.get(file.parent)
+    if parent is None:
+        parent = parents[file.parent] = file.parent.resolve()
+    return parent / file.name
 
 
 def build_index(
@@ -342,7 +354,7 @@ def build_index(
             data = file.read_bytes()
         except OSError:
             continue
-        name, is_package = module_name(file, roots)
+        name, is_package = resolved_module_name(file, roots)
         if name in sources:
             continue
         try:
