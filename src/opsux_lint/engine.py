@@ -58,6 +58,7 @@ from opsux_lint.kinds import (
     compile_rule,
 )
 from opsux_lint.kinds.operation_type import api_declarations
+from opsux_lint.lines import source_lines
 from opsux_lint.modules import module_name, source_roots
 from opsux_lint.names import ImportTable
 from opsux_lint.positions import node_positions
@@ -506,14 +507,6 @@ def decode_source(data: bytes) -> tuple[str, tuple[int, int, str]] | tuple[None,
         return None, (line, column, f"cannot decode as {encoding}: {exc.reason} (byte 0x{data[exc.start]:02x})")
     text = text.removeprefix("\ufeff")
     return text, (0, 0, "")
-
-
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
-
-
-def source_lines(text: str) -> list[str]:
-    """Lines as Python counts them: ``str.splitlines`` also breaks at form feeds and the like."""
-    return _LINE_BREAK.split(text)
 
 
 def _families(compiled: Sequence[CompiledRule]) -> dict[str, tuple[SinkSpec, ...]]:
