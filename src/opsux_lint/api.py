@@ -27,9 +27,8 @@ from opsux_core.policy import Policy
 from opsux_core.version import __version__
 from opsux_lint.discovery import Expansion, Skipped, expand_targets
 from opsux_lint.findings import Finding
-from opsux_lint.kinds import PARSE_ERROR_KIND
 from opsux_lint.project import Target, resolve_targets
-from opsux_lint.registry import builtin_rules
+from opsux_lint.registry import PARSE_ERROR_KIND, builtin_rules
 from opsux_lint.runner import (
     Progress,
     RunOptions,

@@ -25,25 +25,32 @@ import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-import libcst as cst
-from libcst.helpers import get_absolute_module_for_import
-from libcst.metadata import (
-    CodeRange,
-    GlobalScope,
-    ImportAssignment,
-    MetadataWrapper,
-    PositionProvider,
-    ScopeProvider,
-)
+from typing import TYPE_CHECKING
 
 from opsux_lint.analysis import ModuleEntry, Resolver
 from opsux_lint.analysis.outline import render, summarize
-from opsux_lint.engine import Linter, source_lines
 from opsux_lint.findings import Finding
 from opsux_lint.fixes import parses
+from opsux_lint.lines import source_lines
 from opsux_lint.modules import module_name
 from opsux_lint.registry import rules_by_id
+
+if TYPE_CHECKING:
+    # libcst (and the engine, which imports it) only where a file is parsed: the hint on every
+    # text report imports this module, and most findings have no unsafe fix to look for.
+    import libcst as cst
+    from libcst.metadata import CodeRange
+
+    from opsux_lint.engine import Linter
+
+
+def __getattr__(name: str) -> object:
+    # ``constant_fix.cst`` still names libcst, imported when first asked for.
+    if name == "cst":
+        import libcst
+
+        return libcst
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _CONSTANT = re.compile(r"^[A-Z][A-Z0-9_]*$")
@@ -128,6 +135,8 @@ class ConstantFinder:
         parsed = _parse_exactly(text)
         if parsed is None:
             return []
+        from libcst.metadata import MetadataWrapper, PositionProvider, ScopeProvider
+
         wrapper = MetadataWrapper(parsed, unsafe_skip_copy=True)
         positions = wrapper.resolve(PositionProvider)
         scopes = wrapper.resolve(ScopeProvider)
@@ -218,6 +227,8 @@ def _binding_usable(
 ) -> bool | None:
     """Whether the file needs an import of the constant's first name (True), has it already
     (False), or cannot use it without shadowing something or using it before it exists (None)."""
+    from libcst.metadata import GlobalScope, ImportAssignment
+
     scope = scopes.get(node)
     if scope is None:
         return None
@@ -243,6 +254,9 @@ def _binding_usable(
 def _imports(node: cst.CSTNode, constant: NamedConstant, importer: str) -> bool:
     """Whether an import statement of the module ``importer`` binds the constant's first name
     from the constant's module."""
+    import libcst as cst
+    from libcst.helpers import get_absolute_module_for_import
+
     if not isinstance(node, cst.ImportFrom) or isinstance(node.names, cst.ImportStar):
         return False
     try:
@@ -266,6 +280,9 @@ def apply_constant_fixes(
     parsed = _parse_exactly(text)
     if parsed is None:
         return text, []
+    import libcst as cst
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
     wrapper = MetadataWrapper(parsed, unsafe_skip_copy=True)
     positions = wrapper.resolve(PositionProvider)
     by_region = _literals(positions)
@@ -300,7 +317,7 @@ def apply_constant_fixes(
         applied.append(finding)
     if not applied:
         return text, []
-    fixed = parsed.visit(_Replace(replacements))
+    fixed = parsed.visit(_replace(replacements))
     if imports:
         fixed = AddImportsVisitor(context).transform_module(fixed)
     code = fixed.code
@@ -309,22 +326,27 @@ def apply_constant_fixes(
     return code, applied
 
 
-class _Replace(cst.CSTTransformer):
-    def __init__(self, replacements: Mapping[cst.CSTNode, cst.BaseExpression]) -> None:
-        super().__init__()
-        self.replacements = replacements
+def _replace(replacements: Mapping[cst.CSTNode, cst.BaseExpression]) -> cst.CSTTransformer:
+    """The transform that puts each replacement in place of its node (a class made here, where
+    libcst is imported)."""
+    import libcst as cst
 
-    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> cst.CSTNode:  # type: ignore[override]
-        replacement = self.replacements.get(original_node)
-        if replacement is None:
-            return updated_node
-        # Parentheses around the literal stay where they were.
-        assert isinstance(original_node, cst.BaseExpression)
-        return replacement.with_changes(lpar=original_node.lpar, rpar=original_node.rpar)
+    class Replace(cst.CSTTransformer):
+        def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> cst.CSTNode:  # type: ignore[override]
+            replacement = replacements.get(original_node)
+            if replacement is None:
+                return updated_node
+            # Parentheses around the literal stay where they were.
+            assert isinstance(original_node, cst.BaseExpression)
+            return replacement.with_changes(lpar=original_node.lpar, rpar=original_node.rpar)
+
+    return Replace()
 
 
 def _literals(positions: Mapping[cst.CSTNode, CodeRange]) -> dict[tuple[int, int, int, int], cst.SimpleString | cst.ConcatenatedString]:
     """String literals by their region (1-based, end exclusive: a finding's)."""
+    import libcst as cst
+
     return {
         (where.start.line, where.start.column + 1, where.end.line, where.end.column + 1): node
         for node, where in positions.items()
@@ -359,6 +381,8 @@ def _finding_region(finding: Finding) -> tuple[int, int, int, int]:
 def _parse_exactly(text: str) -> cst.Module | None:
     """The libcst tree of ``text``, or None when it does not parse or does not print back as
     exactly the same text (a rewrite would then change more than the fix)."""
+    import libcst as cst
+
     try:
         module = cst.parse_module(text)
     except (cst.ParserSyntaxError, RecursionError, ValueError):

@@ -24,7 +24,6 @@ import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import libcst as cst
 
@@ -42,6 +41,7 @@ from opsux_lint.analysis.nodes import deeper_than
 from opsux_lint.analysis.outline import summarize
 from opsux_lint.analysis.receivers import receiver_names
 from opsux_lint.coverage import Site
+from opsux_lint.derived import Derived, project_fingerprint
 from opsux_lint.excerpt import Excerpt, excerpt, needle_pattern
 from opsux_lint.findings import Finding, Severity
 from opsux_lint.kinds import (
@@ -58,6 +58,7 @@ from opsux_lint.kinds import (
     compile_rule,
 )
 from opsux_lint.kinds.operation_type import api_declarations
+from opsux_lint.lines import source_lines
 from opsux_lint.modules import module_name, source_roots
 from opsux_lint.names import ImportTable
 from opsux_lint.positions import node_positions
@@ -70,62 +71,6 @@ from opsux_lint.walk import walk as walk_tree
 
 _SUPPRESSION_NEEDLE = "opsux"
 _PARSER_POSITION = re.compile(r"^(?:parser error: )?error at (\d+):(\d+): ")
-
-
-@dataclass(frozen=True)
-class Derived:
-    """What a Linter works out from the project once: wrapper sinks and receiver needles."""
-
-    wrappers: Mapping[str, tuple[DerivedSink, ...]]
-    """Wrapper sinks by the family of the sinks they pass a parameter on to."""
-    methods: frozenset[str]
-    receivers: frozenset[str]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "wrappers": {family: [_sink_json(w) for w in sinks] for family, sinks in sorted(self.wrappers.items())},
-            "methods": sorted(self.methods),
-            "receivers": sorted(self.receivers),
-        }
-
-    @classmethod
-    def from_json(cls, data: Any) -> Derived:
-        """The inverse of :meth:`to_json`; ValueError for anything else (a damaged cache)."""
-        try:
-            families = data["wrappers"]
-            if not isinstance(families, dict) or not all(isinstance(f, str) for f in families):
-                raise TypeError(f"wrappers by family expected, not {families!r}")
-            return cls(
-                {family: tuple(_sink_of(w) for w in sinks) for family, sinks in families.items()},
-                frozenset(_strings(data["methods"])),
-                frozenset(_strings(data["receivers"])),
-            )
-        except (KeyError, TypeError) as exc:
-            raise ValueError(f"not a derivation: {exc}") from exc
-
-    def all_wrappers(self) -> tuple[DerivedSink, ...]:
-        return tuple(w for family in sorted(self.wrappers) for w in self.wrappers[family])
-
-
-def _sink_json(sink: DerivedSink) -> list[Any]:
-    spec = sink.spec
-    return [spec.call, spec.arg, spec.keyword, sink.function, sink.param, sink.callers, sink.via]
-
-
-def _sink_of(item: Any) -> DerivedSink:
-    call, arg, keyword, function, param, callers, via = item
-    if not (
-        isinstance(call, str) and (arg is None or type(arg) is int) and (keyword is None or isinstance(keyword, str))
-        and isinstance(function, str) and isinstance(param, str) and type(callers) is int and isinstance(via, str)
-    ):
-        raise ValueError(f"not a derived sink: {item!r}")
-    return DerivedSink(SinkSpec(call, arg, keyword), function, param, callers, via)
-
-
-def _strings(items: Any) -> list[str]:
-    if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-        raise ValueError(f"not a list of names: {items!r}")
-    return items
 
 
 @dataclass(frozen=True)
@@ -231,9 +176,7 @@ class Linter:
     def fingerprint(self) -> str:
         """The project index and the wrapper sinks found in it: what cached findings depend on."""
         assert self.index is not None
-        digest = hashlib.sha256(self.index.fingerprint().encode())
-        digest.update(repr(sorted(self.wrappers.items())).encode())
-        return digest.hexdigest()
+        return project_fingerprint(self.index, self.wrappers)
 
     def _runs(self, kind: str) -> bool:
         return any(rule.kind == kind for rule in self.rules)
@@ -564,14 +507,6 @@ def decode_source(data: bytes) -> tuple[str, tuple[int, int, str]] | tuple[None,
         return None, (line, column, f"cannot decode as {encoding}: {exc.reason} (byte 0x{data[exc.start]:02x})")
     text = text.removeprefix("\ufeff")
     return text, (0, 0, "")
-
-
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
-
-
-def source_lines(text: str) -> list[str]:
-    """Lines as Python counts them: ``str.splitlines`` also breaks at form feeds and the like."""
-    return _LINE_BREAK.split(text)
 
 
 def _families(compiled: Sequence[CompiledRule]) -> dict[str, tuple[SinkSpec, ...]]:

@@ -14,7 +14,11 @@ def source_roots(root: Path, src: Sequence[str]) -> tuple[Path, ...]:
 
 def module_name(path: Path, roots: Sequence[Path]) -> tuple[str, bool]:
     """``(dotted module name, is_package)`` for a file; the stem when it is under no root."""
-    resolved = path.resolve()
+    return resolved_module_name(path.resolve(), roots)
+
+
+def resolved_module_name(resolved: Path, roots: Sequence[Path]) -> tuple[str, bool]:
+    """:func:`module_name` of a path that is resolved already (the index resolves each once)."""
     for root in roots:
         try:
             relative = resolved.relative_to(root)

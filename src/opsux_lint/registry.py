@@ -28,6 +28,13 @@ _VALID_KEYS = ("code", "path")
 _EXAMPLE_PATH_RE = re.compile(r"^[A-Za-z0-9_]+(/[A-Za-z0-9_]+)*\.py$")
 
 
+# The kinds the engine implements itself (about the file, not its syntax tree): named here, not
+# in opsux_lint.kinds, so a run that lints nothing (every file from the cache) need not import
+# the kinds and libcst.
+PARSE_ERROR_KIND = "parse_error"
+UNUSED_SUPPRESSION_KIND = "unused_suppression"
+
+
 class RuleDefinitionError(Exception):
     """A rule file is malformed: a bug in the shipped rules, never the user's fault."""
 

@@ -6,12 +6,13 @@ import dataclasses
 import gc
 import os
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from opsux_core.policy import Policy, load_policy
 from opsux_lint.analysis import ProjectIndex, build_index
@@ -26,13 +27,28 @@ from opsux_lint.cache import (
     write_json,
 )
 from opsux_lint.coverage import Site
+from opsux_lint.derived import Derived, project_fingerprint
 from opsux_lint.discovery import Excludes, discover
-from opsux_lint.engine import Derived, Linter
 from opsux_lint.findings import Finding
 from opsux_lint.project import Target
 from opsux_lint.registry import RuleSpec, builtin_rules, rules_by_id
 from opsux_lint.selection import select_rules
 from opsux_lint.settings import lint_settings
+
+if TYPE_CHECKING:
+    # The engine (its rule kinds, libcst) is imported when a file is to be linted: a run whose
+    # files all come from the cache never needs it.
+    from opsux_lint.engine import Linter
+
+
+def __getattr__(name: str) -> object:
+    # ``runner.Linter`` still names the engine's class, imported when first asked for.
+    if name == "Linter":
+        from opsux_lint.engine import Linter
+
+        return Linter
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # Below this many files to parse, starting worker processes (each imports libcst) costs more
 # than it saves.
@@ -106,6 +122,58 @@ class _Job:
     group: int
 
 
+class _Group:
+    """The files of one config: its rules, project index and cache. Its :class:`Linter` is
+    built when a file needs one, or at once when there is no derivation to reuse (building it
+    derives the wrappers, which the cache's key depends on)."""
+
+    def __init__(self, policy: Policy, rules: tuple[RuleSpec, ...], options: RunOptions, clock: _Clock) -> None:
+        self.policy = policy
+        self.rules = rules
+        self.options = options
+        self.index = project_index(policy, options.cache)
+        clock.lap("read the project")
+        derived_at = derived_file(policy, rules, options.version, self.index.fingerprint()) if options.cache else None
+        self.derived = _cached_derivation(derived_at)
+        self._linter: Linter | None = None
+        if self.derived is None:
+            linter = self.linter()
+            if derived_at is not None:
+                assert linter.derived is not None
+                write_json(derived_at, linter.derived.to_json(), prune="derived-*.json")
+        clock.lap("derive wrappers and needles")
+        self.cache = None
+        if options.cache:
+            assert self.derived is not None
+            self.cache = LintCache.open(policy, rules, options.version, project_fingerprint(self.index, self.derived.wrappers))
+        clock.lap("open the cache")
+
+    def linter(self) -> Linter:
+        if self._linter is None:
+            from opsux_lint.engine import Linter
+
+            options = self.options
+            self._linter = Linter(self.policy, self.rules, self.index, options.coverage, options.exhaustive, self.derived)
+            self.derived = self._linter.derived
+        return self._linter
+
+
+class _Linters(Mapping[str, "Linter"]):
+    """The linter of each file with findings, by shown path, each built on first use."""
+
+    def __init__(self, groups: Mapping[str, _Group]) -> None:
+        self._groups = groups
+
+    def __getitem__(self, shown: str) -> Linter:
+        return self._groups[shown].linter()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._groups)
+
+    def __len__(self) -> int:
+        return len(self._groups)
+
+
 def run(
     targets: Sequence[Target], selection: Selection, cwd: Path, options: RunOptions | None = None
 ) -> RunResult:
@@ -113,35 +181,22 @@ def run(
     if options.coverage:
         options = dataclasses.replace(options, cache=False)
     clock = _Clock()
-    linters: list[Linter] = []
-    caches: list[LintCache | None] = []
+    groups: list[_Group] = []
     by_policy: dict[int, int] = {}
     findings: list[Finding] = []
     jobs: list[_Job] = []
     seen: set[Path] = set()
-    linter_of: dict[str, Linter] = {}
+    group_of: dict[str, _Group] = {}
     for target in targets:
-        group = by_policy.get(id(target.policy))
-        if group is None:
+        number = by_policy.get(id(target.policy))
+        if number is None:
             lint = lint_settings(target.policy)
             select = selection.select if selection.select is not None else lint.select
             rules = select_rules(builtin_rules(), select, (*lint.ignore, *selection.ignore))
-            group = by_policy[id(target.policy)] = len(linters)
-            index = project_index(target.policy, options.cache)
-            clock.lap("read the project")
-            derived_at = derived_file(target.policy, rules, options.version, index.fingerprint()) if options.cache else None
-            derived = _cached_derivation(derived_at)
-            linter = Linter(target.policy, rules, index, options.coverage, options.exhaustive, derived)
-            if derived_at is not None and derived is None:
-                assert linter.derived is not None
-                write_json(derived_at, linter.derived.to_json(), prune="derived-*.json")
-            linters.append(linter)
-            clock.lap("derive wrappers and needles")
-            caches.append(
-                LintCache.open(target.policy, rules, options.version, linter.fingerprint()) if options.cache else None
-            )
-            clock.lap("open the cache")
-        linter, cache = linters[group], caches[group]
+            number = by_policy[id(target.policy)] = len(groups)
+            groups.append(_Group(target.policy, rules, options, clock))
+        group = groups[number]
+        cache = group.cache
         excludes = Excludes.build(target.policy.root, lint_settings(target.policy).exclude)
         for file in discover(target.path, excludes):
             resolved = file.resolve()
@@ -152,19 +207,20 @@ def run(
             try:
                 data = file.read_bytes()
             except OSError as exc:
-                findings.extend(linter.read_error(shown, exc))
+                findings.extend(group.linter().read_error(shown, exc))
                 continue
             digest = content_digest(data) if cache is not None else ""
             cached = cache.get(resolved, digest, shown) if cache is not None else None
             if cached is not None:
                 findings.extend(cached)
                 if cached:
-                    linter_of[shown] = linter
+                    group_of[shown] = group
             else:
-                jobs.append(_Job(resolved, shown, data, digest, group))
+                jobs.append(_Job(resolved, shown, data, digest, number))
 
     clock.lap("discover and read the files")
     sites: list[Site] = []
+    linters = [group.linter() for group in groups] if jobs else []
     if options.progress is not None and len(jobs) >= PROGRESS_THRESHOLD:
         with options.progress(len(jobs)) as advance:
             results = _lint_all(jobs, linters, options.jobs, advance)
@@ -175,20 +231,20 @@ def run(
         findings.extend(result)
         sites.extend(found)
         if result:
-            linter_of[job.display] = linters[job.group]
-        cache = caches[job.group]
+            group_of[job.display] = groups[job.group]
+        cache = groups[job.group].cache
         if cache is not None:
             cache.put(job.path, job.digest, result)
-    for linter, cache in zip(linters, caches, strict=True):
-        if cache is not None:
-            cache.save()
-            save_project_index(linter)
+    for group in groups:
+        if group.cache is not None:
+            group.cache.save()
+            save_project_index(group.policy, group.index)
     clock.lap("save the cache")
-    ran = {rule.id: rule for linter in linters for rule in linter.rules}
+    ran = {rule.id: rule for group in groups for rule in group.rules}
     findings.sort()
     return RunResult(
         tuple(findings), len(seen), tuple(sorted(ran.values(), key=lambda r: r.id)), len(jobs),
-        sites=tuple(sorted(sites)) if options.coverage else None, timings=clock.laps(), linters=linter_of,
+        sites=tuple(sorted(sites)) if options.coverage else None, timings=clock.laps(), linters=_Linters(group_of),
     )
 
 
@@ -229,11 +285,10 @@ def project_index(policy: Policy, cache: bool) -> ProjectIndex:
     )
 
 
-def save_project_index(linter: Linter) -> None:
+def save_project_index(policy: Policy, index: ProjectIndex) -> None:
     """Keep the outlines this run made (beside the config) for the next run."""
-    lint = linter.settings
-    assert linter.index is not None
-    save_index(linter.index, linter.policy.root, lint.src, lint.exclude, cache_dir=linter.policy.root / CACHE_DIRNAME, salt=tool_digest())
+    lint = lint_settings(policy)
+    save_index(index, policy.root, lint.src, lint.exclude, cache_dir=policy.root / CACHE_DIRNAME, salt=tool_digest())
 
 
 def _workers(requested: int | None, count: int) -> int:
@@ -293,6 +348,8 @@ def collect_garbage_rarely() -> None:
 
 
 def _init_worker(specs: Sequence[tuple[str, tuple[str, ...], ProjectIndex | None, bool, bool, Derived | None]]) -> None:
+    from opsux_lint.engine import Linter
+
     collect_garbage_rarely()
     known = rules_by_id()
     policies: dict[str, Policy] = {}

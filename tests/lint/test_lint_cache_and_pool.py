@@ -194,3 +194,36 @@ def test_a_damaged_derivation_is_derived_afresh(shop: Path, damage: str) -> None
         findings.unlink()
     assert lint(shop, cache=True, version="t").findings == cold.findings
     assert stored.read_text(encoding="utf-8") == good, "the damaged file is replaced by the derivation"
+
+
+_IMPORTED_ENGINE = """
+import sys
+from opsux_lint.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+print(sorted(m for m in ("libcst", "opsux_lint.engine", "opsux_lint.kinds") if m in sys.modules), file=sys.stderr)
+"""
+
+
+def test_a_run_answered_from_the_cache_does_not_import_the_engine(shop: Path) -> None:
+    """libcst, the engine and the rule kinds are a third of a warm run's time: only a file that
+    is linted needs them."""
+    import subprocess
+    import sys
+
+    def imported(*args: str) -> tuple[str, str]:
+        done = subprocess.run(
+            [sys.executable, "-c", _IMPORTED_ENGINE, "--format", "json", *args], cwd=shop, capture_output=True, text=True,
+            check=False,
+        )
+        return done.stdout, done.stderr.strip().splitlines()[-1]
+
+    cold_output, cold = imported(".")
+    assert cold == "['libcst', 'opsux_lint.engine', 'opsux_lint.kinds']"
+    warm_output, warm = imported(".")
+    assert warm == "[]" and warm_output == cold_output
+    ops = shop / "src" / "shop" / "ops.py"
+    ops.write_text(ops.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    assert imported(str(ops))[1] == "['libcst', 'opsux_lint.engine', 'opsux_lint.kinds']", "a changed file is linted"

@@ -219,3 +219,42 @@ def test_the_fixed_file_is_valid_python_with_the_same_structure(project: Path) -
     tree = ast.parse(jobs(project))
     imported = [n for n in tree.body if isinstance(n, ast.ImportFrom) and n.module == "app.types"]
     assert [a.name for a in imported[0].names] == ["OpType"]
+
+
+def test_the_hint_counts_the_same_hidden_fix_when_the_findings_come_from_the_cache(project: Path) -> None:
+    """The cached findings' linter (for the project index) is built only for the hint; the count
+    must not change."""
+    hint = "[*] 1 fixable with the `--fix` option (1 hidden fix can be enabled with the `--unsafe-fixes` option)."
+    cold = CliRunner().invoke(main, ["app"])
+    warm = CliRunner().invoke(main, ["app"])
+    assert (project / ".opsux_cache").is_dir()
+    assert cold.stdout.splitlines()[-1] == warm.stdout.splitlines()[-1] == hint
+
+
+_IMPORTS_LIBCST = """
+import sys
+from opsux_lint.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+print("libcst" in sys.modules, file=sys.stderr)
+"""
+
+
+def test_the_hint_imports_libcst_only_when_a_finding_may_have_an_unsafe_fix(project: Path) -> None:
+    import subprocess
+    import sys
+
+    def libcst_imported(*args: str) -> tuple[str, str]:
+        done = subprocess.run([sys.executable, "-c", _IMPORTS_LIBCST, *args], cwd=project, capture_output=True, text=True, check=False)
+        return done.stdout, done.stderr.strip().splitlines()[-1]
+
+    (project / "app" / "jobs.py").write_text(JOBS.replace("groups.synk", "groups.sync"), encoding="utf-8")
+    assert libcst_imported("app")[1] == "True"  # cold: the file is parsed
+    output, warm = libcst_imported("app")
+    assert warm == "False" and output.startswith("All checks passed")
+    (project / "app" / "jobs.py").write_text(JOBS, encoding="utf-8")
+    libcst_imported("app")
+    output, warm = libcst_imported("app")
+    assert warm == "True" and "1 hidden fix" in output  # an OPS001 finding: the file is parsed for its fix

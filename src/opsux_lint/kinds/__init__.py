@@ -35,12 +35,10 @@ from opsux_lint.analysis.outline import Expr, expr
 from opsux_lint.callees import CallPattern
 from opsux_lint.names import ImportTable
 from opsux_lint.prefilter import Needle
-from opsux_lint.registry import RuleSpec
+from opsux_lint.registry import PARSE_ERROR_KIND, UNUSED_SUPPRESSION_KIND, RuleSpec
 
 Handler = Callable[[Any], None]
 
-PARSE_ERROR_KIND = "parse_error"
-UNUSED_SUPPRESSION_KIND = "unused_suppression"
 ENGINE_KINDS = frozenset({PARSE_ERROR_KIND, UNUSED_SUPPRESSION_KIND})
 """Kinds the engine implements itself (they are about the file, not its syntax tree)."""
 

@@ -106,7 +106,7 @@ class Projects:
         # The CLI's index cache: outlines of unchanged files are read, not made again.
         linter = Linter(policy, rules, project_index(policy, self.cache))
         if self.cache:
-            save_project_index(linter)
+            save_project_index(linter.policy, linter.index)
         return Project(
             policy, linter, stamp, Excludes.build(policy.root, lint.exclude),
             PerFileIgnores.of(policy.root, lint.per_file_ignores),

@@ -1,0 +1,78 @@
+"""What a Linter works out from the project once (wrapper sinks and receiver needles), kept
+beside the result cache; and the fingerprint of the project state cached findings depend on.
+
+Apart from the engine, so a run whose files all come from the cache reads the derivation and
+computes the fingerprint without importing the engine, its rule kinds and libcst.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from opsux_lint.analysis import DerivedSink, ProjectIndex, SinkSpec
+
+
+@dataclass(frozen=True)
+class Derived:
+    """What a Linter works out from the project once: wrapper sinks and receiver needles."""
+
+    wrappers: Mapping[str, tuple[DerivedSink, ...]]
+    """Wrapper sinks by the family of the sinks they pass a parameter on to."""
+    methods: frozenset[str]
+    receivers: frozenset[str]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "wrappers": {family: [_sink_json(w) for w in sinks] for family, sinks in sorted(self.wrappers.items())},
+            "methods": sorted(self.methods),
+            "receivers": sorted(self.receivers),
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> Derived:
+        """The inverse of :meth:`to_json`; ValueError for anything else (a damaged cache)."""
+        try:
+            families = data["wrappers"]
+            if not isinstance(families, dict) or not all(isinstance(f, str) for f in families):
+                raise TypeError(f"wrappers by family expected, not {families!r}")
+            return cls(
+                {family: tuple(_sink_of(w) for w in sinks) for family, sinks in families.items()},
+                frozenset(_strings(data["methods"])),
+                frozenset(_strings(data["receivers"])),
+            )
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"not a derivation: {exc}") from exc
+
+    def all_wrappers(self) -> tuple[DerivedSink, ...]:
+        return tuple(w for family in sorted(self.wrappers) for w in self.wrappers[family])
+
+
+def _sink_json(sink: DerivedSink) -> list[Any]:
+    spec = sink.spec
+    return [spec.call, spec.arg, spec.keyword, sink.function, sink.param, sink.callers, sink.via]
+
+
+def _sink_of(item: Any) -> DerivedSink:
+    call, arg, keyword, function, param, callers, via = item
+    if not (
+        isinstance(call, str) and (arg is None or type(arg) is int) and (keyword is None or isinstance(keyword, str))
+        and isinstance(function, str) and isinstance(param, str) and type(callers) is int and isinstance(via, str)
+    ):
+        raise ValueError(f"not a derived sink: {item!r}")
+    return DerivedSink(SinkSpec(call, arg, keyword), function, param, callers, via)
+
+
+def _strings(items: Any) -> list[str]:
+    if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+        raise ValueError(f"not a list of names: {items!r}")
+    return items
+
+
+def project_fingerprint(index: ProjectIndex, wrappers: Mapping[str, tuple[DerivedSink, ...]]) -> str:
+    """The project index and the wrapper sinks found in it: what cached findings depend on."""
+    digest = hashlib.sha256(index.fingerprint().encode())
+    digest.update(repr(sorted(wrappers.items())).encode())
+    return digest.hexdigest()
