@@ -45,8 +45,6 @@ from opsux_lint.derived import Derived, project_fingerprint
 from opsux_lint.excerpt import Excerpt, excerpt, needle_pattern
 from opsux_lint.findings import Finding, Severity
 from opsux_lint.kinds import (
-    PARSE_ERROR_KIND,
-    UNUSED_SUPPRESSION_KIND,
     CompiledRule,
     FileFacts,
     FileMatcher,
@@ -63,7 +61,12 @@ from opsux_lint.modules import module_name, source_roots
 from opsux_lint.names import ImportTable
 from opsux_lint.positions import node_positions
 from opsux_lint.prefilter import Needle, Prefilter, word_pattern, words
-from opsux_lint.registry import RuleSpec, rules_by_id
+from opsux_lint.registry import (
+    PARSE_ERROR_KIND,
+    UNUSED_SUPPRESSION_KIND,
+    RuleSpec,
+    rules_by_id,
+)
 from opsux_lint.selection import severity_for
 from opsux_lint.settings import LintSettings, lint_settings
 from opsux_lint.suppressions import apply_suppressions, find_suppressions

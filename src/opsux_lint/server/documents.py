@@ -104,9 +104,10 @@ class Projects:
         lint = lint_settings(policy)
         rules = select_rules(builtin_rules(), lint.select, lint.ignore)
         # The CLI's index cache: outlines of unchanged files are read, not made again.
-        linter = Linter(policy, rules, project_index(policy, self.cache))
+        index = project_index(policy, self.cache)
+        linter = Linter(policy, rules, index)
         if self.cache:
-            save_project_index(linter.policy, linter.index)
+            save_project_index(policy, index)
         return Project(
             policy, linter, stamp, Excludes.build(policy.root, lint.exclude),
             PerFileIgnores.of(policy.root, lint.per_file_ignores),
