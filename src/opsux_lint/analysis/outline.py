@@ -97,7 +97,7 @@ class Summary(TypedDict):
     """Method calls on a receiver that is no name chain (``Plugin().trigger(...)``), by the
     method's name: ``[scope, callee Expr, CallShape JSON]``."""
 
-SUMMARY_FORMAT = 3
+SUMMARY_FORMAT = 4
 
 _UNKNOWN_REASONS: dict[type[ast.AST], str] = {
     ast.Subscript: "a subscript",
@@ -318,7 +318,7 @@ class _Collector:
                 self._import(stmt)
             else:
                 for name, line, value in _assignments(stmt):
-                    members.setdefault(name, []).append([line, value])
+                    members.setdefault(name, []).append([line, _member_value(stmt, value)])
                 if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
                     annotations[stmt.target.id] = annotation(stmt.annotation)
                 self._scan_calls(stmt)
@@ -579,6 +579,18 @@ def _assignments(stmt: ast.AST) -> list[tuple[str, int, Expr]]:
     if isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
         return [(stmt.target.id, line, ["?", "an augmented assignment"])]
     return []
+
+
+def _member_value(stmt: ast.stmt, value: Expr) -> Expr:
+    """A class member's value; a tuple keeps its elements after the reason (``[?, "a tuple",
+    [elements]]``): in Django's ``TextChoices`` the first is the member's value, the second its label."""
+    assigned = getattr(stmt, "value", None)
+    if (
+        isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
+        and isinstance(assigned, ast.Tuple) and assigned.elts and not any(isinstance(e, ast.Starred) for e in assigned.elts)
+    ):
+        return [Tag.UNKNOWN, "a tuple", [expr(e) for e in assigned.elts]]
+    return value
 
 
 def _iterated(target: ast.expr, iterable: ast.expr, what: str = "a loop variable") -> list[tuple[str, Expr]]:

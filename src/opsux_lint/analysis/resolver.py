@@ -44,6 +44,11 @@ _ENUM_BASES = frozenset(
     f"enum.{name}" for name in ("Enum", "StrEnum", "IntEnum", "Flag", "IntFlag", "ReprEnum")
 )
 _STR_ENUM_BASES = frozenset({"enum.StrEnum"})
+# Django's enumerations: a member is ``NAME = value`` or ``NAME = value, label``; auto() is the name.
+_TEXT_CHOICES_BASES = frozenset(
+    f"django.db.models.{module}{name}" for module in ("", "enums.") for name in ("TextChoices", "Choices")
+)
+_CHOICES_BASES = _TEXT_CHOICES_BASES | {"django.db.models.IntegerChoices", "django.db.models.enums.IntegerChoices"}
 _BUILTINS = frozenset(dir(builtins))
 
 
@@ -278,6 +283,10 @@ class Resolver:
     def _attribute(self, e: Expr, module: str, scope: str | None, depth: int) -> list[Item]:
         attr = str(e[2])
         base = e[1]
+        if attr == "label" and base[0] == Tag.ATTRIBUTE:
+            label = self._choice_label(base, module, scope, depth)
+            if label is not None:
+                return label
         if attr in ("value", "name") and base[0] == Tag.ATTRIBUTE:
             # ``Kind.SYNC.value`` / ``Kind.SYNC.name``: the member's value, or its name.
             owners = self._eval(base[1], module, scope, depth + 1)
@@ -296,6 +305,33 @@ class Resolver:
                 return self._instance_attribute(receiver, attr, e, depth + 1)
         bases = self._eval(base, module, scope, depth + 1)
         return self._strings(out for item in bases for out in self._member_of(item, attr, e, depth + 1))
+
+    def _choice_label(self, member: Expr, module: str, scope: str | None, depth: int) -> list[Item] | None:
+        """``Kind.SYNC.label`` of a Django ``TextChoices``: the label written after the value, or
+        the one Django makes from the name. None when ``Kind`` is no such class."""
+        owners = self._eval(member[1], module, scope, depth + 1)
+        if not owners or not all(
+            isinstance(o, Ref) and o.kind == "class" and self._enum_kind(o, depth + 1) == "text-choices" for o in owners
+        ):
+            return None
+        name = str(member[2])
+        items: list[Item] = []
+        for owner in owners:
+            assert isinstance(owner, Ref)
+            info = self._class_info(owner)
+            bindings = info["members"].get(name, []) if info is not None else []
+            path = self.index.path(owner.module)
+            if len(bindings) == 1:
+                line, value = bindings[0]
+                if value[0] == Tag.UNKNOWN and len(value) > 2 and len(value[2]) > 1:
+                    hop = f"{path}:{line} label {render(value[2][1])}"
+                    items.extend(_hop(hop, self._eval(value[2][1], owner.module, None, depth + 1)))
+                else:
+                    label = name.replace("_", " ").title()
+                    items.append(Value(label, (f"{path}:{line} {owner.key}.{name} has no label: Django makes {label!r} of its name",)))
+            else:
+                items.append(Unknown(f"`{owner.key}.{name}` is not a member the index can see"))
+        return self._strings(items)
 
     def imported_names(self, module: str) -> list[str]:
         """The names ``module`` binds by importing them (star imports aside)."""
@@ -491,11 +527,16 @@ class Resolver:
             if len(members) > 1:
                 return [Unknown(f"`{ref.key}.{attr}` is assigned more than once in {path}")]
             line, value = members[0]
-            if value[0] == Tag.CALL and value[1] in (["n", "auto"], ["a", ["n", "enum"], "auto"]):
+            if value[0] == Tag.CALL and value[1] in (["n", "auto"], ["a", ["n", "enum"], "auto"], ["a", ["n", "models"], "auto"]):
                 kind = self._enum_kind(ref, depth + 1)
-                if kind == "str":
-                    return [Value(attr.lower(), (f"{path}:{line} {ref.key}.{attr} = auto() -> {attr.lower()!r}",))]
+                if kind in ("str", "text-choices"):
+                    text = attr.lower() if kind == "str" else attr
+                    return [Value(text, (f"{path}:{line} {ref.key}.{attr} = auto() -> {text!r}",))]
                 return [Unknown(f"`{ref.key}.{attr}` is auto() in an enum that is not a StrEnum")]
+            if value[0] == Tag.UNKNOWN and len(value) > 2 and self._enum_kind(ref, depth + 1) == "text-choices":
+                # ``SYNC = "inventory.sync", "Inventory sync"``: the value, then the label.
+                hop = f"{path}:{line} {render(value[2][0])}"
+                return self._strings(_hop(hop, self._eval(value[2][0], ref.module, None, depth + 1)))
             hop = f"{path}:{line} {render(value)}"
             return self._strings(_hop(hop, self._eval(value, ref.module, None, depth + 1)))
         if attr in info["nested"]:
@@ -510,7 +551,8 @@ class Resolver:
         return [Unknown(f"`{ref.key}.{attr}` is not a class attribute (a method, property or inherited from outside the project)")]
 
     def _enum_kind(self, ref: Ref, depth: int, seen: frozenset[str] = frozenset()) -> str | None:
-        """``"str"`` for a StrEnum, ``"enum"`` for another Enum, None for a plain class."""
+        """``"str"`` for a StrEnum, ``"text-choices"`` for Django's ``TextChoices``, ``"enum"``
+        for another Enum (``IntegerChoices`` too), None for a plain class."""
         info = self._class_info(ref)
         marker = f"{ref.module}.{ref.key}"
         if info is None or marker in seen or depth > _MAX_DEPTH:
@@ -521,15 +563,18 @@ class Resolver:
                 if isinstance(owner, Ref) and owner.kind == "external":
                     if owner.key in _STR_ENUM_BASES:
                         kinds.add("str")
-                    elif owner.key in _ENUM_BASES:
+                    elif owner.key in _TEXT_CHOICES_BASES:
+                        kinds.add("text-choices")
+                    elif owner.key in _ENUM_BASES or owner.key in _CHOICES_BASES:
                         kinds.add("enum")
                 elif isinstance(owner, Ref) and owner.kind == "class":
                     kind = self._enum_kind(owner, depth + 1, seen | {marker})
                     if kind is not None:
                         kinds.add(kind)
-        if "str" in kinds:
-            return "str"
-        return "enum" if kinds else None
+        for kind in ("str", "text-choices", "enum"):
+            if kind in kinds:
+                return kind
+        return None
 
     # calls, f-strings ---------------------------------------------------------------------
 
