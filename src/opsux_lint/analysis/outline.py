@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import re
 import warnings
+from collections.abc import Callable, Sequence
 from typing import Any, Final, TypedDict
 
 from opsux_lint.analysis.nodes import STATEMENTS, children
@@ -97,7 +98,7 @@ class Summary(TypedDict):
     """Method calls on a receiver that is no name chain (``Plugin().trigger(...)``), by the
     method's name: ``[scope, callee Expr, CallShape JSON]``."""
 
-SUMMARY_FORMAT = 4
+SUMMARY_FORMAT = 5
 
 _UNKNOWN_REASONS: dict[type[ast.AST], str] = {
     ast.Subscript: "a subscript",
@@ -141,12 +142,72 @@ def expr(node: ast.AST | None) -> Expr:
             else:
                 parts.append(expr(value))
         return [Tag.FSTRING, parts]
+    template = _template(node)
+    if template is not None:
+        return template
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod) and _is_str(node.left):
+        return [Tag.UNKNOWN, "a %-template with fields other than %s"]
     if isinstance(node, ast.Call):
         args = [expr(a) for a in node.args if not isinstance(a, ast.Starred)]
         keywords = {k.arg: expr(k.value) for k in node.keywords if k.arg is not None}
         starred = any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords)
         return [Tag.CALL, expr(node.func), args, keywords, starred]
     return [Tag.UNKNOWN, _UNKNOWN_REASONS.get(type(node), f"a {type(node).__name__} expression")]
+
+
+_PERCENT = re.compile(r"%s|%%")
+_FORMAT = re.compile(r"\{(\d*)\}|\{\{|\}\}")
+
+
+def _template(node: ast.AST) -> Expr | None:
+    """``"%s.%s" % (a, b)`` and ``"{}.{}".format(a, b)`` as the f-string they amount to; None
+    for any other expression, or a template with fields other than ``%s``, ``{}``, ``{0}``."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod) and _is_str(node.left):
+        values = node.right.elts if isinstance(node.right, ast.Tuple) else [node.right]
+        return _filled(node.left.value, _PERCENT, values, lambda field, i: i)  # type: ignore[attr-defined]
+    if (
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format"
+        and _is_str(node.func.value) and not node.keywords
+    ):
+        return _filled(node.func.value.value, _FORMAT, node.args, lambda field, i: int(field) if field else i)  # type: ignore[attr-defined]
+    return None
+
+
+def _is_str(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, str)
+
+
+def _filled(text: str, fields: re.Pattern[str], values: Sequence[ast.expr], index: Callable[[str, int], int]) -> Expr | None:
+    if any(isinstance(v, ast.Starred) for v in values):
+        return None
+    # A field this does not model (``%d``, ``%(name)s``, ``{name}``, ``{0:>4}``) leaves its
+    # marker in the text between the fields it does.
+    markers = "%" if fields is _PERCENT else "{}"
+    parts: list[Expr] = []
+    literal = ""
+    position = 0
+    used = 0
+    for match in fields.finditer(text):
+        between = text[position : match.start()]
+        position = match.end()
+        if any(m in between for m in markers):
+            return None
+        literal += between
+        token = match.group(0)
+        if token in ("%%", "{{", "}}"):
+            literal += token[0]
+            continue
+        i = index(match.group(1) or "" if match.lastindex else "", used)
+        used += 1
+        if i >= len(values):
+            return None  # a TypeError or IndexError at run time: nothing to resolve
+        parts.extend([[Tag.STRING, literal], expr(values[i])])
+        literal = ""
+    rest = text[position:]
+    if any(m in rest for m in markers):
+        return None
+    parts.append([Tag.STRING, literal + rest])
+    return [Tag.FSTRING, [p for p in parts if p != [Tag.STRING, ""]]]
 
 
 _TYPE_WRAPPERS = frozenset({"Optional", "Union", "Annotated", "Final", "ClassVar", "Required", "NotRequired", "ReadOnly"})
