@@ -111,6 +111,7 @@ class Resolver:
         self._type_memo: dict[tuple[str, str], list[TypeItem]] = {}
         self._subclasses: dict[str, list[str]] = {}
         self._methods: dict[str, tuple[str, ...]] = {}
+        self._families: dict[tuple[str, ...], str | None] = {}
 
     def over(self, index: ProjectIndex) -> Resolver:
         """The same resolver over another index (one file replaced by what is being linted)."""
@@ -427,8 +428,11 @@ class Resolver:
         that name on an object of unknown type is then most likely one of that family."""
         if not methods:
             return None
-        name = methods[0].rpartition(".")[2]
-        return self._family_top([m.rpartition(".")[0] for m in methods], name)
+        key = tuple(methods)
+        if key not in self._families:
+            name = methods[0].rpartition(".")[2]
+            self._families[key] = self._family_top([m.rpartition(".")[0] for m in methods], name)
+        return self._families[key]
 
     def _family_top(self, owners: list[str], name: str) -> str | None:
         if len(set(owners)) == 1:

@@ -77,6 +77,10 @@ def named_sinks(resolver: Resolver, name: str, shape: CallShape, sinks: Collecti
     receiver. Dunder methods are never matched by name (``__init__`` is every class's)."""
     if name.startswith("__"):
         return ()
+    if not any(resolver.index.locate(sink, "functions") is not None for sink in sinks if sink.endswith(f".{name}")):
+        # No sink is a method of the project (opsux's own API, ``*.name``): nothing to match,
+        # and no need to outline every module that mentions a name as common as ``label``.
+        return ()
     methods = [m for m in resolver.methods_named(name) if resolver.accepts(m, shape)]
     matched = tuple(m for m in methods if m in sinks)
     if not matched:
@@ -162,6 +166,8 @@ def _named(
     in ``Revision.publish``) reaches either a sink or itself, and so is a wrapper."""
     if not candidates or func[0] != Tag.ATTRIBUTE or not callee.untyped:
         return frozenset()
+    if any(s.call.startswith("*.") for s in candidates):
+        return frozenset()  # ``*.name``: every call of that name is the sink's already
     text = callee_text(func)
     if text is not None:
         shapes = summary.get("shapes", {}).get(text, [])
