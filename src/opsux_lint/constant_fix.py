@@ -160,8 +160,9 @@ class ConstantFinder:
         summary = summarize(text, module, is_package)
         if summary is None:
             return resolver
-        digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-        return resolver.over(resolver.index.with_module(module, ModuleEntry(summary, module, digest)))
+        data = text.encode("utf-8", "surrogatepass")
+        digest = hashlib.sha256(data).hexdigest()
+        return resolver.over(resolver.index.with_module(module, ModuleEntry(summary, module, digest), data))
 
 
 def named_constant(resolver: Resolver, value: str, also: str | None = None) -> NamedConstant | None:

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from opsux_lint.analysis import DerivedSink, ProjectIndex, SinkSpec
+from opsux_lint.analysis import DerivedSink, DynamicUse, ProjectIndex, SinkSpec
 
 
 @dataclass(frozen=True)
@@ -52,17 +52,21 @@ class Derived:
 
 def _sink_json(sink: DerivedSink) -> list[Any]:
     spec = sink.spec
-    return [spec.call, spec.arg, spec.keyword, sink.function, sink.param, sink.callers, sink.via]
+    dynamic = sink.dynamic.to_json() if sink.dynamic is not None else None
+    return [spec.call, spec.arg, spec.keyword, sink.function, sink.param, sink.callers, sink.via, dynamic]
 
 
 def _sink_of(item: Any) -> DerivedSink:
-    call, arg, keyword, function, param, callers, via = item
+    if not isinstance(item, list) or len(item) != 8:
+        raise ValueError(f"not a derived sink: {item!r}")
+    call, arg, keyword, function, param, callers, via, dynamic = item
     if not (
         isinstance(call, str) and (arg is None or type(arg) is int) and (keyword is None or isinstance(keyword, str))
         and isinstance(function, str) and isinstance(param, str) and type(callers) is int and isinstance(via, str)
     ):
         raise ValueError(f"not a derived sink: {item!r}")
-    return DerivedSink(SinkSpec(call, arg, keyword), function, param, callers, via)
+    used = DynamicUse.from_json(dynamic) if dynamic is not None else None
+    return DerivedSink(SinkSpec(call, arg, keyword), function, param, callers, via, used)
 
 
 def _strings(items: Any) -> list[str]:

@@ -280,7 +280,8 @@ class Linter:
         if current is None or current.digest != digest:
             summary = summarize(text, name, is_package)
             if summary is not None:
-                overlaid = index.with_module(name, ModuleEntry(summary, _shown(path, self.policy.root), digest))
+                entry = ModuleEntry(summary, _shown(path, self.policy.root), digest)
+                overlaid = index.with_module(name, entry, text.encode("utf-8", "surrogatepass"))
                 resolver = resolver.over(overlaid)
                 if any(f["passes"] for f in summary["functions"].values()):
                     wrappers = _derive(resolver, self.families)

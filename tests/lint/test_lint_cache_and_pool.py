@@ -178,7 +178,9 @@ def test_the_derivation_is_cached_with_the_project_state(shop: Path, monkeypatch
     [
         "{",
         "[]",
-        '{"wrappers": {"operation_type": [["shop.x", "1", null, "f", "p", 1, "v"]]}, "methods": [], "receivers": []}',
+        '{"wrappers": {"operation_type": [["shop.x", "1", null, "f", "p", 1, "v", null]]}, "methods": [], "receivers": []}',
+        '{"wrappers": {"operation_type": [["shop.x", 1, null, "f", "p", 0, "v", ["a.py:1", "b", false, true]]]}, "methods": [], "receivers": []}',
+        '{"wrappers": {"operation_type": [["shop.x", 1, null, "f", "p", 1, "v"]]}, "methods": [], "receivers": []}',
         '{"wrappers": {}, "methods": [1], "receivers": []}',
         '{"wrappers": {"operation_type": [["too", "short"]]}, "methods": [], "receivers": []}',
         '{"wrappers": [], "methods": [], "receivers": []}',

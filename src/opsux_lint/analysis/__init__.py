@@ -6,9 +6,11 @@
 - :mod:`.resolver`: the strings an expression may be, the classes a receiver may be, what a
   callee is;
 - :mod:`.api`: what the rules declare about opsux's own API, for typing receivers;
-- :mod:`.wrappers`: functions that pass a value on into a sink, which become sinks themselves.
+- :mod:`.wrappers`: functions that pass a value on into a sink, which become sinks themselves;
+- :mod:`.dynamic`: how such a function that no call names is run, handed on as a value.
 """
 
+from opsux_lint.analysis.dynamic import DynamicUse, DynamicUses
 from opsux_lint.analysis.index import ModuleEntry, ProjectIndex, build_index
 from opsux_lint.analysis.resolver import ApiTypes, Instance, Opaque, Resolver
 from opsux_lint.analysis.values import Callee, CallShape, Resolution, Unknown, Value
@@ -26,6 +28,8 @@ __all__ = [
     "CallShape",
     "Callee",
     "DerivedSink",
+    "DynamicUse",
+    "DynamicUses",
     "Instance",
     "ModuleEntry",
     "Opaque",

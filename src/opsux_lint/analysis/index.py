@@ -127,6 +127,8 @@ class ProjectIndex:
         self._entries: dict[str, ModuleEntry | None] = dict(modules or {})
         self._words = WordSearch({module: source.data for module, source in self._sources.items()})
         self._fingerprint: str | None = None
+        self._given: dict[str, bytes] = {}
+        """The bytes of modules replaced in memory (``with_module``), where they were given."""
         self.made: dict[str, Summary] = {}
         """Outlines made in this run (not taken from the store), by ``digest:module``."""
 
@@ -168,6 +170,17 @@ class ProjectIndex:
             if entry is not None:
                 yield module, entry
 
+    def source(self, module: str) -> bytes | None:
+        """The module's source (None for a module given in memory as an outline only)."""
+        given = self._given.get(module)
+        if given is not None:
+            return given
+        source = self._sources.get(module)
+        entry = self._entries.get(module)
+        if source is None or (entry is not None and entry.digest != source.digest):
+            return None  # replaced in memory (``with_module``): the file's bytes are not it
+        return source.data
+
     def unparsed(self, module: str) -> bool:
         """A module of the project whose source the running Python's ``ast`` cannot parse."""
         return module in self and self.entry(module) is None
@@ -178,8 +191,9 @@ class ProjectIndex:
         found |= {m for m in self._entries if m not in self._sources}  # given in memory
         return sorted(found)
 
-    def with_module(self, name: str, entry: ModuleEntry) -> ProjectIndex:
-        """This index with one module replaced (the file being linted, as it is now)."""
+    def with_module(self, name: str, entry: ModuleEntry, data: bytes | None = None) -> ProjectIndex:
+        """This index with one module replaced (the file being linted, as it is now, ``data``
+        its bytes when they are at hand)."""
         current = self.entry(name)
         if current is not None and current.digest == entry.digest:
             return self
@@ -187,6 +201,7 @@ class ProjectIndex:
         overlaid = ProjectIndex(None, self._sources, self._store, self._hashes)
         overlaid._entries = entries
         overlaid._words = self._words
+        overlaid._given = {**self._given, name: data} if data is not None else {k: v for k, v in self._given.items() if k != name}
         return overlaid
 
     def fingerprint(self) -> str:

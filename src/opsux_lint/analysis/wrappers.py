@@ -19,6 +19,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from opsux_lint.analysis.dynamic import DynamicUse, DynamicUses
 from opsux_lint.analysis.outline import Expr, FunctionOutline, Summary, Tag, callee_text
 from opsux_lint.analysis.resolver import Resolver
 from opsux_lint.analysis.values import Callee, CallShape
@@ -50,6 +51,8 @@ class DerivedSink:
     """Modules that call it by its name (0: nobody in the project does: its parameter is unknown)."""
     via: str
     """The sink it passes the parameter into."""
+    dynamic: DynamicUse | None = None
+    """When no call names it: how the project runs it as a value handed on, if it does."""
 
 
 def written_name(func: Expr) -> str | None:
@@ -135,15 +138,46 @@ def derive_sinks(resolver: Resolver, base: Sequence[SinkSpec]) -> tuple[DerivedS
             break
     wildcards = frozenset(s.last_name for s in base if s.call.startswith("*."))
     callers = _callers(resolver, {spec for spec, _ in derived.values()}, wildcards, frozenset(s.call for s in sinks))
-    return tuple(
-        DerivedSink(
-            spec, function, param,
-            # Calls of a subclass that inherits the constructor are calls of this one.
-            _count(callers, spec) + sum(_count(callers, sub) for sub in inherited.get((function, param), ())),
-            via,
-        )
-        for (function, param), (spec, via) in sorted(derived.items())
-    )
+    found: list[DerivedSink] = []
+    dynamic_uses = DynamicUses(resolver)
+    for (wrapper, param), (spec, via) in sorted(derived.items()):
+        subs = inherited.get((wrapper, param), ())
+        # Calls of a subclass that inherits the constructor are calls of this one.
+        count = _count(callers, spec) + sum(_count(callers, sub) for sub in subs)
+        dynamic = None
+        if not count and wrapper.endswith(".__init__"):
+            count = _super_calls(resolver, spec.call)
+        if not count:
+            targets = frozenset({spec.call, *(sub.call for sub in subs)})
+            dynamic = dynamic_uses.use(wrapper, param, targets, by_position=spec.arg is not None)
+        found.append(DerivedSink(spec, wrapper, param, count, via, dynamic))
+    return tuple(found)
+
+
+def _super_calls(resolver: Resolver, cls: str) -> int:
+    """The modules whose subclasses of ``cls`` call its constructor themselves
+    (``super().__init__(...)``, ``Base.__init__(self, ...)``): callers no name search finds."""
+    modules: set[str] = set()
+    for sub in resolver.subclasses(cls):
+        located = resolver.index.locate(sub, "classes")
+        if located is None:
+            continue
+        module, key, _ = located
+        summary = resolver.index.summary(module)
+        assert summary is not None
+        inside = f"{key}."
+        calls: list[tuple[str, Expr]] = [
+            (scope, func) for scope, func, _ in summary.get("computed", {}).get("__init__", ()) if scope.startswith(inside)
+        ]
+        for text, scopes in summary["callees"].items():
+            if text.endswith(".__init__"):
+                func: Expr = ["n", text.split(".")[0]]
+                for part in text.split(".")[1:]:
+                    func = ["a", func, part]
+                calls.extend((scope, func) for scope in scopes if scope.startswith(inside))
+        if any(cls in resolver.callee(func, module, scope).names for scope, func in calls):
+            modules.add(module)
+    return len(modules)
 
 
 def _inheriting(resolver: Resolver, function: str) -> list[str]:

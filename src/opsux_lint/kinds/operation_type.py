@@ -212,11 +212,18 @@ class _Position:
     to be unregistered is reported; one that cannot be resolved is no OPS008 here."""
 
 
-def _uncalled(facts: FileFacts, wrapper: DerivedSink) -> str:
-    """Why a wrapper's callers check nothing: none names it, or none has a receiver of a known type."""
+def _called_as(wrapper: DerivedSink) -> str:
     name = wrapper.spec.last_name
     if name == "__init__":
-        name = wrapper.spec.call.rsplit(".", 2)[-2]  # a constructor is called by its class's name
+        return wrapper.spec.call.rsplit(".", 2)[-2]  # a constructor is called by its class's name
+    return name
+
+
+def _uncalled(facts: FileFacts, wrapper: DerivedSink) -> str:
+    """Why a wrapper's callers check nothing: none names it, or none has a receiver of a known type."""
+    name = _called_as(wrapper)
+    if wrapper.dynamic is not None:
+        return f"which no call in the project names; {wrapper.dynamic.explain(name, wrapper.param)}"
     calls = modules = 0
     for _, entry in facts.index.entries(facts.index.mentioning([name])):
         found = sum(len(scopes) for text, scopes in entry.summary["callees"].items() if text.rsplit(".", 1)[-1] == name)
@@ -436,10 +443,15 @@ class OperationTypeMatcher:
             bad.append(value)
         unknown: list[Unknown] = []
         delegated: list[DerivedSink] = []
+        defaulted: list[str] = []
         for item in resolution.unknowns:
             wrapper = facts.wrapper(FAMILY, *item.param) if item.param is not None else None
             if wrapper is not None and wrapper.callers > 0:
                 delegated.append(wrapper)
+            elif wrapper is not None and wrapper.dynamic is not None and wrapper.dynamic.settled:
+                # Run only as a value handed on, and never given this parameter: its default
+                # (resolved above, with the other values) is all it takes.
+                defaulted.append(wrapper.dynamic.explain(_called_as(wrapper), wrapper.param))
             elif item.param is not None and wrapper is not None:
                 unknown.append(Unknown(f"{item.reason}, {_uncalled(facts, wrapper)}", item.param))
             elif item.param is not None:
@@ -456,7 +468,7 @@ class OperationTypeMatcher:
         elif delegated:
             status, reason = SiteStatus.DELEGATED, "the callers of " + ", ".join(f"`{d.function}`" for d in delegated) + " are checked"
         else:
-            status, reason = SiteStatus.VERIFIED, ""
+            status, reason = SiteStatus.VERIFIED, "; ".join(defaulted)
         return outcome(
             status, reason, bad=tuple(bad), unknown=tuple(unknown),
             values=resolution.values, delegated=tuple(delegated),
