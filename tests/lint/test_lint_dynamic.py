@@ -37,7 +37,7 @@ def _resolver(tmp_path: Path, **modules: str) -> Resolver:
 
 
 def _use(resolver: Resolver, cls: str = "app.actions.Action") -> DynamicUse | None:
-    return DynamicUses(resolver).use(f"{cls}.__init__", "log_action", frozenset({cls}), by_position=False)
+    return DynamicUses(resolver).use(f"{cls}.__init__", "log_action", frozenset({cls}), "log_action", by_position=False)
 
 
 ESCAPES = [
@@ -157,8 +157,8 @@ def test_a_parameter_given_by_position_or_without_default_is_not_settled(tmp_pat
     """
     resolver = _resolver(tmp_path, moves=source)
     uses = DynamicUses(resolver)
-    move = uses.use("app.moves.Move.__init__", "kind", frozenset({"app.moves.Move"}), by_position=True)
-    purge = uses.use("app.moves.Purge.__init__", "kind", frozenset({"app.moves.Purge"}), by_position=False)
+    move = uses.use("app.moves.Move.__init__", "kind", frozenset({"app.moves.Move"}), "kind", by_position=True)
+    purge = uses.use("app.moves.Purge.__init__", "kind", frozenset({"app.moves.Purge"}), "kind", by_position=False)
     assert move is not None and not move.settled and move.by_position
     assert "by position" in move.explain("Move", "kind")
     assert purge is not None and not purge.settled and not purge.default
@@ -179,3 +179,19 @@ def test_a_dynamic_use_round_trips_through_json() -> None:
     for damaged in (None, ["a.py:3"], ["a.py:3", "b.py:4", False, True], ["a.py:3", [4], False, True], ["a", [], 0, True]):
         with pytest.raises(ValueError, match="not a dynamic use"):
             DynamicUse.from_json(damaged)
+
+
+def test_a_forwarded_mapping_has_no_default_to_keep(tmp_path: Path) -> None:
+    source = """
+    from app.actions import Action
+
+    class Page(Action):
+        def __init__(self, instance, **kwargs):
+            super().__init__(instance, **kwargs)
+
+    REGISTRY = [Page]
+    """
+    uses = DynamicUses(_resolver(tmp_path, pages=source))
+    target = frozenset({"app.pages.Page"})
+    assert uses.use("app.pages.Page.__init__", "kwargs", target, "log_action", by_position=False) is None
+    assert uses.use("app.pages.Page.__init__", "instance", target, "instance", by_position=False) is not None

@@ -63,7 +63,7 @@ class DynamicUse:
     escape: str
     """Where it is first handed on as a value (``path:line``)."""
     passing: tuple[str, ...]
-    """Calls (``path:line``) whose callee may be it and that may give the parameter."""
+    """The first call (``path:line``) whose callee may be it and that may give the parameter."""
     by_position: bool
     """The parameter can be given by position, which any call of a value may do."""
     default: bool
@@ -81,8 +81,7 @@ class DynamicUse:
         if self.by_position:
             return f"{handed}, and a call of that value may give `{param}` by position (not followed)"
         if self.passing:
-            more = f" and {len(self.passing) - 1} more" if len(self.passing) > 1 else ""
-            return f"{handed}, and the call at {self.passing[0]}{more} may run it with `{param}`"
+            return f"{handed}, and the call at {self.passing[0]} may run it with `{param}`"
         return f"{handed}, but no call in the project gives `{param}`, which has no default"
 
     def to_json(self) -> list[object]:
@@ -131,21 +130,22 @@ class DynamicUses:
         self.resolver = resolver
         self._modules: dict[str, _Module | None] = {}
 
-    def use(self, function: str, param: str, targets: frozenset[str], by_position: bool) -> DynamicUse | None:
+    def use(self, function: str, param: str, targets: frozenset[str], keyword: str | None, by_position: bool) -> DynamicUse | None:
         """How ``function``'s ``param`` is set when no call names it: None unless one of
         ``targets`` (the function, or for a constructor its class and the subclasses inheriting
-        it) is handed on as a value somewhere in the project."""
+        it) is handed on as a value somewhere in the project. ``keyword``: what a call writes
+        to give it (None: it cannot be given by keyword)."""
         located = self.resolver.index.locate(function, "functions")
         if located is None:
             return None
         entry = next((p for p in located[2]["params"] if p[0] == param), None)
-        if entry is None:
-            return None
+        if entry is None or entry[1] in ("var", "varkw"):
+            return None  # ``*args``/``**kwargs`` passed on: no default of their own to keep
         escape = self._escape(targets)
         if escape is None:
             return None
-        passing = () if by_position else self._passing(targets, param)
-        return DynamicUse(escape, passing, by_position, entry[2] is not None)
+        passing = self._passing(targets, keyword) if keyword is not None and not by_position else ()
+        return DynamicUse(escape, passing, by_position or keyword is None, entry[2] is not None)
 
     def _module(self, module: str) -> _Module | None:
         if module not in self._modules:
@@ -173,24 +173,25 @@ class DynamicUses:
         return None
 
     def _passing(self, targets: frozenset[str], param: str) -> tuple[str, ...]:
-        """The calls that may run one of ``targets`` as a value and give ``param`` by keyword."""
+        """The first call that may run one of ``targets`` as a value and give ``param`` by
+        keyword (one is enough to leave the parameter unknown); none: ``()``."""
         resolver, index = self.resolver, self.resolver.index
-        found: list[str] = []
         for module in index.mentioning([param]):
             read = self._module(module)
             if read is None:
-                found.append(f"{index.path(module)} (not read)")
-                continue
+                return (f"{index.path(module)} (not read)",)
             for call in read.calls:
                 explicit = param in call.keywords
                 if not explicit and (not call.spreads or _spreads_own(resolver, module, call)):
                     continue  # the function's own ``**kwargs``: its callers give them, and are looked at
+                if call.func[0] == "n" and _local(resolver, module, call.scope, str(call.func[1])):
+                    return (f"{index.path(module)}:{call.line}",)  # a local or parameter: any value
                 callee = resolver.callee(call.func, module, call.scope)
                 if callee.names & targets:
                     continue  # it names one: a caller, whose value is a site of its own
-                if _may_run(resolver, module, call.scope, call.func, callee, param, explicit):
-                    found.append(f"{index.path(module)}:{call.line}")
-        return tuple(found)
+                if _may_run(resolver, module, call.func, callee, param, explicit):
+                    return (f"{index.path(module)}:{call.line}",)
+        return ()
 
 
 def _read(tree: ast.Module) -> _Module:
@@ -210,15 +211,11 @@ def _read(tree: ast.Module) -> _Module:
     return _Module(tuple(definitions), tuple(handed), tuple(calls))
 
 
-def _may_run(
-    resolver: Resolver, module: str, scope: str | None, func: Expr, callee: Callee, param: str, explicit: bool
-) -> bool:
-    """Whether the call may run a value handed around: its callee is a local, a parameter, an
-    attribute holding a value, a property or a computed value; or it gives ``param`` to a
-    function that passes its ``**kwargs`` on, or to one outside the project."""
+def _may_run(resolver: Resolver, module: str, func: Expr, callee: Callee, param: str, explicit: bool) -> bool:
+    """Whether the call may run a value handed around (its callee is not a local): an attribute
+    holding a value, a property or a computed value; or it gives ``param`` to a function that
+    passes its ``**kwargs`` on, or to one outside the project."""
     index = resolver.index
-    if func[0] == "n" and _local(resolver, module, scope, str(func[1])):
-        return True
     if not callee.names:
         if func[0] == "a" and resolver.methods_named(str(func[2])):
             return False  # a method of the project by that name, on a receiver of unknown class

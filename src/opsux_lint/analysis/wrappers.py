@@ -149,7 +149,7 @@ def derive_sinks(resolver: Resolver, base: Sequence[SinkSpec]) -> tuple[DerivedS
             count = _super_calls(resolver, spec.call)
         if not count:
             targets = frozenset({spec.call, *(sub.call for sub in subs)})
-            dynamic = dynamic_uses.use(wrapper, param, targets, by_position=spec.arg is not None)
+            dynamic = dynamic_uses.use(wrapper, param, targets, spec.keyword, by_position=spec.arg is not None)
         found.append(DerivedSink(spec, wrapper, param, count, via, dynamic))
     return tuple(found)
 
