@@ -99,6 +99,8 @@ RUNS = [
     pytest.param("def f(**kwargs):\n    factory()(thing, **kwargs)", False, id="its own kwargs, checked at its callers"),
     pytest.param("forward(thing, log_action='x')", True, id="a function passing kwargs on"),
     pytest.param("View().action(thing, log_action='x')", True, id="a property"),
+    pytest.param("def f(options):\n    View().chosen(thing, **options)", True, id="a class attribute holding a value"),
+    pytest.param("def f(options):\n    View().render(thing, **options)", False, id="a method given a mapping"),
     pytest.param("Other(thing, log_action='x')", False, id="another class"),
     pytest.param("takes(thing, log_action='x')", False, id="a function with that parameter"),
     pytest.param("Action(thing, log_action='x')", False, id="a call naming it"),
@@ -127,9 +129,14 @@ def test_the_calls_that_may_run_it_with_the_parameter(tmp_path: Path, statement:
         return log_action
 
     class View:
+        chosen = REGISTRY[0]
+
         @property
         def action(self):
             return factory()
+
+        def render(self, instance, **options):
+            return options
 
     """
     resolver = _resolver(tmp_path, use=textwrap.dedent(source) + textwrap.dedent(statement) + "\n")

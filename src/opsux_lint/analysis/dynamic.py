@@ -232,8 +232,12 @@ def _may_run(resolver: Resolver, module: str, func: Expr, callee: Callee, param:
             if _RETURNING & set(function[2]["decorators"]) or (explicit and _forwards(function[2], param)):
                 return True
             continue
+        owner, _, attr = name.rpartition(".")
+        cls = index.locate(owner, "classes")
+        if cls is not None and attr in cls[2]["members"]:
+            return True  # a class attribute (``action_class = EditAction``): it holds a value
         split = index.split(name)
-        if split is None or not split[1] or index.locate(name.rpartition(".")[0], "classes") is not None:
+        if split is None or not split[1] or cls is not None:
             if explicit:
                 return True  # a library's function (or method) may call what it is given
             continue
