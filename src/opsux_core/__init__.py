@@ -27,7 +27,6 @@ from opsux_core.errors import (
     UnsupportedDatabase,
 )
 from opsux_core.links import RunLinks
-from opsux_core.polling import PollingCadence, next_poll_interval
 from opsux_core.policy import (
     Links,
     OperationType,
@@ -37,16 +36,33 @@ from opsux_core.policy import (
     load_policy,
     policy_from_mapping,
 )
+from opsux_core.polling import PollingCadence, next_poll_interval
 from opsux_core.presenter import Presenter, TerminalContent, Toast
-from opsux_core.status import ACTIVE, TERMINAL, RunOutcome, RunStatus, UxStatus, ux_status
-from opsux_core.summary import SummaryKeys, normalize_summary_counts, validate_summary_counts
+from opsux_core.status import (
+    ACTIVE,
+    TERMINAL,
+    RunOutcome,
+    RunStatus,
+    UxStatus,
+    ux_status,
+)
+from opsux_core.summary import (
+    SummaryKeys,
+    normalize_summary_counts,
+    validate_summary_counts,
+)
 from opsux_core.version import __version__
 
 if TYPE_CHECKING:
     from opsux_core.models import Base, OperationRun, RunNotification, create_schema
     from opsux_core.notifier import Delivery, Notifier
     from opsux_core.queries import get_run, list_runs
-    from opsux_core.service import Initiator, OperationRunService, RunTracker, StartResult
+    from opsux_core.service import (
+        Initiator,
+        OperationRunService,
+        RunTracker,
+        StartResult,
+    )
     from opsux_core.staleness import StaleRun
     from opsux_core.widget import ProgressWidget, Viewer, WidgetRow, progress_widget
 
@@ -81,7 +97,6 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    "__version__",
     "ACTIVE",
     "TERMINAL",
     "UNKNOWN_OPERATION_LABEL",
@@ -116,8 +131,8 @@ __all__ = [
     "RunSettings",
     "RunStatus",
     "RunTracker",
-    "StartResult",
     "StaleRun",
+    "StartResult",
     "SummaryKeys",
     "TerminalContent",
     "Toast",
@@ -126,6 +141,7 @@ __all__ = [
     "UxStatus",
     "Viewer",
     "WidgetRow",
+    "__version__",
     "create_schema",
     "find_config",
     "get_run",

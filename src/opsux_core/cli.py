@@ -88,9 +88,8 @@ def _connection(url: str | None) -> Iterator[Connection]:
 def _session(url: str | None) -> Iterator[Session]:
     from sqlalchemy.orm import Session
 
-    with _connection(url) as connection:
-        with Session(bind=connection) as session:
-            yield session
+    with _connection(url) as connection, Session(bind=connection) as session:
+        yield session
 
 
 def _echo_json(value: Any) -> None:

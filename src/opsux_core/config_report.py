@@ -12,7 +12,6 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-
 from opsux_core.errors import ConfigError
 from opsux_core.plain_yaml import PlainYamlError, read_plain_yaml
 from opsux_core.policy import policy_from_mapping

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 class RunLinks:
     """Builds ``links.run`` / ``links.index`` URLs; every substituted value is URL-escaped."""
 
-    templates: Links = Links()
+    templates: Links = field(default_factory=Links)
 
     @classmethod
     def from_policy(cls, policy: Policy) -> RunLinks:

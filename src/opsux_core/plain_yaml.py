@@ -96,7 +96,7 @@ class _Loader(yaml.SafeLoader):
     """A SafeLoader whose composer refuses aliases, foreign tags, collection keys and deep nesting."""
 
     # The core schema's implicit types only: no timestamps, merge keys or value keys.
-    yaml_implicit_resolvers = {
+    yaml_implicit_resolvers = {  # noqa: RUF012 - PyYAML declares it an instance variable, reads it per class
         first: [(tag, regexp) for tag, regexp in resolvers if tag in _ALLOWED_TAGS]
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }

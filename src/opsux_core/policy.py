@@ -512,7 +512,7 @@ def _check_template(ctx: ConfigContext, key: Path_, value: Any, *, allowed: set[
     if unknown:
         raise ctx.error(
             key,
-            f"unknown placeholder {{{sorted(unknown)[0]}}}; allowed: "
+            f"unknown placeholder {{{min(unknown)}}}; allowed: "
             + ", ".join(f"{{{name}}}" for name in sorted(allowed)),
         )
     for name, spec, conversion in parsed:

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import CursorResult, func, literal, select, update
@@ -51,7 +52,13 @@ from opsux_core.models import (
 from opsux_core.notifier import Notifier
 from opsux_core.policy import Policy
 from opsux_core.presenter import Presenter, Toast
-from opsux_core.staleness import STALE, StaleRun, stale_condition, stale_limit, stale_search
+from opsux_core.staleness import (
+    STALE,
+    StaleRun,
+    stale_condition,
+    stale_limit,
+    stale_search,
+)
 from opsux_core.status import ACTIVE, RunOutcome, RunStatus
 from opsux_core.summary import MAX_COUNT, SummaryKeys
 
@@ -481,9 +488,8 @@ class OperationRunService:
         for candidate in found:
             failure = _failure(RUN_STALE, candidate.failure_message)
             try:
-                self._write(
-                    lambda: self._finish(candidate.run_id, RunOutcome.FAILED, failure=failure, conditions=[stale])
-                )
+                # Bound now (partial, not a lambda over the loop's variables).
+                self._write(partial(self._finish, candidate.run_id, RunOutcome.FAILED, failure=failure, conditions=[stale]))
             except InvalidTransition:
                 continue  # another reaper failed it first, or a heartbeat or completion came in between
             reaped.append(candidate)

@@ -15,8 +15,8 @@ from sqlalchemy import Row, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from opsux_core.catalog import OperationCatalog
-from opsux_core.links import RunLinks
 from opsux_core.identifiers import check_identifier
+from opsux_core.links import RunLinks
 from opsux_core.models import ACTIVE_WHERE, ID_LENGTH, OperationRun
 from opsux_core.policy import Policy
 from opsux_core.polling import DEFAULT_CADENCE, PollingCadence

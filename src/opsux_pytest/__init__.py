@@ -13,9 +13,9 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from opsux_pytest.messages import RunFacts
     from opsux_core.version import __version__
     from opsux_pytest.factory import RunFactory
+    from opsux_pytest.messages import RunFacts
     from opsux_pytest.recorder import NotificationRecorder, SentNotification
 
 _LAZY = {
@@ -37,4 +37,4 @@ def __getattr__(name: str) -> Any:
     return value
 
 
-__all__ = ["__version__", "NotificationRecorder", "RunFactory", "RunFacts", "SentNotification"]
+__all__ = ["NotificationRecorder", "RunFactory", "RunFacts", "SentNotification", "__version__"]

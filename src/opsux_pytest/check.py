@@ -18,7 +18,6 @@ from opsux_pytest.database import Baseline, fetch_all
 from opsux_pytest.facts import RUN_FACT_COLUMNS
 from opsux_pytest.messages import Bullet, RunFacts, run_violation
 
-
 # One round trip, built once and compiled once per connection (database.fetch_all): building and
 # executing a statement through SQLAlchemy costs more than running it on SQLite.
 _RUNS_WITH_NOTIFICATIONS = (

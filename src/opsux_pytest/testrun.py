@@ -24,10 +24,19 @@ from opsux_pytest.check import notification_violations
 from opsux_pytest.database import TestTransaction
 from opsux_pytest.facts import RUN_FACT_COLUMNS, facts_from_row
 from opsux_pytest.markers import TestOptions
+from opsux_pytest.messages import (
+    STRICT_CATALOG_OPT_OUT,
+    VERIFY_OPT_OUT,
+    RunFacts,
+    report,
+)
 from opsux_pytest.origins import NotificationOrigins
-from opsux_pytest.messages import STRICT_CATALOG_OPT_OUT, VERIFY_OPT_OUT, RunFacts, report
 from opsux_pytest.recorder import NotificationRecorder
-from opsux_pytest.strict_catalog import UnregisteredStart, recording_unregistered_starts, unregistered_report
+from opsux_pytest.strict_catalog import (
+    UnregisteredStart,
+    recording_unregistered_starts,
+    unregistered_report,
+)
 
 
 @dataclass
