@@ -288,7 +288,9 @@ def _main(request: Request) -> int:
         kept, hidden = baseline.filter(result.findings, cwd)
         result = dataclasses.replace(result, findings=tuple(kept), baselined=hidden)
     constant_fixes = None
-    if request.unsafe_fixes or (fmt is OutputFormat.TEXT and not request.quiet):
+    # The hint counts the unsafe fixes of the findings: without findings there is nothing to
+    # import for it.
+    if result.findings and (request.unsafe_fixes or (fmt is OutputFormat.TEXT and not request.quiet)):
         from opsux_lint.constant_fix import RunConstantFixes
 
         constant_fixes = RunConstantFixes(result.linters, cwd)

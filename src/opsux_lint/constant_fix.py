@@ -157,11 +157,14 @@ class ConstantFinder:
     def _resolver_for(self, module: str, is_package: bool, text: str) -> Resolver:
         """The resolver with this file as it is now (an editor buffer may define the constant)."""
         resolver = self.linter.resolver
+        data = text.encode("utf-8", "surrogatepass")
+        digest = hashlib.sha256(data).hexdigest()
+        current = resolver.index.entry(module)
+        if current is not None and current.digest == digest:
+            return resolver  # the index has the file as it is (the run's hint): no second outline
         summary = summarize(text, module, is_package)
         if summary is None:
             return resolver
-        data = text.encode("utf-8", "surrogatepass")
-        digest = hashlib.sha256(data).hexdigest()
         return resolver.over(resolver.index.with_module(module, ModuleEntry(summary, module, digest), data))
 
 

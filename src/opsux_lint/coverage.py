@@ -2,7 +2,7 @@
 
 A policy linter's green check is only worth what it checked. Every call whose callee is written
 with a sink's name and that has a value at the sink's position is a *site*; each site ends in
-exactly one status (see :class:`~opsux_lint.kinds.operation_type.SiteStatus`), so the counts
+exactly one status (see :class:`~opsux_lint.kinds.SiteStatus`), so the counts
 add up to the number of sites and nothing is silently skipped.
 """
 

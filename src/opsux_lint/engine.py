@@ -10,6 +10,10 @@ Per file: read errors are the caller's; decoding errors are always reported (OPS
 prefilter works on bytes and a broken encoding is broken for Python too. Then the prefilter; only
 candidate files are parsed, so a *syntax* error is reported (OPS000) only in files that contain a
 needle of a selected rule. A parsed file is walked once, all rules batched into that walk.
+
+Everything up to the prefilter's verdict is done without libcst: parsing and walking a candidate
+file is :mod:`opsux_lint.syntax_tree`, imported when the first candidate comes (a pre-commit run
+on a file with no needle never imports libcst).
 """
 
 from __future__ import annotations
@@ -21,11 +25,10 @@ import io
 import re
 import tokenize
 import warnings
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import libcst as cst
+from typing import TYPE_CHECKING
 
 from opsux_core.policy import Policy
 from opsux_lint.analysis import (
@@ -42,25 +45,13 @@ from opsux_lint.analysis.outline import summarize
 from opsux_lint.analysis.receivers import receiver_names
 from opsux_lint.coverage import Site
 from opsux_lint.derived import Derived, project_fingerprint
-from opsux_lint.excerpt import Excerpt, excerpt, needle_pattern
+from opsux_lint.excerpt import needle_pattern
 from opsux_lint.findings import Finding, Severity
-from opsux_lint.kinds import (
-    CompiledRule,
-    FileFacts,
-    FileMatcher,
-    Handler,
-    NeedleContext,
-    Report,
-    ReportsSites,
-    SiteOutcome,
-    compile_rule,
-)
+from opsux_lint.kinds import CompiledRule, NeedleContext, compile_rule
 from opsux_lint.kinds.operation_type import api_declarations
 from opsux_lint.lines import source_lines
 from opsux_lint.modules import module_name, source_roots
-from opsux_lint.names import ImportTable
-from opsux_lint.positions import node_positions
-from opsux_lint.prefilter import Needle, Prefilter, word_pattern, words
+from opsux_lint.prefilter import Needle, Prefilter, words
 from opsux_lint.registry import (
     PARSE_ERROR_KIND,
     UNUSED_SUPPRESSION_KIND,
@@ -70,14 +61,19 @@ from opsux_lint.registry import (
 from opsux_lint.selection import severity_for
 from opsux_lint.settings import LintSettings, lint_settings
 from opsux_lint.suppressions import apply_suppressions, find_suppressions
-from opsux_lint.walk import walk as walk_tree
+
+if TYPE_CHECKING:
+    import libcst as cst
+
+    from opsux_lint.excerpt import Excerpt
+    from opsux_lint.matchers import SiteOutcome
 
 _SUPPRESSION_NEEDLE = "opsux"
 _PARSER_POSITION = re.compile(r"^(?:parser error: )?error at (\d+):(\d+): ")
 
 
 @dataclass(frozen=True)
-class _Surroundings:
+class Surroundings:
     """One file's place in the project: its module name, the resolver over the index with the
     file as it is now, and the wrapper sinks derived there."""
 
@@ -204,7 +200,7 @@ class Linter:
             # own parser (fast, in C) looks at every file libcst does not; what it rejects is
             # confirmed with libcst, which also knows the syntax of Pythons newer than this one.
             located = _python_syntax_error(text) if self._runs(PARSE_ERROR_KIND) else None
-            if located is None or not _libcst_rejects(text, located):
+            if located is None or not _rejects(text, located):
                 return [], []
             return self._syntax_error(shown, None, text, located), []
         # CPython's parser first: it rejects what would crash libcst's native parser (10,000
@@ -217,55 +213,25 @@ class Linter:
             return self._file_problem(shown, (1, 1, screened)), []
         # Any other syntax error of this Python may be newer syntax (``except A, B:`` of 3.14):
         # libcst decides, and places a real error where CPython does.
+        from opsux_lint import (
+            syntax_tree,  # libcst: only for a file that can hold a finding
+        )
+
         around = self._surroundings(path, text, hashlib.sha256(data).hexdigest())
-        parsed = self._parse(text, screened if isinstance(screened, ast.Module) else None, around)
-        if isinstance(parsed, cst.ParserSyntaxError):
-            return self._syntax_error(shown, parsed, text), []
+        parsed = syntax_tree.parse(self, text, screened if isinstance(screened, ast.Module) else None, around)
         if parsed is None:
             return self._file_problem(shown, (1, 1, "the file is nested too deeply to parse")), []
+        if not isinstance(parsed, tuple):
+            return self._syntax_error(shown, parsed, text), []
         module, part = parsed
         return self._check(shown, text, module, part, around)
-
-    def _parse(
-        self, text: str, tree: ast.Module | None, around: _Surroundings
-    ) -> tuple[cst.Module, Excerpt] | cst.ParserSyntaxError | None:
-        """libcst's tree of the part of the file that can hold a finding (:mod:`excerpt`);
-        the error if libcst rejects the file; None if the file is too deep for it."""
-        part = Excerpt.whole(text)
-        if tree is not None and self.needles is not None:
-            needles = self.needles
-            # Wrappers the file itself defines, as it is now (an editor buffer, a rule example):
-            # the calls of them are kept too.
-            own = {w.spec.call.rsplit(".", 1)[-1] for ws in around.wrappers.values() for w in ws}
-            own -= {w.spec.call.rsplit(".", 1)[-1] for ws in self.wrappers.values() for w in ws}
-            for hook in self.module_needles:
-                own |= hook(around.resolver, around.name)
-            if own:
-                needles = re.compile(f"{needles.pattern}|{word_pattern(own).decode('utf-8')}", re.ASCII)
-            part = excerpt(text, tree, needles, follow=self.follow, in_strings=self.in_strings)
-        try:
-            return cst.parse_module(part.text), part
-        except cst.ParserSyntaxError as exc:
-            if part.origin is None:
-                return exc
-        except RecursionError:
-            if part.origin is None:
-                return None
-        # The excerpt is a means, never a different verdict: what libcst says of the file is
-        # what it says of the whole text.
-        try:
-            return cst.parse_module(text), Excerpt.whole(text)
-        except cst.ParserSyntaxError as exc:
-            return exc
-        except RecursionError:
-            return None
 
     def read_error(self, display: str, error: OSError) -> list[Finding]:
         return self._file_problem(display, (1, 1, f"cannot read: {error.strerror or error}"))
 
     # ---------------------------------------------------------------------------- the walk
 
-    def _surroundings(self, path: Path, text: str, digest: str) -> _Surroundings:
+    def _surroundings(self, path: Path, text: str, digest: str) -> Surroundings:
         """The project index around one file, and the wrappers derived from it.
 
         The index was built from the files on disk; the file being linted is taken as given
@@ -285,15 +251,7 @@ class Linter:
                 resolver = resolver.over(overlaid)
                 if any(f["passes"] for f in summary["functions"].values()):
                     wrappers = _derive(resolver, self.families)
-        return _Surroundings(name, is_package, _shown(path, self.policy.root), resolver, wrappers)
-
-    def facts(self, module: cst.Module, around: _Surroundings, text: str) -> FileFacts:
-        """What matchers know about one file: its imports, and the project index around it."""
-        return FileFacts(
-            around.name, ImportTable(around.name, is_package=around.is_package), module, around.resolver,
-            around.wrappers,
-            path=around.shown, receivers=self.derived.receivers if self.derived else frozenset(), source=text,
-        )
+        return Surroundings(name, is_package, _shown(path, self.policy.root), resolver, wrappers)
 
     def sites(self, path: Path, data: bytes) -> list[tuple[int, int, SiteOutcome]]:
         """``(line, column, outcome)`` of every sink position in one file (of the first rule
@@ -305,48 +263,32 @@ class Linter:
         screened = _screen(text)
         if isinstance(screened, str) or (isinstance(screened, tuple) and _fatal(screened)):
             return []
+        from opsux_lint import syntax_tree
+
         around = self._surroundings(path, text, hashlib.sha256(data).hexdigest())
-        parsed = self._parse(text, screened if isinstance(screened, ast.Module) else None, around)
+        parsed = syntax_tree.parse(self, text, screened if isinstance(screened, ast.Module) else None, around)
         if not isinstance(parsed, tuple):
             return []
         module, part = parsed
-        facts = self.facts(module, around, text)
-        matchers = [m for m in (c.matcher(facts) for c in self.compiled) if isinstance(m, ReportsSites)][:1]
-        _walk_with(module, facts, matchers)
-        outcomes = [outcome for matcher in matchers if isinstance(matcher, ReportsSites) for outcome in matcher.outcomes()]
-        if not outcomes:
-            return []
-        positions = node_positions(module, part.line)
-        return [
-            (positions[o.node].start.line, positions[o.node].start.column + 1, o) for o in outcomes
-        ]
+        return syntax_tree.site_outcomes(self, text, module, part, around)
 
     def _check(
-        self, shown: str, text: str, module: cst.Module, part: Excerpt, around: _Surroundings
+        self, shown: str, text: str, module: cst.Module, part: Excerpt, around: Surroundings
     ) -> tuple[list[Finding], list[Site]]:
-        facts = self.facts(module, around, text)
-        matchers: list[tuple[CompiledRule, FileMatcher]] = [(c, c.matcher(facts)) for c in self.compiled]
-        _walk_with(module, facts, [matcher for _, matcher in matchers])
-        sites = self._sites(shown, module, part, matchers) if self.coverage else []
+        from opsux_lint import syntax_tree
 
-        reports: list[tuple[RuleSpec, Report]] = []
-        for compiled, matcher in matchers:
-            reports.extend((compiled.spec, report) for report in matcher.finish(facts))
+        reports, sites = syntax_tree.reports(self, shown, text, module, part, around)
         suppressions = find_suppressions(text) if self._runs(UNUSED_SUPPRESSION_KIND) or reports else []
         if not reports and not suppressions:
             return [], sites
 
         lines = source_lines(text)
         findings: list[Finding] = []
-        if reports:
-            positions = node_positions(module, part.line)
-            for spec, report in reports:
-                where = positions[report.node]
-                finding = self._finding(
-                    spec, shown, report.message, lines,
-                    where.start.line, where.start.column + 1, where.end.line, where.end.column + 1,
-                )
-                findings.append(dataclasses.replace(finding, fix=report.fix) if report.fix else finding)
+        for report in reports:
+            finding = self._finding(
+                report.spec, shown, report.message, lines, report.line, report.column, report.end_line, report.end_column,
+            )
+            findings.append(dataclasses.replace(finding, fix=report.fix) if report.fix else finding)
         selected = {rule.id for rule in self.rules}
         kept, unused = apply_suppressions(findings, suppressions, selected.__contains__, _is_builtin_rule)
         unused_rule = self._rule_of_kind(UNUSED_SUPPRESSION_KIND)
@@ -360,22 +302,6 @@ class Linter:
                     )
                 )
         return sorted(kept), sites
-
-    def _sites(
-        self, shown: str, module: cst.Module, part: Excerpt, matchers: Sequence[tuple[CompiledRule, FileMatcher]]
-    ) -> list[Site]:
-        outcomes = next((m.outcomes() for _, m in matchers if isinstance(m, ReportsSites)), [])
-        calls = [o for o in outcomes if o.call]
-        if not calls:
-            return []
-        positions = node_positions(module, part.line)
-        return [
-            Site(
-                shown, positions[o.node].start.line, positions[o.node].start.column + 1, o.sink, o.callee,
-                str(o.status), o.reason, tuple(v.text for v in o.values),
-            )
-            for o in calls
-        ]
 
     # -------------------------------------------------------------------------- building
 
@@ -457,14 +383,16 @@ def _fatal(located: tuple[int, int, str]) -> bool:
     return "too many nested" in located[2] or located[2] == _NUL_MESSAGE
 
 
-def _libcst_rejects(text: str, located: tuple[int, int, str]) -> bool:
+def _rejects(text: str, located: tuple[int, int, str]) -> bool:
+    """Whether a file CPython's parser rejects is a syntax error for libcst too (which knows the
+    syntax of newer Pythons)."""
     if _fatal(located):
         return True
-    try:
-        cst.parse_module(text)
-    except (cst.ParserSyntaxError, RecursionError):
-        return True
-    return False
+    from opsux_lint import (
+        syntax_tree,  # libcst: only for a file this Python cannot parse
+    )
+
+    return syntax_tree.rejects(text)
 
 
 def _python_syntax_error(text: str) -> tuple[int, int, str] | None:
@@ -530,15 +458,6 @@ def _derive(resolver: Resolver, families: Mapping[str, tuple[SinkSpec, ...]]) ->
     return {name: derive_sinks(resolver, sinks) for name, sinks in families.items()}
 
 
-def _walk_with(module: cst.Module, facts: FileFacts, matchers: Sequence[FileMatcher]) -> None:
-    handlers: dict[type[cst.CSTNode], list[Handler]] = {}
-    for matcher in matchers:
-        for node_type, handler in matcher.handlers().items():
-            handlers.setdefault(node_type, []).append(handler)
-    walker = _Walk(facts, handlers)
-    walk_tree(module, walker.on_visit, walker.on_leave)
-
-
 def _shown(path: Path, root: Path) -> str:
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()
@@ -560,52 +479,6 @@ def _known_constants(rules: Sequence[RuleSpec]) -> dict[str, str]:
 
 def _is_builtin_rule(code: str) -> bool:
     return code in rules_by_id()
-
-
-class _Walk:
-    """The one traversal: records imports, definitions and constants, and feeds the matchers."""
-
-    def __init__(self, facts: FileFacts, handlers: Mapping[type[cst.CSTNode], Iterable[Handler]]) -> None:
-        self.facts = facts
-        self.handlers = handlers
-        self.scopes: list[cst.CSTNode] = []
-
-    def on_visit(self, node: cst.CSTNode) -> None:
-        kind = type(node)
-        if kind is cst.Import:
-            self.facts.imports.add_import(node)  # type: ignore[arg-type]
-        elif kind is cst.ImportFrom:
-            self.facts.imports.add_import_from(node)  # type: ignore[arg-type]
-        elif kind is cst.Assign or kind is cst.AnnAssign:
-            if not self.scopes:
-                self._assignment(node)  # type: ignore[arg-type]
-        elif kind is cst.FunctionDef or kind is cst.ClassDef:
-            if not self.scopes:
-                self.facts.imports.define(node.name.value)  # type: ignore[attr-defined]
-            self.scopes.append(node)
-            # The scope key names the blocks around a node as the project index does.
-            self.facts.scope.append(node.name.value)  # type: ignore[attr-defined]
-        elif kind is cst.Lambda:
-            self.scopes.append(node)
-        for handler in self.handlers.get(kind, ()):
-            handler(node)
-
-    def on_leave(self, original_node: cst.CSTNode) -> None:
-        if self.scopes and self.scopes[-1] is original_node:
-            popped = self.scopes.pop()
-            if not isinstance(popped, cst.Lambda):
-                self.facts.scope.pop()
-
-    def _assignment(self, node: cst.Assign | cst.AnnAssign) -> None:
-        if node.value is None:
-            return
-        if isinstance(node, cst.Assign):
-            targets = [t.target for t in node.targets]
-        else:
-            targets = [node.target]
-        for target in targets:
-            if isinstance(target, cst.Name):
-                self.facts.imports.define(target.value)
 
 
 def lint_source(

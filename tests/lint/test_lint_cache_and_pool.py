@@ -229,3 +229,40 @@ def test_a_run_answered_from_the_cache_does_not_import_the_engine(shop: Path) ->
     ops = shop / "src" / "shop" / "ops.py"
     ops.write_text(ops.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
     assert imported(str(ops))[1] == "['libcst', 'opsux_lint.engine', 'opsux_lint.kinds']", "a changed file is linted"
+
+
+_IMPORTED_LIBCST = """
+import sys
+from opsux_lint.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+print(sorted(m for m in ("libcst", "opsux_lint.matchers", "opsux_lint.syntax_tree") if m in sys.modules), file=sys.stderr)
+"""
+
+
+def test_a_changed_file_without_a_needle_is_linted_without_libcst(shop: Path) -> None:
+    """Most files a pre-commit hook passes hold no needle of any rule: the prefilter (rules
+    compiled without libcst) answers for them, and libcst, a third of such a run, is imported
+    only for a file that is parsed."""
+    import subprocess
+    import sys
+
+    def imported(*args: str) -> tuple[str, str]:
+        done = subprocess.run(
+            [sys.executable, "-c", _IMPORTED_LIBCST, "--format", "json", "--select", "OPS", *args], cwd=shop,
+            capture_output=True, text=True, check=False,
+        )
+        return done.stdout, done.stderr.strip().splitlines()[-1]
+
+    imported(".")  # fills the cache
+    clean = shop / "src" / "shop" / "clean.py"
+    for round_ in range(2):
+        clean.write_text(clean.read_text(encoding="utf-8") + f"\n# changed {round_}\n", encoding="utf-8")
+        output, modules = imported(str(clean), *(("--no-cache",) if round_ else ()))
+        assert modules == "[]", "warm" if not round_ else "cold"
+        assert '"findings": []' in output
+    ops = shop / "src" / "shop" / "ops.py"
+    ops.write_text(ops.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    assert imported(str(ops))[1] == "['libcst', 'opsux_lint.matchers', 'opsux_lint.syntax_tree']", "a candidate is parsed"

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from lint_support import FIXTURES
 from opsux_core import policy_from_mapping
 from opsux_lint import engine as engine_module
+from opsux_lint import syntax_tree
 from opsux_lint.engine import Linter, lint_source
 from opsux_lint.findings import Severity
 from opsux_lint.modules import module_name
@@ -85,7 +86,7 @@ def test_syntax_errors_are_reported_but_only_candidates_are_parsed_with_libcst(m
     assert finding.code == "OPS000" and "syntax error" in finding.message
     parsed: list[str] = []
     real = cst.parse_module
-    monkeypatch.setattr(engine_module.cst, "parse_module", lambda text: parsed.append(text) or real(text))
+    monkeypatch.setattr(syntax_tree.cst, "parse_module", lambda text: parsed.append(text) or real(text))
     [broken] = lint("def broken(:\n")
     assert (broken.code, broken.line, broken.column) == ("OPS000", 1, 12)
     assert lint("def fine():\n    pass\n") == []

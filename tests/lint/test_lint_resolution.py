@@ -103,7 +103,7 @@ def test_sites_tell_what_each_position_resolved_to(project: Path) -> None:
     from opsux_core.policy import load_policy
 
     from opsux_lint.engine import Linter
-    from opsux_lint.kinds.operation_type import SiteStatus
+    from opsux_lint.kinds import SiteStatus
     from opsux_lint.registry import builtin_rules
     from opsux_lint.runner import project_index
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from opsux_lint.examples import lint_example
-from opsux_lint.kinds.runs import is_test_file, owns
+from opsux_lint.matchers.runs import is_test_file, owns
 from opsux_lint.registry import RuleDefinitionError, builtin_rules, parse_rule, rules_by_id
 
 

@@ -80,7 +80,7 @@ class OutlineStore:
             self.directory.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".outline-", suffix=".tmp")
             with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump(summary, out)
+                out.write(json.dumps(summary))  # C encoder; json.dump is pure Python (6x slower)
             os.replace(temporary, self._file(key))
         except OSError:
             pass

@@ -2,128 +2,38 @@
 
 A rule file names its matcher ``kind`` and gives its parameters; :func:`compile_rule` turns the
 rule and the project's policy into a :class:`CompiledRule` (immutable, built once per run) which
-makes a fresh :class:`FileMatcher` for every file. The engine walks each tree once and hands every
-node to the handlers the file matchers registered for its type; after the walk, when the whole
-file's imports and constants are known, each matcher turns what it collected into reports.
+makes a fresh :class:`~opsux_lint.matchers.FileMatcher` for every file. The engine walks each tree
+once and hands every node to the handlers the file matchers registered for its type; after the
+walk, when the whole file's imports and constants are known, each matcher turns what it collected
+into reports.
+
+This package compiles rules and names their needles (the prefilter's words) and never imports
+libcst: a file that holds no needle is not parsed, and then libcst is not needed at all. The file
+matchers, which walk libcst's tree, are in :mod:`opsux_lint.matchers`; each ``matcher()`` imports
+its own when a file is parsed.
 """
 
 from __future__ import annotations
 
-import ast
 import difflib
 import importlib
 import pkgutil
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
 from types import MappingProxyType
-from typing import Any, Protocol, runtime_checkable
-
-import libcst as cst
+from typing import TYPE_CHECKING, Any, Protocol
 
 from opsux_core.policy import Policy
-from opsux_lint.analysis import (
-    DerivedSink,
-    ProjectIndex,
-    Resolution,
-    Resolver,
-    Unknown,
-    Value,
-)
-from opsux_lint.analysis.outline import Expr, expr
-from opsux_lint.callees import CallPattern
-from opsux_lint.names import ImportTable
 from opsux_lint.prefilter import Needle
 from opsux_lint.registry import PARSE_ERROR_KIND, UNUSED_SUPPRESSION_KIND, RuleSpec
 
-Handler = Callable[[Any], None]
+if TYPE_CHECKING:
+    from opsux_lint.matchers import FileFacts, FileMatcher
 
 ENGINE_KINDS = frozenset({PARSE_ERROR_KIND, UNUSED_SUPPRESSION_KIND})
 """Kinds the engine implements itself (they are about the file, not its syntax tree)."""
-
-
-@dataclass(frozen=True)
-class Report:
-    node: cst.CSTNode
-    message: str
-    fix: str | None = None
-    """Source text to put in place of ``node`` (a safe, formatting-preserving rewrite)."""
-
-
-@dataclass
-class FileFacts:
-    """What the single traversal learnt about the whole file, and the project around it.
-
-    ``scope`` is maintained by the walk: the names of the ``def``/``class`` blocks around the
-    node being visited (``["Notifier", "send"]``), so a handler can remember where a node is.
-    """
-
-    module: str
-    imports: ImportTable
-    tree: cst.Module
-    resolver: Resolver
-    wrappers: Mapping[str, tuple[DerivedSink, ...]] = field(default_factory=dict)
-    """Functions that pass a parameter on into a sink, by the family of the sinks (the
-    :meth:`CompiledRule.sink_family` of the rules that check them)."""
-    scope: list[str] = field(default_factory=list)
-    path: str = ""
-    """The file, relative to the config's directory (``/``-separated): what owner globs match."""
-    receivers: frozenset[str] = frozenset()
-    """Names through which a receiver can be typed as an API class (the prefilter's receiver
-    needles): a file that mentions none of them holds no object of opsux's API."""
-    source: str = ""
-    """The whole file's text (``tree`` may be an excerpt of it)."""
-    shared: dict[Any, Any] = field(default_factory=dict)
-    """Results matchers of one kind share within the file (OPS001 and OPS008 check the same sites)."""
-
-    @property
-    def index(self) -> ProjectIndex:
-        return self.resolver.index
-
-    def wrapper(self, family: str, function: str, param: str) -> DerivedSink | None:
-        """The wrapper sink of ``family`` that ``function`` makes by passing ``param`` on."""
-        key = ("wrappers", family)
-        by_function = self.shared.get(key)
-        if by_function is None:
-            by_function = self.shared[key] = {(w.function, w.param): w for w in self.wrappers.get(family, ())}
-        found: DerivedSink | None = by_function.get((function, param))
-        return found
-
-    def scope_key(self) -> str | None:
-        return ".".join(self.scope) or None
-
-    def expression(self, node: cst.BaseExpression) -> Expr:
-        """The index's form of a libcst expression (re-parsed with ``ast`` from its source)."""
-        code = self.tree.code_for_node(node)
-        try:
-            parsed = ast.parse(f"(\n{code}\n)", mode="eval")
-        except (SyntaxError, ValueError, RecursionError):
-            return ["?", "an expression that cannot be analysed"]
-        return expr(parsed.body)
-
-    def calls(self, pattern: CallPattern, func: cst.BaseExpression, scope: str | None = None) -> bool:
-        """Whether ``func`` is ``pattern``'s callee: through the file's imports, else through the
-        project index (star imports, methods of typed receivers, wrappers of wrappers)."""
-        if pattern.matches(func, self.imports):
-            return True
-        if pattern.is_wildcard:
-            return False
-        written = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else None
-        if written != pattern.last_segment:
-            return False
-        callee = self.resolver.callee(self.expression(func), self.module, scope)
-        return self.resolver.api.canonical(pattern.call) in callee.names
-
-    def resolve(self, node: cst.BaseExpression, scope: str | None) -> tuple[Expr, Resolution]:
-        e = self.expression(node)
-        return e, self.resolver.resolve(e, self.module, scope)
-
-
-class FileMatcher(Protocol):
-    def handlers(self) -> Mapping[type[cst.CSTNode], Handler]: ...
-
-    def finish(self, facts: FileFacts) -> Iterable[Report]: ...
 
 
 class SiteStatus(StrEnum):
@@ -133,36 +43,6 @@ class SiteStatus(StrEnum):
     UNVERIFIABLE = "unverifiable"
     NOT_A_SINK = "not-a-sink"
     UNKNOWN_RECEIVER = "unknown-receiver"
-
-
-@dataclass(frozen=True)
-class SiteOutcome:
-    """What became of one site (``--coverage`` and the corpus benchmark count these)."""
-
-    node: cst.CSTNode
-    sink: str
-    """The sink's qualified name, ``*.name``, or ``comparison``."""
-    callee: str
-    """The callee as written (``service.start``), or the comparison's attribute."""
-    call: bool
-    status: SiteStatus
-    reason: str
-    site: str
-    bad: tuple[Value, ...] = ()
-    unknown: tuple[Unknown, ...] = ()
-    values: tuple[Value, ...] = ()
-    delegated: tuple[DerivedSink, ...] = ()
-
-    @property
-    def verified(self) -> bool:
-        return self.status in (SiteStatus.VERIFIED, SiteStatus.DELEGATED)
-
-
-@runtime_checkable
-class ReportsSites(Protocol):
-    """A file matcher that accounts for every site of its sinks (``--coverage``)."""
-
-    def outcomes(self) -> list[SiteOutcome]: ...
 
 
 @dataclass(frozen=True)
@@ -188,7 +68,8 @@ class CompiledRule(Protocol):
     - ``types_receivers = True``: its matchers type receivers as opsux's API classes, so the
       engine works out the names that can (``FileFacts.receivers``).
 
-    A file matcher that accounts for every site of its sinks implements :class:`ReportsSites`.
+    A file matcher that accounts for every site of its sinks implements
+    :class:`~opsux_lint.matchers.ReportsSites`.
     """
 
     follows_names: bool

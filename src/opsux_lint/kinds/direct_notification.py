@@ -9,27 +9,25 @@ left to it: one problem, one finding.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-
-import libcst as cst
+from typing import TYPE_CHECKING
 
 from opsux_core.policy import Policy
-from opsux_lint.callees import CallPattern, argument
+from opsux_lint.callees import CallPattern
 from opsux_lint.kinds import (
-    FileFacts,
-    Handler,
     Kind,
     NeedleContext,
-    Report,
     is_string,
     is_strings,
     param_strings,
 )
-from opsux_lint.kinds.runs import exempt, last_name, strings_of
 from opsux_lint.prefilter import Needle, words
 from opsux_lint.registry import RuleSpec
 from opsux_lint.settings import NotificationCall, lint_settings
+
+if TYPE_CHECKING:
+    from opsux_lint.matchers import FileFacts
+    from opsux_lint.matchers.direct_notification import DirectNotificationMatcher
 
 
 @dataclass(frozen=True)
@@ -66,52 +64,12 @@ class DirectNotificationRule:
     def statement_needles(self, context: NeedleContext) -> frozenset[Needle] | None:
         return self.needles(context)  # the reported call names the sender or the model
 
-    def matcher(self, facts: FileFacts) -> _Matcher:
-        return _Matcher(self, facts)
-
-
-class _Matcher:
-    def __init__(self, rule: DirectNotificationRule, facts: FileFacts) -> None:
-        self.rule = rule
-        self.facts = facts
-        self.calls: list[tuple[cst.Call, str | None]] = []
-
-    def handlers(self) -> Mapping[type[cst.CSTNode], Handler]:
-        return {cst.Call: self._call}
-
-    def _call(self, node: cst.Call) -> None:
-        self.calls.append((node, self.facts.scope_key()))
-
-    def _uses_opsux(self) -> bool:
-        return any(
-            name == package or name.startswith(f"{package}.")
-            for name in self.facts.imports.imported_names()
-            for package in self.rule.packages
+    def matcher(self, facts: FileFacts) -> DirectNotificationMatcher:
+        from opsux_lint.matchers.direct_notification import (
+            DirectNotificationMatcher,  # libcst: only to parse
         )
 
-    def finish(self, facts: FileFacts) -> Iterable[Report]:
-        rule = self.rule
-        if not self.calls or exempt(facts, rule.owners) or not self._uses_opsux():
-            return
-        senders = [(CallPattern(c.call), c) for c in rule.calls]
-        for call, scope in self.calls:
-            name = last_name(call.func) or "this call"
-            if any(facts.calls(model, call.func, scope) for model in rule.models):
-                kind = argument(call, None, rule.kind_keyword)
-                kinds = strings_of(facts, kind, scope) if kind is not None else None
-                if kinds is not None and not set(kinds) <= rule.terminal_kinds:
-                    continue  # a non-terminal notification: OPS002's finding
-                yield Report(call, rule.spec.format(subject=f"Building {name}(...)"))
-                continue
-            for pattern, sender in senders:
-                if not facts.calls(pattern, call.func, scope):
-                    continue
-                status = argument(call, sender.status_arg, sender.status_keyword)
-                statuses = strings_of(facts, status, scope) if status is not None else None
-                if statuses is not None and {s.lower() for s in statuses} & rule.active_statuses:
-                    break  # a queued or running notification: OPS002's finding
-                yield Report(call, rule.spec.format(subject=f"Calling {name}(...)"))
-                break
+        return DirectNotificationMatcher(self, facts)
 
 
 KINDS = (

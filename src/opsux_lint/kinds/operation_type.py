@@ -26,35 +26,20 @@ cannot be known statically (OPS008), with the reason.
 from __future__ import annotations
 
 import dataclasses
-import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
-
-import libcst as cst
+from typing import TYPE_CHECKING, Any
 
 from opsux_core.catalog import OperationCatalog
 from opsux_core.policy import Policy
 from opsux_lint.analysis import (
-    Callee,
-    CallShape,
-    DerivedSink,
     SinkSpec,
-    Unknown,
     Value,
-    callee_is,
-    named_sinks,
 )
-from opsux_lint.callees import argument
 from opsux_lint.kinds import (
-    FileFacts,
-    Handler,
     Kind,
     NeedleContext,
-    Report,
     RuleParameterError,
-    SiteOutcome,
-    SiteStatus,
     is_list,
     is_string,
     is_strings,
@@ -65,9 +50,11 @@ from opsux_lint.prefilter import Needle, words
 from opsux_lint.registry import RuleSpec, rules_by_id
 from opsux_lint.settings import lint_settings
 
+if TYPE_CHECKING:
+    from opsux_lint.matchers import FileFacts
+    from opsux_lint.matchers.operation_type import OperationTypeMatcher
+
 _SINK_KEYS = frozenset({"call", "arg", "keyword"})
-_COMPARISONS = (cst.Equal, cst.NotEqual, cst.In, cst.NotIn)
-_CONTAINERS = (cst.Tuple, cst.List, cst.Set)
 UNVERIFIABLE_KIND = "unverifiable_operation_type"
 COMPARISON = "comparison"
 
@@ -134,20 +121,10 @@ class OperationTypeRule:
         return self.needles(dataclasses.replace(context, coverage=True))
 
     def matcher(self, facts: FileFacts) -> OperationTypeMatcher:
-        return OperationTypeMatcher(self, facts)
+        # The matcher walks libcst's tree: imported only for a file that is parsed.
+        from opsux_lint.matchers.operation_type import OperationTypeMatcher
 
-    def fix(self, node: cst.CSTNode, value: Value) -> str | None:
-        """The literal written at the site, respelled as the one close registered type (the
-        did-you-mean); None unless that rewrite is certain to mean just that."""
-        if value.chain or value.pattern is not None or not isinstance(node, cst.SimpleString):
-            return None
-        suggestion = self.catalog.suggest(value.text)
-        quote = node.quote
-        if suggestion is None or node.evaluated_value != value.text or "r" in node.prefix.lower():
-            return None
-        if quote[0] in suggestion or "\\" in suggestion:
-            return None
-        return f"{node.prefix}{quote}{suggestion}{quote}"
+        return OperationTypeMatcher(self, facts)
 
     def message(self, value: Value, site: str) -> str:
         if value.pattern is not None:
@@ -197,306 +174,6 @@ def _sink(spec: RuleSpec, entry: Any) -> Sink:
     if entry.get("arg") is None and entry.get("keyword") is None:
         raise RuleParameterError(f"{spec.source}: sink {entry['call']} needs arg or keyword")
     return Sink(SinkSpec(str(entry["call"]), entry.get("arg"), entry.get("keyword")), generic=True)
-
-
-@dataclass(frozen=True)
-class _Position:
-    expr: cst.BaseExpression
-    scope: str | None
-    call: cst.Call | None = None
-    sink: str = COMPARISON
-    spread: str | None = None
-    """Set when the value is not written at the call but spread into it (``*args``/``**options``)."""
-    by_name: bool = False
-    """Matched by the method's name alone (the receiver's type is unknown): only a value known
-    to be unregistered is reported; one that cannot be resolved is no OPS008 here."""
-
-
-def _called_as(wrapper: DerivedSink) -> str:
-    name = wrapper.spec.last_name
-    if name == "__init__":
-        return wrapper.spec.call.rsplit(".", 2)[-2]  # a constructor is called by its class's name
-    return name
-
-
-def _uncalled(facts: FileFacts, wrapper: DerivedSink) -> str:
-    """Why a wrapper's callers check nothing: none names it, or none has a receiver of a known type."""
-    name = _called_as(wrapper)
-    if wrapper.dynamic is not None:
-        return f"which no call in the project names; {wrapper.dynamic.explain(name, wrapper.param)}"
-    calls = modules = 0
-    for _, entry in facts.index.entries(facts.index.mentioning([name])):
-        found = sum(len(scopes) for text, scopes in entry.summary["callees"].items() if text.rsplit(".", 1)[-1] == name)
-        calls += found
-        modules += found > 0
-    if not calls:
-        return "which no call in the project names (a call from outside the source roots, or a dynamic one, is not followed)"
-    where = f"{modules} modules" if modules > 1 else "1 module"
-    counted = f"none of the {calls} calls" if calls > 1 else "not the 1 call"
-    return (
-        f"which {counted} by that name ({where}) is known to reach: their receivers are of unknown "
-        "type or another class (see --coverage; an annotation types a receiver)"
-    )
-
-
-def _source(facts: FileFacts, node: cst.CSTNode, limit: int = 60) -> str:
-    """The expression as written, on one line and cut short (for messages)."""
-    text = " ".join(facts.tree.code_for_node(node).split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _spread(call: cst.Call, spec: SinkSpec) -> cst.Arg | None:
-    """The ``**kwargs`` (or, for a position, ``*args``) argument that may carry the sink's value."""
-    for arg in call.args:
-        if arg.star == "**" and spec.keyword is not None:
-            return arg
-        if arg.star == "*" and spec.arg is not None:
-            positional = sum(1 for a in call.args if not a.star and a.keyword is None)
-            if positional <= spec.arg:
-                return arg
-    return None
-
-
-def _written(func: cst.BaseExpression) -> str | None:
-    if isinstance(func, cst.Attribute):
-        return func.attr.value
-    if isinstance(func, cst.Name):
-        return func.value
-    return None
-
-
-def call_shape(call: cst.Call) -> CallShape:
-    """What ``call`` passes (the same as the outline records for it, from ``ast``)."""
-    spread = any(a.star for a in call.args)
-    positional = sum(1 for a in call.args if a.keyword is None and not a.star)
-    keywords = frozenset(a.keyword.value for a in call.args if a.keyword is not None)
-    return CallShape(positional, keywords, spread)
-
-
-def _describe(callee: Callee, written: str) -> str:
-    names = sorted(_described(n) for n in callee.names)
-    return f"`{written}` is {' or '.join(names)}" if names else f"`{written}` is not defined in the project"
-
-
-def _described(name: str) -> str:
-    if name.startswith("<"):
-        # ``<the result of `f(...)`>.label``: a method of something the resolver knows is not opsux's.
-        what, _, attr = name[1:].rpartition(">.")
-        return f"`{attr}` of {what}"
-    return name
-
-
-class OperationTypeMatcher:
-    def __init__(self, rule: OperationTypeRule, facts: FileFacts) -> None:
-        self.rule = rule
-        self.facts = facts
-        self.calls: list[tuple[cst.Call, str | None]] = []
-        self.comparisons: list[_Position] = []
-
-    def handlers(self) -> Mapping[type[cst.CSTNode], Handler]:
-        return {cst.Call: self._call, cst.Comparison: self._comparison}
-
-    def _call(self, node: cst.Call) -> None:
-        self.calls.append((node, self.facts.scope_key()))
-
-    def _is_type_attribute(self, expr: cst.BaseExpression) -> bool:
-        return isinstance(expr, cst.Attribute) and expr.attr.value in self.rule.attributes
-
-    def _comparison(self, node: cst.Comparison) -> None:
-        left = node.left
-        scope = self.facts.scope_key()
-        for target in node.comparisons:
-            right = target.comparator
-            if isinstance(target.operator, _COMPARISONS):
-                if self._is_type_attribute(left):
-                    self._values(right, scope, self.comparisons)
-                elif self._is_type_attribute(right) and isinstance(target.operator, (cst.Equal, cst.NotEqual)):
-                    self._values(left, scope, self.comparisons)
-            left = right
-
-    @staticmethod
-    def _values(expr: cst.BaseExpression, scope: str | None, into: list[_Position]) -> None:
-        if isinstance(expr, _CONTAINERS):
-            into.extend(_Position(e.value, scope) for e in expr.elements if isinstance(e, cst.Element))
-        else:
-            into.append(_Position(expr, scope))
-
-    def _sinks_by_name(self) -> dict[str, list[Sink]]:
-        by_name: dict[str, list[Sink]] = {}
-        own = set(self.rule.sinks)
-        wrappers = self.facts.wrappers.get(FAMILY, ())
-        derived = sorted({Sink(d.spec) for d in wrappers} - own, key=lambda s: s.call)
-        constructors = {d.spec for d in wrappers if d.function.endswith(".__init__")}
-        for sink in (*self.rule.sinks, *derived):
-            by_name.setdefault(sink.spec.last_name, []).append(sink)
-            if sink.spec in constructors:
-                by_name.setdefault("__init__", []).append(sink)  # ``super().__init__(...)`` in a subclass
-        return by_name
-
-    def outcomes(self) -> list[SiteOutcome]:
-        """Every site of the file, computed once for all rules that share these sinks."""
-        key = ("operation_type", self.rule.sinks, self.rule.attributes)
-        cached = self.facts.shared.get(key)
-        if cached is None:
-            cached = self.facts.shared[key] = self._outcomes()
-        return list(cached)
-
-    def _outcomes(self) -> list[SiteOutcome]:
-        by_name = self._sinks_by_name()
-        facts = self.facts
-        outcomes: list[SiteOutcome] = []
-        positions: list[_Position] = list(self.comparisons)
-        for call, scope in self.calls:
-            func = call.func
-            # ``Run.operation_type.in_([...])`` (SQLAlchemy) is a comparison in disguise.
-            if isinstance(func, cst.Attribute) and func.attr.value == "in_" and self._is_type_attribute(func.value):
-                value = argument(call, 0, None)
-                if value is not None:
-                    self._values(value, scope, positions)
-                continue
-            written = _written(func)
-            candidates = by_name.get(written or "")
-            if not candidates and isinstance(func, cst.Name):
-                # Imported under another name: ``from opsux_core import OperationRun as Run``.
-                aliased = {q.rsplit(".", 1)[-1] for q in facts.imports.qualified_names(func)}
-                candidates = [s for name in sorted(aliased) for s in by_name.get(name, ())]
-            if not candidates:
-                continue
-            e = facts.expression(func)
-            callee = facts.resolver.callee(e, facts.module, scope)
-            matched = [s for s in candidates if callee_is(s.spec, e, callee)][:1]
-            named = False
-            if not matched and callee.untyped and isinstance(func, cst.Attribute):
-                # Nothing tells the receiver's class: the project's methods of that name that can
-                # take this call decide (see ``named_sinks``).
-                sinks = named_sinks(facts.resolver, func.attr.value, call_shape(call), {s.call for s in candidates})
-                matched = [s for s in candidates if s.call in sinks]
-                named = bool(matched)
-            if not matched and written == "__init__":
-                continue  # another class's constructor: ``__init__`` is not the sink's name
-            if not matched:
-                outcome = self._not_the_sink(call, candidates, callee, _source(facts, func))
-                if outcome is not None:
-                    outcomes.append(outcome)
-                continue
-            seen: set[int] = set()
-            for sink in matched:
-                value = argument(call, sink.spec.arg, sink.spec.keyword)
-                if value is not None:
-                    if id(value) not in seen:
-                        seen.add(id(value))
-                        positions.append(_Position(value, scope, call, sink.call, by_name=named))
-                    continue
-                spread = _spread(call, sink.spec) if not sink.generic else None
-                if spread is not None and id(spread.value) not in seen:
-                    seen.add(id(spread.value))
-                    stars = "**" if spread.star == "**" else "*"
-                    code = facts.tree.code_for_node(spread.value)
-                    positions.append(_Position(spread.value, scope, call, sink.call, f"the value is passed in `{stars}{code}`"))
-        outcomes.extend(self._evaluate(position) for position in positions)
-        return outcomes
-
-    def _not_the_sink(
-        self, call: cst.Call, candidates: Sequence[Sink], callee: Callee, written: str
-    ) -> SiteOutcome | None:
-        """A call written with a sink's name that is not (or not known to be) the sink: a site
-        only when it has a value at a position of one of those sinks."""
-        value = next(
-            (v for s in candidates for v in [argument(call, s.spec.arg, s.spec.keyword)] if v is not None), None
-        )
-        if value is None:
-            return None
-        sink = candidates[0].call
-        if callee.unknown is not None:
-            return SiteOutcome(value, sink, written, True, SiteStatus.UNKNOWN_RECEIVER, callee.unknown, _source(self.facts, value))
-        if callee.untyped and any(self.facts.resolver.index.locate(s.call, "functions") for s in candidates):
-            # A library's object may be one of the project's classes (an ORM's query returns a model).
-            made = " or ".join(sorted(_described(n) for n in callee.foreign))
-            reason = f"the receiver's class is not known: {made}, made by a library; the project's methods of that name differ"
-            return SiteOutcome(value, sink, written, True, SiteStatus.UNKNOWN_RECEIVER, reason, _source(self.facts, value))
-        return SiteOutcome(value, sink, written, True, SiteStatus.NOT_A_SINK, _describe(callee, written), _source(self.facts, value))
-
-    def _evaluate(self, position: _Position) -> SiteOutcome:
-        rule, facts = self.rule, self.facts
-        callee = _source(facts, position.call.func) if position.call is not None else self._attribute_name()
-        site = _source(facts, position.expr)
-        def outcome(status: SiteStatus, reason: str, **found: Any) -> SiteOutcome:
-            return SiteOutcome(position.expr, position.sink, callee, position.call is not None, status, reason, site, **found)
-
-        if position.spread is not None:
-            wrapper = self._forwarder(position)
-            if wrapper is not None:
-                reason = f"forwarded: the callers of `{wrapper.function}` are checked"
-                return outcome(SiteStatus.DELEGATED, reason, delegated=(wrapper,))
-            spread = Unknown(position.spread)
-            return outcome(SiteStatus.UNVERIFIABLE, spread.reason, unknown=(spread,))
-        _, resolution = facts.resolve(position.expr, position.scope)
-        bad: list[Value] = []
-        for value in resolution.values:
-            if value.pattern is None:
-                if value.text in rule.catalog:
-                    continue
-            else:
-                matcher = re.compile(value.pattern, re.DOTALL)
-                if any(matcher.fullmatch(t.code) for t in rule.catalog):
-                    continue
-            bad.append(value)
-        unknown: list[Unknown] = []
-        delegated: list[DerivedSink] = []
-        defaulted: list[str] = []
-        for item in resolution.unknowns:
-            wrapper = facts.wrapper(FAMILY, *item.param) if item.param is not None else None
-            if wrapper is not None and wrapper.callers > 0:
-                delegated.append(wrapper)
-            elif wrapper is not None and wrapper.dynamic is not None and wrapper.dynamic.settled:
-                # Run only as a value handed on, and never given this parameter: its default
-                # (resolved above, with the other values) is all it takes.
-                defaulted.append(wrapper.dynamic.explain(_called_as(wrapper), wrapper.param))
-            elif item.param is not None and wrapper is not None:
-                unknown.append(Unknown(f"{item.reason}, {_uncalled(facts, wrapper)}", item.param))
-            elif item.param is not None:
-                unknown.append(Unknown(f"{item.reason} (its callers are not followed)", item.param))
-            else:
-                unknown.append(item)
-        if bad:
-            status, reason = SiteStatus.UNREGISTERED, ", ".join(repr(v.text) for v in bad)
-        elif unknown and position.by_name:
-            status = SiteStatus.UNKNOWN_RECEIVER
-            reason = f"matched by the method's name (the receiver's type is unknown); {unknown[0].reason}"
-        elif unknown:
-            status, reason = SiteStatus.UNVERIFIABLE, "; ".join(dict.fromkeys(u.reason for u in unknown))
-        elif delegated:
-            status, reason = SiteStatus.DELEGATED, "the callers of " + ", ".join(f"`{d.function}`" for d in delegated) + " are checked"
-        else:
-            status, reason = SiteStatus.VERIFIED, "; ".join(defaulted)
-        return outcome(
-            status, reason, bad=tuple(bad), unknown=tuple(unknown),
-            values=resolution.values, delegated=tuple(delegated),
-        )
-
-    def _attribute_name(self) -> str:
-        return "." + "/".join(sorted(self.rule.attributes))
-
-    def _forwarder(self, position: _Position) -> DerivedSink | None:
-        """The wrapper this ``*args``/``**kwargs`` forwarding call makes, when it is one."""
-        if position.scope is None or not isinstance(position.expr, cst.Name):
-            return None
-        wrapper = self.facts.wrapper(FAMILY, f"{self.facts.module}.{position.scope}", position.expr.value)
-        return wrapper if wrapper is not None and wrapper.callers > 0 else None
-
-    def finish(self, facts: FileFacts) -> Iterable[Report]:
-        rule = self.rule
-        seen: set[tuple[int, str]] = set()
-        for outcome in self.outcomes():
-            if rule.unverifiable:
-                if outcome.status is SiteStatus.UNVERIFIABLE and outcome.call:
-                    yield Report(outcome.node, rule.spec.format(expression=outcome.site, reason=outcome.reason))
-                continue
-            for value in outcome.bad:
-                key = (id(outcome.node), value.text)
-                if key not in seen:
-                    seen.add(key)
-                    yield Report(outcome.node, rule.message(value, outcome.site), rule.fix(outcome.node, value))
 
 
 KINDS = (

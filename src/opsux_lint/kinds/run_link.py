@@ -16,35 +16,24 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-
-import libcst as cst
+from typing import TYPE_CHECKING
 
 from opsux_core.policy import Policy
 from opsux_lint.kinds import (
-    FileFacts,
-    Handler,
     Kind,
     NeedleContext,
-    Report,
     is_strings,
     param_strings,
-)
-from opsux_lint.kinds.runs import (
-    bare_string,
-    exempt,
-    last_name,
-    literal_text,
-    subtree_ids,
-    whole_strings,
 )
 from opsux_lint.prefilter import Needle
 from opsux_lint.registry import RuleSpec
 from opsux_lint.settings import lint_settings
 
-_HOLE = "\x00"
-"""Stands for an f-string placeholder in the text that is matched."""
+if TYPE_CHECKING:
+    from opsux_lint.matchers import FileFacts
+    from opsux_lint.matchers.run_link import RunLinkMatcher
+
 _SEGMENT = r"(?:\x00|[^/?#\x00\s]+)"
 _AROUND_START = r"(?:\x00|[a-z][a-z0-9+.-]*://[^/\s]+)?"
 _AROUND_END = r"/?(?:[?#][^\s]*)?"
@@ -101,65 +90,14 @@ class RunLinkRule:
     def statement_needles(self, context: NeedleContext) -> frozenset[Needle] | None:
         return self.needles(context)  # the reported string holds the template's literal segment
 
-    def matcher(self, facts: FileFacts) -> _Matcher:
-        return _Matcher(self, facts)
+    def matcher(self, facts: FileFacts) -> RunLinkMatcher:
+        # The matcher walks libcst's tree: imported only for a file that is parsed.
+        from opsux_lint.matchers.run_link import RunLinkMatcher
+
+        return RunLinkMatcher(self, facts)
 
     def match(self, text: str) -> _Template | None:
         return next((t for t in self.templates if t.pattern.fullmatch(text)), None)
-
-
-def _shape(node: cst.CSTNode) -> str | None:
-    """The text of a string literal or f-string, placeholders as one character."""
-    text = literal_text(node)
-    if text is not None:
-        return text
-    if isinstance(node, cst.FormattedString):
-        return "".join(p.value if isinstance(p, cst.FormattedStringText) else _HOLE for p in node.parts)
-    return None
-
-
-class _Matcher:
-    def __init__(self, rule: RunLinkRule, facts: FileFacts) -> None:
-        self.rule = rule
-        self.facts = facts
-        self.strings: list[cst.CSTNode] = []
-        self.skip_roots: list[cst.CSTNode] = []
-
-    def handlers(self) -> Mapping[type[cst.CSTNode], Handler]:
-        return {
-            cst.SimpleString: self.strings.append,
-            cst.FormattedString: self.strings.append,
-            cst.ConcatenatedString: self.strings.append,
-            cst.Decorator: self.skip_roots.append,
-            cst.Call: self._call,
-            cst.Expr: self._expr,
-        }
-
-    def _call(self, node: cst.Call) -> None:
-        if last_name(node.func) in self.rule.route_calls:
-            self.skip_roots.append(node)
-
-    def _expr(self, node: cst.Expr) -> None:
-        string = bare_string(node)
-        if string is not None:
-            self.skip_roots.append(string)
-
-    def finish(self, facts: FileFacts) -> Iterable[Report]:
-        rule = self.rule
-        if exempt(facts, rule.owners):
-            return
-        skipped = subtree_ids(self.skip_roots)
-        for node in whole_strings(self.strings, skipped):
-            text = _shape(node)
-            matched = rule.match(text) if text else None
-            if matched is None:
-                continue
-            instead = "RunLinks.run_url(run_id, tenant_id)" if matched.which == "run" else "RunLinks.index_url(tenant_id)"
-            shown = " ".join(facts.tree.code_for_node(node).split())
-            yield Report(node, rule.spec.format(
-                code=shown if len(shown) <= 60 else shown[:57] + "...", which=matched.which,
-                template=matched.template, instead=instead,
-            ))
 
 
 KINDS = (Kind("run_link", {"owners": is_strings, "route_calls": is_strings}, RunLinkRule.compile),)

@@ -20,7 +20,7 @@ from pathlib import PurePosixPath
 import libcst as cst
 
 from opsux_lint.analysis import Instance
-from opsux_lint.kinds import FileFacts, Handler
+from opsux_lint.matchers import FileFacts, Handler
 
 # A query's methods that return one row; the others (``.all()``, ``.filter(...)``) give rows to
 # iterate, and ``.count()`` and the like give no run at all.
