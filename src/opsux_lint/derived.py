@@ -53,20 +53,26 @@ class Derived:
 def _sink_json(sink: DerivedSink) -> list[Any]:
     spec = sink.spec
     dynamic = sink.dynamic.to_json() if sink.dynamic is not None else None
-    return [spec.call, spec.arg, spec.keyword, sink.function, sink.param, sink.callers, sink.via, dynamic]
+    templates = [list(t) for t in sink.templates]
+    return [spec.call, spec.arg, spec.keyword, sink.function, sink.param, sink.callers, sink.via, dynamic, templates]
 
 
 def _sink_of(item: Any) -> DerivedSink:
-    if not isinstance(item, list) or len(item) != 8:
+    if not isinstance(item, list) or len(item) != 9:
         raise ValueError(f"not a derived sink: {item!r}")
-    call, arg, keyword, function, param, callers, via, dynamic = item
+    call, arg, keyword, function, param, callers, via, dynamic, templates = item
+    if not isinstance(templates, list) or not templates or not all(
+        isinstance(t, list) and len(t) == 2 and all(isinstance(part, str) for part in t) for t in templates
+    ):
+        raise ValueError(f"not a derived sink: {item!r}")
     if not (
         isinstance(call, str) and (arg is None or type(arg) is int) and (keyword is None or isinstance(keyword, str))
         and isinstance(function, str) and isinstance(param, str) and type(callers) is int and isinstance(via, str)
     ):
         raise ValueError(f"not a derived sink: {item!r}")
     used = DynamicUse.from_json(dynamic) if dynamic is not None else None
-    return DerivedSink(SinkSpec(call, arg, keyword), function, param, callers, via, used)
+    around = tuple((prefix, suffix) for prefix, suffix in templates)
+    return DerivedSink(SinkSpec(call, arg, keyword), function, param, callers, via, used, around)
 
 
 def _strings(items: Any) -> list[str]:

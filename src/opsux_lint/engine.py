@@ -48,6 +48,7 @@ from opsux_lint.derived import Derived, project_fingerprint
 from opsux_lint.excerpt import needle_pattern
 from opsux_lint.findings import Finding, Severity
 from opsux_lint.kinds import CompiledRule, NeedleContext, compile_rule
+from opsux_lint.kinds.operation_type import FAMILY as OPERATION_TYPES
 from opsux_lint.kinds.operation_type import api_declarations
 from opsux_lint.lines import source_lines
 from opsux_lint.modules import module_name, source_roots
@@ -455,7 +456,9 @@ def _families(compiled: Sequence[CompiledRule]) -> dict[str, tuple[SinkSpec, ...
 
 def _derive(resolver: Resolver, families: Mapping[str, tuple[SinkSpec, ...]]) -> dict[str, tuple[DerivedSink, ...]]:
     """The wrapper sinks of each family: functions that pass a parameter on into its sinks."""
-    return {name: derive_sinks(resolver, sinks) for name, sinks in families.items()}
+    # Operation types are strings a wrapper may write into a template; the other families'
+    # values (statuses, notification classes) are passed on as they are.
+    return {name: derive_sinks(resolver, sinks, templated=name == OPERATION_TYPES) for name, sinks in families.items()}
 
 
 def _shown(path: Path, root: Path) -> str:

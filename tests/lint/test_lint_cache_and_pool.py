@@ -161,7 +161,7 @@ def test_the_derivation_is_cached_with_the_project_state(shop: Path, monkeypatch
     assert json.loads(stored.read_text(encoding="utf-8"))["wrappers"], "the shop has wrappers to derive"
     derived: list[object] = []
     real = engine_module.derive_sinks
-    monkeypatch.setattr(engine_module, "derive_sinks", lambda *args: derived.append(args) or real(*args))
+    monkeypatch.setattr(engine_module, "derive_sinks", lambda *args, **kw: derived.append(args) or real(*args, **kw))
     for findings in (shop / CACHE_DIRNAME).glob("lint-*.json"):
         findings.unlink()  # every file is linted again, with the stored derivation
     warm = lint(shop, cache=True, version="t")
@@ -178,9 +178,11 @@ def test_the_derivation_is_cached_with_the_project_state(shop: Path, monkeypatch
     [
         "{",
         "[]",
-        '{"wrappers": {"operation_type": [["shop.x", "1", null, "f", "p", 1, "v", null]]}, "methods": [], "receivers": []}',
-        '{"wrappers": {"operation_type": [["shop.x", 1, null, "f", "p", 0, "v", ["a.py:1", "b", false, true]]]}, "methods": [], "receivers": []}',
-        '{"wrappers": {"operation_type": [["shop.x", 1, null, "f", "p", 1, "v"]]}, "methods": [], "receivers": []}',
+        '{"wrappers": {"operation_type": [["shop.x", "1", null, "f", "p", 1, "v", null, [["", ""]]]]}, "methods": [], "receivers": []}',
+        '{"wrappers": {"operation_type": [["shop.x", 1, null, "f", "p", 0, "v", ["a.py:1", "b", false, true], [["", ""]]]]}, "methods": [], "receivers": []}',
+        '{"wrappers": {"operation_type": [["shop.x", 1, null, "f", "p", 1, "v", null, []]]}, "methods": [], "receivers": []}',
+        '{"wrappers": {"operation_type": [["shop.x", 1, null, "f", "p", 1, "v", null, [["a"]]]]}, "methods": [], "receivers": []}',
+        '{"wrappers": {"operation_type": [["shop.x", 1, null, "f", "p", 1, "v", null]]}, "methods": [], "receivers": []}',
         '{"wrappers": {}, "methods": [1], "receivers": []}',
         '{"wrappers": {"operation_type": [["too", "short"]]}, "methods": [], "receivers": []}',
         '{"wrappers": [], "methods": [], "receivers": []}',

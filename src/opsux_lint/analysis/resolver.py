@@ -617,12 +617,49 @@ class Resolver:
                 ".*" if option is None else "(?:" + "|".join(re.escape(v.text) for v in option) + ")"
                 for option in options
             )
-            return [Value("".join(shown), (), pattern)]
+            # The pattern bounds what the template can make (none registered matches: OPS001
+            # whatever is passed); a parameter in it is checked at the callers, templated.
+            templated = self._templated(parts, options, module, scope, depth)
+            return [Value("".join(shown), (), pattern), *(templated or ())]
         combos = list(itertools.islice(itertools.product(*(o for o in options if o is not None)), _MAX_VALUES))
         out: list[Item] = []
         for combo in combos:
             chain = tuple(hop for value in combo for hop in value.chain)
             out.append(Value("".join(v.text for v in combo), chain))
+        return out
+
+    def _templated(
+        self, parts: Sequence[Expr], options: Sequence[list[Value] | None], module: str, scope: str | None, depth: int
+    ) -> list[Item] | None:
+        """A template with one placeholder that is a parameter (``f"wagtail.workflow.{action}"``,
+        ``"inventory." + kind``), every other part known: the values its default and other
+        assignments give, and the parameter as an unknown that carries the text around it, so
+        that the callers' values are checked as the template makes them. None for any other."""
+        # (The placeholder's items are evaluated again here: a parameter's are few and cheap.)
+        holes = [i for i, option in enumerate(options) if option is None]
+        if len(holes) != 1:
+            return None
+        hole = holes[0]
+        items = self._eval(parts[hole], module, scope, depth + 1)
+        params = [i for i in items if isinstance(i, Unknown) and i.param is not None]
+        values = [i for i in items if isinstance(i, Value) and i.pattern is None]
+        # A pattern beside a parameter is that parameter's own template's bound (``a + "." + b``
+        # nests one template in another): this one's pattern bounds it again.
+        bounds = [i for i in items if isinstance(i, Value) and i.pattern is not None]
+        if not params or len(params) + len(values) + len(bounds) != len(items):
+            return None
+        before = list(itertools.islice(itertools.product(*(o for o in options[:hole] if o is not None)), _MAX_VALUES))
+        after = list(itertools.islice(itertools.product(*(o for o in options[hole + 1 :] if o is not None)), _MAX_VALUES))
+        out: list[Item] = []
+        for head in before:
+            for tail in after:
+                prefix, suffix = "".join(v.text for v in head), "".join(v.text for v in tail)
+                chain = tuple(hop for value in (*head, *tail) for hop in value.chain)
+                out.extend(Value(prefix + v.text + suffix, (*chain, *v.chain)) for v in values)
+                for param in params:
+                    inner = param.template or ("", "")
+                    around = (prefix + inner[0], inner[1] + suffix)
+                    out.append(Unknown(param.reason, param.param, around if any(around) else None))
         return out
 
     # ------------------------------------------------------------------------ receiver types

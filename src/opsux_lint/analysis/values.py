@@ -27,6 +27,9 @@ class Unknown:
     reason: str
     param: tuple[str, str] | None = None
     """``(qualified function, parameter name)`` when the value is a function's parameter."""
+    template: tuple[str, str] | None = None
+    """``(prefix, suffix)`` when the parameter is written inside a template
+    (``f"wagtail.workflow.{action}"``): the value is prefix + the parameter + suffix."""
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,12 @@ from opsux_lint.analysis.resolver import Resolver
 from opsux_lint.analysis.values import Callee, CallShape
 
 _MAX_ROUNDS = 10
+_MAX_TEMPLATES = 16
+"""Templates kept per wrapper (a recursive one would add a longer one every round)."""
+
+Template = tuple[str, str]
+"""``(prefix, suffix)`` a wrapper writes around its parameter before the sink gets it."""
+PLAIN: Template = ("", "")
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,9 @@ class DerivedSink:
     """The sink it passes the parameter into."""
     dynamic: DynamicUse | None = None
     """When no call names it: how the project runs it as a value handed on, if it does."""
+    templates: tuple[Template, ...] = (PLAIN,)
+    """What the sink gets of a value its callers pass: that value (:data:`PLAIN`), or the value
+    inside a template (``f"wagtail.workflow.{action}"``: ``("wagtail.workflow.", "")``)."""
 
 
 def written_name(func: Expr) -> str | None:
@@ -94,12 +103,14 @@ def named_sinks(resolver: Resolver, name: str, shape: CallShape, sinks: Collecti
     return matched if top is not None and top in sinks else ()
 
 
-def derive_sinks(resolver: Resolver, base: Sequence[SinkSpec]) -> tuple[DerivedSink, ...]:
-    """Functions that pass a value of theirs into a sink, to a fixpoint."""
+def derive_sinks(resolver: Resolver, base: Sequence[SinkSpec], templated: bool = False) -> tuple[DerivedSink, ...]:
+    """Functions that pass a value of theirs into a sink, to a fixpoint. ``templated``: also
+    those that pass it inside a template (``f"inventory.{kind}"``), for sinks of strings."""
     index = resolver.index
     sinks: list[SinkSpec] = list(base)
     derived: dict[tuple[str, str], tuple[SinkSpec, str]] = {}
     inherited: dict[tuple[str, str], list[SinkSpec]] = {}
+    templates: dict[SinkSpec, set[Template]] = {spec: {PLAIN} for spec in base}
     for _ in range(_MAX_ROUNDS):
         by_name: dict[str, list[SinkSpec]] = {}
         for sink in sinks:
@@ -122,18 +133,29 @@ def derive_sinks(resolver: Resolver, base: Sequence[SinkSpec]) -> tuple[DerivedS
                     for sink in candidates:
                         if not (callee_is(sink, func, callee) or f"{sink.call}.__init__" in callee.names or sink.call in named):
                             continue
-                        for owner, param, spec in _wrapper_specs(resolver, module, key, function, sink, position, keyword, value, star):
-                            if (owner, param) in derived:
+                        for owner, param, spec, around in _wrapper_specs(resolver, module, key, function, sink, position, keyword, value, star):
+                            if around != PLAIN and not templated:
                                 continue
-                            derived[(owner, param)] = (spec, sink.call)
-                            sinks.append(spec)
-                            added = True
-                            for sub in _inheriting(resolver, owner):
-                                # ``Sub(...)`` runs the inherited constructor: a sink of its own name.
-                                sub_spec = SinkSpec(sub, spec.arg, spec.keyword)
-                                inherited.setdefault((owner, param), []).append(sub_spec)
-                                derived[(f"{sub}.__init__", param)] = (sub_spec, spec.call)
-                                sinks.append(sub_spec)
+                            if (owner, param) in derived:
+                                spec = derived[(owner, param)][0]
+                            else:
+                                derived[(owner, param)] = (spec, sink.call)
+                                sinks.append(spec)
+                                added = True
+                                for sub in _inheriting(resolver, owner):
+                                    # ``Sub(...)`` runs the inherited constructor: a sink of its own name.
+                                    sub_spec = SinkSpec(sub, spec.arg, spec.keyword)
+                                    inherited.setdefault((owner, param), []).append(sub_spec)
+                                    derived[(f"{sub}.__init__", param)] = (sub_spec, spec.call)
+                                    sinks.append(sub_spec)
+                            # The sink's own templates, around what this wrapper writes around its parameter.
+                            made = {(t[0] + around[0], around[1] + t[1]) for t in templates.get(sink, {PLAIN})}
+                            have = templates.setdefault(spec, set())
+                            if not made <= have and len(have) < _MAX_TEMPLATES:
+                                have |= made
+                                added = True
+                                for sub_spec in inherited.get((owner, param), ()):
+                                    templates.setdefault(sub_spec, set()).update(made)
         if not added:
             break
     wildcards = frozenset(s.last_name for s in base if s.call.startswith("*."))
@@ -150,7 +172,7 @@ def derive_sinks(resolver: Resolver, base: Sequence[SinkSpec]) -> tuple[DerivedS
         if not count:
             targets = frozenset({spec.call, *(sub.call for sub in subs)})
             dynamic = dynamic_uses.use(wrapper, param, targets, spec.keyword, by_position=spec.arg is not None)
-        found.append(DerivedSink(spec, wrapper, param, count, via, dynamic))
+        found.append(DerivedSink(spec, wrapper, param, count, via, dynamic, tuple(sorted(templates.get(spec, {PLAIN})))))
     return tuple(found)
 
 
@@ -228,14 +250,14 @@ def _count(callers: Mapping[str, int], spec: SinkSpec) -> int:
 def _wrapper_specs(
     resolver: Resolver, module: str, key: str, function: FunctionOutline,
     sink: SinkSpec, position: int | None, keyword: str | None, value: Expr, star: str,
-) -> Iterable[tuple[str, str, SinkSpec]]:
-    """``(function, parameter, sink)`` for each parameter whose value reaches the sink here."""
+) -> Iterable[tuple[str, str, SinkSpec, Template]]:
+    """``(function, parameter, sink, template)`` for each parameter whose value reaches the sink here."""
     call = f"{module}.{key}"
     if star:
         if _callable_by_name(resolver, call):
             spec = _forwarded(function, call, sink, position, str(value[1]), star)
             if spec is not None:
-                yield call, str(value[1]), spec
+                yield call, str(value[1]), spec, PLAIN
         return
     if keyword is not None:
         if sink.keyword != keyword:
@@ -250,7 +272,7 @@ def _wrapper_specs(
         owner, param = unknown.param
         spec = _parameter_spec(resolver, owner, param)
         if spec is not None:
-            yield owner, param, spec
+            yield owner, param, spec, unknown.template or PLAIN
 
 
 def _callable_by_name(resolver: Resolver, qualified: str) -> bool:

@@ -19,6 +19,7 @@ from opsux_lint.analysis import (
     callee_is,
     named_sinks,
 )
+from opsux_lint.analysis.wrappers import PLAIN, Template
 from opsux_lint.kinds import SiteStatus
 from opsux_lint.kinds.operation_type import COMPARISON, FAMILY, OperationTypeRule, Sink
 from opsux_lint.matchers import (
@@ -44,6 +45,25 @@ class _Position:
     by_name: bool = False
     """Matched by the method's name alone (the receiver's type is unknown): only a value known
     to be unregistered is reported; one that cannot be resolved is no OPS008 here."""
+    templates: tuple[Template, ...] = ()
+    """A wrapper's templates (:attr:`DerivedSink.templates`): what the sink gets of the value
+    passed here. Empty: the value itself."""
+
+
+def _templated(values: Sequence[Value], templates: Sequence[Template]) -> tuple[Value, ...]:
+    """The values a sink gets when a wrapper writes them into its templates."""
+    if not templates:
+        return tuple(values)
+    out: list[Value] = []
+    for value in values:
+        for prefix, suffix in templates:
+            if not prefix and not suffix:
+                out.append(value)
+                continue
+            hop = f"the wrapper makes it {prefix + '{...}' + suffix!r}"
+            pattern = None if value.pattern is None else re.escape(prefix) + value.pattern + re.escape(suffix)
+            out.append(Value(prefix + value.text + suffix, (*value.chain, hop), pattern))
+    return tuple(dict.fromkeys(out))
 
 
 def _called_as(wrapper: DerivedSink) -> str:
@@ -192,6 +212,7 @@ class OperationTypeMatcher:
     def _outcomes(self) -> list[SiteOutcome]:
         by_name = self._sinks_by_name()
         facts = self.facts
+        templates = {d.spec: d.templates for d in facts.wrappers.get(FAMILY, ()) if d.templates != (PLAIN,)}
         outcomes: list[SiteOutcome] = []
         positions: list[_Position] = list(self.comparisons)
         for call, scope in self.calls:
@@ -233,7 +254,8 @@ class OperationTypeMatcher:
                 if value is not None:
                     if id(value) not in seen:
                         seen.add(id(value))
-                        positions.append(_Position(value, scope, call, sink.call, by_name=named))
+                        around = templates.get(sink.spec, ())
+                        positions.append(_Position(value, scope, call, sink.call, by_name=named, templates=around))
                     continue
                 spread = _spread(call, sink.spec) if not sink.generic else None
                 if spread is not None and id(spread.value) not in seen:
@@ -279,8 +301,9 @@ class OperationTypeMatcher:
             spread = Unknown(position.spread)
             return outcome(SiteStatus.UNVERIFIABLE, spread.reason, unknown=(spread,))
         _, resolution = facts.resolve(position.expr, position.scope)
+        values = _templated(resolution.values, position.templates)
         bad: list[Value] = []
-        for value in resolution.values:
+        for value in values:
             if value.pattern is None:
                 if value.text in rule.catalog:
                     continue
@@ -296,6 +319,8 @@ class OperationTypeMatcher:
             wrapper = facts.wrapper(FAMILY, *item.param) if item.param is not None else None
             if wrapper is not None and wrapper.callers > 0:
                 delegated.append(wrapper)
+            elif item.template is not None:
+                continue  # in a template no call fills: its pattern (among the values) decides
             elif wrapper is not None and wrapper.dynamic is not None and wrapper.dynamic.settled:
                 # Run only as a value handed on, and never given this parameter: its default
                 # (resolved above, with the other values) is all it takes.
@@ -319,7 +344,7 @@ class OperationTypeMatcher:
             status, reason = SiteStatus.VERIFIED, "; ".join(defaulted)
         return outcome(
             status, reason, bad=tuple(bad), unknown=tuple(unknown),
-            values=resolution.values, delegated=tuple(delegated),
+            values=values, delegated=tuple(delegated),
         )
 
     def _attribute_name(self) -> str:

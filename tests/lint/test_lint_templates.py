@@ -1,0 +1,98 @@
+"""A wrapper's parameter written into a template (``f"inventory.{kind}"``, ``"backup." + what``):
+the resolver carries the text around it, derivation composes it through wrappers, and callers'
+values are checked as the template makes them."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from opsux_lint.analysis import Resolver, SinkSpec, Unknown, build_index, derive_sinks
+from opsux_lint.derived import Derived
+
+SOURCE = '''
+from app.events import emit
+
+SCOPE = "inventory"
+
+
+def track(kind="sync"):
+    emit(f"inventory.{kind}")
+
+
+def spaced(kind):
+    emit(SCOPE + "." + kind + ".run")
+
+
+def plain(kind):
+    emit(f"{kind}")
+
+
+def pair(a, b):
+    emit(f"{a}.{b}")
+
+
+def local(step):
+    event = f"nightly.{step}"
+    emit(f"{event}.done")
+
+
+def backup(what):
+    plain("backup." + what)
+'''
+
+
+def _resolver(tmp_path: Path) -> Resolver:
+    package = tmp_path / "src" / "app"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "events.py").write_text("def emit(event_type):\n    return event_type\n")
+    (package / "jobs.py").write_text(textwrap.dedent(SOURCE))
+    return Resolver(build_index(tmp_path, ["src"], [], cache_dir=None))
+
+
+def _unknowns(resolver: Resolver, function: str, source: str) -> list[Unknown]:
+    from opsux_lint.analysis.outline import expr, parse_module
+
+    tree = parse_module(source)
+    assert tree is not None
+    return list(resolver.resolve(expr(tree.body[0].value), "app.jobs", function).unknowns)  # type: ignore[attr-defined]
+
+
+def test_a_parameter_in_a_template_carries_the_text_around_it(tmp_path: Path) -> None:
+    resolver = _resolver(tmp_path)
+    [track] = _unknowns(resolver, "track", 'f"inventory.{kind}"')
+    assert track.param == ("app.jobs.track", "kind") and track.template == ("inventory.", "")
+    resolution = resolver.resolve(["f", [["s", "inventory."], ["n", "kind"]]], "app.jobs", "track")
+    # The default fills it too, and the pattern bounds what any value makes.
+    assert [(v.text, v.pattern) for v in resolution.values] == [
+        ("inventory.{kind}", "(?:inventory\\.).*"), ("inventory.sync", None),
+    ]
+    [spaced] = _unknowns(resolver, "spaced", 'SCOPE + "." + kind + ".run"')
+    assert spaced.template == ("inventory.", ".run")
+    [local] = _unknowns(resolver, "local", 'f"{event}.done"')
+    assert local.param == ("app.jobs.local", "step") and local.template == ("nightly.", ".done")
+
+
+def test_a_template_of_nothing_else_is_the_parameter_and_two_placeholders_are_a_pattern(tmp_path: Path) -> None:
+    resolver = _resolver(tmp_path)
+    [plain] = _unknowns(resolver, "plain", 'f"{kind}"')
+    assert plain.param == ("app.jobs.plain", "kind") and plain.template is None
+    assert _unknowns(resolver, "pair", 'f"{a}.{b}"') == []
+
+
+def test_derivation_composes_templates_through_wrappers(tmp_path: Path) -> None:
+    resolver = _resolver(tmp_path)
+    sink = SinkSpec("app.events.emit", 0, "event_type")
+    derived = {w.function: w for w in derive_sinks(resolver, [sink], templated=True)}
+    assert derived["app.jobs.track"].templates == (("inventory.", ""),)
+    assert derived["app.jobs.spaced"].templates == (("inventory.", ".run"),)
+    assert derived["app.jobs.plain"].templates == (("", ""),)
+    assert derived["app.jobs.backup"].templates == (("backup.", ""),)
+    assert derived["app.jobs.local"].templates == (("nightly.", ".done"),)
+    assert "app.jobs.pair" not in derived
+    # Other families pass values on as they are: a template makes no wrapper there.
+    plain_only = {w.function for w in derive_sinks(resolver, [sink])}
+    assert plain_only == {"app.jobs.plain"}
+    again = Derived.from_json(Derived({"operation_type": tuple(derived.values())}, frozenset(), frozenset()).to_json())
+    assert {w.function: w for w in again.wrappers["operation_type"]} == derived
