@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from lint_support import copy_fixture
+
 from opsux_lint.cache import CACHE_DIRNAME
 from opsux_lint.cli import main
 from opsux_lint.project import resolve_targets
@@ -200,70 +200,57 @@ def test_a_damaged_derivation_is_derived_afresh(shop: Path, damage: str) -> None
     assert stored.read_text(encoding="utf-8") == good, "the damaged file is replaced by the derivation"
 
 
-_IMPORTED_ENGINE = """
+_IMPORTED = """
 import sys
 from opsux_lint.cli import main
 try:
-    main(sys.argv[1:])
+    main(sys.argv[2:])
 except SystemExit:
     pass
-print(sorted(m for m in ("libcst", "opsux_lint.engine", "opsux_lint.kinds") if m in sys.modules), file=sys.stderr)
+print(sorted(m for m in sys.argv[1].split(",") if m in sys.modules), file=sys.stderr)
 """
+
+
+def _imported(shop: Path, modules: str, *args: str) -> tuple[str, str]:
+    """A run's output, and which of ``modules`` (comma-separated) it imported."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _IMPORTED, modules, "--format", "json", *args], cwd=shop,
+        capture_output=True, text=True, check=False,
+    )
+    return done.stdout, done.stderr.strip().splitlines()[-1]
 
 
 def test_a_run_answered_from_the_cache_does_not_import_the_engine(shop: Path) -> None:
     """libcst, the engine and the rule kinds are a third of a warm run's time: only a file that
     is linted needs them."""
-    import subprocess
-    import sys
-
-    def imported(*args: str) -> tuple[str, str]:
-        done = subprocess.run(
-            [sys.executable, "-c", _IMPORTED_ENGINE, "--format", "json", *args], cwd=shop, capture_output=True, text=True,
-            check=False,
-        )
-        return done.stdout, done.stderr.strip().splitlines()[-1]
-
-    cold_output, cold = imported(".")
+    modules = "libcst,opsux_lint.engine,opsux_lint.kinds"
+    cold_output, cold = _imported(shop, modules, ".")
     assert cold == "['libcst', 'opsux_lint.engine', 'opsux_lint.kinds']"
-    warm_output, warm = imported(".")
+    warm_output, warm = _imported(shop, modules, ".")
     assert warm == "[]" and warm_output == cold_output
     ops = shop / "src" / "shop" / "ops.py"
     ops.write_text(ops.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
-    assert imported(str(ops))[1] == "['libcst', 'opsux_lint.engine', 'opsux_lint.kinds']", "a changed file is linted"
-
-
-_IMPORTED_LIBCST = """
-import sys
-from opsux_lint.cli import main
-try:
-    main(sys.argv[1:])
-except SystemExit:
-    pass
-print(sorted(m for m in ("libcst", "opsux_lint.matchers", "opsux_lint.syntax_tree") if m in sys.modules), file=sys.stderr)
-"""
+    assert _imported(shop, modules, str(ops))[1] == "['libcst', 'opsux_lint.engine', 'opsux_lint.kinds']", "a changed file is linted"
 
 
 def test_a_changed_file_without_a_needle_is_linted_without_libcst(shop: Path) -> None:
     """Most files a pre-commit hook passes hold no needle of any rule: the prefilter (rules
     compiled without libcst) answers for them, and libcst, a third of such a run, is imported
     only for a file that is parsed."""
-    import subprocess
-    import sys
+    modules = "libcst,opsux_lint.matchers,opsux_lint.syntax_tree"
 
     def imported(*args: str) -> tuple[str, str]:
-        done = subprocess.run(
-            [sys.executable, "-c", _IMPORTED_LIBCST, "--format", "json", "--select", "OPS", *args], cwd=shop,
-            capture_output=True, text=True, check=False,
-        )
-        return done.stdout, done.stderr.strip().splitlines()[-1]
+        return _imported(shop, modules, "--select", "OPS", *args)
 
     imported(".")  # fills the cache
     clean = shop / "src" / "shop" / "clean.py"
     for round_ in range(2):
         clean.write_text(clean.read_text(encoding="utf-8") + f"\n# changed {round_}\n", encoding="utf-8")
-        output, modules = imported(str(clean), *(("--no-cache",) if round_ else ()))
-        assert modules == "[]", "warm" if not round_ else "cold"
+        output, seen = imported(str(clean), *(("--no-cache",) if round_ else ()))
+        assert seen == "[]", "warm" if not round_ else "cold"
         assert '"findings": []' in output
     ops = shop / "src" / "shop" / "ops.py"
     ops.write_text(ops.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")

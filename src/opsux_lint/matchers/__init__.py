@@ -114,6 +114,21 @@ class FileMatcher(Protocol):
 
     def finish(self, facts: FileFacts) -> Iterable[Report]: ...
 
+
+class CallCollector:
+    """A matcher's walk that keeps the file's calls, each with the function it is in, for
+    ``finish`` (which needs the whole file: imports and names defined after a call)."""
+
+    def __init__(self, facts: FileFacts) -> None:
+        self.facts = facts
+        self.calls: list[tuple[cst.Call, str | None]] = []
+
+    def handlers(self) -> Mapping[type[cst.CSTNode], Handler]:
+        return {cst.Call: self._call}
+
+    def _call(self, node: cst.Call) -> None:
+        self.calls.append((node, self.facts.scope_key()))
+
 @dataclass(frozen=True)
 class SiteOutcome:
     """What became of one site (``--coverage`` and the corpus benchmark count these)."""

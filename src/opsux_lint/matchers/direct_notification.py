@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-
-import libcst as cst
+from collections.abc import Iterable
 
 from opsux_lint.callees import CallPattern
 from opsux_lint.kinds.direct_notification import DirectNotificationRule
-from opsux_lint.matchers import FileFacts, Handler, Report
+from opsux_lint.matchers import CallCollector, FileFacts, Report
 from opsux_lint.matchers.calls import argument
 from opsux_lint.matchers.runs import exempt, last_name, strings_of
 
 
-class DirectNotificationMatcher:
+class DirectNotificationMatcher(CallCollector):
     def __init__(self, rule: DirectNotificationRule, facts: FileFacts) -> None:
+        super().__init__(facts)
         self.rule = rule
-        self.facts = facts
-        self.calls: list[tuple[cst.Call, str | None]] = []
-
-    def handlers(self) -> Mapping[type[cst.CSTNode], Handler]:
-        return {cst.Call: self._call}
-
-    def _call(self, node: cst.Call) -> None:
-        self.calls.append((node, self.facts.scope_key()))
 
     def _uses_opsux(self) -> bool:
         return any(

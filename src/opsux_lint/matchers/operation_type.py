@@ -23,6 +23,7 @@ from opsux_lint.analysis.wrappers import PLAIN, Template
 from opsux_lint.kinds import SiteStatus
 from opsux_lint.kinds.operation_type import COMPARISON, FAMILY, OperationTypeRule, Sink
 from opsux_lint.matchers import (
+    CallCollector,
     FileFacts,
     Handler,
     Report,
@@ -154,18 +155,14 @@ def _fix(rule: OperationTypeRule, node: cst.CSTNode, value: Value) -> str | None
     return f"{node.prefix}{quote}{suggestion}{quote}"
 
 
-class OperationTypeMatcher:
+class OperationTypeMatcher(CallCollector):
     def __init__(self, rule: OperationTypeRule, facts: FileFacts) -> None:
+        super().__init__(facts)
         self.rule = rule
-        self.facts = facts
-        self.calls: list[tuple[cst.Call, str | None]] = []
         self.comparisons: list[_Position] = []
 
     def handlers(self) -> Mapping[type[cst.CSTNode], Handler]:
-        return {cst.Call: self._call, cst.Comparison: self._comparison}
-
-    def _call(self, node: cst.Call) -> None:
-        self.calls.append((node, self.facts.scope_key()))
+        return {**super().handlers(), cst.Comparison: self._comparison}
 
     def _is_type_attribute(self, expr: cst.BaseExpression) -> bool:
         return isinstance(expr, cst.Attribute) and expr.attr.value in self.rule.attributes

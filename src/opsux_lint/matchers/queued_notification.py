@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 import libcst as cst
 
@@ -13,8 +13,8 @@ from opsux_lint.kinds.queued_notification import (
     _NotificationCall,
 )
 from opsux_lint.matchers import (
+    CallCollector,
     FileFacts,
-    Handler,
     Report,
 )
 from opsux_lint.matchers.calls import argument
@@ -39,17 +39,10 @@ def _written_name(expr: cst.BaseExpression) -> str | None:
     return None
 
 
-class QueuedNotificationMatcher:
+class QueuedNotificationMatcher(CallCollector):
     def __init__(self, rule: QueuedNotificationRule, facts: FileFacts) -> None:
+        super().__init__(facts)
         self.rule = rule
-        self.facts = facts
-        self.calls: list[tuple[cst.Call, str | None]] = []
-
-    def handlers(self) -> Mapping[type[cst.CSTNode], Handler]:
-        return {cst.Call: self._call}
-
-    def _call(self, node: cst.Call) -> None:
-        self.calls.append((node, self.facts.scope_key()))
 
     def _strings(self, expr: cst.BaseExpression, scope: str | None) -> list[str]:
         _, resolution = self.facts.resolve(expr, scope)
