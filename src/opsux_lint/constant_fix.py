@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from opsux_lint.analysis import ModuleEntry, Resolver
-from opsux_lint.analysis.outline import render, summarize
+from opsux_lint.analysis.outline import name_chain, render, summarize
 from opsux_lint.findings import Finding
 from opsux_lint.fixes import parses
 from opsux_lint.lines import source_lines
@@ -218,10 +218,7 @@ def _is_test_module(module: str) -> bool:
 
 
 def _resolves_to(resolver: Resolver, constant: NamedConstant) -> bool:
-    e: list[object] = ["n", constant.attribute[0]]
-    for part in constant.attribute[1:]:
-        e = ["a", e, part]
-    resolution = resolver.resolve(e, constant.module)
+    resolution = resolver.resolve(name_chain(constant.attribute), constant.module)
     return not resolution.unknowns and [(v.text, v.pattern) for v in resolution.values] == [(constant.value, None)]
 
 

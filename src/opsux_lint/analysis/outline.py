@@ -269,6 +269,14 @@ def callee_text(e: Expr) -> str | None:
     return None
 
 
+def name_chain(parts: Sequence[str]) -> Expr:
+    """The expression of ``a.b.c`` from ``["a", "b", "c"]`` (the inverse of :func:`callee_text`)."""
+    e: Expr = [Tag.NAME, parts[0]]
+    for part in parts[1:]:
+        e = [Tag.ATTRIBUTE, e, part]
+    return e
+
+
 def _relative_base(module: str, is_package: bool, level: int, name: str | None) -> str | None:
     if level == 0:
         return name or ""

@@ -20,7 +20,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from opsux_lint.analysis.dynamic import DynamicUse, DynamicUses
-from opsux_lint.analysis.outline import Expr, FunctionOutline, Summary, Tag, callee_text
+from opsux_lint.analysis.outline import (
+    Expr,
+    FunctionOutline,
+    Summary,
+    Tag,
+    callee_text,
+    name_chain,
+)
 from opsux_lint.analysis.resolver import Resolver
 from opsux_lint.analysis.values import Callee, CallShape
 
@@ -193,9 +200,7 @@ def _super_calls(resolver: Resolver, cls: str) -> int:
         ]
         for text, scopes in summary["callees"].items():
             if text.endswith(".__init__"):
-                func: Expr = ["n", text.split(".")[0]]
-                for part in text.split(".")[1:]:
-                    func = ["a", func, part]
+                func = name_chain(text.split("."))
                 calls.extend((scope, func) for scope in scopes if scope.startswith(inside))
         if any(cls in resolver.callee(func, module, scope).names for scope, func in calls):
             modules.add(module)
@@ -365,9 +370,7 @@ def _callers(
             if len(parts) > 1 and text.rsplit(".", 1)[-1] in wildcards:
                 found.update(calls)  # called by that name on anything: no need to resolve it
                 continue
-            e: Expr = ["n", parts[0]]
-            for part in parts[1:]:
-                e = ["a", e, part]
+            e = name_chain(parts)
             for scope in scopes:
                 callee = resolver.callee(e, module, scope or None)
                 found.update(call for call in calls if call in callee.names)
