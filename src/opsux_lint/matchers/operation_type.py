@@ -30,6 +30,7 @@ from opsux_lint.matchers import (
     SiteOutcome,
 )
 from opsux_lint.matchers.calls import argument
+from opsux_lint.matchers.runs import last_name
 
 _COMPARISONS = (cst.Equal, cst.NotEqual, cst.In, cst.NotIn)
 _CONTAINERS = (cst.Tuple, cst.List, cst.Set)
@@ -109,14 +110,6 @@ def _spread(call: cst.Call, spec: SinkSpec) -> cst.Arg | None:
             positional = sum(1 for a in call.args if not a.star and a.keyword is None)
             if positional <= spec.arg:
                 return arg
-    return None
-
-
-def _written(func: cst.BaseExpression) -> str | None:
-    if isinstance(func, cst.Attribute):
-        return func.attr.value
-    if isinstance(func, cst.Name):
-        return func.value
     return None
 
 
@@ -220,7 +213,7 @@ class OperationTypeMatcher(CallCollector):
                 if value is not None:
                     self._values(value, scope, positions)
                 continue
-            written = _written(func)
+            written = last_name(func)
             candidates = by_name.get(written or "")
             if not candidates and isinstance(func, cst.Name):
                 # Imported under another name: ``from opsux_core import OperationRun as Run``.

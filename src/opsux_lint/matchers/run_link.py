@@ -13,7 +13,7 @@ from opsux_lint.matchers import (
     Report,
 )
 from opsux_lint.matchers.runs import (
-    bare_string,
+    SkipsBareStrings,
     exempt,
     last_name,
     literal_text,
@@ -35,7 +35,7 @@ def _shape(node: cst.CSTNode) -> str | None:
     return None
 
 
-class RunLinkMatcher:
+class RunLinkMatcher(SkipsBareStrings):
     def __init__(self, rule: RunLinkRule, facts: FileFacts) -> None:
         self.rule = rule
         self.facts = facts
@@ -55,11 +55,6 @@ class RunLinkMatcher:
     def _call(self, node: cst.Call) -> None:
         if last_name(node.func) in self.rule.route_calls:
             self.skip_roots.append(node)
-
-    def _expr(self, node: cst.Expr) -> None:
-        string = bare_string(node)
-        if string is not None:
-            self.skip_roots.append(string)
 
     def finish(self, facts: FileFacts) -> Iterable[Report]:
         rule = self.rule

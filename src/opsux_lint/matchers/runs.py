@@ -258,11 +258,15 @@ def whole_strings(strings: Iterable[cst.CSTNode], skipped: set[int]) -> Iterator
         yield node
 
 
-def bare_string(node: cst.Expr) -> cst.BaseExpression | None:
-    """The string a statement of its own holds (a docstring, a comment-like string): no copy."""
-    if isinstance(node.value, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
-        return node.value
-    return None
+class SkipsBareStrings:
+    """For a matcher of string literals: the string a statement of its own holds (a docstring,
+    a comment-like string) is no copy and no link; its walk handles ``cst.Expr`` with this."""
+
+    skip_roots: list[cst.CSTNode]
+
+    def _expr(self, node: cst.Expr) -> None:
+        if isinstance(node.value, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
+            self.skip_roots.append(node.value)
 
 
 def subtree_ids(nodes: Iterable[cst.CSTNode]) -> set[int]:

@@ -16,7 +16,7 @@ from opsux_lint.matchers import (
 from opsux_lint.matchers.runs import (
     Locals,
     Runs,
-    bare_string,
+    SkipsBareStrings,
     exempt,
     last_name,
     literal_text,
@@ -26,7 +26,7 @@ from opsux_lint.matchers.runs import (
 )
 
 
-class SurfaceCopyMatcher:
+class SurfaceCopyMatcher(SkipsBareStrings):
     def __init__(self, rule: SurfaceCopyRule, facts: FileFacts) -> None:
         self.rule = rule
         self.facts = facts
@@ -73,11 +73,6 @@ class SurfaceCopyMatcher:
             and _has_text(node.func.value, _FORMAT_FIELD)
         ):
             self.formats.append((node, [a.value for a in node.args if not a.star], self.facts.scope_key()))
-
-    def _expr(self, node: cst.Expr) -> None:
-        string = bare_string(node)
-        if string is not None:
-            self.skip_roots.append(string)
 
     def finish(self, facts: FileFacts) -> Iterable[Report]:
         rule = self.rule
