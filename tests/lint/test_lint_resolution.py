@@ -99,6 +99,23 @@ def test_syntax_of_newer_pythons_is_stepped_over_line_by_line() -> None:
     assert parse_module("x = (\n") is None
 
 
+def test_newer_syntax_repairs_leave_string_literals_as_written() -> None:
+    # Every line is repaired in one pass; a line that only looks like newer syntax inside a
+    # string literal is the string's text and stays as it is.
+    text = '"""\nexcept A, B:\ntype X = int\n"""'
+    source = (
+        "try:\n    pass\nexcept KeyError, ValueError:\n    pass\n"
+        f"HELP = {text}\n"
+        "try:\n    pass\nexcept OSError, EOFError:\n    pass\n"
+    )
+    summary = summarize(source, "m", False)
+    assert summary is not None
+    assert summary["assign"]["HELP"] == [[5, ["s", "\nexcept A, B:\ntype X = int\n"]]]
+    assert "X" not in summary["assign"]
+    tree = parse_module(source.replace(f"HELP = {text}\n", ""))
+    assert tree is not None and len(tree.body) == 2
+
+
 def test_sites_tell_what_each_position_resolved_to(project: Path) -> None:
     from opsux_core.policy import load_policy
 

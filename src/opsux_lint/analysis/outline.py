@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, Final, TypedDict
@@ -710,11 +711,16 @@ def _string_list(stmt: ast.stmt) -> list[str] | None:
 
 # Syntax newer than the running Python that the index can step over, line by line (line numbers
 # stay): ``except A, B:`` (3.14), ``def f[T](...)`` / ``class C[T]`` and ``type X = ...`` (3.12).
-_NEWER_SYNTAX: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"^(\s*except\*?\s+)(?!\()([^:#]+?,[^:#]+?)\s*:"), r"\1(\2):"),
-    (re.compile(r"^(\s*(?:async\s+)?def\s+\w+)\[[^()]*?\]\s*\("), r"\1("),
-    (re.compile(r"^(\s*class\s+\w+)\[[^()]*?\]"), r"\1"),
-    (re.compile(r"^(\s*)type\s+(\w+)(?:\[[^=]*?\])?\s*="), r"\1\2 ="),
+# Only what the running Python lacks: on 3.12 ``type X = int`` is a statement of its own.
+_NEWER_SYNTAX: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.MULTILINE), replacement)
+    for since, pattern, replacement in (
+        ((3, 14), r"^([ \t]*except\*?[ \t]+)(?!\()([^:#\n]+?,[^:#\n]+?)[ \t]*:", r"\1(\2):"),
+        ((3, 12), r"^([ \t]*(?:async[ \t]+)?def[ \t]+\w+)\[[^()\n]*?\][ \t]*\(", r"\1("),
+        ((3, 12), r"^([ \t]*class[ \t]+\w+)\[[^()\n]*?\]", r"\1"),
+        ((3, 12), r"^([ \t]*)type[ \t]+(\w+)(?:\[[^=\n]*?\])?[ \t]*=", r"\1\2 ="),
+    )
+    if sys.version_info < since
 )
 _MAX_REPAIRS = 100
 
@@ -735,6 +741,12 @@ def _parse_module(source: str | bytes) -> ast.Module | None:
             return None
         error: SyntaxError = exc
     text = source.decode("utf-8", errors="replace") if isinstance(source, bytes) else source
+    # A module that uses newer syntax uses it on many lines (warehouse: twenty ``except A, B:``
+    # in one), and each failed parse costs twice a good one: every line is repaired at once.
+    tree = _parse_repaired(text)
+    if tree is not None:
+        return tree
+    # Where that cannot be used, repair where the parser stops, line by line.
     lines = text.splitlines(keepends=True)
     for _ in range(_MAX_REPAIRS):
         number = (error.lineno or 0) - 1
@@ -755,6 +767,39 @@ def _parse_module(source: str | bytes) -> ast.Module | None:
         except (ValueError, RecursionError, MemoryError):
             return None
     return None
+
+
+def _parse_repaired(text: str) -> ast.Module | None:
+    """The tree of ``text`` with every line of newer syntax repaired; None when none is, it does
+    not parse, or a repaired line was in fact inside a string literal (the string's own text)."""
+    changed: list[int] = []
+    for pattern, replacement in _NEWER_SYNTAX:
+        # The patterns match within one line and the replacements keep line breaks as they are.
+        changed.extend(text.count("\n", 0, found.start()) + 1 for found in pattern.finditer(text))
+        text = pattern.sub(replacement, text)
+    if not changed:
+        return None
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    return None if any(_inside_string(tree, line) for line in changed) else tree
+
+
+def _inside_string(tree: ast.Module, line: int) -> bool:
+    """Whether ``line`` continues a string literal that starts above it. Only the nodes that
+    span the line are visited (a walk of the whole tree costs as much as its parse)."""
+    stack: list[ast.AST] = [tree]
+    while stack:
+        for child in ast.iter_child_nodes(stack.pop()):
+            start = getattr(child, "lineno", None)
+            if start is None:
+                stack.append(child)  # ``arguments``, ``match_case``: no span of their own
+            elif start <= line <= (getattr(child, "end_lineno", None) or start):
+                if isinstance(child, (ast.Constant, ast.JoinedStr)) and start < line:
+                    return True
+                stack.append(child)
+    return False
 
 
 def summarize(source: str | bytes, module: str, is_package: bool) -> Summary | None:
