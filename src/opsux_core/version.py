@@ -1,17 +1,6 @@
-"""The installed distribution's version: one place for ``__version__`` and ``--version``."""
+"""The distribution's version: one place for ``__version__``, ``--version`` and the package
+metadata (``pyproject.toml`` reads it from here), so that no run pays for a metadata lookup."""
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
-
-def installed_version() -> str:
-    # A source tree on sys.path without an installed distribution (vendored, zipapp) has no
-    # metadata; a version that says so beats a crash in ``--version``.
-    try:
-        return version("opsux")
-    except PackageNotFoundError:
-        return "0+unknown"
-
-
-__version__ = installed_version()
+__version__ = "0.1.0"

@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from opsux_lint.analysis import DerivedSink, DynamicUse, ProjectIndex, SinkSpec
+from opsux_lint.analysis.index import ProjectIndex
+from opsux_lint.analysis.sinks import DerivedSink, DynamicUse, SinkSpec
 
 
 @dataclass(frozen=True)

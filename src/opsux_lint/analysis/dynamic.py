@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from opsux_lint.analysis.outline import Expr, FunctionOutline, expr, parse_module
 from opsux_lint.analysis.resolver import Resolver
+from opsux_lint.analysis.sinks import DynamicUse
 from opsux_lint.analysis.values import Callee
 
 _HARMLESS_DECORATORS = frozenset({
@@ -54,51 +55,6 @@ _LOOKED_AT: dict[type[ast.AST], frozenset[str]] = {
 """Fields whose names are used where they are (called, compared, assigned to), not handed on."""
 _PASSING_ON = (ast.Tuple, ast.List, ast.Set, ast.Dict, ast.IfExp, ast.BoolOp, ast.Starred, ast.keyword)
 """Expressions that hand their parts on as their parent does."""
-
-
-@dataclass(frozen=True)
-class DynamicUse:
-    """How a wrapper that no call names is run: handed on as a value at ``escape``."""
-
-    escape: str
-    """Where it is first handed on as a value (``path:line``)."""
-    passing: tuple[str, ...]
-    """The first call (``path:line``) whose callee may be it and that may give the parameter."""
-    by_position: bool
-    """The parameter can be given by position, which any call of a value may do."""
-    default: bool
-    """The parameter has a default."""
-
-    @property
-    def settled(self) -> bool:
-        """The parameter keeps its default wherever the project runs the wrapper."""
-        return self.default and not self.by_position and not self.passing
-
-    def explain(self, name: str, param: str) -> str:
-        handed = f"`{name}` is handed on as a value ({self.escape})"
-        if self.settled:
-            return f"{handed}, and no call that may run it gives `{param}`: its default applies"
-        if self.by_position:
-            return f"{handed}, and a call of that value may give `{param}` by position (not followed)"
-        if self.passing:
-            return f"{handed}, and the call at {self.passing[0]} may run it with `{param}`"
-        return f"{handed}, but no call in the project gives `{param}`, which has no default"
-
-    def to_json(self) -> list[object]:
-        return [self.escape, list(self.passing), self.by_position, self.default]
-
-    @classmethod
-    def from_json(cls, data: object) -> DynamicUse:
-        """The inverse of :meth:`to_json`; ValueError for anything else."""
-        if not isinstance(data, list) or len(data) != 4:
-            raise ValueError(f"not a dynamic use: {data!r}")
-        escape, passing, by_position, default = data
-        if not (
-            isinstance(escape, str) and isinstance(passing, list) and all(isinstance(p, str) for p in passing)
-            and type(by_position) is bool and type(default) is bool
-        ):
-            raise ValueError(f"not a dynamic use: {data!r}")
-        return cls(escape, tuple(passing), by_position, default)
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,9 @@ inherits it (``Sub(...)`` runs ``Base.__init__``).
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from opsux_lint.analysis.dynamic import DynamicUse, DynamicUses
+from opsux_lint.analysis.dynamic import DynamicUses
 from opsux_lint.analysis.outline import (
     Expr,
     FunctionOutline,
@@ -29,47 +28,12 @@ from opsux_lint.analysis.outline import (
     name_chain,
 )
 from opsux_lint.analysis.resolver import Resolver
+from opsux_lint.analysis.sinks import PLAIN, DerivedSink, SinkSpec, Template
 from opsux_lint.analysis.values import Callee, CallShape
 
 _MAX_ROUNDS = 10
 _MAX_TEMPLATES = 16
 """Templates kept per wrapper (a recursive one would add a longer one every round)."""
-
-Template = tuple[str, str]
-"""``(prefix, suffix)`` a wrapper writes around its parameter before the sink gets it."""
-PLAIN: Template = ("", "")
-
-
-@dataclass(frozen=True)
-class SinkSpec:
-    """A value position of a call: ``call`` a qualified name, or ``*.name`` (any receiver)."""
-
-    call: str
-    arg: int | None
-    keyword: str | None
-
-    @property
-    def last_name(self) -> str:
-        return self.call.rsplit(".", 1)[-1]
-
-
-@dataclass(frozen=True)
-class DerivedSink:
-    """A wrapper function that passes its parameter ``param`` on into a sink."""
-
-    spec: SinkSpec
-    function: str
-    param: str
-    callers: int
-    """Modules that call it by its name (0: nobody in the project does: its parameter is unknown)."""
-    via: str
-    """The sink it passes the parameter into."""
-    dynamic: DynamicUse | None = None
-    """When no call names it: how the project runs it as a value handed on, if it does."""
-    templates: tuple[Template, ...] = (PLAIN,)
-    """What the sink gets of a value its callers pass: that value (:data:`PLAIN`), or the value
-    inside a template (``f"wagtail.workflow.{action}"``: ``("wagtail.workflow.", "")``)."""
-
 
 def written_name(func: Expr) -> str | None:
     """The name a callee is written with: ``start`` for ``service.start`` and for ``start``."""

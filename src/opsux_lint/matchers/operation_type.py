@@ -19,7 +19,7 @@ from opsux_lint.analysis import (
     callee_is,
     named_sinks,
 )
-from opsux_lint.analysis.wrappers import PLAIN, Template
+from opsux_lint.analysis.sinks import PLAIN, Template
 from opsux_lint.kinds import SiteStatus
 from opsux_lint.kinds.operation_type import COMPARISON, FAMILY, OperationTypeRule, Sink
 from opsux_lint.matchers import (

@@ -1,0 +1,87 @@
+"""What derivation finds, as data: sink positions, the wrappers that pass a value into them, and
+how a wrapper that no call names is run. Apart from the analysis that finds them, so that a run
+whose derivation comes from the cache reads them without importing it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+Template = tuple[str, str]
+"""``(prefix, suffix)`` a wrapper writes around its parameter before the sink gets it."""
+PLAIN: Template = ("", "")
+
+
+@dataclass(frozen=True)
+class SinkSpec:
+    """A value position of a call: ``call`` a qualified name, or ``*.name`` (any receiver)."""
+
+    call: str
+    arg: int | None
+    keyword: str | None
+
+    @property
+    def last_name(self) -> str:
+        return self.call.rsplit(".", 1)[-1]
+
+
+@dataclass(frozen=True)
+class DerivedSink:
+    """A wrapper function that passes its parameter ``param`` on into a sink."""
+
+    spec: SinkSpec
+    function: str
+    param: str
+    callers: int
+    """Modules that call it by its name (0: nobody in the project does: its parameter is unknown)."""
+    via: str
+    """The sink it passes the parameter into."""
+    dynamic: DynamicUse | None = None
+    """When no call names it: how the project runs it as a value handed on, if it does."""
+    templates: tuple[Template, ...] = (PLAIN,)
+    """What the sink gets of a value its callers pass: that value (:data:`PLAIN`), or the value
+    inside a template (``f"wagtail.workflow.{action}"``: ``("wagtail.workflow.", "")``)."""
+
+
+@dataclass(frozen=True)
+class DynamicUse:
+    """How a wrapper that no call names is run: handed on as a value at ``escape``."""
+
+    escape: str
+    """Where it is first handed on as a value (``path:line``)."""
+    passing: tuple[str, ...]
+    """The first call (``path:line``) whose callee may be it and that may give the parameter."""
+    by_position: bool
+    """The parameter can be given by position, which any call of a value may do."""
+    default: bool
+    """The parameter has a default."""
+
+    @property
+    def settled(self) -> bool:
+        """The parameter keeps its default wherever the project runs the wrapper."""
+        return self.default and not self.by_position and not self.passing
+
+    def explain(self, name: str, param: str) -> str:
+        handed = f"`{name}` is handed on as a value ({self.escape})"
+        if self.settled:
+            return f"{handed}, and no call that may run it gives `{param}`: its default applies"
+        if self.by_position:
+            return f"{handed}, and a call of that value may give `{param}` by position (not followed)"
+        if self.passing:
+            return f"{handed}, and the call at {self.passing[0]} may run it with `{param}`"
+        return f"{handed}, but no call in the project gives `{param}`, which has no default"
+
+    def to_json(self) -> list[object]:
+        return [self.escape, list(self.passing), self.by_position, self.default]
+
+    @classmethod
+    def from_json(cls, data: object) -> DynamicUse:
+        """The inverse of :meth:`to_json`; ValueError for anything else."""
+        if not isinstance(data, list) or len(data) != 4:
+            raise ValueError(f"not a dynamic use: {data!r}")
+        escape, passing, by_position, default = data
+        if not (
+            isinstance(escape, str) and isinstance(passing, list) and all(isinstance(p, str) for p in passing)
+            and type(by_position) is bool and type(default) is bool
+        ):
+            raise ValueError(f"not a dynamic use: {data!r}")
+        return cls(escape, tuple(passing), by_position, default)
