@@ -59,10 +59,11 @@ class LintCache:
         self._new: dict[str, Any] = {}
 
     def _key(self, path: Path) -> str:
-        # Relative to the config's directory: a cache restored into another checkout still hits.
+        """``path`` (resolved) relative to the config's directory: a cache restored into another
+        checkout still hits."""
         if self.root is not None:
             try:
-                return path.resolve().relative_to(self.root).as_posix()
+                return path.relative_to(self.root).as_posix()
             except ValueError:
                 pass
         return str(path)
@@ -85,14 +86,16 @@ class LintCache:
         return cls(file, entries, policy.root)
 
     def get(self, path: Path, digest: str, display: str) -> list[Finding] | None:
-        entry = self._old.get(self._key(path))
+        """The findings stored for the resolved ``path`` with content ``digest``, if any."""
+        key = self._key(path)
+        entry = self._old.get(key)
         if not isinstance(entry, dict) or entry.get("sha256") != digest:
             return None
         try:
             findings = [_finding(item, display) for item in entry["findings"]]
         except (KeyError, TypeError, ValueError):
             return None  # damaged or from another version: lint the file afresh
-        self._new[self._key(path)] = entry
+        self._new[key] = entry
         return findings
 
     def put(self, path: Path, digest: str, findings: Sequence[Finding]) -> None:

@@ -180,6 +180,22 @@ def discover(path: Path, excludes: Excludes, *, tracked_only: bool = False) -> I
             yield item
 
 
+class ResolvedPaths:
+    """``Path.resolve()`` for the files of a run, each directory resolved once: resolving every
+    file walks its whole path, a system call per component (a tenth of a warm run)."""
+
+    def __init__(self) -> None:
+        self._directories: dict[Path, Path] = {}
+
+    def __call__(self, file: Path) -> Path:
+        if os.path.islink(file):
+            return file.resolve()
+        parent = self._directories.get(file.parent)
+        if parent is None:
+            parent = self._directories[file.parent] = file.parent.resolve()
+        return parent / file.name
+
+
 def _start(path: Path, excludes: Excludes) -> PurePosixPath | None:
     """The walk's start relative to the root, resolved once: below it, paths follow lexically
     (neither the walk nor git descends through symbolic links)."""

@@ -7,16 +7,13 @@ import gc
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from opsux_core.policy import Policy, load_policy
-from opsux_lint.analysis import ProjectIndex, build_index
-from opsux_lint.analysis.index import save_index
+from opsux_lint.analysis.index import ProjectIndex, build_index, save_index
 from opsux_lint.cache import (
     CACHE_DIRNAME,
     LintCache,
@@ -28,7 +25,7 @@ from opsux_lint.cache import (
 )
 from opsux_lint.coverage import Site
 from opsux_lint.derived import Derived, project_fingerprint
-from opsux_lint.discovery import Excludes, discover
+from opsux_lint.discovery import Excludes, ResolvedPaths, discover
 from opsux_lint.findings import Finding
 from opsux_lint.project import Target
 from opsux_lint.registry import RuleSpec, builtin_rules, rules_by_id
@@ -105,12 +102,14 @@ class RunResult:
     """The linter of each file with findings, by shown path: unsafe fixes need its project index."""
 
 
-def display_path(path: Path, cwd: Path) -> str:
-    """Relative to the working directory, ``/``-separated (absolute when on another drive)."""
+def display_path(path: Path, cwd: Path, *, resolved: bool = False) -> str:
+    """Relative to the working directory, ``/``-separated (absolute when on another drive).
+    ``resolved``: ``path`` is resolved already."""
+    real = path if resolved else path.resolve()
     try:
-        return Path(os.path.relpath(path.resolve(), cwd)).as_posix()
+        return Path(os.path.relpath(real, cwd)).as_posix()
     except ValueError:
-        return path.resolve().as_posix()
+        return real.as_posix()
 
 
 @dataclass(frozen=True)
@@ -187,6 +186,7 @@ def run(
     jobs: list[_Job] = []
     seen: set[Path] = set()
     group_of: dict[str, _Group] = {}
+    resolve = ResolvedPaths()
     for target in targets:
         number = by_policy.get(id(target.policy))
         if number is None:
@@ -199,11 +199,11 @@ def run(
         cache = group.cache
         excludes = Excludes.build(target.policy.root, lint_settings(target.policy).exclude)
         for file in discover(target.path, excludes):
-            resolved = file.resolve()
+            resolved = resolve(file)
             if resolved in seen:
                 continue
             seen.add(resolved)
-            shown = display_path(file, cwd)
+            shown = display_path(resolved, cwd, resolved=True)
             try:
                 data = file.read_bytes()
             except OSError as exc:
@@ -310,6 +310,10 @@ def _lint_all(
     # Workers rebuild the policy from its file (a Policy holds mapping proxies, which do not
     # pickle); a policy built in memory has no file, so such runs stay in this process.
     if workers > 1 and len(jobs) > 1 and all(linter.policy.source is not None for linter in linters):
+        # Imported here: multiprocessing is a tenth of the imports of a run that needs no pool.
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
         specs = [
             (
                 str(linter.policy.source), tuple(rule.id for rule in linter.rules), linter.index,

@@ -107,14 +107,18 @@ def test_the_process_pool_gives_the_same_findings(shop: Path) -> None:
 
 
 def test_a_broken_process_pool_falls_back_to_one_process(shop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from opsux_lint import runner as runner_module
+    import concurrent.futures
+
+    tried: list[object] = []
 
     class NoPool:
         def __init__(self, *args: object, **kwargs: object) -> None:
+            tried.append(self)
             raise OSError(38, "Function not implemented")
 
-    monkeypatch.setattr(runner_module, "ProcessPoolExecutor", NoPool)
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", NoPool)  # the runner imports it when it needs it
     assert lint(shop, jobs=2).findings == lint(shop, jobs=1).findings
+    assert tried, "the pool was asked for"
 
 
 def test_a_cache_restored_into_another_directory_still_hits(shop: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -39,7 +39,7 @@ from opsux_lint.analysis.outline import (
     summarize,
 )
 from opsux_lint.cache import write_json
-from opsux_lint.discovery import Excludes, discover
+from opsux_lint.discovery import Excludes, ResolvedPaths, discover
 from opsux_lint.modules import resolved_module_name, source_roots
 
 _INDEX_FORMAT = 5
@@ -325,27 +325,16 @@ def _index_files(
     walk = sorted(roots, key=lambda p: len(p.parts))
     walked: list[Path] = []
     seen: set[Path] = set()
-    parents: dict[Path, Path] = {}
+    resolve = ResolvedPaths()
     for directory in walk:
         if not directory.is_dir() or any(directory.is_relative_to(w) for w in walked):
             continue
         walked.append(directory)
         for file in discover(directory, excludes):
-            resolved = _resolve(file, parents)
+            resolved = resolve(file)
             if resolved not in seen:
                 seen.add(resolved)
                 yield resolved, roots
-
-
-def _resolve(file: Path, parents: dict[Path, Path]) -> Path:
-    """``file.resolve()``, with each directory resolved once: resolving every file walked the
-    whole path, a system call per component, a tenth of a warm one-file run."""
-    if os.path.islink(file):
-        return file.resolve()
-    parent = parents.get(file.parent)
-    if parent is None:
-        parent = parents[file.parent] = file.parent.resolve()
-    return parent / file.name
 
 
 def build_index(
