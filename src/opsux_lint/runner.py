@@ -6,6 +6,7 @@ import dataclasses
 import gc
 import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -130,7 +131,7 @@ class _Group:
         self.policy = policy
         self.rules = rules
         self.options = options
-        self.index = project_index(policy, options.cache)
+        self.index = project_index(policy, options.cache, options.jobs)
         clock.lap("read the project")
         derived_at = derived_file(policy, rules, options.version, self.index.fingerprint()) if options.cache else None
         self.derived = _cached_derivation(derived_at)
@@ -276,12 +277,15 @@ def _cached_derivation(file: Path | None) -> Derived | None:
         return None  # damaged: derive afresh
 
 
-def project_index(policy: Policy, cache: bool) -> ProjectIndex:
-    """The index of every module under the policy's source roots (cached beside the config)."""
+def project_index(policy: Policy, cache: bool, jobs: int | None = 1) -> ProjectIndex:
+    """The index of every module under the policy's source roots (cached beside the config).
+    ``jobs``: the processes it may outline in (None: one per CPU)."""
     lint = lint_settings(policy)
     cache_dir = policy.root / CACHE_DIRNAME if cache else None
+    helpers = (jobs if jobs is not None else os.cpu_count() or 1) - 1
     return build_index(
-        policy.root, lint.src, lint.exclude, cache_dir=cache_dir, salt=tool_digest(), max_file_bytes=lint.max_file_bytes
+        policy.root, lint.src, lint.exclude, cache_dir=cache_dir, salt=tool_digest(), max_file_bytes=lint.max_file_bytes,
+        helpers=max(0, helpers),
     )
 
 
@@ -300,6 +304,8 @@ def _workers(requested: int | None, count: int) -> int:
 
 
 _FileResult = tuple[list[Finding], list[Site]]
+_Task = tuple[int, str, str, bytes | None]
+"""A file to lint: its config group, path, path as shown, and bytes."""
 
 
 def _lint_all(
@@ -307,30 +313,70 @@ def _lint_all(
     advance: Callable[[int], None] = lambda done: None,
 ) -> list[_FileResult]:
     workers = _workers(requested, len(jobs))
-    # Workers rebuild the policy from its file (a Policy holds mapping proxies, which do not
+    tasks = [(job.group, str(job.path), job.display, job.data) for job in jobs]
+    # Helpers rebuild the policy from its file (a Policy holds mapping proxies, which do not
     # pickle); a policy built in memory has no file, so such runs stay in this process.
     if workers > 1 and len(jobs) > 1 and all(linter.policy.source is not None for linter in linters):
-        # Imported here: multiprocessing is a tenth of the imports of a run that needs no pool.
-        from concurrent.futures import ProcessPoolExecutor
-        from concurrent.futures.process import BrokenProcessPool
+        size = max(1, min(32, len(tasks) // (workers * 8)))
+        chunks = [tasks[start : start + size] for start in range(0, len(tasks), size)]
+        return [result for chunk in _share(chunks, linters, workers - 1, advance) for result in chunk]
+    return _counted((_lint_here(linters, task) for task in tasks), advance)
 
-        specs = [
-            (
-                str(linter.policy.source), tuple(rule.id for rule in linter.rules), linter.index,
-                linter.coverage, linter.exhaustive, linter.derived,
-            )
-            for linter in linters
-        ]
-        tasks = [(job.group, str(job.path), job.display, job.data) for job in jobs]
-        chunk = max(1, min(32, len(tasks) // (workers * 8)))
-        try:
-            with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(specs,)) as pool:
-                return _counted(pool.map(_lint_in_worker, tasks, chunksize=chunk), advance)
-        except (OSError, BrokenProcessPool):
-            # Sandboxes without working multiprocessing (no /dev/shm, seccomp): same answer,
-            # only slower.
-            pass
-    return _counted((linters[job.group].check(job.path, job.data or b"", job.display) for job in jobs), advance)
+
+def _share(
+    chunks: Sequence[Sequence[_Task]], linters: Sequence[Linter], helpers: int, advance: Callable[[int], None]
+) -> list[list[_FileResult]]:
+    """The results of each chunk, linted by this process and ``helpers`` processes at once.
+
+    This process lints too, from the front of the queue while the helpers take from its back:
+    with N CPUs a run has N processes, not N that lint and one that waits (each forked helper
+    holds as much memory as this process, so one fewer is a third of a two-CPU run's peak).
+    """
+    # Imported here: multiprocessing is a tenth of the imports of a run that needs no pool.
+    from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    specs = [
+        (
+            str(linter.policy.source), tuple(rule.id for rule in linter.rules), linter.index,
+            linter.coverage, linter.exhaustive, linter.derived,
+        )
+        for linter in linters
+    ]
+    results: list[list[_FileResult] | None] = [None] * len(chunks)
+    queue = deque(range(len(chunks)))
+    running: dict[Future[list[_FileResult]], int] = {}
+
+    def finished(number: int, chunk: list[_FileResult]) -> None:
+        results[number] = chunk
+        advance(len(chunk))
+
+    try:
+        with ProcessPoolExecutor(max_workers=helpers, initializer=_init_worker, initargs=(specs,)) as pool:
+            while queue or running:
+                # Two chunks in hand per helper: one it works on, one it takes next.
+                while queue and len(running) < 2 * helpers:
+                    number = queue.pop()
+                    running[pool.submit(_lint_in_worker, chunks[number])] = number
+                if queue:
+                    number = queue.popleft()
+                    finished(number, [_lint_here(linters, task) for task in chunks[number]])
+                else:
+                    wait(running, return_when=FIRST_COMPLETED)
+                for future in [f for f in running if f.done()]:
+                    finished(running.pop(future), future.result())
+    except (OSError, BrokenProcessPool):
+        # Sandboxes without working multiprocessing (no /dev/shm, seccomp): same answer,
+        # only slower.
+        for number, chunk in enumerate(results):
+            if chunk is None:
+                finished(number, [_lint_here(linters, task) for task in chunks[number]])
+    return [chunk for chunk in results if chunk is not None]
+
+
+def _lint_here(linters: Sequence[Linter], task: _Task) -> _FileResult:
+    group, path, display, data = task
+    return linters[group].check(Path(path), data or b"", display)
 
 
 def _counted(results: Iterable[_FileResult], advance: Callable[[int], None]) -> list[_FileResult]:
@@ -360,10 +406,11 @@ def _init_worker(specs: Sequence[tuple[str, tuple[str, ...], ProjectIndex | None
     for source, rule_ids, index, coverage, exhaustive, derived in specs:
         policy = policies.setdefault(source, load_policy(Path(source)))
         rules = tuple(known[rule_id] for rule_id in rule_ids)
+        if index is not None:
+            index.helpers = 0  # a worker is one of the run's processes already: it forks none
         # The parent derived wrappers and needles already: a worker only lints.
         _worker_linters.append(Linter(policy, rules, index, coverage, exhaustive, derived))
 
 
-def _lint_in_worker(task: tuple[int, str, str, bytes | None]) -> _FileResult:
-    group, path, display, data = task
-    return _worker_linters[group].check(Path(path), data or b"", display)
+def _lint_in_worker(chunk: Sequence[_Task]) -> list[_FileResult]:
+    return [_lint_here(_worker_linters, task) for task in chunk]

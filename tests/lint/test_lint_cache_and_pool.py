@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -259,3 +261,33 @@ def test_a_changed_file_without_a_needle_is_linted_without_libcst(shop: Path) ->
     ops = shop / "src" / "shop" / "ops.py"
     ops.write_text(ops.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
     assert imported(str(ops))[1] == "['libcst', 'opsux_lint.matchers', 'opsux_lint.syntax_tree']", "a candidate is parsed"
+
+
+def test_this_process_lints_beside_its_helpers(shop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # --jobs 2 is this process and one helper: the helper takes chunks from the back of the
+    # queue, this process from the front, and the findings come back in the files' order.
+    from opsux_lint import runner as runner_module
+
+    here: list[str] = []
+    lint_here = runner_module._lint_here
+
+    def recording(linters: Any, task: Any) -> Any:
+        here.append(task[2])  # only this process's list: a forked helper appends to its own copy
+        return lint_here(linters, task)
+
+    serial = lint(shop, jobs=1)
+    monkeypatch.setattr(runner_module, "_lint_here", recording)
+    pooled = lint(shop, jobs=2)
+    assert pooled.findings == serial.findings  # type: ignore[attr-defined]
+    assert 0 < len(here) < pooled.parsed == 7  # type: ignore[attr-defined]
+
+
+def _helper_that_dies(chunk: object) -> object:
+    os._exit(3)
+
+
+def test_a_helper_that_dies_leaves_its_files_to_this_process(shop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from opsux_lint import runner as runner_module
+
+    monkeypatch.setattr(runner_module, "_lint_in_worker", _helper_that_dies)
+    assert lint(shop, jobs=2).findings == lint(shop, jobs=1).findings  # type: ignore[attr-defined]

@@ -38,6 +38,7 @@ from opsux_lint.analysis.outline import (
     Tag,
     summarize,
 )
+from opsux_lint.analysis.outlining import Pending, outline_all
 from opsux_lint.cache import write_json
 from opsux_lint.discovery import Excludes, ResolvedPaths, discover
 from opsux_lint.modules import resolved_module_name, source_roots
@@ -116,8 +117,11 @@ class ProjectIndex:
         sources: Mapping[str, SourceFile] | None = None,
         store: OutlineStore | None = None,
         hashes: Mapping[str, str] | None = None,
+        helpers: int = 0,
     ) -> None:
         self._sources: Mapping[str, SourceFile] = sources or {}
+        self.helpers = helpers
+        """Processes besides this one that may outline a batch of modules (:meth:`entries`)."""
         self._store = store
         """Outlines of earlier runs, by ``digest:module``, read when asked for."""
         self._stored: frozenset[str] = frozenset(hashes or ())
@@ -160,15 +164,36 @@ class ProjectIndex:
             # A module that does not parse is tried again next run; it is nothing to save.
             if summary is not None:
                 self.made[key] = summary
+        return self._enter(module, source, summary)
+
+    def _enter(self, module: str, source: SourceFile, summary: Summary | None) -> ModuleEntry | None:
         entry = ModuleEntry(summary, source.shown, source.digest) if summary is not None else None
         self._entries[module] = entry
         return entry
 
     def entries(self, modules: Iterable[str]) -> Iterator[tuple[str, ModuleEntry]]:
+        modules = list(modules)
+        if self.helpers:
+            self._outline_batch(modules)
         for module in modules:
             entry = self.entry(module)
             if entry is not None:
                 yield module, entry
+
+    def _outline_batch(self, modules: Sequence[str]) -> None:
+        """Outline at once the modules of ``modules`` that neither this run nor the store has
+        outlined (with :attr:`helpers`, when they are many): what :meth:`entry` would make."""
+        pending = [
+            source for source in (self._sources.get(m) for m in modules if m not in self._entries)
+            if source is not None and not (self._store is not None and f"{source.digest}:{source.module}" in self._stored)
+        ]
+        if len(pending) < 2:
+            return
+        summaries = outline_all([Pending(s.data, s.module, s.is_package) for s in pending], self.helpers)
+        for source, summary in zip(pending, summaries, strict=True):
+            if summary is not None:
+                self.made[f"{source.digest}:{source.module}"] = summary
+            self._enter(source.module, source, summary)
 
     def source(self, module: str) -> bytes | None:
         """The module's source (None for a module given in memory as an outline only)."""
@@ -211,7 +236,11 @@ class ProjectIndex:
         if self._fingerprint is not None:
             return self._fingerprint
         digest = hashlib.sha256()
-        for name in sorted(self.names()):
+        names = sorted(self.names())
+        if self.helpers:
+            # The first run after a checkout of another branch outlines every changed module.
+            self._outline_batch([n for n in names if n in self._sources and f"{self._sources[n].digest}:{n}" not in self._hashes])
+        for name in names:
             source = self._sources.get(name)
             known = self._hashes.get(f"{source.digest}:{name}") if source is not None and name not in self._entries else None
             digest.update(name.encode())
@@ -339,9 +368,10 @@ def _index_files(
 
 def build_index(
     root: Path, src: Sequence[str], exclude: Sequence[str], *, cache_dir: Path | None, salt: str = "",
-    max_file_bytes: int | None = None,
+    max_file_bytes: int | None = None, helpers: int = 0,
 ) -> ProjectIndex:
-    """The index of every module under the source roots: files read, nothing outlined yet."""
+    """The index of every module under the source roots: files read, nothing outlined yet.
+    ``helpers``: processes besides this one that may outline a batch of modules."""
     cache_file = _cache_file(root, src, exclude, cache_dir, salt)
     hashes: dict[str, str] = {}
     if cache_file is not None:
@@ -367,7 +397,7 @@ def build_index(
             shown = file.as_posix()
         sources[name] = SourceFile(name, is_package, shown, data, hashlib.sha256(data).hexdigest())
     store = OutlineStore(_outline_dir(cache_file)) if cache_file is not None else None
-    return ProjectIndex(None, sources, store, hashes)
+    return ProjectIndex(None, sources, store, hashes, helpers)
 
 
 def save_index(index: ProjectIndex, root: Path, src: Sequence[str], exclude: Sequence[str], *, cache_dir: Path, salt: str = "") -> None:
