@@ -27,7 +27,7 @@ from opsux_lint.matchers import (
     SiteOutcome,
 )
 from opsux_lint.names import ImportTable
-from opsux_lint.positions import node_positions
+from opsux_lint.positions import positions_of
 from opsux_lint.prefilter import word_pattern
 from opsux_lint.registry import RuleSpec
 from opsux_lint.walk import walk as walk_tree
@@ -114,7 +114,7 @@ def reports(
     made = [(compiled.spec, report) for compiled, matcher in matchers for report in matcher.finish(found)]
     if not made:
         return [], sites
-    positions = node_positions(module, part.line)
+    positions = positions_of(module, part.text, [report.node for _, report in made], part.line)
     located = []
     for spec, report in made:
         where = positions[report.node]
@@ -136,7 +136,7 @@ def site_outcomes(
     outcomes = [outcome for matcher in matchers if isinstance(matcher, ReportsSites) for outcome in matcher.outcomes()]
     if not outcomes:
         return []
-    positions = node_positions(module, part.line)
+    positions = positions_of(module, part.text, [o.node for o in outcomes], part.line)
     return [
         (positions[o.node].start.line, positions[o.node].start.column + 1, o) for o in outcomes
     ]
@@ -149,7 +149,7 @@ def _sites(
     calls = [o for o in outcomes if o.call]
     if not calls:
         return []
-    positions = node_positions(module, part.line)
+    positions = positions_of(module, part.text, [o.node for o in calls], part.line)
     return [
         Site(
             shown, positions[o.node].start.line, positions[o.node].start.column + 1, o.sink, o.callee,
