@@ -930,6 +930,9 @@ class Resolver:
         """What ``func`` (the callee expression of a call in ``module``/``scope``) may be."""
         canonical = self.api.canonical
         if func[0] == Tag.NAME:
+            aliased = self._local_alias(str(func[1]), module, scope, depth)
+            if aliased is not None:
+                return aliased
             return Callee(frozenset(canonical(q) for q in self.index.qualified_names(module, func)))
         if func[0] != Tag.ATTRIBUTE:
             return Callee(frozenset(), f"`{render(func)}` is computed")
@@ -960,6 +963,35 @@ class Resolver:
         # The innermost reason is the one a person can act on; the chain above it repeats it.
         reason = f"the type of `{render(base)}` is not known: {_innermost(unknown[0])}" if unknown else None
         return Callee(frozenset(names), reason, frozenset(foreign))
+
+    def _local_alias(self, name: str, module: str, scope: str | None, depth: int) -> Callee | None:
+        """What a function's local name bound to another callable may be (``fire = events.emit``;
+        ``fire(...)``), or None when ``name`` is no such local."""
+        function = self._function_outline(module, scope)
+        if function is None or depth > _MAX_DEPTH:
+            return None
+        bindings = function["locals"].get(name)
+        if not bindings or not all(value[0] in (Tag.NAME, Tag.ATTRIBUTE) for _, value in bindings):
+            return None
+        if any(param[0] == name for param in function["params"]):
+            return None  # a parameter rebound: whatever the caller passed is one of its values
+        names: set[str] = set()
+        foreign: set[str] = set()
+        reasons: list[str] = []
+        for _, value in bindings:
+            # ``x = x`` names the module's x (a function's local shadows it after the line).
+            found = self.callee(value, module, None if value == [Tag.NAME, name] else scope, depth + 1)
+            names |= found.names
+            foreign |= found.foreign
+            if found.unknown:
+                reasons.append(found.unknown)
+        return Callee(frozenset(names), reasons[0] if reasons else None, frozenset(foreign))
+
+    def _function_outline(self, module: str, scope: str | None) -> FunctionOutline | None:
+        if scope is None:
+            return None
+        summary = self.index.summary(module)
+        return summary["functions"].get(scope) if summary is not None else None
 
     def _holds(self, cls: str, attr: str, depth: int = 0) -> bool:
         """Whether a method of ``cls`` (or a project base) assigns ``self.attr``."""

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+ALIAS = ""
+"""The :attr:`DerivedSink.param` of a module-level name bound to a sink itself (``send = emit``)."""
+
 Template = tuple[str, str]
 """``(prefix, suffix)`` a wrapper writes around its parameter before the sink gets it."""
 PLAIN: Template = ("", "")
@@ -26,7 +29,8 @@ class SinkSpec:
 
 @dataclass(frozen=True)
 class DerivedSink:
-    """A wrapper function that passes its parameter ``param`` on into a sink."""
+    """A wrapper function that passes its parameter ``param`` on into a sink, or a module-level
+    name bound to a sink (``param`` is :data:`ALIAS`)."""
 
     spec: SinkSpec
     function: str

@@ -15,7 +15,7 @@ inherits it (``Sub(...)`` runs ``Base.__init__``).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from opsux_lint.analysis.dynamic import DynamicUses
@@ -28,7 +28,7 @@ from opsux_lint.analysis.outline import (
     name_chain,
 )
 from opsux_lint.analysis.resolver import Resolver
-from opsux_lint.analysis.sinks import PLAIN, DerivedSink, SinkSpec, Template
+from opsux_lint.analysis.sinks import ALIAS, PLAIN, DerivedSink, SinkSpec, Template
 from opsux_lint.analysis.values import Callee, CallShape
 
 _MAX_ROUNDS = 10
@@ -89,6 +89,14 @@ def derive_sinks(resolver: Resolver, base: Sequence[SinkSpec], templated: bool =
         added = False
         # Only a module that mentions a sink's name can call it: the others are never outlined.
         for module, entry in index.entries(index.mentioning(by_name)):
+            for name, sink in _aliases(resolver, module, entry.summary, by_name):
+                alias = f"{module}.{name}"
+                if (alias, ALIAS) not in derived:
+                    spec = SinkSpec(alias, sink.arg, sink.keyword)
+                    derived[(alias, ALIAS)] = (spec, sink.call)
+                    sinks.append(spec)
+                    templates[spec] = set(templates.get(sink, {PLAIN}))
+                    added = True
             for key, function in entry.summary["functions"].items():
                 for func, position, keyword, value, _line, star in function["passes"]:
                     written = written_name(func) or ""
@@ -140,11 +148,36 @@ def derive_sinks(resolver: Resolver, base: Sequence[SinkSpec], templated: bool =
         dynamic = None
         if not count and wrapper.endswith(".__init__"):
             count = _super_calls(resolver, spec.call)
-        if not count:
+        if not count and param != ALIAS:
             targets = frozenset({spec.call, *(sub.call for sub in subs)})
             dynamic = dynamic_uses.use(wrapper, param, targets, spec.keyword, by_position=spec.arg is not None)
         found.append(DerivedSink(spec, wrapper, param, count, via, dynamic, tuple(sorted(templates.get(spec, {PLAIN})))))
     return tuple(found)
+
+
+def _aliases(
+    resolver: Resolver, module: str, summary: Summary, by_name: Mapping[str, Sequence[SinkSpec]]
+) -> Iterator[tuple[str, SinkSpec]]:
+    """Module-level names bound to a sink itself (``send = emit``, ``emit = events.emit``): a
+    call of the name is a call of the sink, from this module or any that imports it. Every
+    binding must be that one sink; a name also bound to something else is left alone. Sinks
+    of any receiver (``*.name``) are matched by the name a call writes, so an alias of one
+    cannot be told from other calls of that name."""
+    for name, bindings in summary["assign"].items():
+        found: SinkSpec | None = None
+        for _line, value in bindings:
+            candidates = [s for s in by_name.get(written_name(value) or "", ()) if not s.call.startswith("*.")]
+            if value[0] not in (Tag.NAME, Tag.ATTRIBUTE) or not candidates:
+                found = None
+                break
+            callee = resolver.callee(value, module)
+            matched = next((s for s in candidates if callee_is(s, value, callee)), None)
+            if matched is None or (found is not None and matched != found):
+                found = None
+                break
+            found = matched
+        if found is not None and found.call != f"{module}.{name}":
+            yield name, found
 
 
 def _super_calls(resolver: Resolver, cls: str) -> int:

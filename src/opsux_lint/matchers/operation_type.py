@@ -18,6 +18,7 @@ from opsux_lint.analysis import (
     Value,
     callee_is,
     named_sinks,
+    written_name,
 )
 from opsux_lint.analysis.sinks import PLAIN, Template
 from opsux_lint.kinds import SiteStatus
@@ -93,6 +94,16 @@ def _uncalled(facts: FileFacts, wrapper: DerivedSink) -> str:
         f"which {counted} by that name ({where}) is known to reach: their receivers are of unknown "
         "type or another class (see --coverage; an annotation types a receiver)"
     )
+
+
+def _bound_names(facts: FileFacts, name: str, scope: str | None) -> set[str]:
+    """The names of what the function ``scope`` binds its local ``name`` to (``fire =
+    events.emit``: ``emit``); nothing for a name it does not bind so."""
+    summary = facts.index.summary(facts.module) if scope is not None else None
+    function = summary["functions"].get(scope or "") if summary is not None else None
+    if function is None:
+        return set()
+    return {written for _, value in function["locals"].get(name, ()) if (written := written_name(value)) is not None}
 
 
 def _source(facts: FileFacts, node: cst.CSTNode, limit: int = 60) -> str:
@@ -218,6 +229,8 @@ class OperationTypeMatcher(CallCollector):
             if not candidates and isinstance(func, cst.Name):
                 # Imported under another name: ``from opsux_core import OperationRun as Run``.
                 aliased = {q.rsplit(".", 1)[-1] for q in facts.imports.qualified_names(func)}
+                # Or a local bound to a sink: ``fire = events.emit`` before ``fire(...)``.
+                aliased |= _bound_names(facts, func.value, scope)
                 candidates = [s for name in sorted(aliased) for s in by_name.get(name, ())]
             if not candidates:
                 continue

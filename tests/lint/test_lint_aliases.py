@@ -1,0 +1,98 @@
+"""A sink called through a name bound to it: module-level aliases become sinks of their own
+(derivation), a function's local alias is followed by the resolver."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from opsux_lint.analysis import Resolver, SinkSpec, build_index, derive_sinks
+from opsux_lint.analysis.sinks import ALIAS
+
+EMIT = SinkSpec("app.events.emit", 1, "event_type")
+
+
+def _resolver(tmp_path: Path, **modules: str) -> Resolver:
+    package = tmp_path / "src" / "app"
+    package.mkdir(parents=True, exist_ok=True)
+    (package / "__init__.py").write_text("")
+    (package / "events.py").write_text("def emit(payload, event_type):\n    return payload\n")
+    for name, source in modules.items():
+        (package / f"{name}.py").write_text(textwrap.dedent(source))
+    return Resolver(build_index(tmp_path, ["src"], [], cache_dir=None))
+
+
+def _aliases(resolver: Resolver, *base: SinkSpec) -> dict[str, SinkSpec]:
+    return {d.function: d.spec for d in derive_sinks(resolver, base or (EMIT,)) if d.param == ALIAS}
+
+
+def test_module_level_aliases(tmp_path: Path) -> None:
+    resolver = _resolver(tmp_path, use='''
+        from app import events
+        from app.events import emit
+
+        send = emit
+        fire = events.emit
+        again = send
+        mixed = emit
+        mixed = print
+        called = emit(None, "inventory.sync")
+        emit = emit
+    ''')
+    found = _aliases(resolver)
+    assert found == {
+        "app.use.send": SinkSpec("app.use.send", 1, "event_type"),
+        "app.use.fire": SinkSpec("app.use.fire", 1, "event_type"),
+        # An alias of an alias, found in the next round.
+        "app.use.again": SinkSpec("app.use.again", 1, "event_type"),
+        # ``emit = emit`` rebinds the imported name under its own: app.use.emit is the sink's name
+        # there, so an import of it from app.use is a call of the sink as well.
+        "app.use.emit": SinkSpec("app.use.emit", 1, "event_type"),
+    }
+
+
+def test_no_alias_of_a_sink_of_any_receiver(tmp_path: Path) -> None:
+    # ``*.record_event`` is matched by the name a call writes: an alias of it cannot be told.
+    resolver = _resolver(tmp_path, use='''
+        record = request.user.record_event
+    ''')
+    assert _aliases(resolver, SinkSpec("*.record_event", None, "tag")) == {}
+
+
+def test_a_wrapper_that_calls_an_alias_is_a_wrapper(tmp_path: Path) -> None:
+    resolver = _resolver(tmp_path, use='''
+        from app.events import emit
+
+        send = emit
+
+
+        def relay(payload, kind):
+            send(payload, kind)
+    ''')
+    wrappers = {(d.function, d.param): d for d in derive_sinks(resolver, (EMIT,))}
+    assert wrappers[("app.use.relay", "kind")].via == "app.use.send"
+    assert wrappers[("app.use.send", ALIAS)].dynamic is None  # an alias is never searched as a value
+
+
+def test_a_local_alias_is_followed_to_what_it_is_bound_to(tmp_path: Path) -> None:
+    resolver = _resolver(tmp_path, use='''
+        from app import events
+
+
+        def go(payload, handler):
+            fire = events.emit
+            also = fire
+            handler = events.emit
+            maybe = events.emit
+            maybe = handler
+            fire(payload, "x")
+    ''')
+    callee = resolver.callee
+    assert callee(["n", "fire"], "app.use", "go").names == {"app.events.emit"}
+    assert callee(["n", "also"], "app.use", "go").names == {"app.events.emit"}
+    # A parameter rebound keeps the caller's value among its own: not followed.
+    assert callee(["n", "handler"], "app.use", "go").names == {"handler"}
+    # Bound to the sink and to a parameter: the sink is one of what it may be.
+    assert "app.events.emit" in callee(["n", "maybe"], "app.use", "go").names
+    # Outside the function the name is not the local.
+    assert callee(["n", "fire"], "app.use", None).names == {"fire"}
