@@ -96,3 +96,29 @@ def test_a_local_alias_is_followed_to_what_it_is_bound_to(tmp_path: Path) -> Non
     assert "app.events.emit" in callee(["n", "maybe"], "app.use", "go").names
     # Outside the function the name is not the local.
     assert callee(["n", "fire"], "app.use", None).names == {"fire"}
+
+
+def test_a_partial_of_the_sink_moves_its_positions_by_what_it_binds(tmp_path: Path) -> None:
+    resolver = _resolver(tmp_path, use='''
+        import functools
+        from functools import partial
+        from app.events import emit
+
+        nothing_bound = partial(emit)
+        payload_bound = functools.partial(emit, None)
+        value_bound = partial(emit, None, "inventory.sync")
+        spread = partial(emit, *ARGS)
+        not_partial = print(emit)
+    ''')
+    found = _aliases(resolver)
+    assert found == {
+        "app.use.nothing_bound": SinkSpec("app.use.nothing_bound", 1, "event_type"),
+        "app.use.payload_bound": SinkSpec("app.use.payload_bound", 0, "event_type"),
+        # The position is bound; a call may still give the keyword.
+        "app.use.value_bound": SinkSpec("app.use.value_bound", None, "event_type"),
+    }
+    # Without a keyword, a partial that binds the position leaves nothing to a call of it.
+    assert _aliases(resolver, SinkSpec("app.events.emit", 1, None)) == {
+        "app.use.nothing_bound": SinkSpec("app.use.nothing_bound", 1, None),
+        "app.use.payload_bound": SinkSpec("app.use.payload_bound", 0, None),
+    }

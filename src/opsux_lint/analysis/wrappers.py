@@ -89,10 +89,10 @@ def derive_sinks(resolver: Resolver, base: Sequence[SinkSpec], templated: bool =
         added = False
         # Only a module that mentions a sink's name can call it: the others are never outlined.
         for module, entry in index.entries(index.mentioning(by_name)):
-            for name, sink in _aliases(resolver, module, entry.summary, by_name):
+            for name, sink, (arg, keyword) in _aliases(resolver, module, entry.summary, by_name):
                 alias = f"{module}.{name}"
                 if (alias, ALIAS) not in derived:
-                    spec = SinkSpec(alias, sink.arg, sink.keyword)
+                    spec = SinkSpec(alias, arg, keyword)
                     derived[(alias, ALIAS)] = (spec, sink.call)
                     sinks.append(spec)
                     templates[spec] = set(templates.get(sink, {PLAIN}))
@@ -157,27 +157,49 @@ def derive_sinks(resolver: Resolver, base: Sequence[SinkSpec], templated: bool =
 
 def _aliases(
     resolver: Resolver, module: str, summary: Summary, by_name: Mapping[str, Sequence[SinkSpec]]
-) -> Iterator[tuple[str, SinkSpec]]:
-    """Module-level names bound to a sink itself (``send = emit``, ``emit = events.emit``): a
-    call of the name is a call of the sink, from this module or any that imports it. Every
-    binding must be that one sink; a name also bound to something else is left alone. Sinks
-    of any receiver (``*.name``) are matched by the name a call writes, so an alias of one
-    cannot be told from other calls of that name."""
+) -> Iterator[tuple[str, SinkSpec, tuple[int | None, str | None]]]:
+    """Module-level names bound to a sink itself (``send = emit``, ``emit = events.emit``) or to
+    a ``functools.partial`` of it (``send = partial(emit, payload)``: the sink's positions move
+    by what it binds): a call of the name is a call of the sink, from this module or any that
+    imports it. Every binding must be that one sink; a name also bound to something else is
+    left alone. Sinks of any receiver (``*.name``) are matched by the name a call writes, so an
+    alias of one cannot be told from other calls of that name."""
     for name, bindings in summary["assign"].items():
-        found: SinkSpec | None = None
+        found: tuple[SinkSpec, tuple[int | None, str | None]] | None = None
         for _line, value in bindings:
-            candidates = [s for s in by_name.get(written_name(value) or "", ()) if not s.call.startswith("*.")]
-            if value[0] not in (Tag.NAME, Tag.ATTRIBUTE) or not candidates:
+            aliased = _aliased_sink(resolver, module, value, by_name)
+            if aliased is None or (found is not None and aliased != found):
                 found = None
                 break
-            callee = resolver.callee(value, module)
-            matched = next((s for s in candidates if callee_is(s, value, callee)), None)
-            if matched is None or (found is not None and matched != found):
-                found = None
-                break
-            found = matched
-        if found is not None and found.call != f"{module}.{name}":
-            yield name, found
+            found = aliased
+        if found is not None and found[0].call != f"{module}.{name}":
+            yield name, *found
+
+
+def _aliased_sink(
+    resolver: Resolver, module: str, value: Expr, by_name: Mapping[str, Sequence[SinkSpec]]
+) -> tuple[SinkSpec, tuple[int | None, str | None]] | None:
+    """The sink ``value`` is, if any, and where a call of ``value`` gives the sink's value:
+    the sink's own position and keyword, moved by what a ``functools.partial`` binds."""
+    bound = 0
+    if value[0] == Tag.CALL:
+        _, func, args, _keywords, starred = value
+        if starred or not args or "functools.partial" not in resolver.callee(func, module).names:
+            return None
+        value, bound = args[0], len(args) - 1
+    if value[0] not in (Tag.NAME, Tag.ATTRIBUTE):
+        return None
+    candidates = [s for s in by_name.get(written_name(value) or "", ()) if not s.call.startswith("*.")]
+    if not candidates:
+        return None
+    callee = resolver.callee(value, module)
+    sink = next((s for s in candidates if callee_is(s, value, callee)), None)
+    if sink is None:
+        return None
+    # The value's position, if the partial leaves it to the call; its keyword, which a call may
+    # give even where the partial gave it (the partial's own value is checked where it is made).
+    arg = sink.arg - bound if sink.arg is not None and sink.arg >= bound else None
+    return (sink, (arg, sink.keyword)) if arg is not None or sink.keyword is not None else None
 
 
 def _super_calls(resolver: Resolver, cls: str) -> int:

@@ -96,6 +96,15 @@ def _uncalled(facts: FileFacts, wrapper: DerivedSink) -> str:
     )
 
 
+def _is_partial(facts: FileFacts, call: cst.Call) -> bool:
+    """Whether ``call`` is ``functools.partial(f, ...)`` with ``f`` written out."""
+    first = call.args[0] if call.args else None
+    return (
+        first is not None and not first.star and first.keyword is None and last_name(call.func) == "partial"
+        and "functools.partial" in facts.imports.qualified_names(call.func)
+    )
+
+
 def _bound_names(facts: FileFacts, name: str, scope: str | None) -> set[str]:
     """The names of what the function ``scope`` binds its local ``name`` to (``fire =
     events.emit``: ``emit``); nothing for a name it does not bind so."""
@@ -224,6 +233,11 @@ class OperationTypeMatcher(CallCollector):
                 if value is not None:
                     self._values(value, scope, positions)
                 continue
+            # ``functools.partial(emit, payload, "inventory.sync")`` calls nothing yet, but the
+            # arguments it binds are the sink's, one place further along.
+            bound = 1 if _is_partial(facts, call) else 0
+            if bound:
+                func = call.args[0].value
             written = last_name(func)
             candidates = by_name.get(written or "")
             if not candidates and isinstance(func, cst.Name):
@@ -238,7 +252,7 @@ class OperationTypeMatcher(CallCollector):
             callee = facts.resolver.callee(e, facts.module, scope)
             matched = [s for s in candidates if callee_is(s.spec, e, callee)][:1]
             named = False
-            if not matched and callee.untyped and isinstance(func, cst.Attribute):
+            if not matched and callee.untyped and isinstance(func, cst.Attribute) and not bound:
                 # Nothing tells the receiver's class: the project's methods of that name that can
                 # take this call decide (see ``named_sinks``).
                 sinks = named_sinks(facts.resolver, func.attr.value, call_shape(call), {s.call for s in candidates})
@@ -253,14 +267,17 @@ class OperationTypeMatcher(CallCollector):
                 continue
             seen: set[int] = set()
             for sink in matched:
-                value = argument(call, sink.spec.arg, sink.spec.keyword)
+                spec = sink.spec
+                if bound and spec.arg is not None:
+                    spec = SinkSpec(spec.call, spec.arg + bound, spec.keyword)
+                value = argument(call, spec.arg, spec.keyword)
                 if value is not None:
                     if id(value) not in seen:
                         seen.add(id(value))
                         around = templates.get(sink.spec, ())
                         positions.append(_Position(value, scope, call, sink.call, by_name=named, templates=around))
                     continue
-                spread = _spread(call, sink.spec) if not sink.generic else None
+                spread = _spread(call, spec) if not sink.generic else None
                 if spread is not None and id(spread.value) not in seen:
                     seen.add(id(spread.value))
                     stars = "**" if spread.star == "**" else "*"
