@@ -3,11 +3,16 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 
+import pytest
+from click.testing import CliRunner
+
 from opsux_lint.analysis import Resolver, SinkSpec, build_index, derive_sinks
 from opsux_lint.analysis.sinks import ALIAS
+from opsux_lint.cli import main
 
 EMIT = SinkSpec("app.events.emit", 1, "event_type")
 
@@ -122,3 +127,26 @@ def test_a_partial_of_the_sink_moves_its_positions_by_what_it_binds(tmp_path: Pa
         "app.use.nothing_bound": SinkSpec("app.use.nothing_bound", 1, None),
         "app.use.payload_bound": SinkSpec("app.use.payload_bound", 0, None),
     }
+
+
+def test_a_local_bound_to_a_method_of_any_receiver_is_that_sink(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "opsux.yaml").write_text(
+        "operation_types:\n  inventory.sync: Inventory sync\n"
+        "lint:\n  src: [src]\n  operation_type_sinks:\n    - {call: '*.record_event', keyword: tag}\n"
+    )
+    package = tmp_path / "src" / "app"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "views.py").write_text(textwrap.dedent('''
+        def view(request):
+            rec = request.user.record_event
+            rec(tag="inventory.bogus")
+            other = request.user.log
+            other(tag="inventory.bogus")
+            request.user.record_event(tag="inventory.sync")
+    '''))
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["--coverage", "--format", "json", "--no-cache"])
+    document = json.loads(result.stdout)
+    assert [(f["line"], f["code"]) for f in document["findings"]] == [(4, "OPS001")]
+    assert sorted((s["line"], s["status"]) for s in document["coverage"]["sites"]) == [(4, "unregistered"), (7, "verified")]

@@ -240,17 +240,23 @@ class OperationTypeMatcher(CallCollector):
                 func = call.args[0].value
             written = last_name(func)
             candidates = by_name.get(written or "")
+            bound_to: set[str] = set()
             if not candidates and isinstance(func, cst.Name):
                 # Imported under another name: ``from opsux_core import OperationRun as Run``.
                 aliased = {q.rsplit(".", 1)[-1] for q in facts.imports.qualified_names(func)}
                 # Or a local bound to a sink: ``fire = events.emit`` before ``fire(...)``.
-                aliased |= _bound_names(facts, func.value, scope)
-                candidates = [s for name in sorted(aliased) for s in by_name.get(name, ())]
+                bound_to = _bound_names(facts, func.value, scope)
+                candidates = [s for name in sorted(aliased | bound_to) for s in by_name.get(name, ())]
             if not candidates:
                 continue
             e = facts.expression(func)
             callee = facts.resolver.callee(e, facts.module, scope)
-            matched = [s for s in candidates if callee_is(s.spec, e, callee)][:1]
+            matched = [
+                s for s in candidates
+                # A local bound to ``request.user.record_event`` is a sink of any receiver's
+                # ``record_event``, as the name it is bound to is.
+                if callee_is(s.spec, e, callee) or (s.spec.call.startswith("*.") and s.spec.last_name in bound_to)
+            ][:1]
             named = False
             if not matched and callee.untyped and isinstance(func, cst.Attribute) and not bound:
                 # Nothing tells the receiver's class: the project's methods of that name that can
