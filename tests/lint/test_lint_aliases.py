@@ -150,3 +150,26 @@ def test_a_local_bound_to_a_method_of_any_receiver_is_that_sink(tmp_path: Path, 
     document = json.loads(result.stdout)
     assert [(f["line"], f["code"]) for f in document["findings"]] == [(4, "OPS001")]
     assert sorted((s["line"], s["status"]) for s in document["coverage"]["sites"]) == [(4, "unregistered"), (7, "verified")]
+
+
+def test_instance_attributes_and_static_members_bound_to_the_sink(tmp_path: Path) -> None:
+    resolver = _resolver(tmp_path, use='''
+        from app import events
+        from app.events import emit
+
+
+        class Notifier:
+            announce = staticmethod(emit)
+            plain = emit  # through an instance, the instance comes first: not an alias
+
+            def __init__(self, given):
+                self.fire = events.emit
+                self.given = given
+                self.twice = emit
+                self.twice = print
+    ''')
+    assert set(_aliases(resolver)) == {"app.use.Notifier.announce", "app.use.Notifier.fire"}
+    callee = resolver.callee(["a", ["n", "self"], "fire"], "app.use", "Notifier.__init__")
+    assert callee.names == {"app.use.Notifier.fire", "app.events.emit"} and callee.unknown is None
+    given = resolver.callee(["a", ["n", "self"], "given"], "app.use", "Notifier.__init__")
+    assert given.names == set() and "holds what it was assigned" in (given.unknown or "")

@@ -947,8 +947,14 @@ class Resolver:
         unknown: list[str] = []
         for owner in self.types(base, module, scope, depth + 1):
             if isinstance(owner, Instance) and self._holds(owner.cls, attr):
-                # ``self.page_class(...)``: an attribute the instance was given, not a method.
-                unknown.append(f"`{attr}` is an attribute of {owner.cls} that holds what it was assigned")
+                # ``self.page_class(...)``: an attribute the instance was given, not a method;
+                # one given nothing but callables (``self.emit = events.emit``) is those.
+                held = self._held_callables(owner.cls, attr, depth + 1)
+                if held is not None:
+                    names |= held.names
+                    foreign |= held.foreign
+                else:
+                    unknown.append(f"`{attr}` is an attribute of {owner.cls} that holds what it was assigned")
             elif isinstance(owner, Instance):
                 method = canonical(self.method_owner(owner.cls, attr, depth + 1))
                 names.add(method)
@@ -992,6 +998,36 @@ class Resolver:
             return None
         summary = self.index.summary(module)
         return summary["functions"].get(scope) if summary is not None else None
+
+    def _held_callables(self, cls: str, attr: str, depth: int = 0) -> Callee | None:
+        """What ``cls``'s instance attribute ``attr`` may be called as when every assignment of
+        it (in the class that assigns it) names a function or class the project's imports tell:
+        ``cls.attr`` by its own qualified name (a derived alias sink), and what it is bound to;
+        None otherwise."""
+        located = self._project_class(cls)
+        if located is None or depth > _MAX_DEPTH:
+            return None
+        module, key, info = located
+        bindings = info.get("attrs", {}).get(attr)
+        if bindings is None:
+            for base in info["bases"]:
+                for owner in self._class_of_reference(base, module, depth + 1):
+                    if isinstance(owner, Instance) and self._holds(owner.cls, attr, depth + 1):
+                        return self._held_callables(owner.cls, attr, depth + 1)
+            return None
+        if not all(binding[1][0] in (Tag.NAME, Tag.ATTRIBUTE) for binding in bindings):
+            return None
+        names = {f"{module}.{key}.{attr}"}
+        foreign: set[str] = set()
+        for binding in bindings:
+            # ``[line, value, annotation, method]``: the value is read in the assigning method.
+            value, method = binding[1], str(binding[3])
+            found = self.callee(value, module, method, depth + 1)
+            if found.unknown or not found.names or not all("." in name for name in found.names):
+                return None  # a parameter, a builtin, something unknown: what it holds is not told
+            names |= found.names
+            foreign |= found.foreign
+        return Callee(frozenset(names), None, frozenset(foreign))
 
     def _holds(self, cls: str, attr: str, depth: int = 0) -> bool:
         """Whether a method of ``cls`` (or a project base) assigns ``self.attr``."""

@@ -158,16 +158,28 @@ def derive_sinks(resolver: Resolver, base: Sequence[SinkSpec], templated: bool =
 def _aliases(
     resolver: Resolver, module: str, summary: Summary, by_name: Mapping[str, Sequence[SinkSpec]]
 ) -> Iterator[tuple[str, SinkSpec, tuple[int | None, str | None]]]:
-    """Module-level names bound to a sink itself (``send = emit``, ``emit = events.emit``) or to
+    """Module-level names and instance attributes (``self.emit = events.emit``) bound to a
+    sink itself (``send = emit``, ``emit = events.emit``) or to
     a ``functools.partial`` of it (``send = partial(emit, payload)``: the sink's positions move
     by what it binds): a call of the name is a call of the sink, from this module or any that
     imports it. Every binding must be that one sink; a name also bound to something else is
     left alone. Sinks of any receiver (``*.name``) are matched by the name a call writes, so an
     alias of one cannot be told from other calls of that name."""
-    for name, bindings in summary["assign"].items():
+    # ``[line, value]`` of a module's names; ``[line, value, annotation, method]`` of an
+    # instance's attributes (``self.emit = events.emit``), read in the method that assigns.
+    bound: list[tuple[str, list[list[Any]]]] = list(summary["assign"].items())
+    bound += [(f"{key}.{attr}", bindings) for key, info in summary["classes"].items() for attr, bindings in info["attrs"].items()]
+    # A class's ``notify = staticmethod(emit)``, called through the class or an instance alike
+    # (a plain ``notify = emit`` would be given the instance first, through an instance).
+    bound += [
+        (f"{key}.{attr}", bindings) for key, info in summary["classes"].items() for attr, bindings in info["members"].items()
+        if all(value[0] == Tag.CALL and written_name(value[1]) == "staticmethod" for _, value in bindings)
+    ]
+    for name, bindings in bound:
         found: tuple[SinkSpec, tuple[int | None, str | None]] | None = None
-        for _line, value in bindings:
-            aliased = _aliased_sink(resolver, module, value, by_name)
+        for binding in bindings:
+            scope = str(binding[3]) if len(binding) > 3 else None
+            aliased = _aliased_sink(resolver, module, binding[1], scope, by_name)
             if aliased is None or (found is not None and aliased != found):
                 found = None
                 break
@@ -177,14 +189,16 @@ def _aliases(
 
 
 def _aliased_sink(
-    resolver: Resolver, module: str, value: Expr, by_name: Mapping[str, Sequence[SinkSpec]]
+    resolver: Resolver, module: str, value: Expr, scope: str | None, by_name: Mapping[str, Sequence[SinkSpec]]
 ) -> tuple[SinkSpec, tuple[int | None, str | None]] | None:
     """The sink ``value`` is, if any, and where a call of ``value`` gives the sink's value:
     the sink's own position and keyword, moved by what a ``functools.partial`` binds."""
     bound = 0
+    if value[0] == Tag.CALL and written_name(value[1]) == "staticmethod" and len(value[2]) == 1 and not value[4]:
+        value = value[2][0]
     if value[0] == Tag.CALL:
         _, func, args, _keywords, starred = value
-        if starred or not args or "functools.partial" not in resolver.callee(func, module).names:
+        if starred or not args or "functools.partial" not in resolver.callee(func, module, scope).names:
             return None
         value, bound = args[0], len(args) - 1
     if value[0] not in (Tag.NAME, Tag.ATTRIBUTE):
@@ -192,7 +206,7 @@ def _aliased_sink(
     candidates = [s for s in by_name.get(written_name(value) or "", ()) if not s.call.startswith("*.")]
     if not candidates:
         return None
-    callee = resolver.callee(value, module)
+    callee = resolver.callee(value, module, scope)
     sink = next((s for s in candidates if callee_is(s, value, callee)), None)
     if sink is None:
         return None

@@ -239,14 +239,15 @@ class OperationTypeMatcher(CallCollector):
             if bound:
                 func = call.args[0].value
             written = last_name(func)
-            candidates = by_name.get(written or "")
-            bound_to: set[str] = set()
+            candidates = list(by_name.get(written or "", ()))
+            # A local bound to a sink: ``fire = events.emit`` before ``fire(...)`` (``fire`` may
+            # be another sink's name too).
+            bound_to = _bound_names(facts, func.value, scope) if isinstance(func, cst.Name) else set()
+            candidates += [s for name in sorted(bound_to - {written}) for s in by_name.get(name, ())]
             if not candidates and isinstance(func, cst.Name):
                 # Imported under another name: ``from opsux_core import OperationRun as Run``.
                 aliased = {q.rsplit(".", 1)[-1] for q in facts.imports.qualified_names(func)}
-                # Or a local bound to a sink: ``fire = events.emit`` before ``fire(...)``.
-                bound_to = _bound_names(facts, func.value, scope)
-                candidates = [s for name in sorted(aliased | bound_to) for s in by_name.get(name, ())]
+                candidates = [s for name in sorted(aliased) for s in by_name.get(name, ())]
             if not candidates:
                 continue
             e = facts.expression(func)
