@@ -6,8 +6,9 @@ pre-commit run) loads neither SQLAlchemy nor the modules of the runtime it does 
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from opsux_core.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from opsux_core.catalog import UNKNOWN_OPERATION_LABEL, OperationCatalog
@@ -125,13 +126,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'opsux_core' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _LAZY, globals())
 
 
 __all__ = [

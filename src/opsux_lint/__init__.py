@@ -10,9 +10,9 @@ Names are imported lazily so that ``opsux-lint --version`` does not pay for libc
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from opsux_core.lazy import lazy_attributes
 from opsux_core.version import __version__
 
 if TYPE_CHECKING:
@@ -30,13 +30,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'opsux_lint' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _LAZY, globals())
 
 
 __all__ = ["Finding", "Linter", "RuleSpec", "Severity", "__version__", "builtin_rules", "lint_source"]

@@ -9,8 +9,9 @@ PYTEST_DONT_REWRITE: nothing to rewrite here (see plugin.py).
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from opsux_core.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from opsux_core.version import __version__
@@ -28,13 +29,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'opsux_pytest' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _LAZY, globals())
 
 
 __all__ = ["NotificationRecorder", "RunFactory", "RunFacts", "SentNotification", "__version__"]

@@ -253,3 +253,22 @@ def test_policy_and_catalog_do_not_import_sqlalchemy() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_package_names_are_imported_on_first_use() -> None:
+    code = (
+        "import sys, opsux_core\n"
+        "print('opsux_core.presenter' in sys.modules, 'opsux_core.models' in sys.modules)\n"
+        "from opsux_core import Presenter, __version__\n"
+        "print('opsux_core.presenter' in sys.modules, 'opsux_core.models' in sys.modules, 'Presenter' in vars(opsux_core))\n"
+        "try:\n"
+        "    opsux_core.Nothing\n"
+        "except AttributeError as exc:\n"
+        "    print(exc)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines() == [
+        "False False",
+        "True False True",  # kept in the package: the next use is a plain lookup
+        "module 'opsux_core' has no attribute 'Nothing'",
+    ]

@@ -225,3 +225,25 @@ def test_a_lint_run_collects_garbage_rarely_and_other_commands_leave_it_alone(sh
         assert gc.get_threshold() == (100_000, 50, 100)
     finally:
         gc.set_threshold(*before)
+
+
+def test_a_warm_run_imports_only_what_it_reads(tmp_path: Path) -> None:
+    # Every file from the cache: no parser, no analysis, no process pool, no runtime modules.
+    project = copy_fixture("shop", tmp_path)
+    code = (
+        "import sys\n"
+        "from opsux_lint.cli import main\n"
+        "try:\n"
+        "    main(['src', '--format', 'json'], standalone_mode=False)\n"
+        "except SystemExit as exc:\n"
+        "    assert exc.code == 1, exc.code\n"
+        "heavy = ['libcst', 'opsux_lint.analysis.resolver', 'opsux_lint.engine', 'concurrent.futures',\n"
+        "         'multiprocessing', 'opsux_core.presenter', 'sqlalchemy']\n"
+        "print('LOADED', [m for m in heavy if m in sys.modules])\n"
+    )
+    cold = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, check=False, cwd=project)
+    assert cold.returncode == 0, cold.stderr
+    assert "'libcst'" in cold.stdout  # the first run parses: the check below can tell
+    warm = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, check=False, cwd=project)
+    assert warm.returncode == 0, warm.stderr
+    assert "LOADED []" in warm.stdout

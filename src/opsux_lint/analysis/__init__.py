@@ -15,8 +15,9 @@ Names are imported on first use: a warm run reads the index and the cached deriv
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from opsux_core.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from opsux_lint.analysis.dynamic import DynamicUses
@@ -55,13 +56,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'opsux_lint.analysis' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _LAZY, globals())
 
 
 __all__ = [

@@ -10,7 +10,6 @@ percent of making them). The answers are the same outlines, in the same order, a
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -33,11 +32,16 @@ def outline_all(pending: Sequence[Pending], helpers: int) -> list[Summary | None
     """The outline of each module of ``pending`` (None where it does not parse), made with up to
     ``helpers`` forked processes besides this one when the modules are large enough to pay."""
     helpers = min(helpers, len(pending) - 1, sum(len(p.data) for p in pending) // MIN_SHARED_BYTES)
-    if helpers < 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if helpers < 1:
         return [summarize(p.data, p.module, p.is_package) for p in pending]
-    shares = _shares(pending, helpers + 1)
+    # Imported here: multiprocessing is a tenth of the imports of a run that needs no helper.
+    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return [summarize(p.data, p.module, p.is_package) for p in pending]
+    shares = _shares(pending, helpers + 1)
 
     found: dict[int, Summary | None] = {}
     try:
