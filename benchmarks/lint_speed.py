@@ -31,6 +31,7 @@ admin log, as the configured sink).
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import shutil
@@ -287,6 +288,10 @@ def main() -> int:
                                  "--exit-zero", *paths]),
     ]
 
+    # An installed opsux-lint (a pre-commit hook's environment, a wheel) has its bytecode; an
+    # editable checkout under PYTHONDONTWRITEBYTECODE=1 would compile its modules on every run.
+    for package in ("opsux_core", "opsux_lint"):
+        compileall.compile_dir(Path(__import__(package).__file__).parent, quiet=1)
     print(f"corpus: {checkout} ({', '.join(paths)}), changed file: {changed.relative_to(checkout)}; "
           f"{os.cpu_count()} CPUs; Python {sys.version.split()[0]}")
     # Fill the caches the warm runs read.

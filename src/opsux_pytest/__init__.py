@@ -9,9 +9,8 @@ PYTEST_DONT_REWRITE: nothing to rewrite here (see plugin.py).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from opsux_core.lazy import lazy_attributes
+import importlib
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from opsux_core.version import __version__
@@ -29,7 +28,15 @@ _LAZY = {
 }
 
 
-__getattr__ = lazy_attributes(__name__, _LAZY, globals())
+# Not opsux_core.lazy: a pytest start-up in a project without opsux loads this package and
+# nothing else of opsux (tests/pytest_plugin/test_startup_cost.py).
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'opsux_pytest' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
 
 
 __all__ = ["NotificationRecorder", "RunFactory", "RunFacts", "SentNotification", "__version__"]
