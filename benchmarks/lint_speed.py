@@ -265,9 +265,14 @@ def main() -> int:
         changed.write_bytes(original)
 
     ruff_cache = work / "ruff-cache"
+    def fill(round_: int) -> None:
+        # Warm means nothing changed since the last run: the one-file runs of the round before
+        # changed a file's bytes (and its cache entry), so the cache is filled again, untimed.
+        measure([*opsux, *paths], checkout)
+
     tools = [
         Tool("opsux-lint cold", [*opsux, "--no-cache", *paths]),
-        Tool("opsux-lint warm", [*opsux, *paths]),
+        Tool("opsux-lint warm", [*opsux, *paths], fill),
         Tool("opsux-lint 1 file cold", [*opsux, "--no-cache", str(changed)], touch, restore),
         Tool("opsux-lint 1 file warm", [*opsux, str(changed)], touch, restore),
     ]

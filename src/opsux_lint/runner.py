@@ -205,12 +205,13 @@ def run(
                 continue
             seen.add(resolved)
             shown = display_path(resolved, cwd, resolved=True)
+            known = group.index.read(resolved)
             try:
-                data = file.read_bytes()
+                data = known.data if known is not None else file.read_bytes()
             except OSError as exc:
                 findings.extend(group.linter().read_error(shown, exc))
                 continue
-            digest = content_digest(data) if cache is not None else ""
+            digest = (known.digest if known is not None else content_digest(data)) if cache is not None else ""
             cached = cache.get(resolved, digest, shown) if cache is not None else None
             if cached is not None:
                 findings.extend(cached)

@@ -291,3 +291,24 @@ def test_a_helper_that_dies_leaves_its_files_to_this_process(shop: Path, monkeyp
 
     monkeypatch.setattr(runner_module, "_lint_in_worker", _helper_that_dies)
     assert lint(shop, jobs=2).findings == lint(shop, jobs=1).findings  # type: ignore[attr-defined]
+
+
+def test_each_file_is_read_once_per_run(shop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The index reads every file under the source roots; the run lints those very bytes.
+    read: list[Path] = []
+    read_bytes = Path.read_bytes
+
+    def recording(self: Path) -> bytes:
+        read.append(self.resolve())
+        return read_bytes(self)
+
+    monkeypatch.setattr(Path, "read_bytes", recording)
+    result = lint(shop, cache=True, version="t")
+    assert result.parsed == 7  # type: ignore[attr-defined]
+    sources = [p for p in read if p.suffix == ".py"]
+    assert sorted(sources) == sorted(set(sources)) and len(sources) >= 7
+    outside = shop / "scripts_outside.py"
+    outside.write_text("x = 1\n", encoding="utf-8")  # not under lint.src: read by the run itself
+    read.clear()
+    run(resolve_targets([outside], None), Selection(), shop, RunOptions(cache=True, version="t"))
+    assert read.count(outside.resolve()) == 1

@@ -131,6 +131,8 @@ class ProjectIndex:
         self._entries: dict[str, ModuleEntry | None] = dict(modules or {})
         self._words = WordSearch({module: source.data for module, source in self._sources.items()})
         self._fingerprint: str | None = None
+        self._by_path: dict[Path, SourceFile] = {}
+        """Each source by its resolved path, where :func:`build_index` read it."""
         self._given: dict[str, bytes] = {}
         """The bytes of modules replaced in memory (``with_module``), where they were given."""
         self.made: dict[str, Summary] = {}
@@ -209,6 +211,11 @@ class ProjectIndex:
     def unparsed(self, module: str) -> bool:
         """A module of the project whose source the running Python's ``ast`` cannot parse."""
         return module in self and self.entry(module) is None
+
+    def read(self, path: Path) -> SourceFile | None:
+        """The file at the resolved ``path`` as this index read it at the start of the run
+        (None for a file outside the source roots): a run lints those bytes, not a second read."""
+        return self._by_path.get(path)
 
     def mentioning(self, words: Iterable[str]) -> list[str]:
         """The modules whose source contains one of ``words`` as a whole word (none outlined)."""
@@ -382,6 +389,7 @@ def build_index(
         if isinstance(loaded, dict):
             hashes = {k: v for k, v in loaded.items() if isinstance(k, str) and isinstance(v, str)}
     sources: dict[str, SourceFile] = {}
+    by_path: dict[Path, SourceFile] = {}
     resolved_root = root.resolve()
     for file, roots in _index_files(root, src, exclude, max_file_bytes):
         try:
@@ -395,9 +403,11 @@ def build_index(
             shown = file.relative_to(resolved_root).as_posix()
         except ValueError:
             shown = file.as_posix()
-        sources[name] = SourceFile(name, is_package, shown, data, hashlib.sha256(data).hexdigest())
+        sources[name] = by_path[file] = SourceFile(name, is_package, shown, data, hashlib.sha256(data).hexdigest())
     store = OutlineStore(_outline_dir(cache_file)) if cache_file is not None else None
-    return ProjectIndex(None, sources, store, hashes, helpers)
+    index = ProjectIndex(None, sources, store, hashes, helpers)
+    index._by_path = by_path
+    return index
 
 
 def save_index(index: ProjectIndex, root: Path, src: Sequence[str], exclude: Sequence[str], *, cache_dir: Path, salt: str = "") -> None:
