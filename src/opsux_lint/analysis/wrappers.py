@@ -198,7 +198,11 @@ def _aliased_sink(
         value = value[2][0]
     if value[0] == Tag.CALL:
         _, func, args, _keywords, starred = value
-        if starred or not args or "functools.partial" not in resolver.callee(func, module, scope).names:
+        # The written name first: resolving the callee of every assignment from a call would
+        # cost as much as the rest of derivation.
+        if written_name(func) != "partial" or starred or not args:
+            return None
+        if "functools.partial" not in resolver.callee(func, module, scope).names:
             return None
         value, bound = args[0], len(args) - 1
     if value[0] not in (Tag.NAME, Tag.ATTRIBUTE):
