@@ -158,13 +158,13 @@ def derive_sinks(resolver: Resolver, base: Sequence[SinkSpec], templated: bool =
 def _aliases(
     resolver: Resolver, module: str, summary: Summary, by_name: Mapping[str, Sequence[SinkSpec]]
 ) -> Iterator[tuple[str, SinkSpec, tuple[int | None, str | None]]]:
-    """Module-level names and instance attributes (``self.emit = events.emit``) bound to a
-    sink itself (``send = emit``, ``emit = events.emit``) or to
-    a ``functools.partial`` of it (``send = partial(emit, payload)``: the sink's positions move
-    by what it binds): a call of the name is a call of the sink, from this module or any that
-    imports it. Every binding must be that one sink; a name also bound to something else is
-    left alone. Sinks of any receiver (``*.name``) are matched by the name a call writes, so an
-    alias of one cannot be told from other calls of that name."""
+    """Names bound to a sink: module-level names (``send = emit``), instance attributes
+    (``self.emit = events.emit``) and static members (``announce = staticmethod(emit)``),
+    bound to the sink itself or to a ``functools.partial`` of it (``send = partial(emit,
+    payload)``: the sink's positions move by what it binds). A call of the name is a call of
+    the sink, from this module or any that imports it. Every binding must be that one sink; a
+    name also bound to something else is left alone. Sinks of any receiver (``*.name``) are
+    matched by the name a call writes, so an alias of one cannot be told from other calls."""
     # ``[line, value]`` of a module's names; ``[line, value, annotation, method]`` of an
     # instance's attributes (``self.emit = events.emit``), read in the method that assigns.
     bound: list[tuple[str, list[list[Any]]]] = list(summary["assign"].items())
