@@ -118,6 +118,7 @@ class ProjectIndex:
         store: OutlineStore | None = None,
         hashes: Mapping[str, str] | None = None,
         helpers: int = 0,
+        by_path: Mapping[Path, SourceFile] | None = None,
     ) -> None:
         self._sources: Mapping[str, SourceFile] = sources or {}
         self.helpers = helpers
@@ -131,7 +132,7 @@ class ProjectIndex:
         self._entries: dict[str, ModuleEntry | None] = dict(modules or {})
         self._words = WordSearch({module: source.data for module, source in self._sources.items()})
         self._fingerprint: str | None = None
-        self._by_path: dict[Path, SourceFile] = {}
+        self._by_path: Mapping[Path, SourceFile] = by_path or {}
         """Each source by its resolved path, where :func:`build_index` read it."""
         self._given: dict[str, bytes] = {}
         """The bytes of modules replaced in memory (``with_module``), where they were given."""
@@ -405,9 +406,7 @@ def build_index(
             shown = file.as_posix()
         sources[name] = by_path[file] = SourceFile(name, is_package, shown, data, hashlib.sha256(data).hexdigest())
     store = OutlineStore(_outline_dir(cache_file)) if cache_file is not None else None
-    index = ProjectIndex(None, sources, store, hashes, helpers)
-    index._by_path = by_path
-    return index
+    return ProjectIndex(None, sources, store, hashes, helpers, by_path)
 
 
 def save_index(index: ProjectIndex, root: Path, src: Sequence[str], exclude: Sequence[str], *, cache_dir: Path, salt: str = "") -> None:
