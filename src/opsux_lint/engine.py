@@ -41,7 +41,7 @@ from opsux_lint.analysis import (
 )
 from opsux_lint.analysis.api import api_types
 from opsux_lint.analysis.nodes import deeper_than
-from opsux_lint.analysis.outline import summarize
+from opsux_lint.analysis.outline import parse_module, summarize
 from opsux_lint.analysis.receivers import receiver_names
 from opsux_lint.coverage import Site
 from opsux_lint.derived import Derived, project_fingerprint
@@ -358,7 +358,12 @@ exhausts the recursion of its parse (about 480 levels of `1+1+...` here)."""
 
 
 def _screen(text: str) -> ast.Module | tuple[int, int, str] | str:
-    """CPython's tree: safe for libcst; ``(line, column, message)``: a syntax error; a str: why not."""
+    """CPython's tree: safe for libcst; ``(line, column, message)``: a syntax error; a str: why not.
+
+    A file of syntax newer than this Python (``except A, B:`` of 3.14) gets the index's
+    repaired tree, whose lines are the file's: libcst, which knows that syntax, is then given
+    the excerpt like any other file (and decides on the whole file if it rejects the excerpt).
+    """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the linted code's SyntaxWarnings are not ours to print
@@ -366,7 +371,11 @@ def _screen(text: str) -> ast.Module | tuple[int, int, str] | str:
     except SyntaxError as exc:
         if exc.lineno is None and "\0" in text:
             return _nul_position(text)  # CPython names no position for a NUL byte
-        return exc.lineno or 1, exc.offset or 1, exc.msg
+        located = exc.lineno or 1, exc.offset or 1, exc.msg
+        repaired = None if _fatal(located) else parse_module(text)
+        if repaired is None:
+            return located
+        tree = repaired
     except (RecursionError, MemoryError):
         return "the file is nested too deeply to check"
     except ValueError:  # a NUL byte: CPython reports no position, so find it

@@ -320,6 +320,15 @@ def test_nesting_that_would_crash_libcst_is_one_ops000_and_the_run_goes_on() -> 
         assert deep.code == "OPS000" and "nested too deeply to check" in deep.message
 
 
+def test_nesting_in_a_file_of_newer_syntax_is_measured_too() -> None:
+    # The repaired tree of ``except A, B:`` (3.14) is screened like CPython's own.
+    newer = "try:\n    pass\nexcept KeyError, ValueError:\n    pass\n"
+    [deep] = lint(newer + "x = " + "+".join(["1"] * (engine_module.MAX_NESTING + 1)) + "\n" + CALL)
+    assert deep.code == "OPS000" and "nested too deeply to check (over 250 levels at line 5)" in deep.message
+    [finding] = lint(newer + "x = " + "+".join(["1"] * (engine_module.MAX_NESTING - 1)) + "\n" + CALL)
+    assert (finding.code, finding.line) == ("OPS001", 7)
+
+
 def test_nesting_just_within_the_limit_is_checked() -> None:
     # Depth counts the module and the assignment too: this chain sits exactly at the limit.
     terms = engine_module.MAX_NESTING - 1

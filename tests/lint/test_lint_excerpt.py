@@ -228,6 +228,21 @@ def test_a_big_generated_module_is_parsed_by_libcst_only_where_findings_can_be(
     assert parsed == [len(EXCERPT_OF_GENERATED)]
 
 
+NEWER_SYNTAX = "def load(t):\n    try:\n        return t.read()\n    except KeyError, ValueError:\n        return None\n\n"
+
+
+def test_a_module_of_newer_syntax_is_cut_like_any_other(monkeypatch: pytest.MonkeyPatch) -> None:
+    # ``except A, B:`` (3.14) fails this Python's parser; the index's repaired tree has the
+    # file's lines, so libcst (which knows the syntax) is still given only the excerpt: the
+    # same excerpt as of the file written for this Python.
+    parsed = parsed_sizes(monkeypatch)
+    for newer in (NEWER_SYNTAX.replace("KeyError, ValueError", "(KeyError, ValueError)"), NEWER_SYNTAX):
+        code = generated(500).replace("def go(t):", newer + "def go(t):")
+        findings = linter().lint(ROOT / "app" / "gen.py", code.encode())
+        assert [(f.code, f.line, f.column) for f in findings] == [("OPS001", 514, 24)]
+    assert len(parsed) == 2 and parsed[0] == parsed[1] < len(EXCERPT_OF_GENERATED) + 20
+
+
 def test_libcst_rejecting_the_excerpt_is_decided_on_the_whole_file(monkeypatch: pytest.MonkeyPatch) -> None:
     code = generated(10)
     real = cst.parse_module
