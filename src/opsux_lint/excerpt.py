@@ -8,7 +8,9 @@ top-level statements that contain a needle or a module-level alias of one (``fro
 start as go``; ``go = ops.start``), the statements that import anything (the import table
 covers the whole file) and, for every dropped statement, a one-line stand-in for each name it
 binds at module level (the walk records every module-level binding, so the excerpt binds the
-same names as the file). Of a class, the header and the members that contain a needle are kept.
+same names as the file). Of a class, the header and the members that contain a needle are kept;
+of a function, for rules that resolve values through the index only, the header and the
+statements of its body that contain a needle or a name such a statement binds.
 
 Rules that read values where they are written follow module-level names both ways, to a
 fixpoint: a name a kept statement binds (``SYNC = "inventory.sync"``; an enum whose members
@@ -119,7 +121,7 @@ def excerpt(
     out: list[str] = []
     origin: list[int] = []
     in_data = hits if in_strings is None else sorted({bisect.bisect_right(starts, m.start()) for m in in_strings.finditer(text)})
-    if not _emit(blocks, lines, (hits, in_data), _first_newline(text), out, origin, None, read):
+    if not _emit(blocks, lines, (hits, in_data), _first_newline(text), out, origin, None, read, not follow):
         return Excerpt.whole(text)
     if not out:
         return Excerpt("", (1,))
@@ -131,12 +133,13 @@ def excerpt(
 def _emit(
     blocks: Sequence[tuple[int, int, list[ast.stmt]]], lines: Sequence[str],
     all_hits: tuple[Sequence[int], Sequence[int]], newline: str,
-    out: list[str], origin: list[int], indent: str | None, read: Mapping[str, set[int]],
+    out: list[str], origin: list[int], indent: str | None, read: Mapping[str, set[int]], functions: bool,
 ) -> bool:
     """Append the kept lines of ``blocks`` (a module's, or with ``indent`` a class body's) to
     ``out``; whether anything was dropped. ``all_hits``: the lines with a needle, and those
     with a needle that matters inside strings. ``read``: the first lines of the kept blocks that
-    read each module-level name at module level (its assignments elsewhere are kept whole)."""
+    read each module-level name at module level (its assignments elsewhere are kept whole).
+    ``functions``: cut function bodies too (:func:`_function_lines`)."""
     hits = all_hits[0]
     dropped = False
     for first, last, statements in blocks:
@@ -157,6 +160,14 @@ def _emit(
                 out.extend(lines[n - 1] for n in kept)
                 origin.extend(kept)
                 continue
+        if functions:
+            cut = _function_lines(statements, lines, hits, newline)
+            if cut is not None:
+                dropped = True
+                for number, line in cut:
+                    out.append(line)
+                    origin.append(number)
+                continue
         body = _class_body(statements, lines)
         if body is None or _hit(hits, first, body[1][0][0] - 1):
             # A needle in the header (a base class, a decorator) concerns the whole body:
@@ -171,11 +182,74 @@ def _emit(
         out.extend(lines[first - 1 : header_end])
         origin.extend(range(first, header_end + 1))
         before = len(out)
-        dropped |= _emit(body_blocks, lines, all_hits, newline, out, origin, body_indent, read)
+        dropped |= _emit(body_blocks, lines, all_hits, newline, out, origin, body_indent, read, functions)
         if len(out) == before:  # the needle was in a comment between members; a body is never empty
             out.append(f"{body_indent}...{newline}")
             origin.append(header_end)
     return dropped
+
+
+def _function_lines(
+    statements: Sequence[ast.stmt], lines: Sequence[str], hits: Sequence[int], newline: str
+) -> list[tuple[int, str]] | None:
+    """Of a lone function whose body starts on a line of its own and whose header holds no
+    needle, ``(line number, text)`` of what to keep: the header and the statements of the body
+    that hold a needle or a name one of them binds (``send = events.record_event`` keeps
+    ``send(...)``), to a fixpoint; None: keep it whole (something else, or nothing dropped).
+
+    Only for rules that do not follow names: they resolve values through the index, which
+    outlines the whole file, so a statement without a needle is nothing they read. A view of
+    200 lines that records one event costs libcst that call's statement."""
+    if len(statements) != 1 or not isinstance(statements[0], (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    node = statements[0]
+    blocks = list(_blocks(node.body))
+    start = blocks[0][0]
+    first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+    if start <= node.lineno or _hit(hits, first, start - 1):
+        return None
+    kept = [_hit(hits, f, last) for f, last, _ in blocks]
+    known: set[str] = set()
+    while True:
+        bound = {name for (_, _, body), keep in zip(blocks, kept) if keep for s in body for name in _binds(s)} - known
+        if not bound:
+            break
+        known |= bound
+        pattern = re.compile(word_pattern(bound).decode("utf-8"), re.ASCII)
+        more = [
+            n for n, (f, last, _) in enumerate(blocks)
+            if not kept[n] and any(pattern.search(lines[k - 1]) for k in range(f, last + 1))
+        ]
+        if not more:
+            break
+        for n in more:
+            kept[n] = True
+    if all(kept):
+        return None
+    cut = [(n, lines[n - 1]) for n in range(first, start)]
+    for (f, last, _), keep in zip(blocks, kept):
+        if keep:
+            cut.extend((n, lines[n - 1]) for n in range(f, last + 1))
+    if len(cut) == start - first:  # the needle was in a comment of the body; a body is never empty
+        line = lines[start - 1]
+        cut.append((start, line[: len(line) - len(line.lstrip(" \t"))] + "..." + newline))
+    return cut
+
+
+def _binds(statement: ast.stmt) -> Iterator[str]:
+    """Every name ``statement`` binds, at any depth (more than the function's own: a name
+    that is no alias keeps a statement libcst did not need, never drops one it did)."""
+    for node in ast.walk(statement):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            yield node.id
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            yield node.name
+        elif isinstance(node, ast.alias):
+            yield (node.asname or node.name).partition(".")[0]
+        elif isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and node.name:
+            yield node.name
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            yield node.rest
 
 
 def _display_value(statement: ast.stmt) -> ast.expr | None:

@@ -530,3 +530,101 @@ def test_names_written_as_data_in_strings_keep_nothing_code_does() -> None:
     assert "    '''Sets the status.'''" not in kept
     # Without knowing which needles are data, every statement is kept.
     assert excerpt(code, ast.parse(code), every.needles, follow=True).text.count("AddField") == 50
+
+
+# ---------------------------------------------------------------------------- function bodies
+
+VIEW = (
+    "from app.ops import start_operation\n"   # 1
+    "@route('/sync')\n"                       # 2
+    "def view(request, t):\n"                 # 3
+    '    """Docs."""\n'                       # 4 dropped
+    "    form = Form(request.POST)\n"         # 5 dropped
+    "    if not form.validate():\n"           # 6 dropped
+    "        return None\n"                   # 7 dropped
+    "    # the sink\n"                        # 8 dropped with the statement before it
+    "    try:\n"                              # 9
+    "        start_operation(t, 'nope.a')\n"  # 10
+    "    except KeyError:\n"                  # 11
+    "        pass\n"                          # 12
+    "    return form\n"                       # 13 dropped
+)
+
+
+def test_of_a_function_the_header_and_the_statements_with_a_needle_are_kept() -> None:
+    part = cut(VIEW)
+    assert part.text == "".join(VIEW.splitlines(keepends=True)[n - 1] for n in (1, 2, 3, 9, 10, 11, 12))
+    assert part.origin == (1, 2, 3, 9, 10, 11, 12)
+    path = ROOT / "app" / "views.py"
+    findings = linter().lint(path, VIEW.encode())
+    assert [(f.code, f.line, f.column) for f in findings] == [("OPS001", 10, 28)]
+    assert findings == linter(exhaustive=True).lint(path, VIEW.encode())
+
+
+def test_rules_that_follow_names_get_whole_functions() -> None:
+    assert cut(VIEW).text != VIEW
+    assert excerpt(VIEW, ast.parse(VIEW), NEEDLES, follow=True).text == VIEW
+
+
+@pytest.mark.parametrize(
+    ("body", "kept"),
+    [
+        # Names a kept statement binds keep the statements that use them, to a fixpoint.
+        ("    go = start_operation\n    x = 1\n    again = go\n    y = 2\n    again(t, 'nope.b')\n", [1, 3, 5]),
+        ("    for go in (start_operation,):\n        pass\n    x = 1\n    go(t, 'nope.c')\n", [1, 2, 4]),
+        ("    from app.ops import start_operation as go\n    x = 1\n    go(t, 'nope.d')\n", [1, 3]),
+        ("    with start_operation as go:\n        pass\n    x = 1\n    go(t, 'nope.e')\n", [1, 2, 4]),
+    ],
+    ids=["assigned", "loop", "import", "with"],
+)
+def test_local_names_of_a_needle_keep_the_statements_that_call_them(body: str, kept: list[int]) -> None:
+    code = "from app.ops import start_operation\ndef run(t):\n" + body
+    part = cut(code)
+    assert part.origin == (1, 2, *(n + 2 for n in kept))
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        # The needle in the header (a decorator, a default) concerns the whole body.
+        "@start_operation\ndef run(t):\n    x = 1\n    return x\n",
+        "def run(t, go=start_operation):\n    x = 1\n    go(t, 'nope.f')\n",
+        # The body shares the header's line.
+        "def run(t): x = 1; start_operation(t, 'nope.g')\n",
+        # Every statement holds a needle: nothing to drop.
+        "def run(t):\n    start_operation(t, 'nope.h')\n",
+    ],
+)
+def test_a_function_is_kept_whole_where_its_body_cannot_be_cut(code: str) -> None:
+    code = "from app.ops import start_operation\n" + code
+    assert cut(code).origin is None or cut(code).text == code
+
+
+def test_a_function_whose_needle_is_only_in_a_comment_keeps_a_body() -> None:
+    code = "from app.ops import start_operation\ndef run(t):\n    x = 1\n    # start_operation\n    return x\n"
+    part = cut(code)
+    assert part.text == "from app.ops import start_operation\ndef run(t):\n    ...\n"
+    assert cst.parse_module(part.text).code == part.text
+
+
+FUNCTION_CASES = [
+    # Values, receivers and callees from the statements the excerpt drops.
+    "from app.ops import start_operation\ndef run(t):\n    kind = 'nope.a'\n    x = 1\n    start_operation(t, kind)\n",
+    "from app.ops import start_operation\ndef run(t, flag):\n    kind = 'inventory.sync'\n    if flag:\n        kind = 'nope.b'\n"
+    "    x = 1\n    start_operation(t, kind)\n",
+    "from opsux_core import OperationRunService\ndef run(s, p, t):\n    service = OperationRunService(s, p)\n    x = 1\n"
+    "    service.start(t, 'nope.c')\n",
+    "from app import ops\nclass Jobs:\n    def run(self, t):\n        go = ops.start_operation\n        x = 1\n        go(t, 'nope.d')\n",
+    "from app.ops import start_operation\ndef outer(t):\n    x = 1\n    def inner():\n        start_operation(t, 'nope.e')\n    return inner\n",
+    "import app.ops\nasync def run(t):\n    step = 'nope.f'\n    await other()\n    app.ops.start_operation(t, step)\n",
+]
+
+
+@pytest.mark.parametrize("code", FUNCTION_CASES)
+def test_findings_of_cut_functions_are_those_of_the_whole_file(code: str) -> None:
+    assert cut(code).text != code, "the case must drop something"
+    path = ROOT / "app" / "m.py"
+    whole = linter(exhaustive=True).lint(path, code.encode())
+    assert [f.code for f in whole] == ["OPS001"]
+    assert linter().lint(path, code.encode()) == whole
+    assert linter().check(path, code.encode())[1] == linter(exhaustive=True).check(path, code.encode())[1]
