@@ -174,8 +174,8 @@ def test_the_index_is_cached_by_file_content(project: Path, monkeypatch: pytest.
 
     monkeypatch.setattr(index_module, "summarize", no_parsing)
     hashed: list[object] = []
-    real_hash = index_module.outline_hash
-    monkeypatch.setattr(index_module, "outline_hash", lambda summary: hashed.append(summary) or real_hash(summary))
+    real_json = index_module.outline_json
+    monkeypatch.setattr(index_module, "outline_json", lambda summary: hashed.append(summary) or real_json(summary))
     again = build_index(project, ["src"], [], cache_dir=cache)
     assert again.fingerprint() == fingerprint
     assert hashed == [], "the outlines' hashes come from the cache too"
@@ -183,6 +183,28 @@ def test_the_index_is_cached_by_file_content(project: Path, monkeypatch: pytest.
     types.write_text(types.read_text(encoding="utf-8") + "\nNEW = 'x.y'\n", encoding="utf-8")
     with pytest.raises(AssertionError, match="summarized again"):
         build_index(project, ["src"], [], cache_dir=cache).fingerprint()
+
+
+def test_a_first_cached_run_serializes_each_outline_once(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    import opsux_lint.analysis.index as index_module
+
+    serialized: list[str] = []
+    real_json = index_module.outline_json
+    monkeypatch.setattr(index_module, "outline_json", lambda summary: serialized.append(summary["module"]) or real_json(summary))
+    cache = project / ".opsux_cache"
+    index = build_index(project, ["src"], [], cache_dir=cache)
+    fingerprint = index.fingerprint()  # hashes every outline
+    made = dict(index.made)
+    assert sorted(serialized) == sorted(s["module"] for s in made.values()) and made
+    save_index(index, project, ["src"], [], cache_dir=cache)
+    assert len(serialized) == len(made), "saving writes the text the fingerprint hashed"
+    # What was written is the outline, and what the next run's fingerprint reads.
+    [outlines] = cache.glob("outlines-*")
+    stored = [json.loads(f.read_text(encoding="utf-8")) for f in outlines.glob("*.json")]
+    assert sorted(json.dumps(s, sort_keys=True) for s in stored) == sorted(json.dumps(s, sort_keys=True) for s in made.values())
+    assert build_index(project, ["src"], [], cache_dir=cache).fingerprint() == fingerprint
 
 
 def test_the_index_outlines_only_what_is_asked_for(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -75,13 +75,14 @@ class OutlineStore:
             return None
         return cast(Summary, data)  # written by put() from an outline of this format and module
 
-    def put(self, key: str, summary: Summary) -> None:
-        """Atomically (concurrent runs write the same bytes); a failure is harmless."""
+    def put(self, key: str, text: str) -> None:
+        """An outline's JSON (:func:`outline_json`), atomically (concurrent runs write the same
+        bytes); a failure is harmless."""
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".outline-", suffix=".tmp")
             with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(json.dumps(summary))  # C encoder; json.dump is pure Python (6x slower)
+                out.write(text)
             os.replace(temporary, self._file(key))
         except OSError:
             pass
@@ -138,6 +139,8 @@ class ProjectIndex:
         """The bytes of modules replaced in memory (``with_module``), where they were given."""
         self.made: dict[str, Summary] = {}
         """Outlines made in this run (not taken from the store), by ``digest:module``."""
+        self._texts: dict[str, str] = {}
+        """The JSON of the outlines made in this run that the fingerprint hashed, to be saved."""
 
     @property
     def fresh(self) -> int:
@@ -263,8 +266,10 @@ class ProjectIndex:
         key = f"{entry.digest}:{name}"
         found = self._hashes.get(key)
         if found is None:  # an outline is a function of the content and the module's name
-            found = outline_hash(entry.summary)
-            self._hashes[key] = found
+            text = outline_json(entry.summary)
+            found = self._hashes[key] = text_hash(text)
+            if key in self.made:
+                self._texts[key] = text  # what save_index writes: serialized once
         return found
 
     # --------------------------------------------------------------------------- names
@@ -346,10 +351,17 @@ class ProjectIndex:
 # ------------------------------------------------------------------------------- building
 
 
-def outline_hash(summary: Summary) -> str:
-    """What the fingerprint takes of an outline (computed once, then cached with it: hashing
-    every outline's JSON was a fifth of a warm run)."""
-    return hashlib.sha256(json.dumps(summary, sort_keys=True).encode()).hexdigest()
+def outline_json(summary: Summary) -> str:
+    """An outline as the store keeps it and the fingerprint hashes it (keys sorted: the same
+    outline is the same text whatever built it). ``json.dumps``: the C encoder; ``json.dump``
+    is pure Python, six times slower."""
+    return json.dumps(summary, sort_keys=True)
+
+
+def text_hash(text: str) -> str:
+    """What the fingerprint takes of an outline's JSON (computed once, then kept in the
+    manifest: hashing every outline was a fifth of a warm run)."""
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _index_files(
@@ -417,12 +429,14 @@ def save_index(index: ProjectIndex, root: Path, src: Sequence[str], exclude: Seq
         return  # every outline came from the store: nothing changed
     store = OutlineStore(_outline_dir(cache_file))
     for key, summary in index.made.items():
-        store.put(key, summary)
+        # Each outline is serialized once: the fingerprint's text where it hashed this one.
+        text = index._texts.pop(key, None) or outline_json(summary)
+        store.put(key, text)
+        if key not in index._hashes:
+            index._hashes[key] = text_hash(text)
     # The manifest names the outlines of the current files: those of earlier runs whose file is
     # unchanged (not read again) and those made now.
     current = {f"{source.digest}:{name}" for name, source in index._sources.items()}
-    for key in index.made:
-        index._hashes.setdefault(key, outline_hash(index.made[key]))
     manifest = {key: index._hashes[key] for key in sorted(current) if key in index._hashes and (key in index._stored or key in index.made)}
     write_json(cache_file, manifest, prune="index-*.json")
     store.prune(manifest)
