@@ -211,7 +211,10 @@ def _function_lines(
     kept = [_hit(hits, f, last) for f, last, _ in blocks]
     known: set[str] = set()
     while True:
-        bound = {name for (_, _, body), keep in zip(blocks, kept) if keep for s in body for name in _binds(s)} - known
+        bound = {
+            name for (f, last, body), keep in zip(blocks, kept) if keep
+            for s in body for name in _binds(s, "".join(lines[f - 1 : last]))
+        } - known
         if not bound:
             break
         known |= bound
@@ -236,20 +239,40 @@ def _function_lines(
     return cut
 
 
-def _binds(statement: ast.stmt) -> Iterator[str]:
-    """Every name ``statement`` binds, at any depth (more than the function's own: a name
-    that is no alias keeps a statement libcst did not need, never drops one it did)."""
-    for node in ast.walk(statement):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            yield node.id
+def _binds(statement: ast.stmt, text: str) -> Iterator[str]:
+    """Every name ``statement`` binds in the function (more than an alias needs: a name that is
+    no alias keeps a statement libcst did not need, never drops one it did). ``text``: the
+    statement's source; expressions are walked only where it holds an ``:=``."""
+    if ":=" in text:
+        yield from (n.target.id for n in ast.walk(statement) if isinstance(n, ast.NamedExpr) and isinstance(n.target, ast.Name))
+    pending: list[ast.AST] = [statement]
+    while pending:
+        node = pending.pop()
+        targets: list[ast.expr] = []
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor)):
+            targets = [node.target]
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            targets = [item.optional_vars for item in node.items if item.optional_vars is not None]
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            yield from ((alias.asname or alias.name).partition(".")[0] for alias in node.names)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             yield node.name
-        elif isinstance(node, ast.alias):
-            yield (node.asname or node.name).partition(".")[0]
-        elif isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and node.name:
+            continue  # what it binds inside is its own
+        elif isinstance(node, ast.ExceptHandler) and node.name:
             yield node.name
-        elif isinstance(node, ast.MatchMapping) and node.rest:
-            yield node.rest
+        elif isinstance(node, ast.Match):
+            for case in node.cases:
+                yield from (
+                    n.name for n in ast.walk(case.pattern) if isinstance(n, (ast.MatchAs, ast.MatchStar)) and n.name
+                )
+                yield from (n.rest for n in ast.walk(case.pattern) if isinstance(n, ast.MatchMapping) and n.rest)
+                pending.extend(case.body)
+        for target in targets:
+            yield from (n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+        for field in ("body", "orelse", "finalbody", "handlers"):
+            pending.extend(getattr(node, field, ()))
 
 
 def _display_value(statement: ast.stmt) -> ast.expr | None:
@@ -368,9 +391,10 @@ def _bound(statements: Sequence[ast.stmt], hits: Sequence[int], assigned: set[st
 
 class _Strings:
     """Where a file's plain string literals are (f-strings hold code, and count as code), from
-    the ``ast`` of the block around a position, worked out once per block and only for blocks
-    where a needle is written: walking a statement costs a fraction of what libcst's parse of it
-    costs. A long table is left to :func:`_display_lines`, which looks at its rows alone."""
+    the ``ast`` of the statements around a line, worked out once per line and only for lines
+    where a needle is written: of a block, only the statements that span the line are walked
+    (a string literal lies within every statement around it). A long table is left to
+    :func:`_display_lines`, which looks at its rows alone."""
 
     def __init__(self, text: str, starts: Sequence[int], blocks: Sequence[tuple[int, int, list[ast.stmt]]]) -> None:
         self.text = text
@@ -383,9 +407,9 @@ class _Strings:
         n = bisect.bisect_right(self.firsts, line) - 1
         if n < 0 or line > self.blocks[n][1]:
             return False  # between statements: a comment
-        if n not in self._spans:
-            self._spans[n] = self._collect(n)
-        spans = self._spans[n]
+        if line not in self._spans:
+            self._spans[line] = self._collect(n, line)
+        spans = self._spans[line]
         if spans is None:
             return False
         begins, ends = spans
@@ -397,7 +421,7 @@ class _Strings:
         at = bisect.bisect_right(begins, (line, column)) - 1
         return at >= 0 and (line, column) < ends[at]
 
-    def _collect(self, n: int) -> tuple[list[tuple[int, int]], list[tuple[int, int]]] | None:
+    def _collect(self, n: int, line: int) -> tuple[list[tuple[int, int]], list[tuple[int, int]]] | None:
         first, last, statements = self.blocks[n]
         if len(statements) == 1 and last - first >= _LONG_DISPLAY and _display_value(statements[0]) is not None:
             return None
@@ -408,10 +432,22 @@ class _Strings:
             if isinstance(node, ast.Constant):
                 if isinstance(node.value, (str, bytes)) and node.end_lineno is not None and node.end_col_offset is not None:
                     spans.append(((node.lineno, node.col_offset), (node.end_lineno, node.end_col_offset)))
+            elif isinstance(node, _SPANNED) and not _spans(node, line):
+                continue  # a statement elsewhere holds no literal on this line
             elif not isinstance(node, ast.JoinedStr):
                 stack.extend(ast.iter_child_nodes(node))
         spans.sort()
         return [b for b, _ in spans], [e for _, e in spans]
+
+
+_SPANNED = (ast.stmt, ast.excepthandler)
+
+
+def _spans(node: ast.stmt | ast.excepthandler, line: int) -> bool:
+    """Whether ``line`` is within the statement (its decorators included)."""
+    start: int = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", ()))])
+    end: int = node.end_lineno or node.lineno
+    return start <= line <= end
 
 
 class _ModuleNames:

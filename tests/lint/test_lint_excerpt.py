@@ -532,6 +532,33 @@ def test_names_written_as_data_in_strings_keep_nothing_code_does() -> None:
     assert excerpt(code, ast.parse(code), every.needles, follow=True).text.count("AddField") == 50
 
 
+def test_strings_are_found_in_the_statements_around_the_line() -> None:
+    # Only the statements that span a line are walked for its literals: a string deep in a
+    # nested block, spanning lines, and one in a decorator (above its statement's own line).
+    code = (
+        "from app.ops import start_operation\n"
+        "class Jobs:\n"
+        "    def a(self, x):\n"
+        "        if x:\n"
+        '            HELP = """\n'
+        "            the status\n"
+        '            """\n'
+        "    def b(self, run):\n"
+        "        return run.status\n"
+        "@tag('status')\n"
+        "def c():\n"
+        "    pass\n"
+    )
+    every = linter(codes=EVERY_RULE)
+    assert every.needles is not None
+    part = excerpt(code, ast.parse(code), every.needles, follow=True, in_strings=every.in_strings)
+    assert part.text == "from app.ops import start_operation\nclass Jobs:\n    def b(self, run):\n        return run.status\ndef c(): ...\n"
+    # As code, the same words keep their statements.
+    as_code = code.replace('"""\n            the status\n            """', "run.status").replace("@tag('status')", "@tag(run.status)")
+    kept = excerpt(as_code, ast.parse(as_code), every.needles, follow=True, in_strings=every.in_strings).text
+    assert "            HELP = run.status\n" in kept and "@tag(run.status)\n" in kept
+
+
 # ---------------------------------------------------------------------------- function bodies
 
 VIEW = (
@@ -574,8 +601,10 @@ def test_rules_that_follow_names_get_whole_functions() -> None:
         ("    for go in (start_operation,):\n        pass\n    x = 1\n    go(t, 'nope.c')\n", [1, 2, 4]),
         ("    from app.ops import start_operation as go\n    x = 1\n    go(t, 'nope.d')\n", [1, 3]),
         ("    with start_operation as go:\n        pass\n    x = 1\n    go(t, 'nope.e')\n", [1, 2, 4]),
+        ("    if (go := start_operation):\n        pass\n    x = 1\n    go(t, 'nope.w')\n", [1, 2, 4]),
+        ("    match start_operation:\n        case go:\n            pass\n    x = 1\n    go(t, 'nope.m')\n", [1, 2, 3, 5]),
     ],
-    ids=["assigned", "loop", "import", "with"],
+    ids=["assigned", "loop", "import", "with", "walrus", "match"],
 )
 def test_local_names_of_a_needle_keep_the_statements_that_call_them(body: str, kept: list[int]) -> None:
     code = "from app.ops import start_operation\ndef run(t):\n" + body
