@@ -154,13 +154,16 @@ def test_a_local_bound_to_a_method_of_any_receiver_is_that_sink(tmp_path: Path, 
 
 def test_instance_attributes_and_static_members_bound_to_the_sink(tmp_path: Path) -> None:
     resolver = _resolver(tmp_path, use='''
+        import functools
         from app import events
         from app.events import emit
 
 
         class Notifier:
             announce = staticmethod(emit)
+            shout = functools.partial(emit, None)  # a partial is no descriptor: no instance first
             plain = emit  # through an instance, the instance comes first: not an alias
+            method = functools.partialmethod(emit)  # a descriptor: the instance comes first
 
             def __init__(self, given):
                 self.fire = events.emit
@@ -168,8 +171,78 @@ def test_instance_attributes_and_static_members_bound_to_the_sink(tmp_path: Path
                 self.twice = emit
                 self.twice = print
     ''')
-    assert set(_aliases(resolver)) == {"app.use.Notifier.announce", "app.use.Notifier.fire"}
+    found = _aliases(resolver)
+    assert set(found) == {"app.use.Notifier.announce", "app.use.Notifier.fire", "app.use.Notifier.shout"}
+    assert found["app.use.Notifier.shout"] == SinkSpec("app.use.Notifier.shout", 0, "event_type")
     callee = resolver.callee(["a", ["n", "self"], "fire"], "app.use", "Notifier.__init__")
     assert callee.names == {"app.use.Notifier.fire", "app.events.emit"} and callee.unknown is None
     given = resolver.callee(["a", ["n", "self"], "given"], "app.use", "Notifier.__init__")
     assert given.names == set() and "holds what it was assigned" in (given.unknown or "")
+
+
+def test_a_local_partial_is_the_sink_with_its_positions_moved(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "opsux.yaml").write_text(
+        "operation_types:\n  inventory.sync: Inventory sync\nlint:\n  src: [src]\n  operation_type_sinks:\n"
+        "    - {call: app.events.emit, arg: 1, keyword: event_type}\n    - {call: '*.record_event', keyword: tag}\n"
+    )
+    use = (
+        "import functools\n"
+        "from app import events\n"
+        "def go(payload, user, flag):\n"
+        "    send = functools.partial(events.emit, payload)\n"
+        "    send('inventory.bogus')\n"                       # 5: the partial gave the payload
+        "    send(event_type='inventory.sync')\n"             # 6
+        "    whole = functools.partial(events.emit)\n"
+        "    whole(payload, 'inventory.wrong')\n"             # 8: it gave nothing
+        "    rec = functools.partial(user.record_event, user)\n"
+        "    rec(tag='inventory.bad')\n"                      # 10: any receiver's record_event
+        "    mixed = functools.partial(events.emit, payload)\n"
+        "    if flag:\n"
+        "        mixed = events.emit\n"
+        "    mixed(payload, 'inventory.sync')\n"              # 14: partials giving different positions
+        "    fake = print\n"
+        "    fake('inventory.not_a_sink')\n"
+    )
+    other = (
+        "from app import events\n"
+        "def partial(func, *args):\n"
+        "    return func\n"
+        "def go(payload):\n"
+        "    mine = partial(events.emit, payload)\n"
+        "    mine('inventory.bogus')\n"  # 6: not functools.partial: not followed
+    )
+    _resolver(tmp_path, use=use, other=other)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["--coverage", "--format", "json", "--no-cache"])
+    document = json.loads(result.stdout)
+    found = sorted((f["path"].rsplit("/", 1)[-1], f["line"], f["code"]) for f in document["findings"])
+    assert found == [("use.py", 5, "OPS001"), ("use.py", 8, "OPS001"), ("use.py", 10, "OPS001"), ("use.py", 14, "OPS008")]
+    [mixed] = [f for f in document["findings"] if f["line"] == 14]
+    assert "bound to partials of `emit` that bind different positions" in mixed["message"]
+    sites = {(s["path"].rsplit("/", 1)[-1], s["line"]): s["status"] for s in document["coverage"]["sites"]}
+    assert sites[("use.py", 6)] == "verified"
+    assert ("other.py", 6) not in sites and ("use.py", 16) not in sites
+
+
+def test_a_partial_class_member_is_checked_through_the_class_and_an_instance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "opsux.yaml").write_text(
+        "operation_types:\n  inventory.sync: Inventory sync\nlint:\n  src: [src]\n  operation_type_sinks:\n"
+        "    - {call: app.events.emit, arg: 1, keyword: event_type}\n"
+    )
+    use = (
+        "import functools\n"
+        "from app.events import emit\n"
+        "class Notifier:\n"
+        "    shout = functools.partial(emit, None)\n"
+        "    def go(self):\n"
+        "        self.shout('inventory.bogus')\n"      # 6
+        "        Notifier.shout('inventory.sync')\n"   # 7
+        "def elsewhere(n: Notifier):\n"
+        "    n.shout(event_type='inventory.wrong')\n"  # 9
+    )
+    _resolver(tmp_path, use=use)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["--coverage", "--format", "json", "--no-cache"])
+    document = json.loads(result.stdout)
+    assert [(f["line"], f["code"]) for f in document["findings"]] == [(6, "OPS001"), (9, "OPS001")]
+    assert {s["line"]: s["status"] for s in document["coverage"]["sites"]}[7] == "verified"

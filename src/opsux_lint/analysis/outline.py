@@ -270,6 +270,19 @@ def callee_text(e: Expr) -> str | None:
     return None
 
 
+def partial_parts(value: Expr) -> tuple[Expr, Expr, int] | None:
+    """``(partial's callee, the callable, how many positions it binds)`` of a call written
+    ``partial(f, ...)`` / ``functools.partial(f, ...)``; None for anything else. Only the
+    written name: whether the callee is ``functools.partial`` is the resolver's to say."""
+    if value[0] != Tag.CALL or value[4] or not value[2]:
+        return None
+    func = value[1]
+    written = func[1] if func[0] == Tag.NAME else func[2] if func[0] == Tag.ATTRIBUTE else None
+    if written != "partial":
+        return None
+    return func, value[2][0], len(value[2]) - 1
+
+
 def name_chain(parts: Sequence[str]) -> Expr:
     """The expression of ``a.b.c`` from ``["a", "b", "c"]`` (the inverse of :func:`callee_text`)."""
     e: Expr = [Tag.NAME, parts[0]]

@@ -27,7 +27,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from opsux_lint.analysis.index import ProjectIndex
-from opsux_lint.analysis.outline import ClassOutline, Expr, FunctionOutline, Tag, render
+from opsux_lint.analysis.outline import (
+    ClassOutline,
+    Expr,
+    FunctionOutline,
+    Tag,
+    partial_parts,
+    render,
+)
 from opsux_lint.analysis.values import (
     Callee,
     CallShape,
@@ -977,14 +984,18 @@ class Resolver:
         if function is None or depth > _MAX_DEPTH:
             return None
         bindings = function["locals"].get(name)
-        if not bindings or not all(value[0] in (Tag.NAME, Tag.ATTRIBUTE) for _, value in bindings):
+        if not bindings:
+            return None
+        # ``fire = partial(events.emit, payload)`` is ``events.emit`` (the caller moves its positions).
+        values = [self.partial_target(value, module, scope, depth) or value for _, value in bindings]
+        if not all(value[0] in (Tag.NAME, Tag.ATTRIBUTE) for value in values):
             return None
         if any(param[0] == name for param in function["params"]):
             return None  # a parameter rebound: whatever the caller passed is one of its values
         names: set[str] = set()
         foreign: set[str] = set()
         reasons: list[str] = []
-        for _, value in bindings:
+        for value in values:
             # ``x = x`` names the module's x (a function's local shadows it after the line).
             found = self.callee(value, module, None if value == [Tag.NAME, name] else scope, depth + 1)
             names |= found.names
@@ -992,6 +1003,13 @@ class Resolver:
             if found.unknown:
                 reasons.append(found.unknown)
         return Callee(frozenset(names), reasons[0] if reasons else None, frozenset(foreign))
+
+    def partial_target(self, value: Expr, module: str, scope: str | None, depth: int = 0) -> Expr | None:
+        """The callable of ``functools.partial(f, ...)`` (``f``), or None for any other value."""
+        parts = partial_parts(value)
+        if parts is None or "functools.partial" not in self.callee(parts[0], module, scope, depth + 1).names:
+            return None
+        return parts[1]
 
     def _function_outline(self, module: str, scope: str | None) -> FunctionOutline | None:
         if scope is None:

@@ -26,6 +26,7 @@ from opsux_lint.analysis.outline import (
     Tag,
     callee_text,
     name_chain,
+    partial_parts,
 )
 from opsux_lint.analysis.resolver import Resolver
 from opsux_lint.analysis.sinks import ALIAS, PLAIN, DerivedSink, SinkSpec, Template
@@ -159,7 +160,8 @@ def _aliases(
     resolver: Resolver, module: str, summary: Summary, by_name: Mapping[str, Sequence[SinkSpec]]
 ) -> Iterator[tuple[str, SinkSpec, tuple[int | None, str | None]]]:
     """Names bound to a sink: module-level names (``send = emit``), instance attributes
-    (``self.emit = events.emit``) and static members (``announce = staticmethod(emit)``),
+    (``self.emit = events.emit``) and static members (``announce = staticmethod(emit)``,
+    ``announce = partial(emit, payload)``),
     bound to the sink itself or to a ``functools.partial`` of it (``send = partial(emit,
     payload)``: the sink's positions move by what it binds). A call of the name is a call of
     the sink, from this module or any that imports it. Every binding must be that one sink; a
@@ -169,11 +171,12 @@ def _aliases(
     # instance's attributes (``self.emit = events.emit``), read in the method that assigns.
     bound: list[tuple[str, list[list[Any]]]] = list(summary["assign"].items())
     bound += [(f"{key}.{attr}", bindings) for key, info in summary["classes"].items() for attr, bindings in info["attrs"].items()]
-    # A class's ``notify = staticmethod(emit)``, called through the class or an instance alike
-    # (a plain ``notify = emit`` would be given the instance first, through an instance).
+    # A class's ``notify = staticmethod(emit)`` or ``notify = partial(emit, payload)`` (a
+    # partial is no descriptor), called through the class or an instance alike (a plain
+    # ``notify = emit`` would be given the instance first, through an instance).
     bound += [
         (f"{key}.{attr}", bindings) for key, info in summary["classes"].items() for attr, bindings in info["members"].items()
-        if all(value[0] == Tag.CALL and written_name(value[1]) == "staticmethod" for _, value in bindings)
+        if all(value[0] == Tag.CALL and written_name(value[1]) in ("staticmethod", "partial") for _, value in bindings)
     ]
     for name, bindings in bound:
         found: tuple[SinkSpec, tuple[int | None, str | None]] | None = None
@@ -197,14 +200,12 @@ def _aliased_sink(
     if value[0] == Tag.CALL and written_name(value[1]) == "staticmethod" and len(value[2]) == 1 and not value[4]:
         value = value[2][0]
     if value[0] == Tag.CALL:
-        _, func, args, _keywords, starred = value
-        # The written name first: resolving the callee of every assignment from a call would
-        # cost as much as the rest of derivation.
-        if written_name(func) != "partial" or starred or not args:
+        # The written name first (:func:`partial_parts`): resolving the callee of every
+        # assignment from a call would cost as much as the rest of derivation.
+        parts = partial_parts(value)
+        if parts is None or resolver.partial_target(value, module, scope) is None:
             return None
-        if "functools.partial" not in resolver.callee(func, module, scope).names:
-            return None
-        value, bound = args[0], len(args) - 1
+        _, value, bound = parts
     if value[0] not in (Tag.NAME, Tag.ATTRIBUTE):
         return None
     candidates = [s for s in by_name.get(written_name(value) or "", ()) if not s.call.startswith("*.")]

@@ -20,6 +20,7 @@ from opsux_lint.analysis import (
     named_sinks,
     written_name,
 )
+from opsux_lint.analysis.outline import partial_parts
 from opsux_lint.analysis.sinks import PLAIN, Template
 from opsux_lint.kinds import SiteStatus
 from opsux_lint.kinds.operation_type import COMPARISON, FAMILY, OperationTypeRule, Sink
@@ -105,14 +106,24 @@ def _is_partial(facts: FileFacts, call: cst.Call) -> bool:
     )
 
 
-def _bound_names(facts: FileFacts, name: str, scope: str | None) -> set[str]:
+def _bound_names(facts: FileFacts, name: str, scope: str | None) -> dict[str, frozenset[int]]:
     """The names of what the function ``scope`` binds its local ``name`` to (``fire =
-    events.emit``: ``emit``); nothing for a name it does not bind so."""
+    events.emit``: ``emit``), each with the positions a ``functools.partial`` binds in front
+    (``fire = partial(events.emit, payload)``: 1); nothing for a name it does not bind so."""
     summary = facts.index.summary(facts.module) if scope is not None else None
     function = summary["functions"].get(scope or "") if summary is not None else None
     if function is None:
-        return set()
-    return {written for _, value in function["locals"].get(name, ()) if (written := written_name(value)) is not None}
+        return {}
+    found: dict[str, set[int]] = {}
+    for _, value in function["locals"].get(name, ()):
+        shift = 0
+        parts = partial_parts(value)
+        if parts is not None and facts.resolver.partial_target(value, facts.module, scope) is not None:
+            value, shift = parts[1], parts[2]
+        written = written_name(value)
+        if written is not None:
+            found.setdefault(written, set()).add(shift)
+    return {written: frozenset(shifts) for written, shifts in found.items()}
 
 
 def _source(facts: FileFacts, node: cst.CSTNode, limit: int = 60) -> str:
@@ -242,8 +253,8 @@ class OperationTypeMatcher(CallCollector):
             candidates = list(by_name.get(written or "", ()))
             # A local bound to a sink: ``fire = events.emit`` before ``fire(...)`` (``fire`` may
             # be another sink's name too).
-            bound_to = _bound_names(facts, func.value, scope) if isinstance(func, cst.Name) else set()
-            candidates += [s for name in sorted(bound_to - {written}) for s in by_name.get(name, ())]
+            bound_to = _bound_names(facts, func.value, scope) if isinstance(func, cst.Name) else {}
+            candidates += [s for name in sorted(set(bound_to) - {written}) for s in by_name.get(name, ())]
             if not candidates and isinstance(func, cst.Name):
                 # Imported under another name: ``from opsux_core import OperationRun as Run``.
                 aliased = {q.rsplit(".", 1)[-1] for q in facts.imports.qualified_names(func)}
@@ -277,6 +288,15 @@ class OperationTypeMatcher(CallCollector):
                 spec = sink.spec
                 if bound and spec.arg is not None:
                     spec = SinkSpec(spec.call, spec.arg + bound, spec.keyword)
+                shifts = bound_to.get(spec.last_name, frozenset({0}))
+                if len(shifts) > 1:
+                    reason = f"`{_source(facts, func)}` is bound to partials of `{spec.last_name}` that bind different positions"
+                    positions.append(_Position(call.func, scope, call, sink.call, reason))
+                    continue
+                shift = next(iter(shifts))
+                if shift and spec.arg is not None:
+                    # The partial gave the positions in front: the call's first is the sink's ``shift``-th.
+                    spec = SinkSpec(spec.call, spec.arg - shift if spec.arg >= shift else None, spec.keyword)
                 value = argument(call, spec.arg, spec.keyword)
                 if value is not None:
                     if id(value) not in seen:
