@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -25,6 +26,17 @@ def _resolver(tmp_path: Path, **modules: str) -> Resolver:
     for name, source in modules.items():
         (package / f"{name}.py").write_text(textwrap.dedent(source))
     return Resolver(build_index(tmp_path, ["src"], [], cache_dir=None))
+
+
+def _lint_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sinks: str, **modules: str) -> Any:
+    """``opsux-lint --coverage --format json`` on a project of ``modules`` with ``sinks`` configured."""
+    (tmp_path / "opsux.yaml").write_text(
+        "operation_types:\n  inventory.sync: Inventory sync\nlint:\n  src: [src]\n  operation_type_sinks:\n" + sinks
+    )
+    _resolver(tmp_path, **modules)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["--coverage", "--format", "json", "--no-cache"])
+    return json.loads(result.stdout)
 
 
 def _aliases(resolver: Resolver, *base: SinkSpec) -> dict[str, SinkSpec]:
@@ -130,24 +142,14 @@ def test_a_partial_of_the_sink_moves_its_positions_by_what_it_binds(tmp_path: Pa
 
 
 def test_a_local_bound_to_a_method_of_any_receiver_is_that_sink(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "opsux.yaml").write_text(
-        "operation_types:\n  inventory.sync: Inventory sync\n"
-        "lint:\n  src: [src]\n  operation_type_sinks:\n    - {call: '*.record_event', keyword: tag}\n"
-    )
-    package = tmp_path / "src" / "app"
-    package.mkdir(parents=True)
-    (package / "__init__.py").write_text("")
-    (package / "views.py").write_text(textwrap.dedent('''
+    document = _lint_json(tmp_path, monkeypatch, "    - {call: '*.record_event', keyword: tag}\n", views='''
         def view(request):
             rec = request.user.record_event
             rec(tag="inventory.bogus")
             other = request.user.log
             other(tag="inventory.bogus")
             request.user.record_event(tag="inventory.sync")
-    '''))
-    monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(main, ["--coverage", "--format", "json", "--no-cache"])
-    document = json.loads(result.stdout)
+    ''')
     assert [(f["line"], f["code"]) for f in document["findings"]] == [(4, "OPS001")]
     assert sorted((s["line"], s["status"]) for s in document["coverage"]["sites"]) == [(4, "unregistered"), (7, "verified")]
 
@@ -181,10 +183,6 @@ def test_instance_attributes_and_static_members_bound_to_the_sink(tmp_path: Path
 
 
 def test_a_local_partial_is_the_sink_with_its_positions_moved(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "opsux.yaml").write_text(
-        "operation_types:\n  inventory.sync: Inventory sync\nlint:\n  src: [src]\n  operation_type_sinks:\n"
-        "    - {call: app.events.emit, arg: 1, keyword: event_type}\n    - {call: '*.record_event', keyword: tag}\n"
-    )
     use = (
         "import functools\n"
         "from app import events\n"
@@ -211,10 +209,8 @@ def test_a_local_partial_is_the_sink_with_its_positions_moved(tmp_path: Path, mo
         "    mine = partial(events.emit, payload)\n"
         "    mine('inventory.bogus')\n"  # 6: not functools.partial: not followed
     )
-    _resolver(tmp_path, use=use, other=other)
-    monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(main, ["--coverage", "--format", "json", "--no-cache"])
-    document = json.loads(result.stdout)
+    sinks = "    - {call: app.events.emit, arg: 1, keyword: event_type}\n    - {call: '*.record_event', keyword: tag}\n"
+    document = _lint_json(tmp_path, monkeypatch, sinks, use=use, other=other)
     found = sorted((f["path"].rsplit("/", 1)[-1], f["line"], f["code"]) for f in document["findings"])
     assert found == [("use.py", 5, "OPS001"), ("use.py", 8, "OPS001"), ("use.py", 10, "OPS001"), ("use.py", 14, "OPS008")]
     [mixed] = [f for f in document["findings"] if f["line"] == 14]
@@ -225,10 +221,6 @@ def test_a_local_partial_is_the_sink_with_its_positions_moved(tmp_path: Path, mo
 
 
 def test_a_partial_class_member_is_checked_through_the_class_and_an_instance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "opsux.yaml").write_text(
-        "operation_types:\n  inventory.sync: Inventory sync\nlint:\n  src: [src]\n  operation_type_sinks:\n"
-        "    - {call: app.events.emit, arg: 1, keyword: event_type}\n"
-    )
     use = (
         "import functools\n"
         "from app.events import emit\n"
@@ -240,9 +232,6 @@ def test_a_partial_class_member_is_checked_through_the_class_and_an_instance(tmp
         "def elsewhere(n: Notifier):\n"
         "    n.shout(event_type='inventory.wrong')\n"  # 9
     )
-    _resolver(tmp_path, use=use)
-    monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(main, ["--coverage", "--format", "json", "--no-cache"])
-    document = json.loads(result.stdout)
+    document = _lint_json(tmp_path, monkeypatch, "    - {call: app.events.emit, arg: 1, keyword: event_type}\n", use=use)
     assert [(f["line"], f["code"]) for f in document["findings"]] == [(6, "OPS001"), (9, "OPS001")]
     assert {s["line"]: s["status"] for s in document["coverage"]["sites"]}[7] == "verified"
