@@ -206,6 +206,7 @@ def _function_lines(
     blocks = list(_blocks(node.body))
     start = blocks[0][0]
     first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+    # A body on the header's last line (``): x = 1; go(t)``) is one block: kept whole or not cut.
     if start <= node.lineno or _hit(hits, first, start - 1):
         return None
     kept = [_hit(hits, f, last) for f, last, _ in blocks]

@@ -620,6 +620,7 @@ def test_local_names_of_a_needle_keep_the_statements_that_call_them(body: str, k
         "def run(t, go=start_operation):\n    x = 1\n    go(t, 'nope.f')\n",
         # The body shares the header's line.
         "def run(t): x = 1; start_operation(t, 'nope.g')\n",
+        "def run(\n    t,\n): x = 1; start_operation(t, 'nope.g')\n",
         # Every statement holds a needle: nothing to drop.
         "def run(t):\n    start_operation(t, 'nope.h')\n",
     ],
