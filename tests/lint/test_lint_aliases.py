@@ -164,7 +164,7 @@ def test_instance_attributes_and_static_members_bound_to_the_sink(tmp_path: Path
         class Notifier:
             announce = staticmethod(emit)
             shout = functools.partial(emit, None)  # a partial is no descriptor: no instance first
-            plain = emit  # through an instance, the instance comes first: not an alias
+            plain = emit  # the class's positions: the matcher moves them through an instance
             method = functools.partialmethod(emit)  # a descriptor: the instance comes first
 
             def __init__(self, given):
@@ -174,8 +174,9 @@ def test_instance_attributes_and_static_members_bound_to_the_sink(tmp_path: Path
                 self.twice = print
     ''')
     found = _aliases(resolver)
-    assert set(found) == {"app.use.Notifier.announce", "app.use.Notifier.fire", "app.use.Notifier.shout"}
+    assert set(found) == {"app.use.Notifier.announce", "app.use.Notifier.fire", "app.use.Notifier.shout", "app.use.Notifier.plain"}
     assert found["app.use.Notifier.shout"] == SinkSpec("app.use.Notifier.shout", 0, "event_type")
+    assert found["app.use.Notifier.plain"] == SinkSpec("app.use.Notifier.plain", 1, "event_type")
     callee = resolver.callee(["a", ["n", "self"], "fire"], "app.use", "Notifier.__init__")
     assert callee.names == {"app.use.Notifier.fire", "app.events.emit"} and callee.unknown is None
     given = resolver.callee(["a", ["n", "self"], "given"], "app.use", "Notifier.__init__")
@@ -235,3 +236,34 @@ def test_a_partial_class_member_is_checked_through_the_class_and_an_instance(tmp
     document = _lint_json(tmp_path, monkeypatch, "    - {call: app.events.emit, arg: 1, keyword: event_type}\n", use=use)
     assert [(f["line"], f["code"]) for f in document["findings"]] == [(6, "OPS001"), (9, "OPS001")]
     assert {s["line"]: s["status"] for s in document["coverage"]["sites"]}[7] == "verified"
+
+
+def test_a_plain_class_member_moves_the_positions_of_a_call_through_an_instance(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use = (
+        "from app.events import emit\n"
+        "class Notifier:\n"
+        "    announce = emit\n"
+        "    def go(self):\n"
+        "        self.announce('inventory.bogus')\n"       # 5: emit(self, 'inventory.bogus')
+        "        Notifier.announce(None, 'inventory.a')\n"  # 6: through the class
+        "        self.announce('inventory.sync')\n"        # 7
+        "        Notifier.announce(self, 'inventory.sync')\n"  # 8
+        "    @classmethod\n"
+        "    def build(cls):\n"
+        "        cls.announce(None, 'inventory.b')\n"     # 11: cls is the class
+        "def elsewhere(n: Notifier, flag):\n"
+        "    n.announce(event_type='inventory.c')\n"      # 13
+        "    either = n if flag else Notifier\n"
+        "    either.announce(None, 'inventory.sync')\n"   # 15: an instance or the class
+    )
+    document = _lint_json(tmp_path, monkeypatch, "    - {call: app.events.emit, arg: 1, keyword: event_type}\n", use=use)
+    assert [(f["line"], f["code"]) for f in document["findings"]] == [
+        (5, "OPS001"), (6, "OPS001"), (11, "OPS001"), (13, "OPS001"), (15, "OPS008"),
+    ]
+    assert [f["column"] for f in document["findings"][:4]] == [23, 33, 28, 27]
+    [either] = [f for f in document["findings"] if f["line"] == 15]
+    assert "is not known to be an instance or the class" in either["message"]
+    sites = {s["line"]: s["status"] for s in document["coverage"]["sites"]}
+    assert sites[7] == sites[8] == "verified"

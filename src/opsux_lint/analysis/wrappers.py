@@ -160,8 +160,8 @@ def _aliases(
     resolver: Resolver, module: str, summary: Summary, by_name: Mapping[str, Sequence[SinkSpec]]
 ) -> Iterator[tuple[str, SinkSpec, tuple[int | None, str | None]]]:
     """Names bound to a sink: module-level names (``send = emit``), instance attributes
-    (``self.emit = events.emit``) and static members (``announce = staticmethod(emit)``,
-    ``announce = partial(emit, payload)``),
+    (``self.emit = events.emit``) and class members (``announce = emit``,
+    ``announce = staticmethod(emit)``, ``announce = partial(emit, payload)``),
     bound to the sink itself or to a ``functools.partial`` of it (``send = partial(emit,
     payload)``: the sink's positions move by what it binds). A call of the name is a call of
     the sink, from this module or any that imports it. Every binding must be that one sink; a
@@ -172,11 +172,15 @@ def _aliases(
     bound: list[tuple[str, list[list[Any]]]] = list(summary["assign"].items())
     bound += [(f"{key}.{attr}", bindings) for key, info in summary["classes"].items() for attr, bindings in info["attrs"].items()]
     # A class's ``notify = staticmethod(emit)`` or ``notify = partial(emit, payload)`` (a
-    # partial is no descriptor), called through the class or an instance alike (a plain
-    # ``notify = emit`` would be given the instance first, through an instance).
+    # partial is no descriptor), called through the class or an instance alike, and its plain
+    # ``notify = emit``, which an instance is passed to first: the positions are the class's,
+    # the matcher moves them for a call through an instance.
     bound += [
         (f"{key}.{attr}", bindings) for key, info in summary["classes"].items() for attr, bindings in info["members"].items()
-        if all(value[0] == Tag.CALL and written_name(value[1]) in ("staticmethod", "partial") for _, value in bindings)
+        if all(
+            value[0] in (Tag.NAME, Tag.ATTRIBUTE) or (value[0] == Tag.CALL and written_name(value[1]) in ("staticmethod", "partial"))
+            for _, value in bindings
+        )
     ]
     for name, bindings in bound:
         found: tuple[SinkSpec, tuple[int | None, str | None]] | None = None

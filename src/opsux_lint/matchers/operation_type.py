@@ -20,7 +20,8 @@ from opsux_lint.analysis import (
     named_sinks,
     written_name,
 )
-from opsux_lint.analysis.outline import partial_parts
+from opsux_lint.analysis.outline import Tag, partial_parts
+from opsux_lint.analysis.resolver import Instance
 from opsux_lint.analysis.sinks import PLAIN, Template
 from opsux_lint.kinds import SiteStatus
 from opsux_lint.kinds.operation_type import COMPARISON, FAMILY, OperationTypeRule, Sink
@@ -124,6 +125,32 @@ def _bound_names(facts: FileFacts, name: str, scope: str | None) -> dict[str, fr
         if written is not None:
             found.setdefault(written, set()).add(shift)
     return {written: frozenset(shifts) for written, shifts in found.items()}
+
+
+def _instance_first(facts: FileFacts, sink: str, func: cst.BaseExpression, scope: str | None) -> int | str:
+    """For a call of a class's plain member bound to a sink (``announce = emit``): 1 through an
+    instance (Python passes it first), 0 through the class; why it cannot be told for a
+    receiver of unknown kind. 0 for any other sink."""
+    owner, _, attr = sink.rpartition(".")
+    located = facts.index.locate(owner, "classes") if owner else None
+    bindings = located[2]["members"].get(attr) if located is not None else None
+    if not bindings or not all(value[0] in (Tag.NAME, Tag.ATTRIBUTE) for _, value in bindings):
+        return 0
+    if not isinstance(func, cst.Attribute):
+        return 0  # its bare name, in the class body
+    base = facts.expression(func.value)
+    summary = facts.index.summary(facts.module)
+    function = summary["functions"].get(scope or "") if summary is not None else None
+    if function is not None and function["kind"] == "classmethod" and function["params"] and base == [Tag.NAME, function["params"][0][0]]:
+        return 0  # ``cls.announce(...)``
+    items = facts.resolver.types(base, facts.module, scope)
+    kinds = {item.of_class for item in items if isinstance(item, Instance)}
+    if items and len(kinds) == 1 and all(isinstance(item, Instance) for item in items):
+        return 0 if kinds == {True} else 1
+    return (
+        f"`{_source(facts, func)}` is `{attr}` of `{owner}`, bound to a function: through an instance "
+        f"the instance is passed first, and `{_source(facts, func.value)}` is not known to be an instance or the class"
+    )
 
 
 def _source(facts: FileFacts, node: cst.CSTNode, limit: int = 60) -> str:
@@ -294,6 +321,15 @@ class OperationTypeMatcher(CallCollector):
                     positions.append(_Position(call.func, scope, call, sink.call, reason))
                     continue
                 shift = next(iter(shifts))
+                member = _instance_first(facts, spec.call, func, scope) if not bound else 0
+                if isinstance(member, str):
+                    if named:  # matched by the method's name alone: a site, never an OPS008
+                        written_as = _source(facts, func)
+                        outcomes.append(SiteOutcome(call.func, sink.call, written_as, True, SiteStatus.UNKNOWN_RECEIVER, member, written_as))
+                    else:
+                        positions.append(_Position(call.func, scope, call, sink.call, member))
+                    continue
+                shift += member
                 if shift and spec.arg is not None:
                     # The partial gave the positions in front: the call's first is the sink's ``shift``-th.
                     spec = SinkSpec(spec.call, spec.arg - shift if spec.arg >= shift else None, spec.keyword)
