@@ -267,3 +267,27 @@ def test_a_plain_class_member_moves_the_positions_of_a_call_through_an_instance(
     assert "is not known to be an instance or the class" in either["message"]
     sites = {s["line"]: s["status"] for s in document["coverage"]["sites"]}
     assert sites[7] == sites[8] == "verified"
+
+
+def test_a_plain_class_member_bound_to_a_class_is_called_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A class is no descriptor: ``self.event_class(...)`` constructs with what it is given.
+    events = (
+        "def emit(payload, event_type):\n    return payload\n"
+        "class Event:\n"
+        "    def __init__(self, payload, event_type):\n"
+        "        emit(payload, event_type)\n"
+    )
+    use = (
+        "from app.events import Event\n"
+        "class Notifier:\n"
+        "    event_class = Event\n"
+        "    def go(self):\n"
+        "        self.event_class(None, 'inventory.bogus')\n"  # 5
+        "        self.event_class(None, 'inventory.sync')\n"   # 6
+    )
+    document = _lint_json(tmp_path, monkeypatch, "    - {call: app.events.emit, arg: 1, keyword: event_type}\n", use=use, events=events)
+    use_findings = [(f["line"], f["code"]) for f in document["findings"] if f["path"].endswith("use.py")]
+    assert use_findings == [(5, "OPS001")]
+    sites = {s["line"]: s["status"] for s in document["coverage"]["sites"] if s["path"].endswith("use.py")}
+    assert sites[6] == "verified"
+

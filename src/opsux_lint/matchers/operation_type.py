@@ -128,14 +128,17 @@ def _bound_names(facts: FileFacts, name: str, scope: str | None) -> dict[str, fr
 
 
 def _instance_first(facts: FileFacts, sink: str, func: cst.BaseExpression, scope: str | None) -> int | str:
-    """For a call of a class's plain member bound to a sink (``announce = emit``): 1 through an
-    instance (Python passes it first), 0 through the class; why it cannot be told for a
-    receiver of unknown kind. 0 for any other sink."""
+    """For a call of a class's plain member bound to a sink function (``announce = emit``): 1
+    through an instance (Python passes it first), 0 through the class; why it cannot be told
+    for a receiver of unknown kind. 0 for any other sink, and for a member bound to a class."""
     owner, _, attr = sink.rpartition(".")
     located = facts.index.locate(owner, "classes") if owner else None
     bindings = located[2]["members"].get(attr) if located is not None else None
     if not bindings or not all(value[0] in (Tag.NAME, Tag.ATTRIBUTE) for _, value in bindings):
         return 0
+    assert located is not None
+    if any(facts.resolver.is_class(name) for _, value in bindings for name in facts.resolver.callee(value, located[0]).names):
+        return 0  # a class is no descriptor: ``self.join_class(...)`` constructs with what it is given
     if not isinstance(func, cst.Attribute):
         return 0  # its bare name, in the class body
     base = facts.expression(func.value)
