@@ -291,3 +291,21 @@ def test_a_plain_class_member_bound_to_a_class_is_called_as_written(tmp_path: Pa
     sites = {s["line"]: s["status"] for s in document["coverage"]["sites"] if s["path"].endswith("use.py")}
     assert sites[6] == "verified"
 
+
+def test_a_wrapper_passing_two_parameters_on_is_checked_at_both_arguments(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two sinks of one name (the wrapper's two parameters): each argument is checked, whatever
+    # order the wrappers come in (it was the first by hash order, so one of the two, by chance).
+    use = (
+        "from app.events import emit\n"
+        "def both(first, second):\n"
+        "    emit(None, first)\n"
+        "    emit(None, second)\n"
+        "def go():\n"
+        "    both('inventory.one', 'inventory.two')\n"  # 6
+        "    both('inventory.sync', 'inventory.sync')\n"  # 7
+    )
+    document = _lint_json(tmp_path, monkeypatch, "    - {call: app.events.emit, arg: 1, keyword: event_type}\n", use=use)
+    assert sorted((f["line"], f["column"]) for f in document["findings"]) == [(6, 10), (6, 27)]
+    assert sorted(s["line"] for s in document["coverage"]["sites"] if s["status"] == "verified") == [7, 7]

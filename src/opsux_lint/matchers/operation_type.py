@@ -293,12 +293,14 @@ class OperationTypeMatcher(CallCollector):
                 continue
             e = facts.expression(func)
             callee = facts.resolver.callee(e, facts.module, scope)
+            # Every sink the callee is: a wrapper that passes two of its parameters on is two
+            # sinks of one name (``validate(first, second)``), each checked at its own argument.
             matched = [
                 s for s in candidates
                 # A local bound to ``request.user.record_event`` is a sink of any receiver's
                 # ``record_event``, as the name it is bound to is.
                 if callee_is(s.spec, e, callee) or (s.spec.call.startswith("*.") and s.spec.last_name in bound_to)
-            ][:1]
+            ]
             named = False
             if not matched and callee.untyped and isinstance(func, cst.Attribute) and not bound:
                 # Nothing tells the receiver's class: the project's methods of that name that can
