@@ -1,8 +1,11 @@
 """The result cache: findings per file, keyed by its content, the config, the rules and the tool.
 
-One JSON file per (tool version, config fingerprint, selected rules, project index) under
-``<config dir>/.opsux_cache/``, mapping each file's resolved path to the SHA-256 of its bytes and
-its findings (without the displayed path, which depends on the working directory). A run rewrites
+One JSON file per (tool version, config fingerprint, selected rules, derived wrappers) under
+``<config dir>/.opsux_cache/``, mapping each file's resolved path to the SHA-256 of its bytes,
+its findings (without the displayed path, which depends on the working directory) and what its
+linting read of the project index (:mod:`opsux_lint.analysis.reads`), beside the answers those
+reads got. An entry is used while its file is unchanged and its reads get the same answers: an
+edit elsewhere re-lints the files that read the edited module, not the project. A run rewrites
 the file with the entries it used, so deleted and renamed files drop out instead of piling up.
 Anything unreadable is treated as empty; anything unwritable is skipped: a cache may only ever
 make a run faster, never fail it.
@@ -19,14 +22,18 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opsux_core.policy import Policy
+from opsux_lint.analysis.reads import Checker, Reads, Snapshot
 from opsux_lint.findings import Finding, Severity
 from opsux_lint.registry import RULES_PACKAGE, RuleSpec
 
+if TYPE_CHECKING:
+    from opsux_lint.analysis.index import ProjectIndex
+
 CACHE_DIRNAME = ".opsux_cache"
-_FORMAT = 1
+_FORMAT = 2
 
 
 def content_digest(data: bytes) -> str:
@@ -52,11 +59,18 @@ def tool_digest() -> str:
 
 
 class LintCache:
-    def __init__(self, file: Path, entries: dict[str, Any], root: Path | None = None) -> None:
+    def __init__(
+        self, file: Path, entries: dict[str, Any], index: ProjectIndex, snapshot: Snapshot | None = None,
+        root: Path | None = None,
+    ) -> None:
         self.file = file
         self.root = root.resolve() if root is not None else None
+        self.index = index
         self._old = entries
         self._new: dict[str, Any] = {}
+        self._reads: dict[str, Reads] = {}
+        """The reads of each entry of this run, by key."""
+        self._checker: Checker | None = snapshot.checker(index) if snapshot is not None else None
 
     def _key(self, path: Path) -> str:
         """``path`` (resolved) relative to the config's directory: a cache restored into another
@@ -69,43 +83,64 @@ class LintCache:
         return str(path)
 
     @classmethod
-    def open(cls, policy: Policy, rules: Sequence[RuleSpec], version: str, project: str = "") -> LintCache:
-        """``project``: the project index's fingerprint (a file's findings depend on the others)."""
+    def open(
+        cls, policy: Policy, rules: Sequence[RuleSpec], version: str, index: ProjectIndex, derived: str = ""
+    ) -> LintCache:
+        """``derived``: a digest of the wrappers derived from the project (every file's
+        findings depend on them; what else of the project they depend on, each entry says)."""
         key = hashlib.sha256(
             json.dumps(
-                [_FORMAT, version, tool_digest(), policy.fingerprint, [r.id for r in rules], project]
+                [_FORMAT, version, tool_digest(), policy.fingerprint, [r.id for r in rules], derived]
             ).encode()
         ).hexdigest()[:24]
         file = policy.root / CACHE_DIRNAME / f"lint-{key}.json"
+        data = read_json(file)
         try:
-            entries = json.loads(file.read_text(encoding="utf-8"))
-            if not isinstance(entries, dict):
-                entries = {}
-        except (OSError, ValueError):
-            entries = {}
-        return cls(file, entries, policy.root)
+            snapshot = Snapshot.from_json(data["snapshot"]) if isinstance(data, dict) else None
+            entries = data["files"] if isinstance(data, dict) and isinstance(data.get("files"), dict) else {}
+        except (KeyError, ValueError):
+            snapshot, entries = None, {}
+        return cls(file, entries if snapshot is not None else {}, index, snapshot, policy.root)
+
+    def _valid(self, key: str, entry: Any) -> Reads | None:
+        """The reads of a stored entry while they get the answers they got; None otherwise."""
+        if not isinstance(entry, dict) or self._checker is None:
+            return None
+        try:
+            reads = Reads.from_json(entry.get("reads"))
+        except ValueError:
+            return None
+        return reads if self._checker.valid(reads) else None
 
     def get(self, path: Path, digest: str, display: str) -> list[Finding] | None:
-        """The findings stored for the resolved ``path`` with content ``digest``, if any."""
+        """The findings stored for the resolved ``path`` with content ``digest``, if any, while
+        what they were worked out from in the rest of the project is unchanged."""
         key = self._key(path)
         entry = self._old.get(key)
         if not isinstance(entry, dict) or entry.get("sha256") != digest:
+            return None
+        reads = self._valid(key, entry)
+        if reads is None:
             return None
         try:
             findings = [_finding(item, display) for item in entry["findings"]]
         except (KeyError, TypeError, ValueError):
             return None  # damaged or from another version: lint the file afresh
         self._new[key] = entry
+        self._reads[key] = reads
         return findings
 
-    def put(self, path: Path, digest: str, findings: Sequence[Finding]) -> None:
+    def put(self, path: Path, digest: str, findings: Sequence[Finding], reads: Reads) -> None:
+        """``reads``: what linting the file read of the project index."""
         stored = []
         for finding in findings:
             item = asdict(finding)
             del item["path"]
             item["severity"] = str(finding.severity)
             stored.append(item)
-        self._new[self._key(path)] = {"sha256": digest, "findings": stored}
+        key = self._key(path)
+        self._new[key] = {"sha256": digest, "findings": stored, "reads": reads.to_json()}
+        self._reads[key] = reads
 
     def save(self) -> None:
         """Write this run's entries over the earlier ones: a run over one file (pre-commit)
@@ -113,25 +148,33 @@ class LintCache:
         :data:`KEEP_RUNS` runs is dropped, and so are all but the newest :data:`KEEP_FILES`
         cache files (each config, rule selection and project state has its own)."""
         generation = 1 + max((e.get("run", 0) for e in self._old.values() if isinstance(e, dict) and isinstance(e.get("run", 0), int)), default=0)
-        kept = {
-            key: entry for key, entry in self._old.items()
-            if key not in self._new and isinstance(entry, dict)
-            and isinstance(entry.get("run", 0), int) and generation - entry.get("run", 0) <= KEEP_RUNS
-        }
+        kept: dict[str, Any] = {}
+        for key, entry in self._old.items():
+            if (
+                key not in self._new and isinstance(entry, dict)
+                and isinstance(entry.get("run", 0), int) and generation - entry.get("run", 0) <= KEEP_RUNS
+            ):
+                # The snapshot written is of the project as it is now: an entry whose reads
+                # answer differently now would be taken for valid by the next run.
+                reads = self._valid(key, entry)
+                if reads is not None:
+                    kept[key] = entry
+                    self._reads[key] = reads
         merged = {**kept, **{key: {**entry, "run": generation} for key, entry in self._new.items()}}
-        write_json(self.file, merged, prune="lint-*.json")
+        snapshot = Snapshot.take(self.index, self._reads.values(), self._checker)
+        write_json(self.file, {"snapshot": snapshot.to_json(), "files": merged}, prune="lint-*.json")
 
 
 KEEP_RUNS = 20
 KEEP_FILES = 8
 
 
-def derived_file(policy: Policy, rules: Sequence[RuleSpec], version: str, project: str) -> Path:
-    """Where the wrappers and needles derived from one project state are kept: derivation is a
-    pure function of the config, the rules and every module's outline (``project``, the
-    index's fingerprint), and a third of a warm run on warehouse."""
+def derived_file(policy: Policy, rules: Sequence[RuleSpec], version: str) -> Path:
+    """Where the wrappers and needles derived from the project are kept, with what deriving
+    them read of the project index: derivation is a function of the config, the rules and those
+    reads, and a third of a warm run on warehouse."""
     key = hashlib.sha256(
-        json.dumps([_FORMAT, version, tool_digest(), policy.fingerprint, [r.id for r in rules], project]).encode()
+        json.dumps([_FORMAT, version, tool_digest(), policy.fingerprint, [r.id for r in rules]]).encode()
     ).hexdigest()[:24]
     return policy.root / CACHE_DIRNAME / f"derived-{key}.json"
 

@@ -44,7 +44,7 @@ from opsux_lint.analysis.nodes import deeper_than
 from opsux_lint.analysis.outline import parse_module, summarize
 from opsux_lint.analysis.receivers import receiver_names
 from opsux_lint.coverage import Site
-from opsux_lint.derived import Derived, project_fingerprint
+from opsux_lint.derived import Derived
 from opsux_lint.excerpt import needle_pattern
 from opsux_lint.findings import Finding, Severity
 from opsux_lint.kinds import CompiledRule, NeedleContext, compile_rule
@@ -173,11 +173,6 @@ class Linter:
             self, "severities", {r.id: severity_for(r, self.settings.severity) for r in self.rules}
         )
 
-    def fingerprint(self) -> str:
-        """The project index and the wrapper sinks found in it: what cached findings depend on."""
-        assert self.index is not None
-        return project_fingerprint(self.index, self.wrappers)
-
     def _runs(self, kind: str) -> bool:
         return any(rule.kind == kind for rule in self.rules)
 
@@ -241,7 +236,9 @@ class Linter:
         name, is_package = module_name(path, self.roots)
         index = self.index
         assert index is not None
-        resolver = self.resolver
+        # A result recorded for the cache depends on what its own resolutions read, not on
+        # what an earlier file's left in the resolver's memo: it starts with an empty one.
+        resolver = self.resolver.over(index, fresh=index.is_recording)
         wrappers = self.wrappers
         current = index.entry(name)
         if current is None or current.digest != digest:

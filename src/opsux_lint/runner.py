@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import hashlib
+import json
 import os
 import time
 from collections import deque
@@ -15,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from opsux_core.policy import Policy, load_policy
 from opsux_lint.analysis.index import ProjectIndex, build_index, save_index
+from opsux_lint.analysis.reads import Reads, Snapshot
 from opsux_lint.cache import (
     CACHE_DIRNAME,
     LintCache,
@@ -25,7 +28,7 @@ from opsux_lint.cache import (
     write_json,
 )
 from opsux_lint.coverage import Site
-from opsux_lint.derived import Derived, project_fingerprint
+from opsux_lint.derived import Derived
 from opsux_lint.discovery import Excludes, ResolvedPaths, discover
 from opsux_lint.findings import Finding
 from opsux_lint.project import Target
@@ -120,6 +123,8 @@ class _Job:
     data: bytes | None
     digest: str
     group: int
+    record: bool
+    """Whether the file's findings are cached (and so what linting it reads is recorded)."""
 
 
 class _Group:
@@ -133,19 +138,28 @@ class _Group:
         self.options = options
         self.index = project_index(policy, options.cache, options.jobs)
         clock.lap("read the project")
-        derived_at = derived_file(policy, rules, options.version, self.index.fingerprint()) if options.cache else None
-        self.derived = _cached_derivation(derived_at)
+        derived_at = derived_file(policy, rules, options.version) if options.cache else None
+        self.derived = _cached_derivation(derived_at, self.index)
         self._linter: Linter | None = None
         if self.derived is None:
-            linter = self.linter()
+            with self.index.recording() as reads:
+                linter = self.linter()
             if derived_at is not None:
                 assert linter.derived is not None
-                write_json(derived_at, linter.derived.to_json(), prune="derived-*.json")
+                write_json(
+                    derived_at,
+                    {
+                        "derived": linter.derived.to_json(), "reads": reads.to_json(),
+                        "snapshot": Snapshot.take(self.index, [reads]).to_json(),
+                    },
+                    prune="derived-*.json",
+                )
         clock.lap("derive wrappers and needles")
         self.cache = None
         if options.cache:
             assert self.derived is not None
-            self.cache = LintCache.open(policy, rules, options.version, project_fingerprint(self.index, self.derived.wrappers))
+            digest = hashlib.sha256(json.dumps(self.derived.to_json(), sort_keys=True).encode()).hexdigest()
+            self.cache = LintCache.open(policy, rules, options.version, self.index, digest)
         clock.lap("open the cache")
 
     def linter(self) -> Linter:
@@ -218,7 +232,7 @@ def run(
                 if cached:
                     group_of[shown] = group
             else:
-                jobs.append(_Job(resolved, shown, data, digest, number))
+                jobs.append(_Job(resolved, shown, data, digest, number, cache is not None))
 
     clock.lap("discover and read the files")
     sites: list[Site] = []
@@ -229,14 +243,14 @@ def run(
     else:
         results = _lint_all(jobs, linters, options.jobs)
     clock.lap(f"lint {len(jobs)} files")
-    for job, (result, found) in zip(jobs, results, strict=True):
+    for job, (result, found, reads) in zip(jobs, results, strict=True):
         findings.extend(result)
         sites.extend(found)
         if result:
             group_of[job.display] = groups[job.group]
         cache = groups[job.group].cache
-        if cache is not None:
-            cache.put(job.path, job.digest, result)
+        if cache is not None and reads is not None:
+            cache.put(job.path, job.digest, result, reads)
     for group in groups:
         if group.cache is not None:
             group.cache.save()
@@ -266,16 +280,20 @@ class _Clock:
         return tuple(self._laps.items())
 
 
-def _cached_derivation(file: Path | None) -> Derived | None:
+def _cached_derivation(file: Path | None, index: ProjectIndex) -> Derived | None:
+    """The stored derivation while what it read of the index gets the same answers."""
     if file is None:
         return None
     data = read_json(file)
-    if data is None:
+    if not isinstance(data, dict):
         return None
     try:
-        return Derived.from_json(data)
+        derived = Derived.from_json(data.get("derived"))
+        reads = Reads.from_json(data.get("reads"))
+        snapshot = Snapshot.from_json(data.get("snapshot"))
     except ValueError:
         return None  # damaged: derive afresh
+    return derived if snapshot.checker(index).valid(reads) else None
 
 
 def project_index(policy: Policy, cache: bool, jobs: int | None = 1) -> ProjectIndex:
@@ -304,9 +322,10 @@ def _workers(requested: int | None, count: int) -> int:
     return max(1, min(os.cpu_count() or 1, count // (PARALLEL_THRESHOLD // 2)))
 
 
-_FileResult = tuple[list[Finding], list[Site]]
-_Task = tuple[int, str, str, bytes | None]
-"""A file to lint: its config group, path, path as shown, and bytes."""
+_FileResult = tuple[list[Finding], list[Site], Reads | None]
+"""A file's findings, sites and (when it is to be cached) what linting it read of the index."""
+_Task = tuple[int, str, str, bytes | None, bool]
+"""A file to lint: its config group, path, path as shown, bytes, and whether to record its reads."""
 
 
 def _lint_all(
@@ -314,7 +333,7 @@ def _lint_all(
     advance: Callable[[int], None] = lambda done: None,
 ) -> list[_FileResult]:
     workers = _workers(requested, len(jobs))
-    tasks = [(job.group, str(job.path), job.display, job.data) for job in jobs]
+    tasks = [(job.group, str(job.path), job.display, job.data, job.record) for job in jobs]
     # Helpers rebuild the policy from its file (a Policy holds mapping proxies, which do not
     # pickle); a policy built in memory has no file, so such runs stay in this process.
     if workers > 1 and len(jobs) > 1 and all(linter.policy.source is not None for linter in linters):
@@ -376,8 +395,13 @@ def _share(
 
 
 def _lint_here(linters: Sequence[Linter], task: _Task) -> _FileResult:
-    group, path, display, data = task
-    return linters[group].check(Path(path), data or b"", display)
+    group, path, display, data, record = task
+    linter = linters[group]
+    if not record or linter.index is None:
+        return (*linter.check(Path(path), data or b"", display), None)
+    with linter.index.recording() as reads:
+        findings, sites = linter.check(Path(path), data or b"", display)
+    return findings, sites, reads
 
 
 def _counted(results: Iterable[_FileResult], advance: Callable[[int], None]) -> list[_FileResult]:

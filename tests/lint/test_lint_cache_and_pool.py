@@ -84,10 +84,10 @@ def test_a_corrupt_cache_is_ignored(shop: Path) -> None:
 def test_cached_findings_of_the_wrong_shape_are_linted_afresh(shop: Path, damage: dict[str, object]) -> None:
     clean = lint(shop, cache=True, version="t")
     [file] = (shop / CACHE_DIRNAME).glob("lint-*.json")
-    entries = json.loads(file.read_text(encoding="utf-8"))
-    damaged = next(e for e in entries.values() if e["findings"])
+    stored = json.loads(file.read_text(encoding="utf-8"))
+    damaged = next(e for e in stored["files"].values() if e["findings"])
     damaged["findings"][0].update(damage)
-    file.write_text(json.dumps(entries), encoding="utf-8")
+    file.write_text(json.dumps(stored), encoding="utf-8")
     again = lint(shop, cache=True, version="t")
     assert again.parsed == 1, "only the damaged entry is linted again"
     assert again.findings == clean.findings  # type: ignore[attr-defined]
@@ -149,22 +149,25 @@ def test_entries_unused_for_many_runs_and_old_cache_files_are_pruned(shop: Path)
     views = shop / "src" / "shop" / "views.py"
     for _ in range(KEEP_RUNS):  # runs that use one file only
         run(resolve_targets([views], None), Selection(), shop, RunOptions(cache=True, version="t"))
-    kept = json.loads(file.read_text(encoding="utf-8"))
+    kept = json.loads(file.read_text(encoding="utf-8"))["files"]
     assert "src/shop/ops.py" in kept, "unused for exactly KEEP_RUNS runs: still kept"
     run(resolve_targets([views], None), Selection(), shop, RunOptions(cache=True, version="t"))
-    assert set(json.loads(file.read_text(encoding="utf-8"))) == {"src/shop/views.py"}
+    assert set(json.loads(file.read_text(encoding="utf-8"))["files"]) == {"src/shop/views.py"}
     # Another version each run makes another cache file: only the newest KEEP_FILES stay.
     for number in range(KEEP_FILES + 3):
         lint(shop, cache=True, version=f"v{number}")
     assert len(list((shop / CACHE_DIRNAME).glob("lint-*.json"))) == KEEP_FILES
 
 
-def test_the_derivation_is_cached_with_the_project_state(shop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_derivation_is_cached_with_what_it_read(shop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import opsux_lint.engine as engine_module
 
     cold = lint(shop, cache=True, version="t")
     [stored] = (shop / CACHE_DIRNAME).glob("derived-*.json")
-    assert json.loads(stored.read_text(encoding="utf-8"))["wrappers"], "the shop has wrappers to derive"
+    saved = json.loads(stored.read_text(encoding="utf-8"))
+    assert saved["derived"]["wrappers"], "the shop has wrappers to derive"
+    outlines_read = saved["reads"][0]
+    assert "shop.ops" in outlines_read and "shop.clean" not in outlines_read
     derived: list[object] = []
     real = engine_module.derive_sinks
     monkeypatch.setattr(engine_module, "derive_sinks", lambda *args, **kw: derived.append(args) or real(*args, **kw))
@@ -172,11 +175,15 @@ def test_the_derivation_is_cached_with_the_project_state(shop: Path, monkeypatch
         findings.unlink()  # every file is linted again, with the stored derivation
     warm = lint(shop, cache=True, version="t")
     assert derived == [] and warm.parsed == 7 and warm.findings == cold.findings
-    # Another project state (an outline changed) is derived again, beside the first.
+    # A module the derivation did not read changes: the derivation stands.
+    clean = shop / "src" / "shop" / "clean.py"
+    clean.write_text("\n\n" + clean.read_text(encoding="utf-8"), encoding="utf-8")
+    assert lint(shop, cache=True, version="t").parsed == 1 and derived == []  # type: ignore[attr-defined]
+    # One it read changes its outline: derived again, in place of the first.
     ops = shop / "src" / "shop" / "ops.py"
     ops.write_text(ops.read_text(encoding="utf-8") + "\nNEW = 'orders.new'\n", encoding="utf-8")
     lint(shop, cache=True, version="t")
-    assert derived and len(list((shop / CACHE_DIRNAME).glob("derived-*.json"))) == 2
+    assert derived and len(list((shop / CACHE_DIRNAME).glob("derived-*.json"))) == 1
 
 
 @pytest.mark.parametrize(
@@ -193,13 +200,20 @@ def test_the_derivation_is_cached_with_the_project_state(shop: Path, monkeypatch
         '{"wrappers": {"operation_type": [["too", "short"]]}, "methods": [], "receivers": []}',
         '{"wrappers": [], "methods": [], "receivers": []}',
         '{"wrappers": {"1": 2}, "methods": [], "receivers": []}',
+        '{"derived": {"wrappers": {}, "methods": [], "receivers": []}}',
+        '{"derived": {"wrappers": {}, "methods": [], "receivers": []}, "reads": [[], [], [], []]}',
+        '{"derived": {"wrappers": {}, "methods": [], "receivers": []}, "reads": [[], [], [], [], false]}',
+        '{"derived": {"wrappers": {}, "methods": [], "receivers": []}, "reads": [[], [], [], [], false], "snapshot": {"state": {}, "outlines": {}, "words": {"w": [1]}}}',
     ],
 )
 def test_a_damaged_derivation_is_derived_afresh(shop: Path, damage: str) -> None:
     cold = lint(shop, cache=True, version="t")
     [stored] = (shop / CACHE_DIRNAME).glob("derived-*.json")
     good = stored.read_text(encoding="utf-8")
-    stored.write_text(damage, encoding="utf-8")
+    if damage.startswith('{"wrappers"'):
+        stored.write_text(json.dumps({**json.loads(good), "derived": json.loads(damage)}), encoding="utf-8")
+    else:
+        stored.write_text(damage, encoding="utf-8")
     for findings in (shop / CACHE_DIRNAME).glob("lint-*.json"):
         findings.unlink()
     assert lint(shop, cache=True, version="t").findings == cold.findings

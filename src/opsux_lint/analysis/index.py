@@ -24,6 +24,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, cast, overload
@@ -39,6 +40,7 @@ from opsux_lint.analysis.outline import (
     summarize,
 )
 from opsux_lint.analysis.outlining import Pending, outline_all
+from opsux_lint.analysis.reads import Reads
 from opsux_lint.cache import write_json
 from opsux_lint.discovery import Excludes, ResolvedPaths, discover
 from opsux_lint.modules import resolved_module_name, source_roots
@@ -141,6 +143,9 @@ class ProjectIndex:
         """Outlines made in this run (not taken from the store), by ``digest:module``."""
         self._texts: dict[str, str] = {}
         """The JSON of the outlines made in this run that the fingerprint hashed, to be saved."""
+        self._recording: list[Reads] = []
+        """The reads being recorded (:meth:`recording`), innermost last; shared with the
+        indexes laid over this one."""
 
     @property
     def fresh(self) -> int:
@@ -149,15 +154,38 @@ class ProjectIndex:
 
     # ----------------------------------------------------------------------------- modules
 
+    @contextmanager
+    def recording(self) -> Iterator[Reads]:
+        """Record what is read of this index (and of those laid over it) inside the block:
+        what a result computed there depends on."""
+        reads = Reads()
+        self._recording.append(reads)
+        try:
+            yield reads
+        finally:
+            self._recording.pop()
+            if self._recording:
+                self._recording[-1].update(reads)
+
+    @property
+    def is_recording(self) -> bool:
+        return bool(self._recording)
+
     def __contains__(self, module: str) -> bool:
+        if self._recording:
+            self._recording[-1].present.add(module)
         return module in self._entries or module in self._sources
 
     def names(self) -> Iterator[str]:
         """Every module's name (nothing is outlined)."""
+        if self._recording:
+            self._recording[-1].everything = True
         yield from self._sources
         yield from (name for name in self._entries if name not in self._sources)
 
     def entry(self, module: str) -> ModuleEntry | None:
+        if self._recording:
+            self._recording[-1].outlines.add(module)
         if module in self._entries:
             return self._entries[module]
         source = self._sources.get(module)
@@ -203,6 +231,8 @@ class ProjectIndex:
 
     def source(self, module: str) -> bytes | None:
         """The module's source (None for a module given in memory as an outline only)."""
+        if self._recording:
+            self._recording[-1].sources.add(module)
         given = self._given.get(module)
         if given is not None:
             return given
@@ -223,6 +253,9 @@ class ProjectIndex:
 
     def mentioning(self, words: Iterable[str]) -> list[str]:
         """The modules whose source contains one of ``words`` as a whole word (none outlined)."""
+        if self._recording:
+            words = list(words)
+            self._recording[-1].words.update(words)
         found = self._words.modules(words)
         found |= {m for m in self._entries if m not in self._sources}  # given in memory
         return sorted(found)
@@ -237,6 +270,7 @@ class ProjectIndex:
         overlaid = ProjectIndex(None, self._sources, self._store, self._hashes)
         overlaid._entries = entries
         overlaid._words = self._words
+        overlaid._recording = self._recording
         overlaid._given = {**self._given, name: data} if data is not None else {k: v for k, v in self._given.items() if k != name}
         return overlaid
 
@@ -259,6 +293,19 @@ class ProjectIndex:
             digest.update((known or self._outline_hash(name, self.entry(name))).encode())
         self._fingerprint = digest.hexdigest()  # every module is known now: it cannot change
         return self._fingerprint
+
+    def files(self) -> Mapping[str, str]:
+        """Every module's file: its content digest and its path (nothing is read or outlined)."""
+        return {name: f"{source.digest} {source.shown}" for name, source in self._sources.items()}
+
+    def mentions(self, module: str, word: str) -> bool:
+        """Whether the module's file holds ``word`` as a whole word (what :meth:`mentioning`
+        looks for), without searching the others."""
+        return self._words.mentioned_in(module, word)
+
+    def outline_hash(self, module: str) -> str:
+        """The hash of the module's outline (outlined if need be); ``-`` when it has none."""
+        return self._outline_hash(module, self.entry(module))
 
     def _outline_hash(self, name: str, entry: ModuleEntry | None) -> str:
         if entry is None:

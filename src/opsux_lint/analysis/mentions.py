@@ -41,6 +41,13 @@ class WordSearch:
             found |= self._modules(word.encode())
         return found
 
+    def mentioned_in(self, module: str, word: str) -> bool:
+        """Whether one module's source holds ``word`` as a whole token (what :meth:`modules`
+        finds), without searching the others."""
+        data = self._sources.get(module)
+        encoded = word.encode()
+        return data is not None and _WORD.fullmatch(encoded) is not None and has_token(data, encoded)
+
     def _modules(self, word: bytes) -> frozenset[str]:
         known = self._found.get(word)
         if known is not None:

@@ -120,9 +120,10 @@ class Resolver:
         self._methods: dict[str, tuple[str, ...]] = {}
         self._families: dict[tuple[str, ...], str | None] = {}
 
-    def over(self, index: ProjectIndex) -> Resolver:
-        """The same resolver over another index (one file replaced by what is being linted)."""
-        if index is self.index:
+    def over(self, index: ProjectIndex, fresh: bool = False) -> Resolver:
+        """The same resolver over another index (one file replaced by what is being linted);
+        ``fresh``: with an empty memo even over the same index."""
+        if index is self.index and not fresh:
             return self
         return Resolver(index, self.known, self.api)
 
