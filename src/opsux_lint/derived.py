@@ -1,18 +1,18 @@
 """What a Linter works out from the project once (wrapper sinks and receiver needles), kept
-beside the result cache; and the fingerprint of the project state cached findings depend on.
+beside the result cache, whose findings are keyed by it.
 
-Apart from the engine, so a run whose files all come from the cache reads the derivation and
-computes the fingerprint without importing the engine, its rule kinds and libcst.
+Apart from the engine, so a run whose files all come from the cache reads the derivation
+without importing the engine, its rule kinds and libcst.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from opsux_lint.analysis.index import ProjectIndex
 from opsux_lint.analysis.sinks import DerivedSink, DynamicUse, SinkSpec
 
 
@@ -47,6 +47,10 @@ class Derived:
         except (KeyError, TypeError) as exc:
             raise ValueError(f"not a derivation: {exc}") from exc
 
+    def digest(self) -> str:
+        """What the result cache's findings are keyed by: a new wrapper may change any file's."""
+        return hashlib.sha256(json.dumps(self.to_json(), sort_keys=True).encode()).hexdigest()
+
     def all_wrappers(self) -> tuple[DerivedSink, ...]:
         return tuple(w for family in sorted(self.wrappers) for w in self.wrappers[family])
 
@@ -80,10 +84,3 @@ def _strings(items: Any) -> list[str]:
     if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
         raise ValueError(f"not a list of names: {items!r}")
     return items
-
-
-def project_fingerprint(index: ProjectIndex, wrappers: Mapping[str, tuple[DerivedSink, ...]]) -> str:
-    """The project index and the wrapper sinks found in it: what cached findings depend on."""
-    digest = hashlib.sha256(index.fingerprint().encode())
-    digest.update(repr(sorted(wrappers.items())).encode())
-    return digest.hexdigest()

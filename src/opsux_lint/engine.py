@@ -3,8 +3,8 @@
 :class:`Linter` is built once per run from the policy, the selected rules and the project index
 (:mod:`opsux_lint.analysis`: what every module of the project defines, for values and types
 that come from other files), and is then a pure function ``lint(path, data) -> findings``: no I/O, no global
-state, so a cache keyed by (content, config fingerprint, index fingerprint, tool version) or a
-process pool can wrap it without touching rules.
+state, so a cache keyed by (content, config fingerprint, tool version, and what the file's
+linting read of the index) or a process pool can wrap it without touching rules.
 
 Per file: read errors are the caller's; decoding errors are always reported (OPS000), because the
 prefilter works on bytes and a broken encoding is broken for Python too. Then the prefilter; only

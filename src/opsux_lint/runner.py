@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import gc
-import hashlib
-import json
 import os
 import time
 from collections import deque
@@ -158,8 +156,7 @@ class _Group:
         self.cache = None
         if options.cache:
             assert self.derived is not None
-            digest = hashlib.sha256(json.dumps(self.derived.to_json(), sort_keys=True).encode()).hexdigest()
-            self.cache = LintCache.open(policy, rules, options.version, self.index, digest)
+            self.cache = LintCache.open(policy, rules, options.version, self.index, self.derived.digest())
         clock.lap("open the cache")
 
     def linter(self) -> Linter:

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from lint_support import copy_fixture
 from opsux_lint.cli import main
 from opsux_lint.analysis import Resolver, SinkSpec, build_index, derive_sinks
-from opsux_lint.analysis.index import save_index
+from opsux_lint.analysis.index import ProjectIndex, save_index
 from opsux_lint.project import resolve_targets
 from opsux_lint.runner import Selection, run
 from opsux_lint.analysis.outline import parse_module, summarize
@@ -161,12 +161,17 @@ def test_sites_tell_what_each_position_resolved_to(project: Path) -> None:
     assert [o.status for o in outcomes].count(SiteStatus.UNREGISTERED) == 1  # self.kind of LegacyJob
 
 
+def _outline_hashes(index: ProjectIndex) -> dict[str, str]:
+    """Every module's outline hash (outlining what the cache does not hold)."""
+    return {name: index.outline_hash(name) for name in sorted(index.names())}
+
+
 def test_the_index_is_cached_by_file_content(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import opsux_lint.analysis.index as index_module
 
     cache = project / ".opsux_cache"
     first = build_index(project, ["src"], [], cache_dir=cache)
-    fingerprint = first.fingerprint()  # outlines every module
+    fingerprint = _outline_hashes(first)  # outlines every module
     save_index(first, project, ["src"], [], cache_dir=cache)
 
     def no_parsing(*args: object) -> None:
@@ -177,12 +182,12 @@ def test_the_index_is_cached_by_file_content(project: Path, monkeypatch: pytest.
     real_json = index_module.outline_json
     monkeypatch.setattr(index_module, "outline_json", lambda summary: hashed.append(summary) or real_json(summary))
     again = build_index(project, ["src"], [], cache_dir=cache)
-    assert again.fingerprint() == fingerprint
+    assert _outline_hashes(again) == fingerprint
     assert hashed == [], "the outlines' hashes come from the cache too"
     types = project / "src" / "app" / "ops" / "types.py"
     types.write_text(types.read_text(encoding="utf-8") + "\nNEW = 'x.y'\n", encoding="utf-8")
     with pytest.raises(AssertionError, match="summarized again"):
-        build_index(project, ["src"], [], cache_dir=cache).fingerprint()
+        _outline_hashes(build_index(project, ["src"], [], cache_dir=cache))
 
 
 def test_a_first_cached_run_serializes_each_outline_once(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -195,16 +200,16 @@ def test_a_first_cached_run_serializes_each_outline_once(project: Path, monkeypa
     monkeypatch.setattr(index_module, "outline_json", lambda summary: serialized.append(summary["module"]) or real_json(summary))
     cache = project / ".opsux_cache"
     index = build_index(project, ["src"], [], cache_dir=cache)
-    fingerprint = index.fingerprint()  # hashes every outline
+    fingerprint = _outline_hashes(index)  # hashes every outline
     made = dict(index.made)
     assert sorted(serialized) == sorted(s["module"] for s in made.values()) and made
     save_index(index, project, ["src"], [], cache_dir=cache)
-    assert len(serialized) == len(made), "saving writes the text the fingerprint hashed"
-    # What was written is the outline, and what the next run's fingerprint reads.
+    assert len(serialized) == len(made), "saving writes the text that was hashed"
+    # What was written is the outline, and what the next run's hashes are read from.
     [outlines] = cache.glob("outlines-*")
     stored = [json.loads(f.read_text(encoding="utf-8")) for f in outlines.glob("*.json")]
     assert sorted(json.dumps(s, sort_keys=True) for s in stored) == sorted(json.dumps(s, sort_keys=True) for s in made.values())
-    assert build_index(project, ["src"], [], cache_dir=cache).fingerprint() == fingerprint
+    assert _outline_hashes(build_index(project, ["src"], [], cache_dir=cache)) == fingerprint
 
 
 def test_the_index_outlines_only_what_is_asked_for(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -241,7 +246,7 @@ def test_a_run_that_outlines_one_module_keeps_the_others_outlines(project: Path,
 
     cache = project / ".opsux_cache"
     first = build_index(project, ["src"], [], cache_dir=cache)
-    first.fingerprint()  # outlines every module
+    _outline_hashes(first)  # outlines every module
     save_index(first, project, ["src"], [], cache_dir=cache)
     types = project / "src" / "app" / "ops" / "types.py"
     types.write_text(types.read_text(encoding="utf-8") + "\nNEW = 'x.y'\n", encoding="utf-8")
@@ -253,7 +258,7 @@ def test_a_run_that_outlines_one_module_keeps_the_others_outlines(project: Path,
     real = index_module.summarize
     monkeypatch.setattr(index_module, "summarize", lambda source, module, pkg: outlined.append(module) or real(source, module, pkg))
     third = build_index(project, ["src"], [], cache_dir=cache)
-    third.fingerprint()
+    _outline_hashes(third)
     assert outlined == [], "the changed module's new outline and every other one came from the cache"
     assert "NEW" in third.summary("app.ops.types")["assign"]
 
@@ -263,7 +268,7 @@ def test_a_warm_run_reads_and_writes_only_the_outlines_it_uses(project: Path, mo
 
     cache = project / ".opsux_cache"
     first = build_index(project, ["src"], [], cache_dir=cache)
-    fingerprint = first.fingerprint()
+    fingerprint = _outline_hashes(first)
     save_index(first, project, ["src"], [], cache_dir=cache)
     [outlines] = cache.glob("outlines-*")
     stored = sorted(f.name for f in outlines.iterdir())
@@ -275,7 +280,7 @@ def test_a_warm_run_reads_and_writes_only_the_outlines_it_uses(project: Path, mo
     monkeypatch.setattr(index_module.OutlineStore, "get", lambda self, key: read.append(key) or real_get(self, key))
     monkeypatch.setattr(index_module.OutlineStore, "put", lambda self, key, summary: written.append(key) or real_put(self, key, summary))
     warm = build_index(project, ["src"], [], cache_dir=cache)
-    assert warm.fingerprint() == fingerprint and read == [], "the fingerprint comes from the manifest"
+    assert _outline_hashes(warm) == fingerprint and read == [], "the hashes come from the manifest"
     resolution = Resolver(warm).resolve(["a", ["a", ["n", "O"], "Inventory"], "EXPORT"], "app.jobs")
     assert [v.text for v in resolution.values] == ["inventory.export"]
     assert sorted(k.partition(":")[2] for k in read) == ["app.jobs", "app.ops.types"]
@@ -283,7 +288,7 @@ def test_a_warm_run_reads_and_writes_only_the_outlines_it_uses(project: Path, mo
     types = project / "src" / "app" / "ops" / "types.py"
     types.write_text(types.read_text(encoding="utf-8") + "\nNEW = 'x.y'\n", encoding="utf-8")
     changed = build_index(project, ["src"], [], cache_dir=cache)
-    changed.fingerprint()
+    _outline_hashes(changed)
     save_index(changed, project, ["src"], [], cache_dir=cache)
     assert [k.partition(":")[2] for k in written] == ["app.ops.types"]
     now = sorted(f.name for f in outlines.iterdir())
@@ -293,7 +298,7 @@ def test_a_warm_run_reads_and_writes_only_the_outlines_it_uses(project: Path, mo
 def test_a_damaged_or_missing_outline_is_made_afresh(project: Path) -> None:
     cache = project / ".opsux_cache"
     first = build_index(project, ["src"], [], cache_dir=cache)
-    fingerprint = first.fingerprint()
+    fingerprint = _outline_hashes(first)
     save_index(first, project, ["src"], [], cache_dir=cache)
     [outlines] = cache.glob("outlines-*")
     files = sorted(outlines.iterdir())
@@ -301,7 +306,7 @@ def test_a_damaged_or_missing_outline_is_made_afresh(project: Path) -> None:
     files[1].write_text('{"format": 0}', encoding="utf-8")
     files[2].unlink()
     again = build_index(project, ["src"], [], cache_dir=cache)
-    assert again.fingerprint() == fingerprint
+    assert _outline_hashes(again) == fingerprint
     assert all(again.summary(name) == first.summary(name) for name in first.names())
     assert again.fresh == 3
     save_index(again, project, ["src"], [], cache_dir=cache)
@@ -314,7 +319,7 @@ def test_the_outlines_of_a_pruned_manifest_go_with_it(project: Path) -> None:
     cache = project / ".opsux_cache"
     for salt in range(KEEP_FILES + 2):
         index = build_index(project, ["src"], [], cache_dir=cache, salt=str(salt))
-        index.fingerprint()
+        _outline_hashes(index)
         save_index(index, project, ["src"], [], cache_dir=cache, salt=str(salt))
     manifests = {f.stem.removeprefix("index-") for f in cache.glob("index-*.json")}
     directories = {d.name.removeprefix("outlines-") for d in cache.glob("outlines-*")}

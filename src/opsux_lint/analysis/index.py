@@ -7,8 +7,8 @@ passes only the changed ones, and the constants live elsewhere), but outlines a 
 (:mod:`~opsux_lint.analysis.outline`, with ``ast``) only when something asks for it: a
 resolution that follows an import, or a search for the modules that mention a name (wrapper
 derivation, subclasses, receiver types). Outlines are cached by file content in
-``.opsux_cache/``, one file per outline beside a small manifest of their hashes (what the
-fingerprint needs), so a run reads and writes the outlines it uses, not the project's: a
+``.opsux_cache/``, one file per outline beside a small manifest of their hashes (what a cached
+result's reads are checked against, :mod:`~opsux_lint.analysis.reads`), so a run reads and writes the outlines it uses, not the project's: a
 pre-commit run on one changed file writes one. So a run costs what the files that matter cost,
 not the repository's size.
 
@@ -134,7 +134,6 @@ class ProjectIndex:
         """SHA-256 of each outline's canonical JSON, by ``digest:module`` (stored with the cache)."""
         self._entries: dict[str, ModuleEntry | None] = dict(modules or {})
         self._words = WordSearch({module: source.data for module, source in self._sources.items()})
-        self._fingerprint: str | None = None
         self._by_path: Mapping[Path, SourceFile] = by_path or {}
         """Each source by its resolved path, where :func:`build_index` read it."""
         self._given: dict[str, bytes] = {}
@@ -142,7 +141,7 @@ class ProjectIndex:
         self.made: dict[str, Summary] = {}
         """Outlines made in this run (not taken from the store), by ``digest:module``."""
         self._texts: dict[str, str] = {}
-        """The JSON of the outlines made in this run that the fingerprint hashed, to be saved."""
+        """The JSON of the outlines made in this run that were hashed, to be saved."""
         self._recording: list[Reads] = []
         """The reads being recorded (:meth:`recording`), innermost last; shared with the
         indexes laid over this one."""
@@ -274,26 +273,6 @@ class ProjectIndex:
         overlaid._given = {**self._given, name: data} if data is not None else {k: v for k, v in self._given.items() if k != name}
         return overlaid
 
-    def fingerprint(self) -> str:
-        """What cached findings may depend on: every module's outline (its hash from the
-        manifest where the file is unchanged), so an edit inside a function body elsewhere keeps
-        them valid. Outlines everything that is not cached: only runs that use the cache ask."""
-        if self._fingerprint is not None:
-            return self._fingerprint
-        digest = hashlib.sha256()
-        names = sorted(self.names())
-        if self.helpers:
-            # The first run after a checkout of another branch outlines every changed module.
-            self._outline_batch([n for n in names if n in self._sources and f"{self._sources[n].digest}:{n}" not in self._hashes])
-        for name in names:
-            source = self._sources.get(name)
-            known = self._hashes.get(f"{source.digest}:{name}") if source is not None and name not in self._entries else None
-            digest.update(name.encode())
-            # An unchanged file's outline hash is in the manifest: its outline is not read.
-            digest.update((known or self._outline_hash(name, self.entry(name))).encode())
-        self._fingerprint = digest.hexdigest()  # every module is known now: it cannot change
-        return self._fingerprint
-
     def files(self) -> Mapping[str, str]:
         """Every module's file: its content digest and its path (nothing is read or outlined)."""
         return {name: f"{source.digest} {source.shown}" for name, source in self._sources.items()}
@@ -304,7 +283,13 @@ class ProjectIndex:
         return self._words.mentioned_in(module, word)
 
     def outline_hash(self, module: str) -> str:
-        """The hash of the module's outline (outlined if need be); ``-`` when it has none."""
+        """The hash of the module's outline; ``-`` when it has none. An unchanged file's is in
+        the manifest: its outline is not read."""
+        source = self._sources.get(module)
+        if source is not None and module not in self._entries:
+            known = self._hashes.get(f"{source.digest}:{module}")
+            if known is not None:
+                return known
         return self._outline_hash(module, self.entry(module))
 
     def _outline_hash(self, name: str, entry: ModuleEntry | None) -> str:
@@ -399,15 +384,15 @@ class ProjectIndex:
 
 
 def outline_json(summary: Summary) -> str:
-    """An outline as the store keeps it and the fingerprint hashes it (keys sorted: the same
+    """An outline as the store keeps it and its hash is taken of (keys sorted: the same
     outline is the same text whatever built it). ``json.dumps``: the C encoder; ``json.dump``
     is pure Python, six times slower."""
     return json.dumps(summary, sort_keys=True)
 
 
 def text_hash(text: str) -> str:
-    """What the fingerprint takes of an outline's JSON (computed once, then kept in the
-    manifest: hashing every outline was a fifth of a warm run)."""
+    """The hash of an outline's JSON (computed once, then kept in the manifest: hashing every
+    outline was a fifth of a warm run)."""
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -476,7 +461,7 @@ def save_index(index: ProjectIndex, root: Path, src: Sequence[str], exclude: Seq
         return  # every outline came from the store: nothing changed
     store = OutlineStore(_outline_dir(cache_file))
     for key, summary in index.made.items():
-        # Each outline is serialized once: the fingerprint's text where it hashed this one.
+        # Each outline is serialized once: the text that was hashed, where it was.
         text = index._texts.pop(key, None) or outline_json(summary)
         store.put(key, text)
         if key not in index._hashes:
