@@ -130,8 +130,12 @@ class Linter:
         object.__setattr__(self, "families", families)
         derived = self.derived
         if derived is None:
+            # Methods of the API's classes: a file must name what types the receiver. A project
+            # class's method is also matched by its name on a receiver of unknown type
+            # (``named_sinks``), so its needle is that name, as every call of it writes it.
             methods = frozenset(
-                s.call for sinks in families.values() for s in sinks if resolver.is_class(s.call.rpartition(".")[0])
+                s.call for sinks in families.values() for s in sinks
+                if api.canonical(s.call.rpartition(".")[0]) in api.classes
             )
             derived = Derived(
                 _derive(resolver, families),

@@ -309,3 +309,60 @@ def test_a_wrapper_passing_two_parameters_on_is_checked_at_both_arguments(
     document = _lint_json(tmp_path, monkeypatch, "    - {call: app.events.emit, arg: 1, keyword: event_type}\n", use=use)
     assert sorted((f["line"], f["column"]) for f in document["findings"]) == [(6, 10), (6, 27)]
     assert sorted(s["line"] for s in document["coverage"]["sites"] if s["status"] == "verified") == [7, 7]
+
+
+def test_a_sink_imported_through_a_module_that_reexports_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Projects re-export their event functions from an import helper or a package's
+    # __init__.py; callers import it from there, under that module's name for it.
+    modules = {
+        "reexport": "from app.events import emit\nfrom app.events import emit as fire\n",
+        "stars": "from app.events import *\n",
+        "chain": "from app.reexport import fire as blast\n",
+        "choice": "try:\n    from app.fast import emit\nexcept ImportError:\n    from app.events import emit\n",
+        "rebound": "from app.events import emit\n\n\ndef emit(payload, event_type):\n    return None\n",
+        "use": (
+            "from app.reexport import emit, fire\n"
+            "from app.stars import emit as star_emit\n"
+            "from app.chain import blast\n"
+            "from app import reexport\n"
+            "import app.stars as st\n"
+            "from app.choice import emit as chosen\n"
+            "from app.rebound import emit as other\n"
+            "emit(None, 'inventory.a')\n"              # 8
+            "fire(None, 'inventory.b')\n"              # 9
+            "star_emit(None, 'inventory.c')\n"         # 10
+            "blast(None, event_type='inventory.d')\n"  # 11
+            "reexport.fire(None, 'inventory.e')\n"     # 12
+            "st.emit(None, 'inventory.f')\n"           # 13
+            "chosen(None, 'inventory.g')\n"            # 14
+            "fire(None, 'inventory.sync')\n"           # 15
+            "other(None, 'inventory.h')\n"             # 16: the module's own emit
+        ),
+        # Mentions only the re-export's own name: the prefilter must know it.
+        "only": "from app.chain import blast\nblast(None, 'inventory.i')\n",
+    }
+    document = _lint_json(tmp_path, monkeypatch, "    - {call: app.events.emit, arg: 1, keyword: event_type}\n", **modules)
+    found = [(f["path"].rpartition("/")[2], f["line"], f["code"]) for f in document["findings"]]
+    assert found == [("only.py", 2, "OPS001"), *(("use.py", line, "OPS001") for line in range(8, 15))]
+    sites = {(s["path"].rpartition("/")[2], s["line"]): s["status"] for s in document["coverage"]["sites"]}
+    assert sites[("use.py", 15)] == "verified"
+    assert ("use.py", 16) not in sites or sites[("use.py", 16)] == "not-a-sink"
+
+
+def test_a_reexport_is_followed_to_the_definition(tmp_path: Path) -> None:
+    resolver = _resolver(
+        tmp_path,
+        listed="from app.events import *\n",
+        private="from app.hidden import *\n",
+        hidden="__all__ = ['other']\nfrom app.events import emit\n\ndef other():\n    pass\n",
+        renamed="from app.events import emit as fire\n",
+        rebound="from app.events import emit\nemit = print\n",
+    )
+    assert resolver.reexported(["app.listed.emit"]) == {"app.listed.emit", "app.events.emit"}
+    assert resolver.reexported(["app.hidden.emit"]) == {"app.hidden.emit", "app.events.emit"}
+    assert resolver.reexported(["app.private.emit"]) == {"app.private.emit"}, "app.hidden's __all__ leaves emit out"
+    assert resolver.reexported(["app.rebound.emit"]) == {"app.rebound.emit"}
+    assert resolver.reexported(["app.renamed.fire"]) == {"app.renamed.fire", "app.events.emit"}
+    # Only the name written differently is a sink of its own (callers write only it).
+    found = _aliases(resolver)
+    assert "app.renamed.fire" in found and not {"app.listed.emit", "app.hidden.emit", "app.rebound.emit"} & set(found)

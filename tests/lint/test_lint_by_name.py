@@ -118,3 +118,44 @@ def test_one_family_is_checked_when_its_top_is_the_sink(resolver: Resolver) -> N
 
 def test_dunder_methods_are_never_matched_by_name(resolver: Resolver) -> None:
     assert named_sinks(resolver, "__init__", shape(1), {"app.jobs.Base.__init__"}) == ()
+
+
+def test_a_project_method_sink_is_checked_without_coverage_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The prefilter's needle for a method of a project class is its name (every call writes
+    # it), not the names that type opsux's own receivers: views.py names neither opsux's classes
+    # nor anything that makes them, and was never parsed.
+    import json
+
+    from click.testing import CliRunner
+
+    from opsux_lint.cli import main
+
+    (tmp_path / "opsux.yaml").write_text(textwrap.dedent('''
+        operation_types:
+          auth.login: Login
+        lint:
+          select: [OPS001, OPS008]
+          operation_type_sinks:
+            - {call: app.events.Event.new, arg: 0, keyword: action}
+            - {call: app.events.Dispatcher.send, arg: 0}
+    '''))
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "events.py").write_text(
+        "class Event:\n    @staticmethod\n    def new(action):\n        return Event()\n\n\n"
+        "class Dispatcher:\n    def send(self, action):\n        print(action)\n"
+    )
+    (tmp_path / "app" / "views.py").write_text(
+        "from app import events\n\n\n"
+        "def f(dispatcher):\n"
+        "    events.Event.new('not_registered')\n"   # 5
+        "    dispatcher.send('also_not_registered')\n"  # 6: untyped, the project's only send
+        "    events.Event.new(action='auth.login')\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    documents = [
+        json.loads(CliRunner().invoke(main, ["--no-cache", "--format", "json", *extra]).stdout)
+        for extra in ([], ["--coverage"])
+    ]
+    found = [[(f["path"], f["line"], f["code"]) for f in document["findings"]] for document in documents]
+    assert found[0] == found[1] == [("app/views.py", 5, "OPS001"), ("app/views.py", 6, "OPS001")]

@@ -941,7 +941,7 @@ class Resolver:
             aliased = self._local_alias(str(func[1]), module, scope, depth)
             if aliased is not None:
                 return aliased
-            return Callee(frozenset(canonical(q) for q in self.index.qualified_names(module, func)))
+            return Callee(frozenset(canonical(q) for q in self.reexported(self.index.qualified_names(module, func))))
         if func[0] != Tag.ATTRIBUTE:
             return Callee(frozenset(), f"`{render(func)}` is computed")
         attr = str(func[2])
@@ -949,7 +949,7 @@ class Resolver:
         if base[0] in ("n", "a"):
             refs = self._eval(base, module, scope, depth + 1)
             if refs and all(isinstance(r, Ref) and r.kind in ("module", "external") for r in refs):
-                return Callee(frozenset(canonical(q) for q in self.index.qualified_names(module, func)))
+                return Callee(frozenset(canonical(q) for q in self.reexported(self.index.qualified_names(module, func))))
         names: set[str] = set()
         foreign: set[str] = set()
         unknown: list[str] = []
@@ -977,6 +977,32 @@ class Resolver:
         # The innermost reason is the one a person can act on; the chain above it repeats it.
         reason = f"the type of `{render(base)}` is not known: {_innermost(unknown[0])}" if unknown else None
         return Callee(frozenset(names), reason, frozenset(foreign))
+
+    def reexported(self, names: Iterable[str]) -> set[str]:
+        """``names`` and, for each that a module of the project only imports from elsewhere (a
+        re-export: ``from app.core import emit`` in ``app/events.py``, or ``from app.core import
+        *``), the names it imports, to the definition: a call of ``app.events.emit`` is a call of
+        ``app.core.emit``."""
+        found = set(names)
+        pending = list(found)
+        while pending and len(found) < _MAX_DEPTH:
+            split = self.index.split(pending.pop())
+            if split is None or len(split[1]) != 1:
+                continue
+            owner, (name,) = split
+            summary = self.index.summary(owner)
+            if summary is None or name in summary["defs"] or name in summary["assign"]:
+                continue
+            bindings = summary["imports"].get(name)
+            if bindings:
+                targets = [f"{b[1]}.{b[2]}" for b in bindings if b[0] == "f"]
+            else:
+                targets = [f"{base}.{name}" for base in summary["stars"] if name in self.index.exports(base)]
+            for target in targets:
+                if target not in found:
+                    found.add(target)
+                    pending.append(target)
+        return found
 
     def _local_alias(self, name: str, module: str, scope: str | None, depth: int) -> Callee | None:
         """What a function's local name bound to another callable may be (``fire = events.emit``;

@@ -182,6 +182,7 @@ def _aliases(
             for _, value in bindings
         )
     ]
+    yield from _reexports(resolver, module, summary, by_name)
     for name, bindings in bound:
         found: tuple[SinkSpec, tuple[int | None, str | None]] | None = None
         for binding in bindings:
@@ -193,6 +194,26 @@ def _aliases(
             found = aliased
         if found is not None and found[0].call != f"{module}.{name}":
             yield name, *found
+
+
+def _reexports(
+    resolver: Resolver, module: str, summary: Summary, by_name: Mapping[str, Sequence[SinkSpec]]
+) -> Iterator[tuple[str, SinkSpec, tuple[int | None, str | None]]]:
+    """A module's names for a sink it imports under another name (``from app.core import emit
+    as fire`` in ``app/events.py``): callers import ``fire`` from this module and write only
+    that name (a re-export under the sink's own name is followed by :meth:`Resolver.reexported`).
+    A name the module also defines or assigns is left alone (the module rebinds it)."""
+    own = {*summary["defs"], *summary["assign"]}
+    for name, bindings in summary["imports"].items():
+        if name in own:
+            continue
+        for binding in bindings:
+            if binding[0] != "f" or binding[2] == name:
+                continue
+            _, source, imported = binding
+            for sink in by_name.get(imported, ()):
+                if sink.call in resolver.reexported([f"{source}.{imported}"]):
+                    yield name, sink, (sink.arg, sink.keyword)
 
 
 def _aliased_sink(

@@ -52,7 +52,8 @@ class NeedleContext:
     receivers: frozenset[str] = frozenset()
     """Names a file must mention to type a receiver as an API class (:mod:`opsux_lint.analysis.receivers`)."""
     methods: frozenset[str] = frozenset()
-    """Sinks that are methods (matched through the receiver's type, not the method's name)."""
+    """Sinks that are methods of the API's classes (matched through the receiver's type, not the
+    method's name)."""
     coverage: bool = False
     """Count every call with a sink's name: needles are the names, receivers or not."""
 

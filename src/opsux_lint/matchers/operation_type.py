@@ -285,10 +285,11 @@ class OperationTypeMatcher(CallCollector):
             # be another sink's name too).
             bound_to = _bound_names(facts, func.value, scope) if isinstance(func, cst.Name) else {}
             candidates += [s for name in sorted(set(bound_to) - {written}) for s in by_name.get(name, ())]
-            if not candidates and isinstance(func, cst.Name):
-                # Imported under another name: ``from opsux_core import OperationRun as Run``.
-                aliased = {q.rsplit(".", 1)[-1] for q in facts.imports.qualified_names(func)}
-                candidates = [s for name in sorted(aliased) for s in by_name.get(name, ())]
+            if isinstance(func, cst.Name):
+                # Imported under another name: ``from opsux_core import OperationRun as Run``
+                # (``Run`` may be a sink's name of its own: a module's name for a sink).
+                aliased = {q.rsplit(".", 1)[-1] for q in facts.imports.qualified_names(func)} - {written}
+                candidates += [s for name in sorted(aliased) for s in by_name.get(name, ()) if s not in candidates]
             if not candidates:
                 continue
             e = facts.expression(func)
