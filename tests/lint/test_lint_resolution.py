@@ -7,6 +7,7 @@ The constructs themselves are covered by the ``resolve`` fixture project's inlin
 from __future__ import annotations
 
 import gc
+import json
 import weakref
 from pathlib import Path
 
@@ -324,3 +325,55 @@ def test_the_outlines_of_a_pruned_manifest_go_with_it(project: Path) -> None:
     manifests = {f.stem.removeprefix("index-") for f in cache.glob("index-*.json")}
     directories = {d.name.removeprefix("outlines-") for d in cache.glob("outlines-*")}
     assert len(manifests) == KEEP_FILES and directories == manifests
+
+
+def test_a_name_read_in_its_own_assignment_is_what_it_was_before(tmp_path: Path) -> None:
+    # authentik's Event.new: ``action = PREFIX + action`` once, then the sink: the values are
+    # the parameter and the prefixed parameter, never the prefix applied again and again.
+    (tmp_path / "opsux.yaml").write_text(
+        "operation_types:\n  auth.login: Login\n  custom.auth.login: Custom login\n  auth.a: A\n  auth.a.b: A B\n"
+        "lint:\n  operation_type_sinks: [{call: app.events.emit, arg: 0}]\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("", encoding="utf-8")
+    (tmp_path / "app" / "events.py").write_text(
+        "PREFIX = 'custom.'\n\n\ndef emit(action):\n    print(action)\n\n\n"
+        "def new(action):\n    if not action.startswith(PREFIX):\n        action = PREFIX + action\n    emit(action)\n\n\n"
+        "def suffixed():\n    kind = 'auth.a'\n    kind = kind + '.b'\n    emit(kind)\n\n\n"
+        "def unbound():\n    kind = kind + '.x'\n    emit(kind)\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "app" / "views.py").write_text("from app.events import new\n\nnew('auth.login')\nnew('auth.nope')\n", encoding="utf-8")
+    result = CliRunner().invoke(main, [str(tmp_path), "--no-cache", "--format", "json"])
+    found = [(f["path"].rpartition("/")[2], f["line"], f["code"], f["message"]) for f in json.loads(result.stdout)["findings"]]
+    assert [(path, line, code) for path, line, code, _ in found] == [
+        ("events.py", 22, "OPS001"), ("views.py", 4, "OPS001"), ("views.py", 4, "OPS001"),
+    ]
+    # Read before any assignment: whatever it is, no registered type ends in ``.x``.
+    assert "'{kind}.x'" in found[0][3]
+    assert sorted(message.split("'")[1] for _, _, _, message in found[1:]) == ["auth.nope", "custom.auth.nope"]
+
+
+@pytest.mark.parametrize(
+    "base",
+    [
+        "    KIND = None\n",  # a switch each concrete class sets
+        "    pass\n",  # only the subclasses have it
+        "    def __init__(self):\n        self.KIND = None\n",  # None on the instance, strings below
+    ],
+)
+def test_an_attribute_the_base_leaves_unset_is_what_the_subclasses_set(tmp_path: Path, base: str) -> None:
+    # InvenTree's orders: the base class's method reads self.KIND, each subclass sets it.
+    (tmp_path / "src" / "app").mkdir(parents=True)
+    (tmp_path / "src" / "app" / "__init__.py").write_text("", encoding="utf-8")
+    (tmp_path / "src" / "app" / "models.py").write_text(
+        "class Order:\n" + base + "\n    def run(self):\n        return self.KIND\n\n\n"
+        "class Purchase(Order):\n    KIND = 'inventory.sync'\n\n\n"
+        "class Sales(Order):\n    def __init__(self):\n        self.KIND = 'inventory.tpyo'\n",
+        encoding="utf-8",
+    )
+    resolver = Resolver(build_index(tmp_path, ["src"], [], cache_dir=None))
+    resolution = resolver.resolve(["a", ["n", "self"], "KIND"], "app.models", "Order.run")
+    assert sorted(v.text for v in resolution.values) == ["inventory.sync", "inventory.tpyo"]
+    assert not resolution.unknowns

@@ -119,6 +119,8 @@ class Resolver:
         self._subclasses: dict[str, list[str]] = {}
         self._methods: dict[str, tuple[str, ...]] = {}
         self._families: dict[tuple[str, ...], str | None] = {}
+        self._assigning: set[tuple[str, str, str, int]] = set()
+        """The local bindings whose values are being evaluated (a name read in its own assignment)."""
 
     def over(self, index: ProjectIndex, fresh: bool = False) -> Resolver:
         """The same resolver over another index (one file replaced by what is being linted);
@@ -210,8 +212,18 @@ class Resolver:
         path = self.index.path(module)
         items: list[Item] = []
         for line, value in assigned or ():
-            hop = f"{path}:{line} {render(value)}"
-            items.extend(_hop(hop, self._eval(value, module, key, depth + 1)))
+            # ``action = PREFIX + action``: the name on the right is what it was before this
+            # assignment (the other bindings, the parameter), not this binding again, which
+            # would prefix it once more at every level of the recursion.
+            binding = (module, key, name, line)
+            if binding in self._assigning:
+                continue
+            self._assigning.add(binding)
+            try:
+                hop = f"{path}:{line} {render(value)}"
+                items.extend(_hop(hop, self._eval(value, module, key, depth + 1)))
+            finally:
+                self._assigning.discard(binding)
         if param is not None:
             qualified = f"{module}.{key}"
             if param[1] == "var":
@@ -482,26 +494,34 @@ class Resolver:
         for line, value in info["members"].get(attr, ()):
             hop = f"{path}:{line} {render(value)}"
             items.extend(_hop(hop, self._eval(value, module, None, depth + 1)))
-        if items:
-            # A subclass may set it differently and inherit the method that reads it.
-            for sub in self.subclasses(cls):
-                sub_located = self._project_class(sub)
-                if sub_located is None:
-                    continue
-                sub_module, _, sub_info = sub_located
-                sub_path = self.index.path(sub_module)
-                for line, value, _typed, method in sub_info.get("attrs", {}).get(attr, ()):
-                    items.extend(_hop(f"{sub_path}:{line} {render(value)}", self._eval(value, sub_module, method, depth + 1)))
-                for line, value in sub_info["members"].get(attr, ()):
-                    items.extend(_hop(f"{sub_path}:{line} {render(value)}", self._eval(value, sub_module, None, depth + 1)))
-            return self._strings(items)
+        if attr in info["members"] or attr in info.get("attrs", {}):
+            # A subclass may set it differently and inherit the method that reads it (a base's
+            # ``KIND = None``, each concrete class's own: None is no value, theirs are).
+            return self._strings(items + self._subclass_values(cls, attr, depth))
         for base in info["bases"]:
             for owner in self._eval(base, module, None, depth + 1):
                 if isinstance(owner, Ref) and owner.kind == "class":
                     found = self._instance_attribute(f"{owner.module}.{owner.key}", attr, e, depth + 1, seen | {cls})
                     if not (len(found) == 1 and isinstance(found[0], Unknown) and found[0].reason.startswith("the instance attribute")):
                         return found
-        return [Unknown(f"the instance attribute `{render(e)}`")]
+        # Set only by subclasses: an instance that reads it is of one of them.
+        inherited = self._subclass_values(cls, attr, depth)
+        return self._strings(inherited) if inherited else [Unknown(f"the instance attribute `{render(e)}`")]
+
+    def _subclass_values(self, cls: str, attr: str, depth: int) -> list[Item]:
+        """What the project's subclasses of ``cls`` set ``attr`` to, in their methods or bodies."""
+        items: list[Item] = []
+        for sub in self.subclasses(cls):
+            sub_located = self._project_class(sub)
+            if sub_located is None:
+                continue
+            sub_module, _, sub_info = sub_located
+            sub_path = self.index.path(sub_module)
+            for line, value, _typed, method in sub_info.get("attrs", {}).get(attr, ()):
+                items.extend(_hop(f"{sub_path}:{line} {render(value)}", self._eval(value, sub_module, method, depth + 1)))
+            for line, value in sub_info["members"].get(attr, ()):
+                items.extend(_hop(f"{sub_path}:{line} {render(value)}", self._eval(value, sub_module, None, depth + 1)))
+        return items
 
     def _member_of(self, item: Item, attr: str, e: Expr, depth: int) -> list[Item]:
         if isinstance(item, Value):
