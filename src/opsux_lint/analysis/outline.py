@@ -22,6 +22,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, Final, TypedDict
 
+from opsux_lint.analysis.newer_syntax import PLACEHOLDER, fstring_repairs
 from opsux_lint.analysis.nodes import STATEMENTS, children
 
 
@@ -128,6 +129,8 @@ def expr(node: ast.AST | None) -> Expr:
             return [Tag.SWITCH, repr(node.value)]
         return [Tag.UNKNOWN, f"the constant {node.value!r}"]
     if isinstance(node, ast.Name):
+        if node.id == PLACEHOLDER:
+            return [Tag.UNKNOWN, "an f-string of Python 3.12's syntax, which this Python cannot parse"]
         return [Tag.NAME, node.id]
     if isinstance(node, ast.Attribute):
         return [Tag.ATTRIBUTE, expr(node.value), node.attr]
@@ -738,6 +741,25 @@ _NEWER_SYNTAX: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 _MAX_REPAIRS = 100
 
 
+def _continued(found: re.Match[str]) -> str:
+    """``class C[\n    T: dict,\n]:`` as ``class C\\\n\\\n:``: the type parameters dropped, their
+    line breaks kept as line continuations (line numbers stay)."""
+    return found.group(1) + "\\\n" * found.group(0).count("\n") + found.group(3)
+
+
+# Type parameter lists over several lines (3.12), with one level of brackets or parentheses
+# inside (``T: dict[str, int]``, ``T: (Money, Decimal)``); applied to the whole text, never line
+# by line.
+_TYPE_PARAMS = r"\[((?:[^\[\]()]|\[[^\[\]]*\]|\([^()]*\))*)\]"
+_NEWER_SPANNING: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = tuple(
+    (re.compile(pattern, re.MULTILINE), _continued)
+    for pattern in (
+        rf"^([ \t]*(?:async[ \t]+)?def[ \t]+\w+){_TYPE_PARAMS}([ \t]*\()",
+        rf"^([ \t]*class[ \t]+\w+){_TYPE_PARAMS}([ \t]*[:(])",
+    )
+) if sys.version_info < (3, 12) else ()
+
+
 def parse_module(source: str | bytes) -> ast.Module | None:
     """``ast.parse``, stepping over a few constructs of newer Pythons; None when it cannot."""
     # The project's own SyntaxWarnings (``"x" is 1``) are not the linter's to print.
@@ -791,17 +813,30 @@ def _parse_repaired(text: str) -> ast.Module | None:
     """The tree of ``text`` with every line of newer syntax repaired; None when none is, it does
     not parse, or a repaired line was in fact inside a string literal (the string's own text)."""
     changed: list[int] = []
-    for pattern, replacement in _NEWER_SYNTAX:
-        # The patterns match within one line and the replacements keep line breaks as they are.
+    repairs: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [*_NEWER_SYNTAX, *_NEWER_SPANNING]
+    for pattern, replacement in repairs:
+        # The replacements keep line breaks (as line continuations where they span lines).
         changed.extend(text.count("\n", 0, found.start()) + 1 for found in pattern.finditer(text))
         text = pattern.sub(replacement, text)
-    if not changed:
-        return None
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
-    return None if any(_inside_string(tree, line) for line in changed) else tree
+    for _ in range(2):
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            # 3.12's f-strings (quotes of their own inside, a field over several lines): only
+            # now is the module scanned, once.
+            spans = fstring_repairs(text)
+            if not spans:
+                return None
+            changed.extend(text.count("\n", 0, start) + 1 for start, _, _ in spans)
+            for start, end, placeholder in reversed(spans):
+                text = text[:start] + placeholder + text[end:]
+            continue
+        except (ValueError, RecursionError, MemoryError):
+            return None
+        if not changed:
+            return None
+        return None if any(_inside_string(tree, line) for line in changed) else tree
+    return None
 
 
 def _inside_string(tree: ast.Module, line: int) -> bool:

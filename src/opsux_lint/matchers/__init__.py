@@ -25,6 +25,7 @@ from opsux_lint.analysis import (
     Value,
 )
 from opsux_lint.analysis.outline import Expr, expr
+from opsux_lint.analysis.values import Callee
 from opsux_lint.callees import CallPattern
 from opsux_lint.kinds import SiteStatus
 from opsux_lint.matchers.calls import calls_pattern
@@ -90,6 +91,18 @@ class FileFacts:
         except (SyntaxError, ValueError, RecursionError):
             return ["?", "an expression that cannot be analysed"]
         return expr(parsed.body)
+
+    def callee(self, func: cst.BaseExpression, scope: str | None) -> Callee:
+        """What the callee ``func`` may be (:meth:`Resolver.callee`). A module this Python's
+        ``ast`` cannot outline (syntax newer than it) has no imports in the index: its own,
+        which libcst read, name what it calls."""
+        callee = self.resolver.callee(self.expression(func), self.module, scope)
+        if self.index.summary(self.module) is None and isinstance(func, (cst.Name, cst.Attribute)):
+            imported = self.imports.qualified_names(func)
+            if imported:
+                canonical = self.resolver.api.canonical
+                return Callee(frozenset(canonical(q) for q in self.resolver.reexported(imported)))
+        return callee
 
     def calls(self, pattern: CallPattern, func: cst.BaseExpression, scope: str | None = None) -> bool:
         """Whether ``func`` is ``pattern``'s callee: through the file's imports, else through the

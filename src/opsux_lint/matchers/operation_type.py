@@ -293,7 +293,7 @@ class OperationTypeMatcher(CallCollector):
             if not candidates:
                 continue
             e = facts.expression(func)
-            callee = facts.resolver.callee(e, facts.module, scope)
+            callee = facts.callee(func, scope)
             # Every sink the callee is: a wrapper that passes two of its parameters on is two
             # sinks of one name (``validate(first, second)``), each checked at its own argument.
             matched = [
