@@ -4,6 +4,7 @@ in its own form, does: the word alternation is an optimisation, never a differen
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -40,3 +41,29 @@ def test_whole_words_share_one_alternation_and_keep_their_boundaries() -> None:
 def test_nothing_selected_matches_nothing_and_no_needles_match_everything() -> None:
     assert not Prefilter.build([frozenset()]).is_candidate(b"start")
     assert Prefilter.build([words(["start"]), None]).is_candidate(b"")
+
+
+def test_receiver_needles_come_from_modules_that_import_the_api(tmp_path: Path) -> None:
+    # A project's own ``Policy`` is not opsux's: what returns it types no receiver of the API.
+    # What returns opsux's, imported directly or through a module that re-exports it, does.
+    from opsux_lint.analysis import build_index
+    from opsux_lint.analysis.api import api_types
+    from opsux_lint.analysis.receivers import receiver_names
+    from opsux_lint.kinds.operation_type import api_declarations
+    from opsux_lint.registry import rules_by_id
+
+    package = tmp_path / "src" / "app"
+    package.mkdir(parents=True)
+    sources = {
+        "__init__": "",
+        "own": "class Policy:\n    pass\n\n\ndef own_policy() -> Policy:\n    return Policy()\n",
+        "api": "from opsux_core import Policy\n",
+        "factory": "from app.api import Policy\n\n\ndef make_policy() -> Policy:\n    return Policy()\n",
+        "direct": "from opsux_core import Policy\n\n\ndef load() -> Policy:\n    return Policy()\n",
+    }
+    for name, text in sources.items():
+        (package / f"{name}.py").write_text(text, encoding="utf-8")
+    api = api_types(api_declarations(rules_by_id().values()))
+    names = receiver_names(build_index(tmp_path, ["src"], [], cache_dir=None), api)
+    assert {"load", "make_policy", "Policy"} <= names
+    assert "own_policy" not in names
