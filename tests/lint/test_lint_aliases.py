@@ -366,3 +366,13 @@ def test_a_reexport_is_followed_to_the_definition(tmp_path: Path) -> None:
     # Only the name written differently is a sink of its own (callers write only it).
     found = _aliases(resolver)
     assert "app.renamed.fire" in found and not {"app.listed.emit", "app.hidden.emit", "app.rebound.emit"} & set(found)
+
+
+def test_a_local_bound_to_something_else_says_what_it_is_bound_to(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Django's historical models in a migration: a class of that name, not the project's.
+    use = "def forwards(apps):\n    emit = apps.get_model('app', 'Event')\n    emit(None, 'anything')\n"
+    document = _lint_json(tmp_path, monkeypatch, "    - {call: app.events.emit, arg: 1, keyword: event_type}\n", use=use)
+    [site] = [s for s in document["coverage"]["sites"] if s["path"].endswith("use.py")]
+    assert site["status"] == "not-a-sink"
+    assert site["reason"] == "`emit` is a local name bound to `apps.get_model(...)`"
+    assert document["findings"] == []

@@ -1058,6 +1058,17 @@ class Resolver:
             return None
         return parts[1]
 
+    def local_bindings(self, name: str, module: str, scope: str | None) -> list[str]:
+        """What ``name`` is assigned in the function ``scope`` (or an enclosing one), as written."""
+        key = scope
+        while key:
+            function = self._function_outline(module, key)
+            bindings = function["locals"].get(name) if function is not None else None
+            if bindings:
+                return [render(value) for _, value in bindings]
+            key = key.rpartition(".")[0]
+        return []
+
     def _function_outline(self, module: str, scope: str | None) -> FunctionOutline | None:
         if scope is None:
             return None

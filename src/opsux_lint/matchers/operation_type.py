@@ -182,7 +182,11 @@ def call_shape(call: cst.Call) -> CallShape:
     return CallShape(positional, keywords, spread)
 
 
-def _describe(callee: Callee, written: str) -> str:
+def _describe(callee: Callee, written: str, bound: Sequence[str] = ()) -> str:
+    """Why a call written with a sink's name is not the sink; ``bound``: what the written name is
+    assigned in its function, if it is a local (a name is no better reason than itself)."""
+    if bound and callee.names <= {written}:
+        return f"`{written}` is a local name bound to {' or '.join(f'`{b}`' for b in bound)}"
     names = sorted(_described(n) for n in callee.names)
     return f"`{written}` is {' or '.join(names)}" if names else f"`{written}` is not defined in the project"
 
@@ -312,7 +316,7 @@ class OperationTypeMatcher(CallCollector):
             if not matched and written == "__init__":
                 continue  # another class's constructor: ``__init__`` is not the sink's name
             if not matched:
-                outcome = self._not_the_sink(call, candidates, callee, _source(facts, func))
+                outcome = self._not_the_sink(call, candidates, callee, _source(facts, func), scope)
                 if outcome is not None:
                     outcomes.append(outcome)
                 continue
@@ -356,7 +360,7 @@ class OperationTypeMatcher(CallCollector):
         return outcomes
 
     def _not_the_sink(
-        self, call: cst.Call, candidates: Sequence[Sink], callee: Callee, written: str
+        self, call: cst.Call, candidates: Sequence[Sink], callee: Callee, written: str, scope: str | None
     ) -> SiteOutcome | None:
         """A call written with a sink's name that is not (or not known to be) the sink: a site
         only when it has a value at a position of one of those sinks."""
@@ -373,7 +377,9 @@ class OperationTypeMatcher(CallCollector):
             made = " or ".join(sorted(_described(n) for n in callee.foreign))
             reason = f"the receiver's class is not known: {made}, made by a library; the project's methods of that name differ"
             return SiteOutcome(value, sink, written, True, SiteStatus.UNKNOWN_RECEIVER, reason, _source(self.facts, value))
-        return SiteOutcome(value, sink, written, True, SiteStatus.NOT_A_SINK, _describe(callee, written), _source(self.facts, value))
+        bound = self.facts.resolver.local_bindings(call.func.value, self.facts.module, scope) if isinstance(call.func, cst.Name) else []
+        reason = _describe(callee, written, bound)
+        return SiteOutcome(value, sink, written, True, SiteStatus.NOT_A_SINK, reason, _source(self.facts, value))
 
     def _evaluate(self, position: _Position) -> SiteOutcome:
         rule, facts = self.rule, self.facts
