@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -23,9 +24,18 @@ class Needle:
     """Whether the needle matters inside a string literal (a phrase, a URL template, a table
     named in SQL), not only as code (a callee's or an attribute's name): a row of a generated
     table that holds ``'status'`` as data keeps nothing for a rule about ``run.status``."""
+    quoted: Literal["", "whole", "piece"] = ""
+    """``"whole"``: only as a whole string literal's text (``"inventory.sync"``, a registered type
+    a constant holds); ``"piece"``: the same, blanks around it allowed (a phrase, or a piece of
+    one written as an implicit concatenation). Literals are rare where words are not: a registry
+    of common words (authentik's ``login``, ``update``) found anywhere made most files candidates."""
 
     def regex(self) -> bytes:
         escaped = re.escape(self.text.encode("utf-8"))
+        if self.quoted == "whole":
+            return _QUOTE + escaped + _QUOTE
+        if self.quoted == "piece":
+            return _QUOTE + rb"\s*" + escaped + rb"\s*" + _QUOTE
         if self.ignore_case:
             escaped = b"(?i:" + escaped + b")"
         if not self.whole_word:
@@ -34,6 +44,7 @@ class Needle:
 
 
 _WORD = re.compile(r"[A-Za-z0-9_](?:.*[A-Za-z0-9_])?", re.DOTALL)
+_QUOTE = rb"[\"']"
 
 
 def words(texts: Iterable[str], *, in_strings: bool = False) -> frozenset[Needle]:
@@ -46,6 +57,11 @@ def word_pattern(texts: Iterable[str]) -> bytes:
     lookbehind per word is tried at every position of the text (15x slower on big files)."""
     ordered = sorted(set(texts), key=lambda t: (-len(t), t))
     return rb"\b(?:" + b"|".join(re.escape(t.encode("utf-8")) for t in ordered) + rb")\b"
+
+
+def _alternation(texts: Iterable[str]) -> bytes:
+    ordered = sorted(set(texts), key=lambda t: (-len(t), t))
+    return b"(?:" + b"|".join(re.escape(t.encode("utf-8")) for t in ordered) + b")"
 
 
 @dataclass(frozen=True)
@@ -65,12 +81,19 @@ class Prefilter:
         # Whole words that begin and end with a word character are one alternation (``\b`` is
         # the lookaround it replaces, for ASCII word characters, as bytes patterns have them);
         # the rest keep their own form.
-        plain = {n.text for n in found if n.whole_word and not n.ignore_case and _WORD.fullmatch(n.text)}
+        plain = {n.text for n in found if n.whole_word and not n.ignore_case and not n.quoted and _WORD.fullmatch(n.text)}
+        # Literals likewise, one alternation after a quote each.
+        whole = {n.text for n in found if n.quoted == "whole"}
+        pieces = {n.text for n in found if n.quoted == "piece"}
         others = sorted(
-            (n for n in found if not (n.whole_word and not n.ignore_case and n.text in plain)),
+            (n for n in found if not n.quoted and not (n.whole_word and not n.ignore_case and n.text in plain)),
             key=lambda n: (-len(n.text), n.text, n.whole_word),
         )
         parts = ([word_pattern(plain)] if plain else []) + [needle.regex() for needle in others]
+        if whole:
+            parts.append(_QUOTE + _alternation(whole) + _QUOTE)
+        if pieces:
+            parts.append(_QUOTE + rb"\s*" + _alternation(pieces) + rb"\s*" + _QUOTE)
         return cls(re.compile(b"|".join(parts)))
 
     def is_candidate(self, data: bytes) -> bool:

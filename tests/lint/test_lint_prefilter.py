@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -67,3 +68,31 @@ def test_receiver_needles_come_from_modules_that_import_the_api(tmp_path: Path) 
     names = receiver_names(build_index(tmp_path, ["src"], [], cache_dir=None), api)
     assert {"load", "make_policy", "Policy"} <= names
     assert "own_policy" not in names
+
+
+@pytest.mark.parametrize(
+    ("source", "candidate"),
+    [
+        (b'KIND = "inventory.sync"\n', True),
+        (b"KIND = u'inventory.sync'\n", True),
+        (b'KIND = """inventory.sync"""\n', True),
+        (b'print("synced inventory.sync now")\n', False),  # part of a text: not a constant's value
+        (b"inventory.sync(x)\n", False),  # code, not a literal
+        (b'TITLE = "View run"\n', True),
+        (b'TITLE = " View run\n"\n', True),  # blanks around it
+        (b'TITLE = ("View "\n         "run")\n', True),  # pieces of a concatenation, split between words
+        (b'TITLE = f"View run"\n', True),
+        (b'TITLE = "View {run}"\n', False),
+        (b'TITLE = "Preview run"\n', False),
+        (b"# View run\n", False),
+    ],
+)
+def test_quoted_needles_match_only_string_literals(source: bytes, candidate: bool) -> None:
+    needles = frozenset({
+        Needle("inventory.sync", whole_word=False, quoted="whole"),
+        Needle("View", whole_word=False, quoted="piece"),
+        Needle("View run", whole_word=False, quoted="piece"),
+    })
+    assert Prefilter.build([needles]).is_candidate(source) is candidate
+    # The alternation of each kind finds what its needles find one by one.
+    assert any(re.search(n.regex(), source) for n in needles) is candidate

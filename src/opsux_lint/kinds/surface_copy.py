@@ -65,11 +65,18 @@ class SurfaceCopyRule:
         )
 
     def needles(self, context: NeedleContext) -> frozenset[Needle] | None:
-        # The attribute, a phrase, or a registered type's code. A type interpolated through a
-        # constant imported from another module is found only in files that also hold one of
-        # these (the prefilter cannot follow imports); --exhaustive finds the rest.
-        texts = {p.split()[0] for p in self.phrases if p.split()} | {t.code for t in self.catalog}
-        return words({self.attribute}) | frozenset(Needle(t, whole_word=False) for t in texts)
+        # The attribute; a phrase as a whole literal, blanks around it allowed, or its first
+        # words as the first piece of an implicit concatenation (``"Inventory sync " "queued"``:
+        # split between words); a registered type's code as a whole literal (a constant the copy
+        # interpolates). A type interpolated through a constant imported from another module is
+        # found only in files that also hold one of these (the prefilter cannot follow imports);
+        # --exhaustive finds the rest.
+        pieces = {" ".join(p.split()[:n]) for p in self.phrases for n in range(1, len(p.split()) + 1)}
+        return (
+            words({self.attribute})
+            | frozenset(Needle(t, whole_word=False, quoted="piece") for t in pieces)
+            | frozenset(Needle(t.code, whole_word=False, quoted="whole") for t in self.catalog)
+        )
 
     def statement_needles(self, context: NeedleContext) -> frozenset[Needle] | None:
         # A phrase, the attribute or a type's code is written where it is reported, or in the
