@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterator
 
 PLACEHOLDER = "__opsux_newer_fstring__"
 _PREFIX = re.compile(r"(?i)(?<![\w])(rf|fr|f|rb|br|r|b|u)?('''|\"\"\"|'|\")")
@@ -21,32 +22,45 @@ def fstring_repairs(text: str) -> list[tuple[int, int, str]]:
     """``(start, end, replacement)`` for each f-string of ``text`` this Python cannot parse;
     empty when there is none (or the text cannot be scanned)."""
     repairs: list[tuple[int, int, str]] = []
-    position = 0
+    for start, end, formatted in _scan(text, 0):
+        if end is None:
+            return []
+        if formatted and not _parses(text[start:end]):
+            lines = text.count("\n", start, end)
+            repairs.append((start, end, f"({PLACEHOLDER}" + "\n" * lines + ")"))
+    return repairs
+
+
+_Token = tuple[int, int | None, bool | None]
+"""``(start, end, formatted)``: a string literal (``end`` None when it never ends) and whether it
+is an f-string; a character of code has ``formatted`` None."""
+
+
+def _scan(text: str, position: int) -> Iterator[_Token]:
+    """The string literals and the characters of code from ``position`` on; comments and names
+    are skipped (``elif"x"`` has no prefix, ``myf"x"`` is no f-string)."""
     size = len(text)
     while position < size:
         char = text[position]
         if char == "#":
-            end = text.find("\n", position)
-            position = size if end == -1 else end
+            newline = text.find("\n", position)
+            position = size if newline == -1 else newline
             continue
         if char in "'\"" or char.isalpha():
             match = _PREFIX.match(text, position)
             if match is not None and (char in "'\"" or match.group(1)):
-                closed = _string_end(text, match.end(), match.group(2), "f" in (match.group(1) or "").lower())
-                if closed is None:
-                    return []
-                if "f" in (match.group(1) or "").lower() and not _parses(text[position:closed]):
-                    lines = text.count("\n", position, closed)
-                    repairs.append((position, closed, f"({PLACEHOLDER}" + "\n" * lines + ")"))
-                position = closed
+                formatted = "f" in (match.group(1) or "").lower()
+                end = _string_end(text, match.end(), match.group(2), formatted)
+                yield position, end, formatted
+                if end is None:
+                    return
+                position = end
                 continue
-            if char.isalpha():
-                # The rest of the name: ``elif"x"`` has no prefix, ``myf"x"`` is not an f-string.
-                while position < size and (text[position].isalnum() or text[position] == "_"):
-                    position += 1
-                continue
+            while position < size and (text[position].isalnum() or text[position] == "_"):
+                position += 1
+            continue
+        yield position, position + 1, None
         position += 1
-    return repairs
 
 
 def _parses(literal: str) -> bool:
@@ -86,11 +100,13 @@ def _string_end(text: str, start: int, quote: str, formatted: bool) -> int | Non
 def _field_end(text: str, start: int) -> int | None:
     """The index just past the ``}`` that closes the replacement field starting at ``start``:
     brackets nest, strings of any quote may appear (3.12), and a format spec's ``{width}``
-    is a field of its own."""
+    is a field of its own. None when the field never closes."""
     depth = 0
-    position = start
-    size = len(text)
-    while position < size:
+    for position, end, formatted in _scan(text, start):
+        if end is None:
+            return None
+        if formatted is not None:
+            continue
         char = text[position]
         if char in "([{":
             depth += 1
@@ -98,24 +114,6 @@ def _field_end(text: str, start: int) -> int | None:
             depth -= 1
         elif char == "}":
             if depth == 0:
-                return position + 1
+                return end
             depth -= 1
-        elif char == "#":
-            end = text.find("\n", position)
-            if end == -1:
-                return None
-            position = end
-            continue
-        elif char in "'\"" or char.isalpha():
-            match = _PREFIX.match(text, position)
-            if match is not None and (char in "'\"" or match.group(1)):
-                closed = _string_end(text, match.end(), match.group(2), "f" in (match.group(1) or "").lower())
-                if closed is None:
-                    return None
-                position = closed
-                continue
-            while position < size and (text[position].isalnum() or text[position] == "_"):
-                position += 1
-            continue
-        position += 1
     return None
