@@ -104,3 +104,9 @@ def test_a_sink_call_in_a_module_the_index_cannot_outline_is_checked(tmp_path: P
     document = json.loads(CliRunner().invoke(main, ["--no-cache", "--coverage", "--format", "json"]).stdout)
     assert [(f["line"], f["code"]) for f in document["findings"]] == [(6, "OPS001")]
     assert [s["status"] for s in document["coverage"]["sites"]] == ["unregistered", "verified", "verified"]
+
+
+@pytest.mark.parametrize("text", ["x'a'\n", "f'{x'y'}'\n", "f\"{a'\"}\"\n", "é'x'\n", "f'{\n", "'''\n"])
+def test_the_scan_ends_on_any_text(text: str) -> None:
+    # A quote right after a name once kept the scan where it was, for ever (the fuzz test hung).
+    assert isinstance(fstring_repairs(text), list)

@@ -56,9 +56,11 @@ def _scan(text: str, position: int) -> Iterator[_Token]:
                     return
                 position = end
                 continue
-            while position < size and (text[position].isalnum() or text[position] == "_"):
-                position += 1
-            continue
+            if char.isalpha():
+                while position < size and (text[position].isalnum() or text[position] == "_"):
+                    position += 1
+                continue
+            # A quote right after a name (``x'a'``): no literal starts there.
         yield position, position + 1, None
         position += 1
 
