@@ -376,3 +376,27 @@ def test_a_local_bound_to_something_else_says_what_it_is_bound_to(tmp_path: Path
     assert site["status"] == "not-a-sink"
     assert site["reason"] == "`emit` is a local name bound to `apps.get_model(...)`"
     assert document["findings"] == []
+
+
+def test_kwargs_passed_on_beside_the_value_itself_forward_nothing(tmp_path: Path) -> None:
+    # authentik's ``to_event(self, message=None, **kwargs)`` calls
+    # ``Event.new(EventAction.X, message=message, **kwargs)``: the call gives the value, so
+    # **kwargs cannot (a TypeError), and to_event is no wrapper.
+    resolver = _resolver(tmp_path, use='''
+        from app.events import emit
+
+        def by_position(payload, **kwargs):
+            emit(payload, "inventory.sync", **kwargs)
+
+        def by_name(payload, **kwargs):
+            emit(payload, event_type="inventory.sync", **kwargs)
+
+        def forwarding(payload, **kwargs):
+            emit(payload, **kwargs)
+
+        def after_star(args, **kwargs):
+            emit(*args, **kwargs)
+    ''')
+    derived = {d.function for d in derive_sinks(resolver, (EMIT,))}
+    assert "app.use.forwarding" in derived and "app.use.after_star" in derived
+    assert "app.use.by_position" not in derived and "app.use.by_name" not in derived

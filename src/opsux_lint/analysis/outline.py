@@ -70,7 +70,9 @@ class FunctionOutline(TypedDict):
     locals: dict[str, list[Binding]]
     annotations: dict[str, list[Expr]]
     passes: list[list[Any]]
-    """Calls that pass a value on: ``[func Expr, position, keyword, value Expr, line, star]``."""
+    """Calls that pass a value on: ``[func Expr, position, keyword, value Expr, line, star]``;
+    for ``**kwargs`` (star ``**``) position is how many arguments the call gives by position
+    (None after a ``*args``) and keyword its named arguments, comma-separated (None: none)."""
     returns: list[Expr]
     results: list[Expr]
     decorators: list[str]
@@ -100,7 +102,7 @@ class Summary(TypedDict):
     """Method calls on a receiver that is no name chain (``Plugin().trigger(...)``), by the
     method's name: ``[scope, callee Expr, CallShape JSON]``."""
 
-SUMMARY_FORMAT = 5
+SUMMARY_FORMAT = 6
 
 _UNKNOWN_REASONS: dict[type[ast.AST], str] = {
     ast.Subscript: "a subscript",
@@ -546,10 +548,13 @@ class _Collector:
             if body.mentions_own(arg):
                 body.passes.append([func, position if position >= 0 else None, None, expr(arg), node.lineno, ""])
             position += 1
+        given = len(node.args) if not any(isinstance(a, ast.Starred) for a in node.args) else None
+        explicit = ",".join(sorted(k.arg for k in node.keywords if k.arg is not None)) or None
         for keyword in node.keywords:
             if keyword.arg is None:
                 if isinstance(keyword.value, ast.Name):
-                    body.passes.append([func, None, None, ["n", keyword.value.id], node.lineno, "**"])
+                    # What the call gives besides: **kwargs cannot give those again.
+                    body.passes.append([func, given, explicit, ["n", keyword.value.id], node.lineno, "**"])
             elif body.mentions_own(keyword.value):
                 body.passes.append([func, None, keyword.arg, expr(keyword.value), node.lineno, ""])
 

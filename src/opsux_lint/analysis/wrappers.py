@@ -323,7 +323,7 @@ def _wrapper_specs(
     call = f"{module}.{key}"
     if star:
         if _callable_by_name(resolver, call):
-            spec = _forwarded(function, call, sink, position, str(value[1]), star)
+            spec = _forwarded(function, call, sink, position, str(value[1]), star, keyword)
             if spec is not None:
                 yield call, str(value[1]), spec, PLAIN
         return
@@ -389,10 +389,12 @@ def _parameter_spec(resolver: Resolver, qualified: str, param: str) -> SinkSpec 
 
 
 def _forwarded(
-    function: FunctionOutline, call: str, sink: SinkSpec, position: int | None, name: str, star: str
+    function: FunctionOutline, call: str, sink: SinkSpec, position: int | None, name: str, star: str,
+    keyword: str | None = None,
 ) -> SinkSpec | None:
     """The sink a ``*args``/``**kwargs`` forwarder makes: positions shifted by the parameters
-    before ``*args``, keywords passed through ``**kwargs``."""
+    before ``*args``, keywords passed through ``**kwargs`` (``position`` and ``keyword`` as the
+    outline's ``passes`` have them)."""
     params = function["params"]
     positional = _positional(function)
     vararg = next((p for p in params if p[1] == "var"), None)
@@ -406,6 +408,11 @@ def _forwarded(
         return None
     if any(p[0] == sink.keyword for p in params):
         return None  # a named parameter of the wrapper catches that keyword before **kwargs
+    # ``Event.new(EventAction.X, **kwargs)``: the call gives the value itself, by position or by
+    # name; **kwargs giving it again would be a TypeError.
+    given, named = position, keyword.split(",") if keyword else []
+    if sink.keyword in named or (sink.arg is not None and given is not None and sink.arg < given):
+        return None
     arg = len(positional) + sink.arg if vararg is not None and sink.arg is not None else None
     return SinkSpec(_call_name(call), arg, sink.keyword)
 
