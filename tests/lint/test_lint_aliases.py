@@ -400,3 +400,40 @@ def test_kwargs_passed_on_beside_the_value_itself_forward_nothing(tmp_path: Path
     derived = {d.function for d in derive_sinks(resolver, (EMIT,))}
     assert "app.use.forwarding" in derived and "app.use.after_star" in derived
     assert "app.use.by_position" not in derived and "app.use.by_name" not in derived
+
+
+def test_subclasses_that_keep_a_class_sinks_constructor_are_the_sink(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # readthedocs: NotificationBaseException(message_id) is the sink, and 94 of its 124 calls
+    # construct a subclass that inherits its __init__.
+    errors = (
+        "class Notice(Exception):\n    def __init__(self, message_id, values=None):\n        self.message_id = message_id\n\n\n"
+        "class BuildError(Notice):\n    pass\n\n\nclass RepoError(BuildError):\n    pass\n\n\n"
+        "class Own(Notice):\n    def __init__(self, other):\n        super().__init__('inventory.sync')\n"
+    )
+    use = (
+        "from app.errors import BuildError, Notice, Own, RepoError\n"
+        "Notice(message_id='inventory.a')\n"  # 2
+        "BuildError('inventory.b')\n"  # 3
+        "RepoError(message_id='inventory.c')\n"  # 4
+        "Own('anything')\n"  # 5: its own constructor takes something else
+        "BuildError('inventory.sync')\n"  # 6
+    )
+    document = _lint_json(tmp_path, monkeypatch, "    - {call: app.errors.Notice, arg: 0, keyword: message_id}\n", errors=errors, use=use)
+    found = [(f["line"], f["code"]) for f in document["findings"] if f["path"].endswith("use.py")]
+    assert found == [(2, "OPS001"), (3, "OPS001"), (4, "OPS001")]
+    sites = {s["line"]: s["status"] for s in document["coverage"]["sites"] if s["path"].endswith("use.py")}
+    assert sites[6] == "verified" and 5 not in sites
+
+
+def test_a_method_sink_mixed_in_after_a_library_base_is_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # pretix: class LoggedModel(models.Model, LoggingMixin); Django's Model has no log_action.
+    models = (
+        "from django.db import models\n\n\n"
+        "class LoggingMixin:\n    def log_action(self, action, data=None):\n        pass\n\n\n"
+        "class LoggedModel(models.Model, LoggingMixin):\n    pass\n\n\n"
+        "class Order(LoggedModel):\n    def paid(self):\n        self.log_action('inventory.paid')\n"  # 15
+    )
+    use = "from app.models import Order\n\n\ndef f(order: Order):\n    order.log_action('inventory.sync')\n    order.log_action('inventory.x')\n"
+    document = _lint_json(tmp_path, monkeypatch, "    - {call: app.models.LoggingMixin.log_action, arg: 0, keyword: action}\n", models=models, use=use)
+    found = [(f["path"].rpartition("/")[2], f["line"]) for f in document["findings"]]
+    assert found == [("models.py", 15), ("use.py", 6)]

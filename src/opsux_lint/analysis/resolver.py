@@ -1129,13 +1129,19 @@ class Resolver:
         assert summary is not None
         if f"{key}.{attr}" in summary["functions"] or attr in info["members"] or cls in seen or depth > _MAX_DEPTH:
             return f"{cls}.{attr}"
+        library: str | None = None
         for base in info["bases"]:
             for owner in self._class_of_reference(base, module, depth + 1):
                 if isinstance(owner, Instance) and owner.cls != "builtins.object":
                     found = self.method_owner(owner.cls, attr, depth + 1, seen | {cls})
-                    if self._project_class(owner.cls) is None or self._defines(found):
+                    if self._project_class(owner.cls) is None:
+                        # ``class LoggedModel(models.Model, LoggingMixin)``: a library's class
+                        # does not define the project's own method (pretix's log_action), a
+                        # later base of the project that does is what the lookup finds.
+                        library = library or found
+                    elif self._defines(found):
                         return found
-        return f"{cls}.{attr}"
+        return library or f"{cls}.{attr}"
 
     def _defines(self, qualified: str) -> bool:
         cls, _, attr = qualified.rpartition(".")

@@ -83,6 +83,15 @@ def derive_sinks(resolver: Resolver, base: Sequence[SinkSpec], templated: bool =
     derived: dict[tuple[str, str], tuple[SinkSpec, str]] = {}
     inherited: dict[tuple[str, str], list[SinkSpec]] = {}
     templates: dict[SinkSpec, set[Template]] = {spec: {PLAIN} for spec in base}
+    for sink in base:
+        # A class configured as the sink: its subclasses that keep its constructor construct
+        # the same way (readthedocs' BuildUserError(message_id=...) of NotificationBaseException).
+        for sub in _keeping_constructor(resolver, sink.call):
+            if (sub, ALIAS) not in derived:
+                spec = SinkSpec(sub, sink.arg, sink.keyword)
+                derived[(sub, ALIAS)] = (spec, sink.call)
+                sinks.append(spec)
+                templates[spec] = {PLAIN}
     for _ in range(_MAX_ROUNDS):
         by_name: dict[str, list[SinkSpec]] = {}
         for sink in sinks:
@@ -268,6 +277,14 @@ def _super_calls(resolver: Resolver, cls: str) -> int:
         if any(cls in resolver.callee(func, module, scope).names for scope, func in calls):
             modules.add(module)
     return len(modules)
+
+
+def _keeping_constructor(resolver: Resolver, cls: str) -> list[str]:
+    """The subclasses of the project class ``cls`` whose constructor is ``cls``'s."""
+    if cls.startswith("*.") or resolver.index.locate(cls, "classes") is None:
+        return []
+    constructor = resolver.method_owner(cls, "__init__")
+    return [sub for sub in resolver.subclasses(cls) if resolver.method_owner(sub, "__init__") == constructor]
 
 
 def _inheriting(resolver: Resolver, function: str) -> list[str]:
