@@ -73,22 +73,23 @@ def needle_pattern(pattern: re.Pattern[bytes]) -> re.Pattern[str]:
 
 def excerpt(
     text: str, tree: ast.Module, needles: re.Pattern[str], *, follow: bool = False,
-    in_strings: re.Pattern[str] | None = None,
+    in_strings: re.Pattern[str] | None = None, extra: re.Pattern[str] | None = None,
 ) -> Excerpt:
     """The statements of ``tree`` (parsed from ``text``) that libcst must see; see the module doc.
     ``follow``: follow module-level names both ways (rules that read values where they are
     written). ``in_strings``: the needles that matter inside string literals (the rest matter
-    as code only); None: all of them."""
+    as code only); None: all of them. ``extra``: needles of this file alone (searched beside
+    ``needles``, not compiled into them: that pattern is large, and one per file cost seconds)."""
     starts = _line_starts(text)
     blocks = list(_blocks(tree.body))
     names = _ModuleNames(text, starts, blocks) if follow else None
     strings = _Strings(text, starts, blocks) if in_strings is not None else None
     found: set[int] = set()
-    pattern: re.Pattern[str] | None = needles
+    searched: list[re.Pattern[str]] = [needles] if extra is None else [needles, extra]
     aliases: set[str] = set()
     read: dict[str, set[int]] = {}
     while True:
-        if pattern is not None:
+        for pattern in searched:
             for match in pattern.finditer(text):
                 line = bisect.bisect_right(starts, match.start())
                 if line in found:
@@ -99,7 +100,7 @@ def excerpt(
                     found.add(line)
         hits = sorted(found)
         kept = [n for n, (first, last, _) in enumerate(blocks) if _hit(hits, first, last)]
-        new = {alias for n in kept for alias in _aliases(blocks[n][2], needles, aliases)}
+        new = {alias for n in kept for alias in _aliases(blocks[n][2], (needles, extra), aliases)}
         more: list[int] = []
         if names is not None:
             new.update(name for n in kept for name in _bound(blocks[n][2], hits, names.assigned[n]))
@@ -113,8 +114,8 @@ def excerpt(
             found.update(more)
         new -= aliases
         aliases |= new
-        pattern = re.compile(word_pattern(new).decode("utf-8"), re.ASCII) if new else None
-        if pattern is None and not more:
+        searched = [re.compile(word_pattern(new).decode("utf-8"), re.ASCII)] if new else []
+        if not searched and not more:
             break
 
     lines = _split(text)
@@ -359,13 +360,15 @@ def _hit(hits: Sequence[int], first: int, last: int) -> bool:
     return at < len(hits) and hits[at] <= last
 
 
-def _aliases(statements: Sequence[ast.stmt], needles: re.Pattern[str], known: set[str]) -> Iterator[str]:
+def _aliases(
+    statements: Sequence[ast.stmt], needles: tuple[re.Pattern[str], re.Pattern[str] | None], known: set[str]
+) -> Iterator[str]:
     """Names bound at module level to a needle under another name: ``import ... as`` and
     ``name = other``/``name = module.other`` where the imported or assigned name is a needle
     or an alias already found."""
 
     def named(text: str) -> bool:
-        return text in known or needles.search(text) is not None
+        return text in known or any(p is not None and p.search(text) is not None for p in needles)
 
     for statement in _module_level(statements):
         if isinstance(statement, (ast.Import, ast.ImportFrom)):

@@ -63,9 +63,8 @@ def parse(
         own -= {w.spec.call.rsplit(".", 1)[-1] for ws in linter.wrappers.values() for w in ws}
         for hook in linter.module_needles:
             own |= hook(around.resolver, around.name)
-        if own:
-            needles = re.compile(f"{needles.pattern}|{word_pattern(own).decode('utf-8')}", re.ASCII)
-        part = excerpt(text, tree, needles, follow=linter.follow, in_strings=linter.in_strings)
+        extra = re.compile(word_pattern(own).decode("utf-8"), re.ASCII) if own else None
+        part = excerpt(text, tree, needles, follow=linter.follow, in_strings=linter.in_strings, extra=extra)
     try:
         return cst.parse_module(part.text), part
     except cst.ParserSyntaxError as exc:
