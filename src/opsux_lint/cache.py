@@ -102,7 +102,7 @@ class LintCache:
             snapshot, entries = None, {}
         return cls(file, entries if snapshot is not None else {}, index, snapshot, policy.root)
 
-    def _valid(self, key: str, entry: Any) -> Reads | None:
+    def _valid(self, entry: Any) -> Reads | None:
         """The reads of a stored entry while they get the answers they got; None otherwise."""
         if not isinstance(entry, dict) or self._checker is None:
             return None
@@ -119,7 +119,7 @@ class LintCache:
         entry = self._old.get(key)
         if not isinstance(entry, dict) or entry.get("sha256") != digest:
             return None
-        reads = self._valid(key, entry)
+        reads = self._valid(entry)
         if reads is None:
             return None
         try:
@@ -156,7 +156,7 @@ class LintCache:
             ):
                 # The snapshot written is of the project as it is now: an entry whose reads
                 # answer differently now would be taken for valid by the next run.
-                reads = self._valid(key, entry)
+                reads = self._valid(entry)
                 if reads is not None:
                     kept[key] = entry
                     self._reads[key] = reads
