@@ -8,6 +8,7 @@ import textwrap
 from pathlib import Path
 
 from opsux_lint.analysis import Resolver, SinkSpec, Unknown, build_index, derive_sinks
+from opsux_lint.analysis.sinks import fill_template, hole, template_params, template_pattern, template_text
 from opsux_lint.derived import Derived
 
 SOURCE = '''
@@ -78,7 +79,18 @@ def test_a_template_of_nothing_else_is_the_parameter_and_two_placeholders_are_a_
     resolver = _resolver(tmp_path)
     [plain] = _unknowns(resolver, "plain", 'f"{kind}"')
     assert plain.param == ("app.jobs.plain", "kind") and plain.template is None
-    assert _unknowns(resolver, "pair", 'f"{a}.{b}"') == []
+
+
+
+def test_each_parameter_of_a_template_of_several_carries_the_others_as_holes(tmp_path: Path) -> None:
+    resolver = _resolver(tmp_path)
+    a, b = _unknowns(resolver, "pair", 'f"{a}.{b}"')
+    assert (a.param, a.template) == (("app.jobs.pair", "a"), ("", "." + hole("b", "app.jobs.pair")))
+    assert (b.param, b.template) == (("app.jobs.pair", "b"), (hole("a", "app.jobs.pair") + ".", ""))
+    # A placeholder that is no parameter is a hole as well; it alone makes no unknown to carry.
+    [kind] = _unknowns(resolver, "pair", 'f"{SCOPE}.{x.y}.{a}"')
+    assert kind.template == ("inventory." + hole("x.y") + ".", "")
+    assert _unknowns(resolver, "pair", 'f"{x.y}.{z}"') == []
 
 
 def test_derivation_composes_templates_through_wrappers(tmp_path: Path) -> None:
@@ -90,9 +102,20 @@ def test_derivation_composes_templates_through_wrappers(tmp_path: Path) -> None:
     assert derived["app.jobs.plain"].templates == (("", ""),)
     assert derived["app.jobs.backup"].templates == (("backup.", ""),)
     assert derived["app.jobs.local"].templates == (("nightly.", ".done"),)
-    assert "app.jobs.pair" not in derived
+    pair = {w.param: w.templates for w in derive_sinks(resolver, [sink], templated=True) if w.function == "app.jobs.pair"}
+    assert pair == {"a": (("", "." + hole("b", "app.jobs.pair")),), "b": ((hole("a", "app.jobs.pair") + ".", ""),)}
     # Other families pass values on as they are: a template makes no wrapper there.
     plain_only = {w.function for w in derive_sinks(resolver, [sink])}
     assert plain_only == {"app.jobs.plain"}
     again = Derived.from_json(Derived({"operation_type": tuple(derived.values())}, frozenset(), frozenset()).to_json())
     assert {w.function: w for w in again.wrappers["operation_type"]} == derived
+
+
+def test_holes_show_as_placeholders_match_any_text_and_fill_only_their_own_parameter() -> None:
+    piece = "app." + hole("scope", "app.jobs.pair") + "." + hole("x.y") + ".run"
+    assert template_text(piece) == "app.{scope}.{x.y}.run"
+    assert template_pattern(piece) == r"app\..*\..*\.run" and template_pattern("app.run") is None
+    assert template_params(piece) == [("app.jobs.pair", "scope")]
+    assert template_text(fill_template(piece, {("app.jobs.pair", "scope"): "backup"})) == "app.backup.{x.y}.run"
+    # Another function's parameter of the same name is not this hole's.
+    assert fill_template(piece, {("app.jobs.other", "scope"): "backup"}) == piece

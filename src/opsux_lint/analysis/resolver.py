@@ -35,6 +35,7 @@ from opsux_lint.analysis.outline import (
     partial_parts,
     render,
 )
+from opsux_lint.analysis.sinks import hole
 from opsux_lint.analysis.values import (
     Callee,
     CallShape,
@@ -659,36 +660,41 @@ class Resolver:
     def _templated(
         self, parts: Sequence[Expr], options: Sequence[list[Value] | None], module: str, scope: str | None, depth: int
     ) -> list[Item] | None:
-        """A template with one placeholder that is a parameter (``f"wagtail.workflow.{action}"``,
-        ``"inventory." + kind``), every other part known: the values its default and other
-        assignments give, and the parameter as an unknown that carries the text around it, so
-        that the callers' values are checked as the template makes them. None for any other."""
-        # (The placeholder's items are evaluated again here: a parameter's are few and cheap.)
-        holes = [i for i, option in enumerate(options) if option is None]
-        if len(holes) != 1:
-            return None
-        hole = holes[0]
-        items = self._eval(parts[hole], module, scope, depth + 1)
-        params = [i for i in items if isinstance(i, Unknown) and i.param is not None]
-        values = [i for i in items if isinstance(i, Value) and i.pattern is None]
-        # A pattern beside a parameter is that parameter's own template's bound (``a + "." + b``
-        # nests one template in another): this one's pattern bounds it again.
-        bounds = [i for i in items if isinstance(i, Value) and i.pattern is not None]
-        if not params or len(params) + len(values) + len(bounds) != len(items):
-            return None
-        before = list(itertools.islice(itertools.product(*(o for o in options[:hole] if o is not None)), _MAX_VALUES))
-        after = list(itertools.islice(itertools.product(*(o for o in options[hole + 1 :] if o is not None)), _MAX_VALUES))
+        """A template with placeholders that are parameters (``f"wagtail.workflow.{action}"``,
+        ``"inventory." + kind``, ``f"{app}.{action}"``): each such parameter as an unknown that
+        carries the text around it, so that the callers' values are checked as the template
+        makes them. The other placeholders are holes in that text (:func:`hole`: any text; a
+        caller's value is checked as far as it alone decides). With a single placeholder, also
+        the values its default and other assignments give. None when no placeholder is a
+        parameter (or one is a parameter beside values that cannot be known)."""
+        # (The placeholders' items are evaluated again here: a parameter's are few and cheap.)
+        holes = {i: self._eval(parts[i], module, scope, depth + 1) for i, option in enumerate(options) if option is None}
+        # Each part's texts, a hole for every placeholder but the one being filled.
+        filled: list[list[Value]] = [
+            option if option is not None else [Value(_hole(parts[i], holes[i]))] for i, option in enumerate(options)
+        ]
         out: list[Item] = []
-        for head in before:
-            for tail in after:
-                prefix, suffix = "".join(v.text for v in head), "".join(v.text for v in tail)
-                chain = tuple(hop for value in (*head, *tail) for hop in value.chain)
-                out.extend(Value(prefix + v.text + suffix, (*chain, *v.chain)) for v in values)
-                for param in params:
-                    inner = param.template or ("", "")
-                    around = (prefix + inner[0], inner[1] + suffix)
-                    out.append(Unknown(param.reason, param.param, around if any(around) else None))
-        return out
+        for at, items in holes.items():
+            params = [i for i in items if isinstance(i, Unknown) and i.param is not None]
+            values = [i for i in items if isinstance(i, Value) and i.pattern is None]
+            # A pattern beside a parameter is that parameter's own template's bound (``a + "." + b``
+            # nests one template in another): this one's pattern bounds it again.
+            bounds = [i for i in items if isinstance(i, Value) and i.pattern is not None]
+            if not params or len(params) + len(values) + len(bounds) != len(items):
+                continue
+            before = list(itertools.islice(itertools.product(*filled[:at]), _MAX_VALUES))
+            after = list(itertools.islice(itertools.product(*filled[at + 1 :]), _MAX_VALUES))
+            for head in before:
+                for tail in after:
+                    prefix, suffix = "".join(v.text for v in head), "".join(v.text for v in tail)
+                    chain = tuple(hop for value in (*head, *tail) for hop in value.chain)
+                    if len(holes) == 1:
+                        out.extend(Value(prefix + v.text + suffix, (*chain, *v.chain)) for v in values)
+                    for param in params:
+                        inner = param.template or ("", "")
+                        around = (prefix + inner[0], inner[1] + suffix)
+                        out.append(Unknown(param.reason, param.param, around if any(around) else None))
+        return out or None
 
     # ------------------------------------------------------------------------ receiver types
 
@@ -1151,3 +1157,12 @@ class Resolver:
         module, key, info = located
         summary = self.index.summary(module)
         return summary is not None and (f"{key}.{attr}" in summary["functions"] or attr in info["members"])
+
+
+def _hole(part: Expr, items: Sequence[Item]) -> str:
+    """The hole a placeholder leaves in the template of another: a parameter's names its function,
+    whose callers say what it is."""
+    if len(items) == 1 and isinstance(items[0], Unknown) and items[0].param is not None and items[0].template is None:
+        owner, param = items[0].param
+        return hole(param, owner)
+    return hole(render(part))

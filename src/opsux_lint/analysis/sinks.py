@@ -4,14 +4,68 @@ whose derivation comes from the cache reads them without importing it."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 ALIAS = ""
 """The :attr:`DerivedSink.param` of a module-level name bound to a sink itself (``send = emit``)."""
 
 Template = tuple[str, str]
-"""``(prefix, suffix)`` a wrapper writes around its parameter before the sink gets it."""
+"""``(prefix, suffix)`` a wrapper writes around its parameter before the sink gets it. Either may
+hold holes (:func:`hole`): the other parameters of a template of several (``f"{app}.{action}"``)."""
 PLAIN: Template = ("", "")
+
+_HOLE = "\x00"
+_OWNER = "\x01"
+
+
+def hole(text: str, owner: str | None = None) -> str:
+    """A piece of a template that another placeholder fills: any text, shown as ``{text}``.
+    ``owner``: the function whose parameter ``text`` is (a call of it may say what it is)."""
+    return f"{_HOLE}{owner}{_OWNER}{text}{_HOLE}" if owner else f"{_HOLE}{text}{_HOLE}"
+
+
+def _split(piece: str) -> list[str]:
+    """Text and holes, alternating: the odd items are holes' contents."""
+    return piece.split(_HOLE)
+
+
+def template_text(piece: str) -> str:
+    """``piece`` with its holes shown as ``{text}``."""
+    return "".join(part if i % 2 == 0 else "{" + part.rpartition(_OWNER)[2] + "}" for i, part in enumerate(_split(piece)))
+
+
+def template_pattern(piece: str) -> str | None:
+    """A regular expression of what ``piece`` can make; None when it has no hole."""
+    if _HOLE not in piece:
+        return None
+    return "".join(re.escape(part) if i % 2 == 0 else ".*" for i, part in enumerate(_split(piece)))
+
+
+def template_params(piece: str) -> list[tuple[str, str]]:
+    """``(owner, parameter)`` of each hole of ``piece`` that is a parameter."""
+    found = []
+    for i, part in enumerate(_split(piece)):
+        owner, sep, param = part.partition(_OWNER)
+        if i % 2 and sep:
+            found.append((owner, param))
+    return found
+
+
+def fill_template(piece: str, values: Mapping[tuple[str, str], str]) -> str:
+    """``piece`` with the holes of the parameters in ``values`` filled in."""
+    parts = _split(piece)
+    out = []
+    for i, part in enumerate(parts):
+        owner, sep, param = part.partition(_OWNER)
+        if i % 2 == 0:
+            out.append(part)
+        elif sep and (owner, param) in values:
+            out.append(values[(owner, param)])
+        else:
+            out.append(_HOLE + part + _HOLE)
+    return "".join(out)
 
 
 @dataclass(frozen=True)

@@ -159,6 +159,9 @@ class SiteOutcome:
     unknown: tuple[Unknown, ...] = ()
     values: tuple[Value, ...] = ()
     delegated: tuple[DerivedSink, ...] = ()
+    together: cst.CSTNode | None = None
+    """The call whose arguments make the value together (a wrapper's template of several
+    parameters): a value found bad at two of its arguments is one finding."""
 
     @property
     def verified(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -22,7 +23,14 @@ from opsux_lint.analysis import (
 )
 from opsux_lint.analysis.outline import Tag, partial_parts
 from opsux_lint.analysis.resolver import Instance
-from opsux_lint.analysis.sinks import PLAIN, Template
+from opsux_lint.analysis.sinks import (
+    PLAIN,
+    Template,
+    fill_template,
+    template_params,
+    template_pattern,
+    template_text,
+)
 from opsux_lint.kinds import SiteStatus
 from opsux_lint.kinds.operation_type import COMPARISON, FAMILY, OperationTypeRule, Sink
 from opsux_lint.matchers import (
@@ -55,6 +63,10 @@ class _Position:
     passed here. Empty: the value itself."""
 
 
+_MAX_FILLS = 64
+"""Combinations of a call's values filled into a wrapper's templates (the rest stay holes)."""
+
+
 def _templated(values: Sequence[Value], templates: Sequence[Template]) -> tuple[Value, ...]:
     """The values a sink gets when a wrapper writes them into its templates."""
     if not templates:
@@ -65,10 +77,26 @@ def _templated(values: Sequence[Value], templates: Sequence[Template]) -> tuple[
             if not prefix and not suffix:
                 out.append(value)
                 continue
-            hop = f"the wrapper makes it {prefix + '{...}' + suffix!r}"
-            pattern = None if value.pattern is None else re.escape(prefix) + value.pattern + re.escape(suffix)
-            out.append(Value(prefix + value.text + suffix, (*value.chain, hop), pattern))
+            hop = f"the wrapper makes it {template_text(prefix) + '{...}' + template_text(suffix)!r}"
+            # Another parameter's hole in the template (``f"{app}.{action}"``) is any text here:
+            # this value is checked as far as it alone decides.
+            pattern = value.pattern
+            if pattern is not None or template_pattern(prefix + suffix) is not None:
+                inner = re.escape(value.text) if pattern is None else pattern
+                pattern = _piece_pattern(prefix) + inner + _piece_pattern(suffix)
+            out.append(Value(template_text(prefix) + value.text + template_text(suffix), (*value.chain, hop), pattern))
     return tuple(dict.fromkeys(out))
+
+
+def _piece_pattern(piece: str) -> str:
+    return template_pattern(piece) or re.escape(piece)
+
+
+def _argument_index(outcome: SiteOutcome) -> int:
+    call = outcome.together
+    if not isinstance(call, cst.Call):
+        return 0
+    return next((i for i, arg in enumerate(call.args) if arg.value is outcome.node), 0)
 
 
 def _called_as(wrapper: DerivedSink) -> str:
@@ -267,7 +295,7 @@ class OperationTypeMatcher(CallCollector):
     def _outcomes(self) -> list[SiteOutcome]:
         by_name = self._sinks_by_name()
         facts = self.facts
-        templates = {d.spec: d.templates for d in facts.wrappers.get(FAMILY, ()) if d.templates != (PLAIN,)}
+        templated = {d.spec: d for d in facts.wrappers.get(FAMILY, ()) if d.templates != (PLAIN,)}
         outcomes: list[SiteOutcome] = []
         positions: list[_Position] = list(self.comparisons)
         for call, scope in self.calls:
@@ -347,7 +375,7 @@ class OperationTypeMatcher(CallCollector):
                 if value is not None:
                     if id(value) not in seen:
                         seen.add(id(value))
-                        around = templates.get(sink.spec, ())
+                        around = self._filled(templated.get(sink.spec), call, scope, bound - shift)
                         positions.append(_Position(value, scope, call, sink.call, by_name=named, templates=around))
                     continue
                 spread = _spread(call, spec) if not sink.generic else None
@@ -358,6 +386,35 @@ class OperationTypeMatcher(CallCollector):
                     positions.append(_Position(spread.value, scope, call, sink.call, f"the value is passed in `{stars}{code}`"))
         outcomes.extend(self._evaluate(position) for position in positions)
         return outcomes
+
+    def _filled(self, wrapper: DerivedSink | None, call: cst.Call, scope: str | None, offset: int) -> tuple[Template, ...]:
+        """A wrapper's templates, with the holes its other parameters leave (``f"{app}.{action}"``)
+        filled in with what this call passes for them where that is known: ``pair("app",
+        "sync")`` checks ``"app.sync"``, not each half alone. ``offset``: where the call's
+        arguments are from the wrapper's positions (a partial's bound ones, an instance's ``self``)."""
+        if wrapper is None:
+            return ()
+        known: dict[tuple[str, str], list[str]] = {}
+        for prefix, suffix in wrapper.templates:
+            for owner, param in template_params(prefix + suffix):
+                other = self.facts.wrapper(FAMILY, owner, param) if owner == wrapper.function else None
+                if other is None or (owner, param) in known:
+                    continue
+                arg = other.spec.arg + offset if other.spec.arg is not None and other.spec.arg + offset >= 0 else None
+                value = argument(call, arg, other.spec.keyword)
+                if value is None:
+                    continue  # its default, or spread: any text
+                _, resolution = self.facts.resolve(value, scope)
+                if resolution.values and not resolution.unknowns and all(v.pattern is None for v in resolution.values):
+                    known[(owner, param)] = [v.text for v in resolution.values]
+        if not known:
+            return wrapper.templates
+        keys = list(known)
+        filled: list[Template] = []
+        for combo in itertools.islice(itertools.product(*(known[k] for k in keys)), _MAX_FILLS):
+            values = dict(zip(keys, combo))
+            filled.extend((fill_template(prefix, values), fill_template(suffix, values)) for prefix, suffix in wrapper.templates)
+        return tuple(dict.fromkeys(filled))
 
     def _not_the_sink(
         self, call: cst.Call, candidates: Sequence[Sink], callee: Callee, written: str, scope: str | None
@@ -439,7 +496,7 @@ class OperationTypeMatcher(CallCollector):
             status, reason = SiteStatus.VERIFIED, "; ".join(defaulted)
         return outcome(
             status, reason, bad=tuple(bad), unknown=tuple(unknown),
-            values=values, delegated=tuple(delegated),
+            values=values, delegated=tuple(delegated), together=position.call if position.templates else None,
         )
 
     def _attribute_name(self) -> str:
@@ -455,13 +512,14 @@ class OperationTypeMatcher(CallCollector):
     def finish(self, facts: FileFacts) -> Iterable[Report]:
         rule = self.rule
         seen: set[tuple[int, str]] = set()
-        for outcome in self.outcomes():
+        # A value its call's arguments make together is reported at the first of them.
+        for outcome in sorted(self.outcomes(), key=_argument_index):
             if rule.unverifiable:
                 if outcome.status is SiteStatus.UNVERIFIABLE and outcome.call:
                     yield Report(outcome.node, rule.spec.format(expression=outcome.site, reason=outcome.reason))
                 continue
             for value in outcome.bad:
-                key = (id(outcome.node), value.text)
+                key = (id(outcome.together or outcome.node), value.text)
                 if key not in seen:
                     seen.add(key)
                     yield Report(outcome.node, rule.message(value, outcome.site), _fix(rule, outcome.node, value))
