@@ -81,6 +81,7 @@ class Opaque:
 
 
 TypeItem = Instance | Opaque | Unknown
+_NONE = Opaque("`None`")
 
 
 @dataclass(frozen=True)
@@ -714,7 +715,7 @@ class Resolver:
         if tag == Tag.CONDITIONAL:
             return [*self.types(e[1], module, scope, depth + 1), *self.types(e[2], module, scope, depth + 1)]
         if tag == Tag.SWITCH:
-            return [Opaque(f"`{e[1]}`")]
+            return [_NONE if e[1] == "None" else Opaque(f"`{e[1]}`")]
         return [Unknown(str(e[1]))]
 
     def _annotated(self, annotations: Sequence[Expr], module: str, depth: int) -> list[TypeItem]:
@@ -979,7 +980,11 @@ class Resolver:
         names: set[str] = set()
         foreign: set[str] = set()
         unknown: list[str] = []
-        for owner in self.types(base, module, scope, depth + 1):
+        owners = self.types(base, module, scope, depth + 1)
+        # ``gc = None`` on one branch, a model on another: a method called on it is called on
+        # what it is where it is not None (on None it would raise).
+        owners = [o for o in owners if o != _NONE] or owners
+        for owner in owners:
             if isinstance(owner, Instance) and self._holds(owner.cls, attr):
                 # ``self.page_class(...)``: an attribute the instance was given, not a method;
                 # one given nothing but callables (``self.emit = events.emit``) is those.

@@ -420,10 +420,14 @@ class OperationTypeMatcher(CallCollector):
         self, call: cst.Call, candidates: Sequence[Sink], callee: Callee, written: str, scope: str | None
     ) -> SiteOutcome | None:
         """A call written with a sink's name that is not (or not known to be) the sink: a site
-        only when it has a value at a position of one of those sinks."""
+        only when it has a value at a position of one of those sinks, or, on a receiver whose
+        type is not known, spreads one there (``manager.add(**data)``: it may be the sink)."""
         value = next(
             (v for s in candidates for v in [argument(call, s.spec.arg, s.spec.keyword)] if v is not None), None
         )
+        if value is None and callee.untyped:
+            spread = next((a for s in candidates if not s.generic for a in [_spread(call, s.spec)] if a is not None), None)
+            value = spread.value if spread is not None else None
         if value is None:
             return None
         sink = candidates[0].call
