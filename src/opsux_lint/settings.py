@@ -188,6 +188,14 @@ def _call_entries(ctx: ConfigContext, name: str, value: Any, allowed: Sequence[s
         call = entry.get("call")
         if not isinstance(call, str) or not _CALL_RE.fullmatch(call):
             raise ctx.error((*where, "call"), "must be a qualified name like app.ops.start or '*.method'")
+        if call.endswith(".__init__"):
+            # Callers write the class, never its ``__init__``: such a sink would match nothing.
+            cls = call.removesuffix(".__init__")
+            raise ctx.error(
+                (*where, "call"),
+                f"names a constructor: configure the class, {cls!r} (a call {cls.rsplit('.', 1)[-1]}(...) runs it; "
+                f"{allowed[1]} counts from the first argument after self)",
+            )
         position, keyword = entry.get(allowed[1]), entry.get(allowed[2])
         if position is None and keyword is None:
             raise ctx.error(where, f"needs {allowed[1]} or {allowed[2]} (or both)")

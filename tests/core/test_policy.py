@@ -153,6 +153,8 @@ def test_no_config_anywhere_is_a_clear_error(tmp_path: Path) -> None:
         ("lint:\n  operation_type_sinks:\n    - {call: app.start}\n", "lint.operation_type_sinks[0]", 3, "needs arg or keyword"),
         ("lint:\n  operation_type_sinks:\n    - {call: app.start, arg: -1}\n", "lint.operation_type_sinks[0].arg", 3, "0-based position"),
         ("lint:\n  operation_type_sinks:\n    - {call: 'app start', arg: 1}\n", "lint.operation_type_sinks[0].call", 3, "qualified name"),
+        ("lint:\n  operation_type_sinks:\n    - {call: app.Event.__init__, arg: 1}\n", "lint.operation_type_sinks[0].call", 3,
+         "names a constructor: configure the class, 'app.Event' (a call Event(...) runs it; arg counts from the first argument after self)"),
         ("lint:\n  notification_calls:\n    - {call: a.b, status_kw: s}\n", "lint.notification_calls[0].status_kw", 3, "did you mean 'status_keyword'?"),
         ("lint:\n  severity: {OPS008: fatal}\n", "lint.severity.OPS008", 2, "must be one of error, warning"),
         ("operation_type_pattern: '(['\n", "operation_type_pattern", 1, "is not a valid regular expression"),
