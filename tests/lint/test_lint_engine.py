@@ -154,6 +154,10 @@ def test_module_names_follow_source_roots() -> None:
     assert module_name(Path("/p/src/shop/__init__.py"), roots) == ("shop", True)
     assert module_name(Path("/p/tools/run.py"), roots) == ("tools.run", False)
     assert module_name(Path("/elsewhere/x.py"), roots) == ("x", False)
+    # A directory whose name only starts like a root's is not under it.
+    assert module_name(Path("/p/srcx/a.py"), roots) == ("srcx.a", False)
+    assert module_name(Path("/p/src/my-app/a.py"), roots) == ("a", False)
+    assert module_name(Path("/p/ab.py"), (Path("/"),)) == ("p.ab", False)
 
 
 @pytest.mark.parametrize(

@@ -43,7 +43,7 @@ from opsux_lint.analysis.outlining import Pending, outline_all
 from opsux_lint.analysis.reads import Reads
 from opsux_lint.cache import write_json
 from opsux_lint.discovery import Excludes, ResolvedPaths, discover
-from opsux_lint.modules import resolved_module_name, source_roots
+from opsux_lint.modules import relative_text, resolved_module_name, source_roots
 
 _INDEX_FORMAT = 5
 
@@ -435,7 +435,7 @@ def build_index(
             hashes = {k: v for k, v in loaded.items() if isinstance(k, str) and isinstance(v, str)}
     sources: dict[str, SourceFile] = {}
     by_path: dict[Path, SourceFile] = {}
-    resolved_root = root.resolve()
+    root_text = os.fspath(root.resolve())
     for file, roots in _index_files(root, src, exclude, max_file_bytes):
         try:
             data = file.read_bytes()
@@ -444,10 +444,8 @@ def build_index(
         name, is_package = resolved_module_name(file, roots)
         if name in sources:
             continue
-        try:
-            shown = file.relative_to(resolved_root).as_posix()
-        except ValueError:
-            shown = file.as_posix()
+        below = relative_text(os.fspath(file), root_text)
+        shown = below.replace(os.sep, "/") if below is not None else file.as_posix()
         sources[name] = by_path[file] = SourceFile(name, is_package, shown, data, hashlib.sha256(data).hexdigest())
     store = OutlineStore(_outline_dir(cache_file)) if cache_file is not None else None
     return ProjectIndex(None, sources, store, hashes, helpers, by_path)
