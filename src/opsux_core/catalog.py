@@ -6,7 +6,6 @@ writes are strict (:meth:`OperationCatalog.require` raises :class:`UnregisteredO
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
@@ -54,6 +53,8 @@ class OperationCatalog:
 
     def suggest(self, code: str) -> str | None:
         """The registered code nearest to *code*, if one is close enough to be a typo."""
+        import difflib  # for a finding's hint only: not worth its import at every start-up
+
         matches = difflib.get_close_matches(code, list(self._types), n=1, cutoff=_SUGGESTION_CUTOFF)
         return matches[0] if matches else None
 

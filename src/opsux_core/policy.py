@@ -10,16 +10,13 @@ linter imports it, and must not pay for SQLAlchemy at start-up.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import re
 import string
-import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, cached_property
-from importlib.metadata import entry_points
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -162,6 +159,8 @@ def find_config(start: Path | str | None = None) -> Path | None:
 
 def _pyproject_has_opsux(path: Path) -> bool:
     """Whether *path* has ``[tool.opsux]``; true when it cannot be read or parsed (see find_config)."""
+    import tomllib  # only where a pyproject.toml is met: the linter starts on every commit
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
@@ -170,12 +169,12 @@ def _pyproject_has_opsux(path: Path) -> bool:
     return isinstance(tool, dict) and "opsux" in tool
 
 
-def load_policy(path: Path | str | None = None) -> Policy:
+def load_policy(path: Path | str | None = None, *, owners: Mapping[str, SectionValidator] | None = None) -> Policy:
     """Load and validate the project's config.
 
     *path* may be a config file (``opsux.yaml``, any ``.yaml``/``.yml``, or a ``pyproject.toml``),
-    a directory to search upwards from, or ``None`` for the working directory.
-    Raises :class:`ConfigNotFound` or :class:`ConfigError`.
+    a directory to search upwards from, or ``None`` for the working directory. *owners*: see
+    :func:`policy_from_mapping`. Raises :class:`ConfigNotFound` or :class:`ConfigError`.
     """
     target = Path(path) if path is not None else Path.cwd()
     if target.is_dir() or path is None:
@@ -189,10 +188,10 @@ def load_policy(path: Path | str | None = None) -> Policy:
         target = found
     elif not target.exists():
         raise ConfigNotFound("config file does not exist", path=target)
-    return _load_file(target)
+    return _load_file(target, owners)
 
 
-def _load_file(path: Path) -> Policy:
+def _load_file(path: Path, owners: Mapping[str, SectionValidator] | None) -> Policy:
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -202,11 +201,13 @@ def _load_file(path: Path) -> Policy:
     except UnicodeDecodeError as exc:
         raise ConfigError(f"not valid UTF-8 (byte {exc.start})", path=path) from None
     if path.suffix == ".toml":
-        return _load_toml(path, text)
-    return _load_yaml(path, text)
+        return _load_toml(path, text, owners)
+    return _load_yaml(path, text, owners)
 
 
-def _load_toml(path: Path, text: str) -> Policy:
+def _load_toml(path: Path, text: str, owners: Mapping[str, SectionValidator] | None) -> Policy:
+    import tomllib
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -217,10 +218,10 @@ def _load_toml(path: Path, text: str) -> Policy:
     section = tool["opsux"]
     if not isinstance(section, dict):
         raise ConfigError("must be a table", path=path, key="tool.opsux")
-    return policy_from_mapping(section, source=path, key_prefix="tool.opsux")
+    return policy_from_mapping(section, source=path, key_prefix="tool.opsux", owners=owners)
 
 
-def _load_yaml(path: Path, text: str) -> Policy:
+def _load_yaml(path: Path, text: str, owners: Mapping[str, SectionValidator] | None) -> Policy:
     try:
         document = read_plain_yaml(text)
     except PlainYamlError as exc:
@@ -230,7 +231,7 @@ def _load_yaml(path: Path, text: str) -> Policy:
         raise ConfigError(
             f"the top level must be a mapping, not {type_name(data)}", path=path, line=1
         )
-    return policy_from_mapping(data, source=path, lines=document.lines)
+    return policy_from_mapping(data, source=path, lines=document.lines, owners=owners)
 
 
 # --------------------------------------------------------------------------- validation
@@ -243,13 +244,22 @@ def policy_from_mapping(
     root: Path | str | None = None,
     lines: Mapping[Path_, int] | None = None,
     key_prefix: str = "",
+    owners: Mapping[str, SectionValidator] | None = None,
 ) -> Policy:
-    """Validate a config mapping (the content of ``opsux.yaml``) into a :class:`Policy`."""
+    """Validate a config mapping (the content of ``opsux.yaml``) into a :class:`Policy`.
+
+    *owners*: the validators of the top-level tables the caller reads (``{"lint": validate_lint}``),
+    for :attr:`Policy.validated`. Without them, every installed owner (:func:`section_validators`)
+    validates its table; with them, the installed owners are looked up only when the config has a
+    top-level key that is neither opsux's nor one of *owners* (so an installed package's table is
+    still accepted, and an unknown key still refused), which spares a tool that starts on every
+    commit the scan of the installed packages.
+    """
     src = Path(source) if source is not None else None
     ctx = ConfigContext(src, lines or {}, key_prefix)
     if not isinstance(data, Mapping):
         raise ctx.error((), f"must be a mapping, not {type_name(data)}")
-    validators = section_validators()
+    validators = _owners(data, owners)
     owned = (*OWNED_SECTIONS, *(name for name in validators if name not in OWNED_SECTIONS))
     ctx.reject_unknown((), data, (*_TOP_LEVEL_KEYS, *(name for name in owned if name not in _TOP_LEVEL_KEYS)))
 
@@ -311,9 +321,22 @@ def policy_from_mapping(
     )
 
 
+def _owners(data: Mapping[str, Any], given: Mapping[str, SectionValidator] | None) -> Mapping[str, SectionValidator]:
+    if given is None:
+        return section_validators()
+    known = {*_TOP_LEVEL_KEYS, *OWNED_SECTIONS, *given}
+    if all(key in known for key in data):
+        return given
+    return {**section_validators(), **given}
+
+
 @cache
 def section_validators() -> Mapping[str, SectionValidator]:
     """The installed owners of top-level tables (entry points of ``opsux.config_sections``)."""
+    # Imported here: importlib.metadata (and the email package it brings) is a fifth of the
+    # linter's start-up, and a caller that names its owners (policy_from_mapping) rarely needs it.
+    from importlib.metadata import entry_points
+
     found: dict[str, SectionValidator] = {}
     for point in entry_points(group=SECTIONS_ENTRY_POINT_GROUP):
         try:
@@ -369,6 +392,8 @@ class ConfigContext:
     def reject_unknown(self, key: Path_, value: Mapping[str, Any], allowed: Sequence[str]) -> None:
         for name in value:
             if name not in allowed:
+                import difflib  # only for this error
+
                 close = difflib.get_close_matches(str(name), allowed, n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else f"; known keys: {', '.join(allowed)}"
                 raise self.error((*key, name), f"unknown key{hint}")

@@ -8,6 +8,7 @@ from opsux_core.policy import Policy, policy_from_mapping
 from opsux_lint.engine import Linter
 from opsux_lint.findings import Finding
 from opsux_lint.registry import EXAMPLE_CONFIG, EXAMPLE_PATH, RuleSpec, builtin_rules
+from opsux_lint.settings import OWNERS
 
 # Examples never touch the disk: the root only anchors module names (app/example.py -> app.example).
 _EXAMPLE_ROOT = Path("/opsux-examples")
@@ -15,7 +16,7 @@ _EXAMPLE_ROOT = Path("/opsux-examples")
 
 def example_policy(rule: RuleSpec) -> Policy:
     config = rule.examples.config if rule.examples.config is not None else EXAMPLE_CONFIG
-    return policy_from_mapping(config, source=_EXAMPLE_ROOT / "opsux.yaml", root=_EXAMPLE_ROOT)
+    return policy_from_mapping(config, source=_EXAMPLE_ROOT / "opsux.yaml", root=_EXAMPLE_ROOT, owners=OWNERS)
 
 
 def example_linter(rule: RuleSpec) -> Linter:

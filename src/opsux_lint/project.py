@@ -20,6 +20,7 @@ from opsux_core.policy import (
     find_config,
     load_policy,
 )
+from opsux_lint.settings import OWNERS
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ def resolve_targets(paths: Sequence[Path], config: Path | None) -> list[Target]:
     def load(file: Path) -> Policy:
         key = file.resolve()
         if key not in loaded:
-            loaded[key] = load_policy(file)
+            loaded[key] = load_policy(file, owners=OWNERS)
         return loaded[key]
 
     found_in: dict[Path, Path | None] = {}

@@ -32,7 +32,7 @@ from opsux_lint.findings import Finding
 from opsux_lint.project import Target
 from opsux_lint.registry import RuleSpec, builtin_rules, rules_by_id
 from opsux_lint.selection import select_rules
-from opsux_lint.settings import lint_settings
+from opsux_lint.settings import OWNERS, lint_settings
 
 if TYPE_CHECKING:
     # The engine (its rule kinds, libcst) is imported when a file is to be linted: a run whose
@@ -426,7 +426,7 @@ def _init_worker(specs: Sequence[tuple[str, tuple[str, ...], ProjectIndex | None
     known = rules_by_id()
     policies: dict[str, Policy] = {}
     for source, rule_ids, index, coverage, exhaustive, derived in specs:
-        policy = policies.setdefault(source, load_policy(Path(source)))
+        policy = policies.setdefault(source, load_policy(Path(source), owners=OWNERS))
         rules = tuple(known[rule_id] for rule_id in rule_ids)
         if index is not None:
             index.helpers = 0  # a worker is one of the run's processes already: it forks none

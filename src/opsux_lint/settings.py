@@ -19,6 +19,7 @@ from opsux_core.policy import (
     ConfigSection,
     Path_,
     Policy,
+    SectionValidator,
     string_list,
     type_name,
 )
@@ -219,3 +220,8 @@ def _notification_calls(ctx: ConfigContext, value: Any) -> tuple[NotificationCal
         NotificationCall(entry["call"], entry.get("status_arg"), entry.get("status_keyword"))
         for entry in _call_entries(ctx, "notification_calls", value, NOTIFICATION_CALL_KEYS)
     )
+
+
+OWNERS: Mapping[str, SectionValidator] = MappingProxyType({"lint": validate_lint})
+"""The config tables the linter reads, for ``load_policy(owners=...)``: a config with no other
+table loads without scanning the installed packages for owners of tables."""

@@ -11,7 +11,7 @@ from opsux_core.policy import section_validators
 from opsux_lint.api import SelectorError, lint_paths
 from opsux_lint.kinds import RuleParameterError, check_parameters, known_kinds
 from opsux_lint.registry import builtin_rules, rules_by_id
-from opsux_lint.settings import LintSettings, lint_settings, validate_lint
+from opsux_lint.settings import OWNERS, LintSettings, lint_settings, validate_lint
 
 CONFIG = """\
 operation_types:
@@ -69,6 +69,40 @@ def test_a_table_loaded_without_its_owner_is_validated_when_read(tmp_path: Path,
     assert "lint" not in policy.validated
     with pytest.raises(ConfigError, match=r"opsux.yaml:3: lint.presenter_modules: must be a list of strings, not a string"):
         lint_settings(policy)
+
+
+def test_the_linter_names_its_table_and_installed_owners_are_scanned_only_for_another(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import opsux_core.policy as policy_module
+
+    scans: list[str] = []
+
+    def installed() -> dict[str, object]:
+        scans.append("scan")
+        return {"lint": validate_lint, "widgets": lambda section: dict(section.data)}
+
+    monkeypatch.setattr(policy_module, "section_validators", installed)
+    config = tmp_path / "opsux.yaml"
+    config.write_text("operation_types: {a.b: A}\nlint:\n  notifier_modules: [n.py]\n", encoding="utf-8")
+    policy = load_policy(config, owners=OWNERS)
+    assert scans == []  # opsux's keys and the linter's table: nothing to look up
+    assert lint_settings(policy).notifier_modules == ("n.py",)
+    assert isinstance(policy.validated["lint"], LintSettings)
+
+    config.write_text("lint:\n  notifier_modules: [n.py]\nwidgets: {size: 2}\n", encoding="utf-8")
+    policy = load_policy(config, owners=OWNERS)
+    assert scans == ["scan"]  # an installed package's table is still accepted, and validated
+    assert policy.validated["widgets"] == {"size": 2}
+
+    config.write_text("lint: {}\nwidget: {size: 2}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"opsux.yaml:2: widget: unknown key; did you mean 'widgets'\?"):
+        load_policy(config, owners=OWNERS)
+    # The linter's own table is refused by its own rules whether or not the scan ran.
+    config.write_text("lint:\n  presenter_modules: nope\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"opsux.yaml:2: lint.presenter_modules: must be a list of strings"):
+        load_policy(config, owners=OWNERS)
+    assert scans == ["scan", "scan"]
 
 
 def test_every_rule_kind_is_declared_by_one_module() -> None:

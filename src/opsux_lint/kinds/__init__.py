@@ -15,7 +15,6 @@ its own when a file is parsed.
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import pkgutil
 from collections.abc import Callable, Mapping
@@ -167,6 +166,8 @@ def check_parameters(spec: RuleSpec) -> Kind:
     for name, value in spec.params.items():
         check = kind.options.get(name) or COMMON_OPTIONS.get(name)
         if check is None:
+            import difflib  # only for this error
+
             close = difflib.get_close_matches(name, list(kind.options), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else f"; {spec.kind} takes {', '.join(sorted(kind.options)) or 'none'}"
             raise RuleParameterError(f"{spec.source}: matcher.{name} is no parameter of {spec.kind}{hint}")

@@ -17,7 +17,6 @@ A misspelt key with one close whitelisted key is respelled by ``--fix``.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -81,6 +80,8 @@ class SummaryCountsRule:
         return SummaryCountsMatcher(self, facts)
 
     def suggest(self, key: str) -> str | None:
+        import difflib  # for a finding's hint only
+
         close = difflib.get_close_matches(key, self.keys, n=2, cutoff=0.8)
         return close[0] if len(close) == 1 else None
 

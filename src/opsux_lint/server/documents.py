@@ -26,7 +26,7 @@ from opsux_lint.fixes import apply_fixes
 from opsux_lint.registry import builtin_rules
 from opsux_lint.runner import display_path, project_index, save_project_index
 from opsux_lint.selection import select_rules
-from opsux_lint.settings import lint_settings
+from opsux_lint.settings import OWNERS, lint_settings
 from opsux_lint.suppressions import PerFileIgnores
 
 # The protocol counts lines at \n, \r\n and \r only (str.splitlines also breaks at form feeds).
@@ -100,7 +100,7 @@ class Projects:
 
     def _build(self, config: Path) -> Project:
         stamp = _stamp(config)
-        policy = load_policy(config)
+        policy = load_policy(config, owners=OWNERS)
         lint = lint_settings(policy)
         rules = select_rules(builtin_rules(), lint.select, lint.ignore)
         # The CLI's index cache: outlines of unchanged files are read, not made again.
