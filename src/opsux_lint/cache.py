@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from opsux_lint.analysis.index import ProjectIndex
 
 CACHE_DIRNAME = ".opsux_cache"
-_FORMAT = 2
+_FORMAT = 3
 
 
 def content_digest(data: bytes) -> str:
@@ -215,14 +215,15 @@ def _prune(directory: Path, keep: Path, pattern: str) -> None:
 
 _INT_FIELDS = ("line", "column", "end_line", "end_column")
 _STR_FIELDS = ("code", "message", "name", "snippet")
+_FIX_FIELDS = ("fix", "unsafe_fix")
 
 
 def _finding(item: object, display: str) -> Finding:
     """A cached finding, checked field by field: valid JSON of the wrong shape (a hand-edited or
     truncated cache) must never reach a report as ``path:x:None``."""
-    if not isinstance(item, dict) or set(item) != {*_INT_FIELDS, *_STR_FIELDS, "severity", "fix"}:
+    if not isinstance(item, dict) or set(item) != {*_INT_FIELDS, *_STR_FIELDS, *_FIX_FIELDS, "severity"}:
         raise ValueError("not a cached finding")
-    if item["fix"] is not None and not isinstance(item["fix"], str):
+    if not all(item[key] is None or isinstance(item[key], str) for key in _FIX_FIELDS):
         raise ValueError("a fix is not a string")
     if not all(type(item[key]) is int and item[key] >= 1 for key in _INT_FIELDS):
         raise ValueError("a position is not a positive integer")

@@ -35,7 +35,6 @@ from opsux_lint.report import OutputFormat, ReportContext, render
 from opsux_lint.selection import SelectorError, parse_selectors
 
 if TYPE_CHECKING:
-    from opsux_lint.constant_fix import RunConstantFixes
     from opsux_lint.project import Target
 
 EXIT_CLEAN = 0
@@ -288,9 +287,7 @@ def _main(request: Request) -> int:
         kept, hidden = baseline.filter(result.findings, cwd)
         result = dataclasses.replace(result, findings=tuple(kept), baselined=hidden)
     constant_fixes = None
-    # The hint counts the unsafe fixes of the findings: without findings there is nothing to
-    # import for it.
-    if result.findings and (request.unsafe_fixes or (fmt is OutputFormat.TEXT and not request.quiet)):
+    if result.findings and request.unsafe_fixes:
         from opsux_lint.constant_fix import RunConstantFixes
 
         constant_fixes = RunConstantFixes(result.linters, cwd)
@@ -306,7 +303,7 @@ def _main(request: Request) -> int:
         if not request.quiet:
             click.echo(f"Fixed {outcome.fixed} findings in {outcome.files} files.", err=True)
     color, frames = terminal_style(request)
-    fixable, hidden = _fix_counts(result.findings, constant_fixes, request.unsafe_fixes)
+    fixable, hidden = _fix_counts(result.findings, request.unsafe_fixes)
     context = ReportContext(
         result, cwd, tool_version(), request.statistics, color=color, frames=frames, quiet=request.quiet,
         fixable=fixable, hidden_fixes=hidden,
@@ -324,12 +321,10 @@ def _main(request: Request) -> int:
     return EXIT_CLEAN
 
 
-def _fix_counts(
-    findings: Sequence[Finding], constant_fixes: RunConstantFixes | None, enabled: bool
-) -> tuple[int, int]:
+def _fix_counts(findings: Sequence[Finding], enabled: bool) -> tuple[int, int]:
     """(findings --fix would fix, findings with an unsafe fix that --unsafe-fixes would enable)."""
     safe = {f for f in findings if f.fix is not None}
-    unsafe = {c.finding for c in constant_fixes.available(findings)} if constant_fixes is not None else set()
+    unsafe = {f for f in findings if f.unsafe_fix is not None}
     if enabled:
         return len(safe | unsafe), 0
     return len(safe), len(unsafe)

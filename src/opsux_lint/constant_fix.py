@@ -36,8 +36,8 @@ from opsux_lint.modules import module_name
 from opsux_lint.registry import rules_by_id
 
 if TYPE_CHECKING:
-    # libcst (and the engine, which imports it) only where a file is parsed: the hint on every
-    # text report imports this module, and most findings have no unsafe fix to look for.
+    # libcst only where a file is parsed: the engine imports this module for every file with an
+    # OPS001 finding, and most such findings have no unsafe fix to look for.
     import libcst as cst
     from libcst.metadata import CodeRange
 
@@ -407,18 +407,3 @@ class RunConstantFixes:
         if finder is None:
             finder = self._finders[id(linter)] = ConstantFinder(linter)
         return finder.fixes(self._cwd / shown, text, findings)
-
-    def available(self, findings: Sequence[Finding]) -> list[ConstantFix]:
-        """Every unsafe fix the findings have, the files read from disk (for the hint)."""
-        from opsux_lint.fixing import read_source
-
-        by_path: dict[str, list[Finding]] = {}
-        for finding in findings:
-            if is_constant_fixable(finding):
-                by_path.setdefault(finding.path, []).append(finding)
-        found: list[ConstantFix] = []
-        for shown, mine in sorted(by_path.items()):
-            read = read_source(self._cwd / shown)
-            if read is not None:
-                found.extend(self(shown, read[0], mine))
-        return found

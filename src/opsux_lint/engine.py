@@ -43,6 +43,7 @@ from opsux_lint.analysis.api import api_types
 from opsux_lint.analysis.nodes import deeper_than
 from opsux_lint.analysis.outline import parse_module, summarize
 from opsux_lint.analysis.receivers import receiver_names
+from opsux_lint.constant_fix import ConstantFinder, is_constant_fixable
 from opsux_lint.coverage import Site
 from opsux_lint.derived import Derived
 from opsux_lint.excerpt import needle_pattern
@@ -224,7 +225,10 @@ class Linter:
         if not isinstance(parsed, tuple):
             return self._syntax_error(shown, parsed, text), []
         module, part = parsed
-        return self._check(shown, text, module, part, around)
+        findings, sites = self._check(shown, text, module, part, around)
+        if any(is_constant_fixable(f) for f in findings):
+            findings = self._with_unsafe_fixes(path, text, findings)
+        return findings, sites
 
     def read_error(self, display: str, error: OSError) -> list[Finding]:
         return self._file_problem(display, (1, 1, f"cannot read: {error.strerror or error}"))
@@ -304,6 +308,12 @@ class Linter:
                     )
                 )
         return sorted(kept), sites
+
+    def _with_unsafe_fixes(self, path: Path, text: str, findings: list[Finding]) -> list[Finding]:
+        """The findings, each with the title of its unsafe fix if it has one: found here, with the
+        file's other results, so a cached run's report needs neither the index nor libcst for it."""
+        titles = {fix.finding: fix.title for fix in ConstantFinder(self).fixes(path, text, findings)}
+        return [dataclasses.replace(f, unsafe_fix=titles[f]) if f in titles else f for f in findings]
 
     # -------------------------------------------------------------------------- building
 

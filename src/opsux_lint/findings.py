@@ -33,3 +33,6 @@ class Finding:
     snippet: str = ""
     fix: str | None = None
     """Source text that replaces the finding's region (``--fix``); None: no safe fix."""
+    unsafe_fix: str | None = None
+    """The title of the unsafe fix the finding has (made only with ``--unsafe-fixes``; the text
+    report counts them); None: none. Worked out where the finding is made, so it is cached with it."""

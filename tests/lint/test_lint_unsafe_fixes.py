@@ -222,13 +222,19 @@ def test_the_fixed_file_is_valid_python_with_the_same_structure(project: Path) -
 
 
 def test_the_hint_counts_the_same_hidden_fix_when_the_findings_come_from_the_cache(project: Path) -> None:
-    """The cached findings' linter (for the project index) is built only for the hint; the count
-    must not change."""
+    """Whether a finding has an unsafe fix is cached with it, and depends on the project's names
+    as the finding does on its values: the name going away takes the hidden fix with it."""
     hint = "[*] 1 fixable with the `--fix` option (1 hidden fix can be enabled with the `--unsafe-fixes` option)."
     cold = CliRunner().invoke(main, ["app"])
     warm = CliRunner().invoke(main, ["app"])
     assert (project / ".opsux_cache").is_dir()
     assert cold.stdout.splitlines()[-1] == warm.stdout.splitlines()[-1] == hint
+    (project / "app" / "types.py").write_text(TYPES.replace("GROUPS", "OTHER").replace("groups.sync", "other"), encoding="utf-8")
+    gone = CliRunner().invoke(main, ["app"])
+    assert "hidden" not in gone.stdout
+    assert gone.stdout == CliRunner().invoke(main, ["app", "--no-cache"]).stdout
+    (project / "app" / "types.py").write_text(TYPES, encoding="utf-8")
+    assert CliRunner().invoke(main, ["app"]).stdout.splitlines()[-1] == hint
 
 
 _IMPORTS_LIBCST = """
@@ -242,7 +248,7 @@ print("libcst" in sys.modules, file=sys.stderr)
 """
 
 
-def test_the_hint_imports_libcst_only_when_a_finding_may_have_an_unsafe_fix(project: Path) -> None:
+def test_libcst_is_imported_to_find_a_fix_not_to_report_a_cached_one(project: Path) -> None:
     import subprocess
     import sys
 
@@ -257,4 +263,7 @@ def test_the_hint_imports_libcst_only_when_a_finding_may_have_an_unsafe_fix(proj
     (project / "app" / "jobs.py").write_text(JOBS, encoding="utf-8")
     libcst_imported("app")
     output, warm = libcst_imported("app")
-    assert warm == "True" and "1 hidden fix" in output  # an OPS001 finding: the file is parsed for its fix
+    assert warm == "False" and "1 hidden fix" in output  # the finding and its fix, from the cache
+    (project / "app" / "jobs.py").write_text(JOBS + "# changed\n", encoding="utf-8")
+    output, changed = libcst_imported("app")
+    assert changed == "True" and "1 hidden fix" in output  # linted again: the file is parsed for its fix
