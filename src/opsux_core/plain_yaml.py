@@ -78,6 +78,8 @@ def _invalid(exc: yaml.YAMLError, text: str) -> PlainYamlError:
         return PlainYamlError(f"invalid YAML: unacceptable character #x{exc.character:04x}", line=line)
     mark = getattr(exc, "problem_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
+    if problem == "exceeded maximum nesting depth":  # libyaml's own limit, far above ours
+        return PlainYamlError(f"nested more than {MAX_DEPTH} levels deep", line=mark.line + 1 if mark else None)
     context = getattr(exc, "context", None)
     if context and problem.startswith("but "):
         problem = f"{context} {problem}"
@@ -92,8 +94,8 @@ _PATTERNS = {
 }
 
 
-class _Loader(yaml.SafeLoader):
-    """A SafeLoader whose composer refuses aliases, foreign tags, collection keys and deep nesting."""
+class _PlainComposer(yaml.composer.Composer):
+    """A composer that refuses aliases, foreign tags, collection keys and deep nesting."""
 
     # The core schema's implicit types only: no timestamps, merge keys or value keys.
     yaml_implicit_resolvers = {  # noqa: RUF012 - PyYAML declares it an instance variable, reads it per class
@@ -101,9 +103,7 @@ class _Loader(yaml.SafeLoader):
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
 
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self._path: list[str | int] = []
+    _path: list[str | int]
 
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
         # index is the key node for a mapping value, the position for a sequence item, and None
@@ -123,7 +123,7 @@ class _Loader(yaml.SafeLoader):
                 self._path.pop()
 
     def _refuse_what_is_not_plain_data(self, parent: yaml.Node | None, index: Any) -> None:
-        event = self.peek_event()  # type: ignore[no-untyped-call]  # untyped in types-PyYAML
+        event = self.peek_event()  # type: ignore[attr-defined]  # the parser's, beside this class
         line = event.start_mark.line + 1
         where = tuple(self._path)
         if isinstance(event, yaml.AliasEvent):
@@ -136,6 +136,35 @@ class _Loader(yaml.SafeLoader):
             raise PlainYamlError("mapping keys must be plain values, not a list or a mapping", where, line)
         if len(self._path) > MAX_DEPTH:
             raise PlainYamlError(f"nested more than {MAX_DEPTH} levels deep", where[:MAX_DEPTH], line)
+
+
+class _PyLoader(_PlainComposer, yaml.SafeLoader):
+    """PyYAML's pure-Python reader, scanner and parser under the plain composer."""
+
+    def __init__(self, stream: str) -> None:
+        yaml.SafeLoader.__init__(self, stream)
+        self._path = []
+
+
+_Loader: type[Any] = _PyLoader
+try:
+    from yaml._yaml import CParser
+except ImportError:  # PyYAML built without libyaml
+    pass
+else:
+
+    class _CLoader(_PlainComposer, CParser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
+        """libyaml's scanner and parser (PyYAML's wheels have it) under the plain composer: the
+        pure-Python ones were a tenth of a cached lint run, which loads the config every time."""
+
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            yaml.composer.Composer.__init__(self)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+            self._path = []
+
+    _Loader = _CLoader
 
 
 def _shown_tag(tag: str) -> str:
@@ -151,7 +180,7 @@ _KINDS: Mapping[object, str] = {
 }
 
 
-def _build(loader: _Loader, node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int]) -> Any:
+def _build(loader: yaml.constructor.SafeConstructor, node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int]) -> Any:
     """The node's data (a tree: aliases were refused), recording lines; refuses duplicate keys.
 
     PyYAML silently keeps the last of two equal keys, which would hide a duplicated operation type.
@@ -188,7 +217,7 @@ def _check_kind(node: yaml.Node, path: KeyPath) -> None:
         raise PlainYamlError(problem, path, node.start_mark.line + 1)
 
 
-def _scalar(loader: _Loader, node: yaml.Node, path: KeyPath) -> Any:
+def _scalar(loader: yaml.constructor.SafeConstructor, node: yaml.Node, path: KeyPath) -> Any:
     _check_kind(node, path)
     # A plain scalar resolved to int/float/bool/null matches that type's pattern; an explicitly
     # tagged one may not ("!!int abc", "!!bool maybe"), and PyYAML's constructors then fail in

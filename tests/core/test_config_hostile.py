@@ -13,9 +13,27 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from opsux_core import ConfigError, find_config, load_policy
+from opsux_core import ConfigError, find_config, load_policy, plain_yaml
 from opsux_core.cli import main as opsux_main
 from opsux_core.plain_yaml import MAX_DEPTH, PlainYamlError, read_plain_yaml
+
+# Every test here runs with each YAML parser opsux can compose over: libyaml's (PyYAML's wheels
+# have it, and it is the one used then) and PyYAML's pure-Python one (a build without libyaml).
+_DEFAULT = plain_yaml._Loader
+_PARSERS = {"pure-python": plain_yaml._PyLoader, **({"libyaml": plain_yaml._CLoader} if hasattr(plain_yaml, "_CLoader") else {})}
+
+
+@pytest.fixture(autouse=True, params=sorted(_PARSERS))
+def parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setattr(plain_yaml, "_Loader", _PARSERS[request.param])
+    return str(request.param)
+
+
+def test_libyaml_is_the_parser_where_pyyaml_has_it() -> None:
+    import yaml
+
+    assert yaml.__with_libyaml__  # so CI runs both halves of this module
+    assert _DEFAULT is plain_yaml._CLoader
 
 
 def write(path: Path, text: str) -> Path:
