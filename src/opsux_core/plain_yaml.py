@@ -54,14 +54,22 @@ class PlainYaml:
 
 def read_plain_yaml(text: str) -> PlainYaml:
     """Compose *text* as one YAML document of plain data; raises :class:`PlainYamlError`."""
+    return _read(text, _Loader)
+
+
+def _read(text: str, loader_class: type[Any]) -> PlainYaml:
     try:
-        loader = _Loader(text)
+        loader = loader_class(text)
     except yaml.reader.ReaderError as exc:
         raise _invalid(exc, text) from None
     try:
         try:
             node = loader.get_single_node()
         except yaml.YAMLError as exc:
+            if getattr(exc, "problem", None) == "exceeded maximum nesting depth" and loader_class is not _PyLoader:
+                # libyaml's own limit, met while it scans ahead of the composer: the pure-Python
+                # parser lets the composer refuse the nesting at its own depth, naming the key.
+                return _read(text, _PyLoader)
             raise _invalid(exc, text) from None
         if node is None:
             return PlainYaml(None, {})
@@ -78,8 +86,6 @@ def _invalid(exc: yaml.YAMLError, text: str) -> PlainYamlError:
         return PlainYamlError(f"invalid YAML: unacceptable character #x{exc.character:04x}", line=line)
     mark = getattr(exc, "problem_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
-    if problem == "exceeded maximum nesting depth":  # libyaml's own limit, far above ours
-        return PlainYamlError(f"nested more than {MAX_DEPTH} levels deep", line=mark.line + 1 if mark else None)
     context = getattr(exc, "context", None)
     if context and problem.startswith("but "):
         problem = f"{context} {problem}"
