@@ -92,9 +92,11 @@ def render_coverage(sites: Sequence[Site]) -> str:
     else:
         checked = counts["verified"] + counts["delegated"]
         total = checked + counts["unregistered"] + counts["unverifiable"]
+        # Sites, not findings: a call that fills a wrapper's template of two parameters is two
+        # sites (one per argument) and, when the two make an unregistered type, one finding.
         lines.append(
-            f"Verified {checked} of {total} sink calls ({share:.1%}); OPS001 reports "
-            f"{counts['unregistered']}, OPS008 {counts['unverifiable']}."
+            f"Verified {checked} of {total} sites ({share:.1%}); {counts['unregistered']} reported "
+            f"as OPS001, {counts['unverifiable']} as OPS008."
         )
     unknown = [s for s in sites if s.status == "unknown-receiver"]
     if unknown:

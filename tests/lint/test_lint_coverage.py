@@ -77,7 +77,7 @@ def test_coverage_in_text_and_json(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert "Coverage of sink calls:" in text.stdout
     total = next(line for line in text.stdout.splitlines() if line.strip().startswith("total"))
     assert total.split()[1:] == ["124", "42", "16", "51", "8", "2", "5"]
-    assert "Verified 58 of 117 sink calls (49.6%); OPS001 reports 51, OPS008 8." in text.stdout
+    assert "Verified 58 of 117 sites (49.6%); 51 reported as OPS001, 8 as OPS008." in text.stdout
     document = json.loads(CliRunner().invoke(main, ["--coverage", "--format", "json"]).stdout)
     coverage = document["coverage"]
     assert coverage["totals"]["sites"] == len(coverage["sites"]) == 124

@@ -128,7 +128,9 @@ class OperationTypeRule:
 
     def message(self, value: Value, site: str) -> str:
         if value.pattern is not None:
-            hint = "; no registered type matches this f-string"
+            # An f-string, a %-/format() template, a concatenation, or a wrapper's template whose
+            # other placeholders its callers fill: the value is a form, not a text.
+            hint = "; no registered type matches it, whatever fills its placeholders"
         else:
             suggestion = self.catalog.suggest(value.text)
             if suggestion is not None:
