@@ -353,6 +353,11 @@ def _share(
     from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
+    if any(linters[task[0]].prefilter.is_candidate(task[3] or b"") for chunk in chunks for task in chunk):
+        # Forked helpers inherit what this process has imported: libcst (a quarter of a second)
+        # is imported once for the run, not once in each process.
+        from opsux_lint import syntax_tree  # noqa: F401
+
     specs = [
         (
             str(linter.policy.source), tuple(rule.id for rule in linter.rules), linter.index,
