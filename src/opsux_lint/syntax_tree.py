@@ -192,10 +192,12 @@ class _Walk:
             self.facts.scope.append(node.name.value)  # type: ignore[attr-defined]
         elif kind is cst.Lambda:
             self.scopes.append(node)
+        self.facts.inner.enter(node, self.facts.tree)
         for handler in self.handlers.get(kind, ()):
             handler(node)
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
+        self.facts.inner.leave(original_node)
         if self.scopes and self.scopes[-1] is original_node:
             popped = self.scopes.pop()
             if not isinstance(popped, cst.Lambda):

@@ -491,7 +491,7 @@ class _Collector:
                     body.local.setdefault(node.target.id, []).append([node.lineno, expr(node.value)])  # type: ignore[attr-defined]
             elif kind is ast.comprehension:
                 line = getattr(node.target, "lineno", 0)  # type: ignore[attr-defined]
-                for name, value in _iterated(node.target, node.iter, "a comprehension variable"):  # type: ignore[attr-defined]
+                for name, value in iterated(node.target, node.iter, "a comprehension variable"):  # type: ignore[attr-defined]
                     body.local.setdefault(name, []).append([line, value])
             below = children(node)
             if below:
@@ -506,7 +506,7 @@ class _Collector:
         elif isinstance(node, ast.Return) and node.value is not None:
             body.results.append(expr(node.value))
         elif isinstance(node, (ast.For, ast.AsyncFor)):
-            for name, value in _iterated(node.target, node.iter):
+            for name, value in iterated(node.target, node.iter):
                 body.local.setdefault(name, []).append([node.lineno, value])
         elif isinstance(node, (ast.With, ast.AsyncWith)):
             for item in node.items:
@@ -684,7 +684,7 @@ def _member_value(stmt: ast.stmt, value: Expr) -> Expr:
     return value
 
 
-def _iterated(target: ast.expr, iterable: ast.expr, what: str = "a loop variable") -> list[tuple[str, Expr]]:
+def iterated(target: ast.expr, iterable: ast.expr, what: str = "a loop variable") -> list[tuple[str, Expr]]:
     """What a ``for`` target takes: each element of a tuple, list or set written there
     (``for kind in (A, B)``), unpacked like an assignment; anything else is unknown."""
     if isinstance(iterable, (ast.Tuple, ast.List, ast.Set)) and iterable.elts and not any(

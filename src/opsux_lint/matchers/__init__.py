@@ -27,6 +27,7 @@ from opsux_lint.analysis import (
 from opsux_lint.analysis.outline import Expr, expr
 from opsux_lint.analysis.values import Callee
 from opsux_lint.callees import CallPattern
+from opsux_lint.inner_scopes import InnerScopes
 from opsux_lint.kinds import SiteStatus
 from opsux_lint.matchers.calls import calls_pattern
 from opsux_lint.names import ImportTable
@@ -66,6 +67,8 @@ class FileFacts:
     """The whole file's text (``tree`` may be an excerpt of it)."""
     shared: dict[Any, Any] = field(default_factory=dict)
     """Results matchers of one kind share within the file (OPS001 and OPS008 check the same sites)."""
+    inner: InnerScopes = field(default_factory=InnerScopes)
+    """The names comprehensions and lambdas bind around the nodes (kept by the walk)."""
 
     @property
     def index(self) -> ProjectIndex:
@@ -90,7 +93,7 @@ class FileFacts:
             parsed = ast.parse(f"(\n{code}\n)", mode="eval")
         except (SyntaxError, ValueError, RecursionError):
             return ["?", "an expression that cannot be analysed"]
-        return expr(parsed.body)
+        return self.inner.bind(expr(parsed.body), node)
 
     def callee(self, func: cst.BaseExpression, scope: str | None) -> Callee:
         """What the callee ``func`` may be (:meth:`Resolver.callee`). A module this Python's
