@@ -976,7 +976,10 @@ class Resolver:
         if base[0] in ("n", "a"):
             refs = self._eval(base, module, scope, depth + 1)
             if refs and all(isinstance(r, Ref) and r.kind in ("module", "external") for r in refs):
-                return Callee(frozenset(canonical(q) for q in self.reexported(self.index.qualified_names(module, func))))
+                # By what the base is, not how it is written: ``self.events.emit`` with
+                # ``self.events = events`` (a module kept on the instance) is ``app.events.emit``.
+                named = {f"{r.key}.{attr}" for r in refs if isinstance(r, Ref)}
+                return Callee(frozenset(canonical(q) for q in self.reexported(named)))
         names: set[str] = set()
         foreign: set[str] = set()
         unknown: list[str] = []
