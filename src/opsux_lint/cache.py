@@ -84,13 +84,19 @@ class LintCache:
 
     @classmethod
     def open(
-        cls, policy: Policy, rules: Sequence[RuleSpec], version: str, index: ProjectIndex, derived: str = ""
+        cls, policy: Policy, rules: Sequence[RuleSpec], version: str, index: ProjectIndex, derived: str = "",
+        reported: Sequence[RuleSpec] | None = None,
     ) -> LintCache:
         """``derived``: a digest of the wrappers derived from the project (every file's
-        findings depend on them; what else of the project they depend on, each entry says)."""
+        findings depend on them; what else of the project they depend on, each entry says).
+        ``reported``: the rules findings can be of, when more than ``rules`` (the parse-error
+        rule a run reports an unparsable candidate file with, unselected)."""
         key = hashlib.sha256(
             json.dumps(
-                [_FORMAT, version, tool_digest(), policy.fingerprint, [r.id for r in rules], derived]
+                [
+                    _FORMAT, version, tool_digest(), policy.fingerprint, [r.id for r in rules], derived,
+                    [r.id for r in reported] if reported is not None else None,
+                ]
             ).encode()
         ).hexdigest()[:24]
         file = policy.root / CACHE_DIRNAME / f"lint-{key}.json"

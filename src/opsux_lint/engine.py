@@ -100,6 +100,10 @@ class Linter:
     """Parse every file, prefilter or not: the same findings, slower (proves the prefilter sound)."""
     derived: Derived | None = None
     """What a Linter of the same policy, rules and index derived (a worker process reuses it)."""
+    unparsable: RuleSpec | None = None
+    """The parse-error rule when the selection leaves it out without ignoring it: a file that
+    holds a needle of the selected rules (a sink call) but cannot be parsed is reported with it
+    all the same, since nothing in it was checked (other files are not parsed for it)."""
     compiled: tuple[CompiledRule, ...] = field(init=False)
     settings: LintSettings = field(init=False)
     resolver: Resolver = field(init=False)
@@ -174,15 +178,19 @@ class Linter:
             self, "module_needles", tuple(hook for c in compiled if (hook := getattr(c, "module_needles", None)) is not None)
         )
         object.__setattr__(self, "roots", source_roots(self.policy.root, self.settings.src))
-        object.__setattr__(
-            self, "severities", {r.id: severity_for(r, self.settings.severity) for r in self.rules}
-        )
+        reported = (*self.rules, *((self.unparsable,) if self.unparsable is not None else ()))
+        object.__setattr__(self, "severities", {r.id: severity_for(r, self.settings.severity) for r in reported})
 
     def _runs(self, kind: str) -> bool:
         return any(rule.kind == kind for rule in self.rules)
 
     def _rule_of_kind(self, kind: str) -> RuleSpec | None:
         return next((rule for rule in self.rules if rule.kind == kind), None)
+
+    def _parse_rule(self, candidate: bool) -> RuleSpec | None:
+        """The rule a file that cannot be read or parsed is reported with (``candidate``: it
+        holds a needle, so a finding could be in it)."""
+        return self._rule_of_kind(PARSE_ERROR_KIND) or (self.unparsable if candidate else None)
 
     # ----------------------------------------------------------------------------------- entry
 
@@ -195,7 +203,7 @@ class Linter:
         shown = display if display is not None else path.as_posix()
         text, problem = decode_source(data)
         if text is None:
-            return self._file_problem(shown, problem), []
+            return self._file_problem(shown, problem, self.prefilter.is_candidate(data)), []
         if not self.prefilter.is_candidate(data):
             # Nothing to find here, but a file Python cannot parse is never "checked": CPython's
             # own parser (fast, in C) looks at every file libcst does not; what it rejects is
@@ -209,9 +217,9 @@ class Linter:
         # could not survive; such a file is one OPS000, never a lost run.
         screened = _screen(text)
         if isinstance(screened, tuple) and _fatal(screened):
-            return self._syntax_error(shown, None, text, screened), []
+            return self._syntax_error(shown, None, text, screened, candidate=True), []
         if isinstance(screened, str):
-            return self._file_problem(shown, (1, 1, screened)), []
+            return self._file_problem(shown, (1, 1, screened), candidate=True), []
         # Any other syntax error of this Python may be newer syntax (``except A, B:`` of 3.14):
         # libcst decides, and places a real error where CPython does.
         from opsux_lint import (
@@ -221,9 +229,9 @@ class Linter:
         around = self._surroundings(path, text, hashlib.sha256(data).hexdigest())
         parsed = syntax_tree.parse(self, text, screened if isinstance(screened, ast.Module) else None, around)
         if parsed is None:
-            return self._file_problem(shown, (1, 1, "the file is nested too deeply to parse")), []
+            return self._file_problem(shown, (1, 1, "the file is nested too deeply to parse"), candidate=True), []
         if not isinstance(parsed, tuple):
-            return self._syntax_error(shown, parsed, text), []
+            return self._syntax_error(shown, parsed, text, candidate=True), []
         module, part = parsed
         findings, sites = self._check(shown, text, module, part, around)
         if any(is_constant_fixable(f) for f in findings):
@@ -328,8 +336,8 @@ class Linter:
             severity=self.severities[spec.id], snippet=snippet,
         )
 
-    def _file_problem(self, shown: str, problem: tuple[int, int, str]) -> list[Finding]:
-        spec = self._rule_of_kind(PARSE_ERROR_KIND)
+    def _file_problem(self, shown: str, problem: tuple[int, int, str], candidate: bool = False) -> list[Finding]:
+        spec = self._parse_rule(candidate)
         if spec is None:
             return []
         line, column, detail = problem
@@ -337,7 +345,7 @@ class Linter:
 
     def _syntax_error(
         self, shown: str, exc: cst.ParserSyntaxError | None, text: str,
-        located: tuple[int, int, str] | None = None,
+        located: tuple[int, int, str] | None = None, *, candidate: bool = False,
     ) -> list[Finding]:
         located = located or _python_syntax_error(text)
         if located is not None:
@@ -357,7 +365,7 @@ class Linter:
         line = max(1, min(line, len(lines) or 1))
         width = len(lines[line - 1]) if lines else 0
         column = max(1, min(column, width + 1))
-        spec = self._rule_of_kind(PARSE_ERROR_KIND)
+        spec = self._parse_rule(candidate)
         if spec is None:
             return []
         return [self._finding(spec, shown, spec.format(detail=f"syntax error: {message}"), lines, line, column, line, column + 1)]

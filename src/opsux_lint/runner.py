@@ -30,8 +30,8 @@ from opsux_lint.derived import Derived
 from opsux_lint.discovery import Excludes, ResolvedPaths, discover
 from opsux_lint.findings import Finding
 from opsux_lint.project import Target
-from opsux_lint.registry import RuleSpec, builtin_rules, rules_by_id
-from opsux_lint.selection import select_rules
+from opsux_lint.registry import PARSE_ERROR_KIND, RuleSpec, builtin_rules, rules_by_id
+from opsux_lint.selection import select_rules, unparsable_rule
 from opsux_lint.settings import OWNERS, lint_settings
 
 if TYPE_CHECKING:
@@ -130,9 +130,12 @@ class _Group:
     built when a file needs one, or at once when there is no derivation to reuse (building it
     derives the wrappers, which the cache's key depends on)."""
 
-    def __init__(self, policy: Policy, rules: tuple[RuleSpec, ...], options: RunOptions, clock: _Clock) -> None:
+    def __init__(
+        self, policy: Policy, rules: tuple[RuleSpec, ...], unparsable: RuleSpec | None, options: RunOptions, clock: _Clock
+    ) -> None:
         self.policy = policy
         self.rules = rules
+        self.unparsable = unparsable
         self.options = options
         self.index = project_index(policy, options.cache, options.jobs)
         clock.lap("read the project")
@@ -156,7 +159,10 @@ class _Group:
         self.cache = None
         if options.cache:
             assert self.derived is not None
-            self.cache = LintCache.open(policy, rules, options.version, self.index, self.derived.digest())
+            reported = (*rules, *((unparsable,) if unparsable is not None else ()))
+            self.cache = LintCache.open(
+                policy, rules, options.version, self.index, self.derived.digest(), reported=reported,
+            )
         clock.lap("open the cache")
 
     def linter(self) -> Linter:
@@ -164,7 +170,9 @@ class _Group:
             from opsux_lint.engine import Linter
 
             options = self.options
-            self._linter = Linter(self.policy, self.rules, self.index, options.coverage, options.exhaustive, self.derived)
+            self._linter = Linter(
+                self.policy, self.rules, self.index, options.coverage, options.exhaustive, self.derived, self.unparsable,
+            )
             self.derived = self._linter.derived
         return self._linter
 
@@ -204,9 +212,11 @@ def run(
         if number is None:
             lint = lint_settings(target.policy)
             select = selection.select if selection.select is not None else lint.select
-            rules = select_rules(builtin_rules(), select, (*lint.ignore, *selection.ignore))
+            ignore = (*lint.ignore, *selection.ignore)
+            rules = select_rules(builtin_rules(), select, ignore)
+            unparsable = unparsable_rule(builtin_rules(), rules, ignore, PARSE_ERROR_KIND)
             number = by_policy[id(target.policy)] = len(groups)
-            groups.append(_Group(target.policy, rules, options, clock))
+            groups.append(_Group(target.policy, rules, unparsable, options, clock))
         group = groups[number]
         cache = group.cache
         excludes = Excludes.build(target.policy.root, lint_settings(target.policy).exclude)
@@ -361,7 +371,7 @@ def _share(
     specs = [
         (
             str(linter.policy.source), tuple(rule.id for rule in linter.rules), linter.index,
-            linter.coverage, linter.exhaustive, linter.derived,
+            linter.coverage, linter.exhaustive, linter.derived, linter.unparsable.id if linter.unparsable else None,
         )
         for linter in linters
     ]
@@ -424,19 +434,20 @@ def collect_garbage_rarely() -> None:
     gc.set_threshold(100_000, 50, 100)
 
 
-def _init_worker(specs: Sequence[tuple[str, tuple[str, ...], ProjectIndex | None, bool, bool, Derived | None]]) -> None:
+def _init_worker(specs: Sequence[tuple[str, tuple[str, ...], ProjectIndex | None, bool, bool, Derived | None, str | None]]) -> None:
     from opsux_lint.engine import Linter
 
     collect_garbage_rarely()
     known = rules_by_id()
     policies: dict[str, Policy] = {}
-    for source, rule_ids, index, coverage, exhaustive, derived in specs:
+    for source, rule_ids, index, coverage, exhaustive, derived, unparsable in specs:
         policy = policies.setdefault(source, load_policy(Path(source), owners=OWNERS))
         rules = tuple(known[rule_id] for rule_id in rule_ids)
         if index is not None:
             index.helpers = 0  # a worker is one of the run's processes already: it forks none
         # The parent derived wrappers and needles already: a worker only lints.
-        _worker_linters.append(Linter(policy, rules, index, coverage, exhaustive, derived))
+        parse_rule = known[unparsable] if unparsable is not None else None
+        _worker_linters.append(Linter(policy, rules, index, coverage, exhaustive, derived, parse_rule))
 
 
 def _lint_in_worker(chunk: Sequence[_Task]) -> list[_FileResult]:

@@ -48,6 +48,17 @@ def select_rules(rules: Sequence[RuleSpec], select: Iterable[str], ignore: Itera
     return tuple(rule for rule in rules if is_selected(rule.id, select, ignore))
 
 
+def unparsable_rule(rules: Sequence[RuleSpec], selected: Sequence[RuleSpec], ignore: Iterable[str], kind: str) -> RuleSpec | None:
+    """The rule of ``kind`` (the parse-error rule) when ``selected`` leaves it out and no
+    ``ignore`` selector names it: a file that holds a selected rule's needle but cannot be parsed
+    is still reported with it (as ruff reports syntax errors whatever is selected), or the sink
+    calls in it would pass unchecked and unmentioned."""
+    rule = next((r for r in rules if r.kind == kind), None)
+    if rule is None or rule in selected or any(rule.id.startswith(i) for i in ignore):
+        return None
+    return rule
+
+
 def severity_for(rule: RuleSpec, overrides: Mapping[str, str]) -> Severity:
     """The rule's severity after the project's ``lint.severity`` (most specific key wins)."""
     matching = [key for key in overrides if rule.id.startswith(key)]
