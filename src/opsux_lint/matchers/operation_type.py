@@ -184,6 +184,16 @@ def _instance_first(facts: FileFacts, sink: str, func: cst.BaseExpression, scope
     )
 
 
+def _through_class(facts: FileFacts, sink: str, func: cst.BaseExpression, scope: str | None) -> int:
+    """1 for a call of a method sink through its class (``Manager.get_event_id(manager, name)``:
+    the instance is the first argument, the sink's positions count after it), else 0."""
+    located = facts.index.locate(sink, "functions")
+    if located is None or located[2]["kind"] != "method" or not isinstance(func, cst.Attribute):
+        return 0
+    items = facts.resolver.types(facts.expression(func.value), facts.module, scope)
+    return 1 if items and all(isinstance(item, Instance) and item.of_class for item in items) else 0
+
+
 def _source(facts: FileFacts, node: cst.CSTNode, limit: int = 60) -> str:
     """The expression as written, on one line and cut short (for messages)."""
     text = " ".join(facts.tree.code_for_node(node).split())
@@ -367,7 +377,7 @@ class OperationTypeMatcher(CallCollector):
                     else:
                         positions.append(_Position(call.func, scope, call, sink.call, member))
                     continue
-                shift += member
+                shift += member - (_through_class(facts, spec.call, func, scope) if not bound else 0)
                 if shift and spec.arg is not None:
                     # The partial gave the positions in front: the call's first is the sink's ``shift``-th.
                     spec = SinkSpec(spec.call, spec.arg - shift if spec.arg >= shift else None, spec.keyword)
