@@ -107,6 +107,13 @@ def _innermost(reason: str) -> str:
     return reason.rpartition(_NOT_KNOWN)[2] if _NOT_KNOWN in reason else reason
 
 
+def _reads(e: Expr, names: set[str]) -> bool:
+    """Whether the expression reads one of ``names``."""
+    if len(e) == 2 and e[0] == Tag.NAME and isinstance(e[1], str):
+        return e[1] in names
+    return any(_reads(part, names) for part in e if isinstance(part, list))
+
+
 def _hop(hop: str, items: list[Item]) -> list[Item]:
     return [Value(i.text, (hop, *i.chain), i.pattern) if isinstance(i, Value) else i for i in items]
 
@@ -622,7 +629,32 @@ class Resolver:
             return self._eval(args[0], module, scope, depth + 1)
         if func[0] == Tag.NAME and func[1] == "str" and len(args) == 1:
             return self._eval(args[0], module, scope, depth + 1)
+        if targets and all(isinstance(t, Ref) and t.kind == "function" for t in targets):
+            returned = self._returned([t for t in targets if isinstance(t, Ref)], depth)
+            if returned is not None:
+                return returned
         return [Unknown(f"the result of calling `{render(func)}`")]
+
+    def _returned(self, functions: Sequence[Ref], depth: int) -> list[Item] | None:
+        """What project functions return when what they return reads none of their parameters
+        (``def _kind(): return "inventory.sync"``) and is known; None when one's does, or it
+        returns nothing or something unknown, or a decorator may make its result something else."""
+        items: list[Item] = []
+        for ref in functions:
+            summary = self.index.summary(ref.module)
+            function = summary["functions"].get(ref.key) if summary is not None else None
+            if function is None or function["kind"] != "function" or function["decorators"] or not function["results"]:
+                return None
+            params = {str(param[0]) for param in function["params"]}
+            if any(_reads(result, params) for result in function["results"]):
+                return None  # what the call passes decides: not followed here
+            path = self.index.path(ref.module)
+            for result in function["results"]:
+                hop = f"`{ref.key}()` returns {render(result)} ({path}:{function['line']})"
+                items.extend(_hop(hop, self._eval(result, ref.module, ref.key, depth + 1)))
+        if not all(isinstance(item, Value) for item in items):
+            return None  # (a local that holds a parameter, a value from elsewhere): the call is the reason
+        return items
 
     def _join(self, parts: Sequence[Expr], module: str, scope: str | None, depth: int) -> list[Item]:
         # Each part: the strings it may be, or None for a placeholder that cannot be known.
