@@ -57,8 +57,14 @@ def _replaced(e: Expr, frames: Sequence[Frame]) -> Expr:
             if e[1] in frame:
                 return frame[e[1]]
         return e
-    # An expression's parts are expressions, lists of them, and plain strings (keyword names).
-    return [_replaced(part, frames) if isinstance(part, list) else part for part in e]
+    # An expression's parts are expressions, lists of them, a call's keywords (a dict) and
+    # plain strings.
+    return [
+        _replaced(part, frames) if isinstance(part, list)
+        else {key: _replaced(value, frames) for key, value in part.items()} if isinstance(part, dict)
+        else part
+        for part in e
+    ]
 
 
 def _comprehension_frame(node: cst.CSTNode, tree: cst.Module, around: list[Frame]) -> Frame:

@@ -40,6 +40,8 @@ class Tag:
     CALL: Final = "c"
     SWITCH: Final = "k"
     """``None``, ``True`` or ``False``."""
+    SUBSCRIPT: Final = "[]"
+    """``[SUBSCRIPT, container, key]``."""
     UNKNOWN: Final = "?"
 
 
@@ -102,7 +104,7 @@ class Summary(TypedDict):
     """Method calls on a receiver that is no name chain (``Plugin().trigger(...)``), by the
     method's name: ``[scope, callee Expr, CallShape JSON]``."""
 
-SUMMARY_FORMAT = 6
+SUMMARY_FORMAT = 7
 
 _UNKNOWN_REASONS: dict[type[ast.AST], str] = {
     ast.Subscript: "a subscript",
@@ -153,12 +155,44 @@ def expr(node: ast.AST | None) -> Expr:
         return template
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod) and _is_str(node.left):
         return [Tag.UNKNOWN, "a %-template with fields other than %s"]
+    if isinstance(node, ast.Subscript):
+        key = node.slice
+        literal = key.value if isinstance(key, ast.Constant) and type(key.value) in (str, int) else None
+        return [Tag.SUBSCRIPT, expr(node.value), expr(key), literal]
+    written = _written_elements(node)
+    if written is not None:
+        # Unknown as a value, but its elements are kept (a subscript of it is one of them),
+        # each after its key: a dict's string key, a sequence's position, None for any other.
+        return [Tag.UNKNOWN, _UNKNOWN_REASONS[type(node)], [[key, expr(value)] for key, value in written]]
     if isinstance(node, ast.Call):
         args = [expr(a) for a in node.args if not isinstance(a, ast.Starred)]
         keywords = {k.arg: expr(k.value) for k in node.keywords if k.arg is not None}
         starred = any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords)
         return [Tag.CALL, expr(node.func), args, keywords, starred]
     return [Tag.UNKNOWN, _UNKNOWN_REASONS.get(type(node), f"a {type(node).__name__} expression")]
+
+
+MAX_ELEMENTS = 64
+"""Elements kept of a dict, list, tuple or set written out (a bigger one is data: unknown)."""
+
+
+def _written_elements(node: ast.AST) -> list[tuple[str | int | None, ast.expr]] | None:
+    """A dict's values, or a list's, tuple's or set's elements, each with its key, when all
+    are written out."""
+    elements: list[tuple[str | int | None, ast.expr]] | None = None
+    if isinstance(node, ast.Dict):
+        if not any(key is None for key in node.keys):  # ``**spread``: not all written out
+            elements = [
+                (key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else None, value)
+                for key, value in zip(node.keys, node.values, strict=True)
+                if key is not None
+            ]
+    elif isinstance(node, (ast.List, ast.Tuple)):
+        if not any(isinstance(e, ast.Starred) for e in node.elts):
+            elements = list(enumerate(node.elts))
+    elif isinstance(node, ast.Set) and not any(isinstance(e, ast.Starred) for e in node.elts):
+        elements = [(None, e) for e in node.elts]  # unordered: no position
+    return elements if elements and len(elements) <= MAX_ELEMENTS else None
 
 
 _PERCENT = re.compile(r"%s|%%")
@@ -262,6 +296,8 @@ def render(e: Expr) -> str:
         return "f'" + "".join(p[1] if p[0] == Tag.STRING else "{" + render(p) + "}" for p in e[1]) + "'"
     if tag == "c":
         return f"{render(e[1])}(...)" if e[2] or e[3] else f"{render(e[1])}()"
+    if tag == "[]":
+        return f"{render(e[1])}[{render(e[2])}]"
     return str(e[1])
 
 
@@ -406,7 +442,7 @@ class _Collector:
                 self._import(stmt)
             else:
                 for name, line, value in _assignments(stmt):
-                    members.setdefault(name, []).append([line, _member_value(stmt, value)])
+                    members.setdefault(name, []).append([line, value])
                 if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
                     annotations[stmt.target.id] = annotation(stmt.annotation)
                 self._scan_calls(stmt)
@@ -671,17 +707,6 @@ def _assignments(stmt: ast.AST) -> list[tuple[str, int, Expr]]:
         return [(stmt.target.id, line, ["?", "an augmented assignment"])]
     return []
 
-
-def _member_value(stmt: ast.stmt, value: Expr) -> Expr:
-    """A class member's value; a tuple keeps its elements after the reason (``[?, "a tuple",
-    [elements]]``): in Django's ``TextChoices`` the first is the member's value, the second its label."""
-    assigned = getattr(stmt, "value", None)
-    if (
-        isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
-        and isinstance(assigned, ast.Tuple) and assigned.elts and not any(isinstance(e, ast.Starred) for e in assigned.elts)
-    ):
-        return [Tag.UNKNOWN, "a tuple", [expr(e) for e in assigned.elts]]
-    return value
 
 
 def iterated(target: ast.expr, iterable: ast.expr, what: str = "a loop variable") -> list[tuple[str, Expr]]:

@@ -21,6 +21,8 @@ A resolver memoizes module-level lookups; it is built per run and never changes 
 from __future__ import annotations
 
 import builtins
+import dataclasses
+import functools
 import itertools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -32,6 +34,7 @@ from opsux_lint.analysis.outline import (
     Expr,
     FunctionOutline,
     Tag,
+    callee_text,
     partial_parts,
     render,
 )
@@ -107,15 +110,39 @@ def _innermost(reason: str) -> str:
     return reason.rpartition(_NOT_KNOWN)[2] if _NOT_KNOWN in reason else reason
 
 
+@functools.lru_cache(maxsize=256)
+def _mutations(name: str) -> re.Pattern[bytes]:
+    word = rb"(?<![A-Za-z0-9_])" + re.escape(name.encode()) + rb"(?![A-Za-z0-9_])"
+    return re.compile(
+        rb"\bdel\s+(?:[A-Za-z0-9_]+\.)*" + re.escape(name.encode()) + rb"\s*\["
+        rb"|" + word + rb"\s*\[[^\n]*?\]\s*(?:=(?!=)|[-+*/|&%^@]=|<<=|>>=|//=|\*\*=)"
+        rb"|" + word + rb"\s*\.\s*(?:append|extend|insert|update|setdefault|add|pop|popitem|clear|remove|discard|sort|reverse|__setitem__|__delitem__)\s*\("
+    )
+
+
+def _written(e: Expr, kind: str | None = None) -> bool:
+    """Whether ``e`` is a dict, list, tuple or set written out (of ``kind``: ``"a tuple"``), its
+    elements kept: ``[UNKNOWN, kind, [[key, element], ...]]``."""
+    return e[0] == Tag.UNKNOWN and len(e) > 2 and isinstance(e[2], list) and (kind is None or e[1] == kind)
+
+
 def _reads(e: Expr, names: set[str]) -> bool:
     """Whether the expression reads one of ``names``."""
     if len(e) == 2 and e[0] == Tag.NAME and isinstance(e[1], str):
         return e[1] in names
-    return any(_reads(part, names) for part in e if isinstance(part, list))
+    # Its parts: expressions, lists of them, a call's keywords (a dict), plain strings.
+    parts = [p for part in e for p in (part.values() if isinstance(part, dict) else [part])]
+    return any(_reads(part, names) for part in parts if isinstance(part, list))
 
 
 def _hop(hop: str, items: list[Item]) -> list[Item]:
-    return [Value(i.text, (hop, *i.chain), i.pattern) if isinstance(i, Value) else i for i in items]
+    return [
+        Value(i.text, (hop, *i.chain), i.pattern) if isinstance(i, Value)
+        else dataclasses.replace(i, elements=tuple((key, tuple(_hop(hop, list(found)))) for key, found in i.elements))
+        if isinstance(i, Unknown) and i.elements
+        else i
+        for i in items
+    ]
 
 
 class Resolver:
@@ -182,7 +209,57 @@ class Resolver:
             return self._call(e, module, scope, depth)
         if tag == Tag.SWITCH:
             return []  # None, True, False: a switch (``log_action=False``), never a value to check
+        if tag == Tag.SUBSCRIPT:
+            return self._subscript(e, module, scope, depth)
+        if _written(e):
+            # A dict, list, tuple or set written out: no string, but a subscript of it is one of
+            # its values.
+            elements = tuple((key, tuple(self._eval(part, module, scope, depth + 1))) for key, part in e[2])
+            return [Unknown(str(e[1]), elements=elements)]
         return [Unknown(str(e[1]))]
+
+    def _subscript(self, e: Expr, module: str, scope: str | None, depth: int) -> list[Item]:
+        """``KINDS["sync"]``, ``ORDER[0]``: the value at that key of a container written out;
+        ``KINDS[action]``, ``{True: a, False: b}[flag]``: any of its values (a key it lacks
+        raises); ``Kind["SYNC"]``: the enum's member of that name."""
+        containers = self._eval(e[1], module, scope, depth + 1)
+        if containers and all(isinstance(c, Unknown) and c.elements is not None for c in containers):
+            named = callee_text(e[1])
+            changed = self._changed(named.rpartition(".")[2]) if named is not None else None
+            if changed is not None:
+                return [Unknown(f"`{named}` is changed after it is written ({changed})")]
+            keys = self._keys(e, module, scope, depth)
+            found: list[Item] = []
+            for container in containers:
+                assert isinstance(container, Unknown) and container.elements is not None
+                size = len(container.elements)
+                wanted = None if keys is None else {k + size if isinstance(k, int) and k < 0 else k for k in keys}
+                for key, items in container.elements:
+                    # A key that is no literal (``{KIND: ...}``, a set's element) may be any.
+                    if wanted is None or key is None or key in wanted:
+                        found.extend(items)
+            if not found:
+                return [Unknown(f"`{render(e[1])}` has no item at {render(e[2])}")]
+            return _hop(f"an item of {render(e[1])}", found)
+        if containers and all(isinstance(c, Ref) and c.kind == "class" and self._enum_kind(c, depth + 1) for c in containers):
+            names = self._keys(e, module, scope, depth)
+            if names is not None and all(isinstance(name, str) for name in names):
+                # ``Kind[name]`` looks the member up by its name: ``Kind.<name>``.
+                return [
+                    item for name in sorted(map(str, names))
+                    for item in self._eval([Tag.ATTRIBUTE, e[1], name], module, scope, depth + 1)
+                ]
+        return [Unknown(f"a subscript of `{render(e[1])}`")]
+
+    def _keys(self, e: Expr, module: str, scope: str | None, depth: int) -> set[str | int] | None:
+        """The keys a subscript may read: its literal, or the strings its key resolves to; None
+        when that is not known (any key)."""
+        if len(e) > 3 and e[3] is not None:
+            return {e[3]}
+        items = self._eval(e[2], module, scope, depth + 1)
+        if items and all(isinstance(i, Value) and i.pattern is None for i in items):
+            return {i.text for i in items if isinstance(i, Value)}
+        return None
 
     def _strings(self, items: Iterable[Item]) -> list[Item]:
         out: list[Item] = []
@@ -353,9 +430,10 @@ class Resolver:
             path = self.index.path(owner.module)
             if len(bindings) == 1:
                 line, value = bindings[0]
-                if value[0] == Tag.UNKNOWN and len(value) > 2 and len(value[2]) > 1:
-                    hop = f"{path}:{line} label {render(value[2][1])}"
-                    items.extend(_hop(hop, self._eval(value[2][1], owner.module, None, depth + 1)))
+                if _written(value, "a tuple") and len(value[2]) > 1:
+                    label = value[2][1][1]  # ``(value, label)``: each element after its position
+                    hop = f"{path}:{line} label {render(label)}"
+                    items.extend(_hop(hop, self._eval(label, owner.module, None, depth + 1)))
                 else:
                     label = name.replace("_", " ").title()
                     items.append(Value(label, (f"{path}:{line} {owner.key}.{name} has no label: Django makes {label!r} of its name",)))
@@ -574,10 +652,11 @@ class Resolver:
                     text = attr.lower() if kind == "str" else attr
                     return [Value(text, (f"{path}:{line} {ref.key}.{attr} = auto() -> {text!r}",))]
                 return [Unknown(f"`{ref.key}.{attr}` is auto() in an enum that is not a StrEnum")]
-            if value[0] == Tag.UNKNOWN and len(value) > 2 and self._enum_kind(ref, depth + 1) == "text-choices":
+            if _written(value, "a tuple") and self._enum_kind(ref, depth + 1) == "text-choices":
                 # ``SYNC = "inventory.sync", "Inventory sync"``: the value, then the label.
-                hop = f"{path}:{line} {render(value[2][0])}"
-                return self._strings(_hop(hop, self._eval(value[2][0], ref.module, None, depth + 1)))
+                first = value[2][0][1]
+                hop = f"{path}:{line} {render(first)}"
+                return self._strings(_hop(hop, self._eval(first, ref.module, None, depth + 1)))
             hop = f"{path}:{line} {render(value)}"
             return self._strings(_hop(hop, self._eval(value, ref.module, None, depth + 1)))
         if attr in info["nested"]:
@@ -634,6 +713,19 @@ class Resolver:
             if returned is not None:
                 return returned
         return [Unknown(f"the result of calling `{render(func)}`")]
+
+    def _changed(self, name: str) -> str | None:
+        """Where a module of the project may change the container ``name`` in place
+        (``NAME[key] = ...``, ``NAME.append(...)``, ``del NAME[key]``; read from the source
+        text, so a look-alike counts too: an unknown, never a wrong value); None when none does."""
+        pattern = _mutations(name)
+        for module in self.index.mentioning([name]):
+            data = self.index.source(module)
+            found = pattern.search(data) if data is not None else None
+            if found is not None:
+                line = data.count(b"\n", 0, found.start()) + 1 if data is not None else 0
+                return f"{self.index.path(module)}:{line}"
+        return None
 
     def _returned(self, functions: Sequence[Ref], depth: int) -> list[Item] | None:
         """What project functions return when what they return reads none of their parameters

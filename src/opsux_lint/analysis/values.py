@@ -30,6 +30,9 @@ class Unknown:
     template: tuple[str, str] | None = None
     """``(prefix, suffix)`` when the parameter is written inside a template
     (``f"wagtail.workflow.{action}"``): the value is prefix + the parameter + suffix."""
+    elements: tuple[tuple[str | int | None, tuple[Item, ...]], ...] | None = None
+    """For a dict, list, tuple or set written out: each value or element, with its key (a
+    dict's string key, a sequence's position; None for any other) and what it may be."""
 
 
 @dataclass(frozen=True)
