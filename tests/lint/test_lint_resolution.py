@@ -377,3 +377,23 @@ def test_an_attribute_the_base_leaves_unset_is_what_the_subclasses_set(tmp_path:
     resolution = resolver.resolve(["a", ["n", "self"], "KIND"], "app.models", "Order.run")
     assert sorted(v.text for v in resolution.values) == ["inventory.sync", "inventory.tpyo"]
     assert not resolution.unknowns
+
+
+@pytest.mark.parametrize("levels", [11, 30])
+def test_a_long_chain_of_wrappers_is_followed_to_its_callers(tmp_path: Path, levels: int) -> None:
+    (tmp_path / "opsux.yaml").write_text(
+        "operation_types: {inventory.sync: Sync}\n"
+        "lint:\n  src: [src]\n  operation_type_sinks: [{call: app.events.emit, arg: 0}]\n",
+        encoding="utf-8",
+    )
+    app = tmp_path / "src" / "app"
+    app.mkdir(parents=True)
+    (app / "__init__.py").write_text("", encoding="utf-8")
+    (app / "events.py").write_text("def emit(kind):\n    return kind\n", encoding="utf-8")
+    chain = ["from app.events import emit\n\n\ndef w0(kind):\n    return emit(kind)\n"]
+    chain += [f"\n\ndef w{n}(kind):\n    return w{n - 1}(kind)\n" for n in range(1, levels)]
+    chain.append(f'\n\nw{levels - 1}("inventory.sync")\nw{levels - 1}("inventory.bogus")\n')
+    (app / "chain.py").write_text("".join(chain), encoding="utf-8")
+    findings = _findings(tmp_path)
+    last = 5 + 4 * (levels - 1) + 4
+    assert [(path, line, code) for path, line, code, _ in findings] == [("src/app/chain.py", last, "OPS001")]

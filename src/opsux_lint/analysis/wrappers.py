@@ -32,7 +32,10 @@ from opsux_lint.analysis.resolver import Resolver
 from opsux_lint.analysis.sinks import ALIAS, PLAIN, DerivedSink, SinkSpec, Template
 from opsux_lint.analysis.values import Callee, CallShape
 
-_MAX_ROUNDS = 10
+_MAX_ROUNDS = 32
+"""Wrapper levels derived (each round finds the callers of the last one's wrappers; a round
+that adds nothing ends it sooner). Ten cut a Sentry-shaped chain of eleven: its caller's value
+was OPS008 "its callers are not followed"."""
 _MAX_TEMPLATES = 16
 """Templates kept per wrapper (a recursive one would add a longer one every round)."""
 
