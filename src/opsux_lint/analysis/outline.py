@@ -297,7 +297,7 @@ def render(e: Expr) -> str:
     if tag == "c":
         return f"{render(e[1])}(...)" if e[2] or e[3] else f"{render(e[1])}()"
     if tag == "[]":
-        return f"{render(e[1])}[{render(e[2])}]"
+        return f"{render(e[1])}[{render(e[2]) if len(e) < 4 or e[3] is None else repr(e[3])}]"
     return str(e[1])
 
 
@@ -732,6 +732,13 @@ def _unpack(target: ast.expr, value: ast.expr) -> list[tuple[str, Expr]]:
         and not any(isinstance(e, ast.Starred) for e in (*target.elts, *value.elts))
     ):
         return [pair for t, v in zip(target.elts, value.elts, strict=True) for pair in _unpack(t, v)]
+    if isinstance(target, (ast.Tuple, ast.List)) and all(isinstance(t, ast.Name) for t in target.elts):
+        # ``kind, label = PAIR`` / ``= pick()``: each name is the item at its position.
+        whole = expr(value)
+        return [
+            (t.id, [Tag.SUBSCRIPT, whole, [Tag.UNKNOWN, "tuple unpacking"], i])  # type: ignore[attr-defined]
+            for i, t in enumerate(target.elts)
+        ]
     return [(name, ["?", "tuple unpacking"]) for name in _bound_names(target)]
 
 

@@ -249,7 +249,7 @@ class Resolver:
                     item for name in sorted(map(str, names))
                     for item in self._eval([Tag.ATTRIBUTE, e[1], name], module, scope, depth + 1)
                 ]
-        return [Unknown(f"a subscript of `{render(e[1])}`")]
+        return [Unknown(f"an item of `{render(e[1])}`")]
 
     def _keys(self, e: Expr, module: str, scope: str | None, depth: int) -> set[str | int] | None:
         """The keys a subscript may read: its literal, or the strings its key resolves to; None
@@ -744,7 +744,7 @@ class Resolver:
             for result in function["results"]:
                 hop = f"`{ref.key}()` returns {render(result)} ({path}:{function['line']})"
                 items.extend(_hop(hop, self._eval(result, ref.module, ref.key, depth + 1)))
-        if not all(isinstance(item, Value) for item in items):
+        if not all(isinstance(item, Value) or (isinstance(item, Unknown) and item.elements is not None) for item in items):
             return None  # (a local that holds a parameter, a value from elsewhere): the call is the reason
         return items
 
