@@ -397,3 +397,31 @@ def test_a_long_chain_of_wrappers_is_followed_to_its_callers(tmp_path: Path, lev
     findings = _findings(tmp_path)
     last = 5 + 4 * (levels - 1) + 4
     assert [(path, line, code) for path, line, code, _ in findings] == [("src/app/chain.py", last, "OPS001")]
+
+
+def test_a_file_or_buffer_is_never_a_project_object_but_another_library_result_may_be(tmp_path: Path) -> None:
+    (tmp_path / "opsux.yaml").write_text(
+        "operation_types: {inventory.sync: Sync}\n"
+        "lint:\n  src: [src]\n  operation_type_sinks: [{call: app.audit.Log.write, arg: 0}]\n",
+        encoding="utf-8",
+    )
+    app = tmp_path / "src" / "app"
+    app.mkdir(parents=True)
+    (app / "__init__.py").write_text("", encoding="utf-8")
+    (app / "audit.py").write_text("class Log:\n    def write(self, kind):\n        return kind\n", encoding="utf-8")
+    (app / "use.py").write_text(
+        "import io\nimport json\nimport tempfile\n\n\n"
+        "def dump(path, thing, raw):\n"
+        '    with open(path, "w") as fh:\n'
+        '        fh.write("hello")\n'
+        '    with tempfile.NamedTemporaryFile("w") as tmp, open(path) as other:\n'
+        '        tmp.write("hello")\n'
+        "    buf = io.StringIO()\n"
+        '    buf.write("hello")\n'
+        '    thing.write("inventory.bogus")\n'  # untyped: the project's Log.write can take it
+        '    json.loads(raw).write("inventory.bogus")\n',  # a library's result may be the project's
+        encoding="utf-8",
+    )
+    assert [(path, line, code) for path, line, code, _ in _findings(tmp_path)] == [
+        ("src/app/use.py", 13, "OPS001"), ("src/app/use.py", 14, "OPS001"),
+    ]

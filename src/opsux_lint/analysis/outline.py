@@ -22,6 +22,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, Final, TypedDict
 
+from opsux_lint.analysis.library import LIBRARY_OBJECTS
 from opsux_lint.analysis.newer_syntax import PLACEHOLDER, fstring_repairs
 from opsux_lint.analysis.nodes import STATEMENTS, children
 
@@ -104,7 +105,7 @@ class Summary(TypedDict):
     """Method calls on a receiver that is no name chain (``Plugin().trigger(...)``), by the
     method's name: ``[scope, callee Expr, CallShape JSON]``."""
 
-SUMMARY_FORMAT = 7
+SUMMARY_FORMAT = 8
 
 _UNKNOWN_REASONS: dict[type[ast.AST], str] = {
     ast.Subscript: "a subscript",
@@ -546,7 +547,12 @@ class _Collector:
                 body.local.setdefault(name, []).append([node.lineno, value])
         elif isinstance(node, (ast.With, ast.AsyncWith)):
             for item in node.items:
-                for name in _target_names(item.optional_vars) if item.optional_vars is not None else ():
+                target = item.optional_vars
+                if isinstance(target, ast.Name) and _returns_itself(item.context_expr):
+                    # ``with open(path) as fh``: the file itself (what ``__enter__`` returns).
+                    body.local.setdefault(target.id, []).append([node.lineno, expr(item.context_expr)])
+                    continue
+                for name in _target_names(target) if target is not None else ():
                     body.local.setdefault(name, []).append([node.lineno, ["?", "a with-statement target"]])
         if body.receiver is not None and body.attrs is not None:
             for target, assigned, typed in _attribute_targets(node):
@@ -740,6 +746,14 @@ def _unpack(target: ast.expr, value: ast.expr) -> list[tuple[str, Expr]]:
             for i, t in enumerate(target.elts)
         ]
     return [(name, ["?", "tuple unpacking"]) for name in _bound_names(target)]
+
+
+def _returns_itself(context: ast.expr) -> bool:
+    """A call of a library context manager whose ``__enter__`` returns the object itself."""
+    if not isinstance(context, ast.Call):
+        return False
+    text = callee_text(expr(context.func))
+    return text is not None and text.removeprefix("builtins.") in LIBRARY_OBJECTS
 
 
 def _bound_names(target: ast.expr) -> list[str]:

@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from opsux_lint.analysis.index import ProjectIndex
+from opsux_lint.analysis.library import LIBRARY_OBJECTS
 from opsux_lint.analysis.outline import (
     ClassOutline,
     Expr,
@@ -1056,7 +1057,10 @@ class Resolver:
             # A class of opsux's API: its instance; anything else outside the project is opaque.
             if name in self.api.classes:
                 return [Instance(name)]
-            return [Opaque(f"the result of `{name}(...)`", foreign=True)]
+            # A library call may hand back the project's objects (``Model.objects.get()``), so
+            # its result's methods are matched by name; a file, a buffer or a logger never is.
+            own = name.removeprefix("builtins.") in LIBRARY_OBJECTS
+            return [Opaque(f"the result of `{name}(...)`", foreign=not own)]
         module, rest = split
         summary = self.index.summary(module)
         assert summary is not None
