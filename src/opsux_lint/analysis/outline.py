@@ -61,6 +61,8 @@ class ClassOutline(TypedDict):
     attrs: dict[str, list[Binding]]
     """``self.x = ...`` in its methods, by attribute."""
     nested: list[str]
+    decorators: list[str]
+    """The last name of each decorator (``dataclass`` for ``@dataclasses.dataclass(frozen=True)``)."""
 
 
 class FunctionOutline(TypedDict):
@@ -105,7 +107,7 @@ class Summary(TypedDict):
     """Method calls on a receiver that is no name chain (``Plugin().trigger(...)``), by the
     method's name: ``[scope, callee Expr, CallShape JSON]``."""
 
-SUMMARY_FORMAT = 8
+SUMMARY_FORMAT = 9
 
 _UNKNOWN_REASONS: dict[type[ast.AST], str] = {
     ast.Subscript: "a subscript",
@@ -429,6 +431,7 @@ class _Collector:
             "annotations": annotations,
             "attrs": attrs,
             "nested": nested,
+            "decorators": sorted({_decorator_name(d) for d in node.decorator_list} - {""}),
         }
         self.classes[key] = info
         for stmt in node.body:

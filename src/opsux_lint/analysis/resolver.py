@@ -111,6 +111,18 @@ def _innermost(reason: str) -> str:
     return reason.rpartition(_NOT_KNOWN)[2] if _NOT_KNOWN in reason else reason
 
 
+_FIELD_DECORATORS = frozenset({"dataclass", "define", "frozen", "mutable", "s", "attrs"})
+_FIELD_BASES = frozenset({"NamedTuple", "BaseModel", "BaseSettings", "Struct"})
+
+
+def _constructor_sets_fields(info: ClassOutline) -> bool:
+    """A dataclass, attrs class, NamedTuple or pydantic model: its annotated class attributes
+    are fields, which the generated constructor sets from its arguments."""
+    if _FIELD_DECORATORS & set(info.get("decorators", ())):
+        return True
+    return any((callee_text(base) or "").rpartition(".")[2] in _FIELD_BASES for base in info["bases"])
+
+
 @functools.lru_cache(maxsize=256)
 def _mutations(name: str) -> re.Pattern[bytes]:
     word = rb"(?<![A-Za-z0-9_])" + re.escape(name.encode()) + rb"(?![A-Za-z0-9_])"
@@ -582,6 +594,9 @@ class Resolver:
         for line, value in info["members"].get(attr, ()):
             hop = f"{path}:{line} {render(value)}"
             items.extend(_hop(hop, self._eval(value, module, None, depth + 1)))
+        if attr in info["members"] and attr in info["annotations"] and _constructor_sets_fields(info):
+            # ``name: str = "x"`` in a dataclass: the default, or whatever ``Ev(name=...)`` passes.
+            items.append(Unknown(f"`{attr}` is a field of `{cls}`, which its constructor sets"))
         if attr in info["members"] or attr in info.get("attrs", {}):
             # A subclass may set it differently and inherit the method that reads it (a base's
             # ``KIND = None``, each concrete class's own: None is no value, theirs are).
