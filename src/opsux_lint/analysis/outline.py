@@ -107,7 +107,7 @@ class Summary(TypedDict):
     """Method calls on a receiver that is no name chain (``Plugin().trigger(...)``), by the
     method's name: ``[scope, callee Expr, CallShape JSON]``."""
 
-SUMMARY_FORMAT = 9
+SUMMARY_FORMAT = 10
 
 _UNKNOWN_REASONS: dict[type[ast.AST], str] = {
     ast.Subscript: "a subscript",
@@ -518,6 +518,14 @@ class _Collector:
                         body.local.setdefault(arg.arg, []).append([node.lineno, [Tag.UNKNOWN, "a parameter of a lambda"]])  # type: ignore[attr-defined]
             if kind is ast.Import or kind is ast.ImportFrom:
                 self._import(node)  # type: ignore[arg-type]
+                continue
+            if kind is ast.Global:
+                # ``global KIND`` then ``KIND = ...`` in a function: the module's name is rebound
+                # when it runs (one more assignment of it, so no single value).
+                for name in node.names:  # type: ignore[attr-defined]
+                    self.assign.setdefault(name, []).append(
+                        [node.lineno, [Tag.UNKNOWN, f"a global that `{body.key}` may assign"]]  # type: ignore[attr-defined]
+                    )
                 continue
             if kind is ast.Call:
                 self._call(node, body)  # type: ignore[arg-type]
