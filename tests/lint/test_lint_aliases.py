@@ -107,8 +107,11 @@ def test_a_local_alias_is_followed_to_what_it_is_bound_to(tmp_path: Path) -> Non
     callee = resolver.callee
     assert callee(["n", "fire"], "app.use", "go").names == {"app.events.emit"}
     assert callee(["n", "also"], "app.use", "go").names == {"app.events.emit"}
-    # A parameter rebound keeps the caller's value among its own: not followed.
-    assert callee(["n", "handler"], "app.use", "go").names == {"handler"}
+    # A parameter rebound keeps the caller's value among its own, which is not known.
+    rebound = callee(["n", "handler"], "app.use", "go")
+    assert rebound.names == {"app.events.emit"} and rebound.unknown == "`handler` is a parameter of `go`"
+    # A parameter never rebound is only what the caller passes: not the module's name.
+    assert callee(["n", "payload"], "app.use", "go").names == frozenset()
     # Bound to the sink and to a parameter: the sink is one of what it may be.
     assert "app.events.emit" in callee(["n", "maybe"], "app.use", "go").names
     # Outside the function the name is not the local.

@@ -1111,6 +1111,10 @@ class Resolver:
             aliased = self._local_alias(str(func[1]), module, scope, depth)
             if aliased is not None:
                 return aliased
+            function = self._function_outline(module, scope)
+            if function is not None and any(param[0] == func[1] for param in function["params"]):
+                # ``def run(record): record(...)``: whatever the caller passes, not the import.
+                return Callee(frozenset(), f"`{func[1]}` is a parameter of `{scope}`")
             return Callee(frozenset(canonical(q) for q in self.reexported(self.index.qualified_names(module, func))))
         if func[0] != Tag.ATTRIBUTE:
             return Callee(frozenset(), f"`{render(func)}` is computed")
@@ -1194,11 +1198,12 @@ class Resolver:
         values = [self.partial_target(value, module, scope, depth) or value for _, value in bindings]
         if not all(value[0] in (Tag.NAME, Tag.ATTRIBUTE) for value in values):
             return None
-        if any(param[0] == name for param in function["params"]):
-            return None  # a parameter rebound: whatever the caller passed is one of its values
         names: set[str] = set()
         foreign: set[str] = set()
         reasons: list[str] = []
+        if any(param[0] == name for param in function["params"]):
+            # A parameter rebound: whatever the caller passed is one of its values.
+            reasons.append(f"`{name}` is a parameter of `{scope}`")
         for value in values:
             # ``x = x`` names the module's x (a function's local shadows it after the line).
             found = self.callee(value, module, None if value == [Tag.NAME, name] else scope, depth + 1)
