@@ -107,7 +107,7 @@ class Summary(TypedDict):
     """Method calls on a receiver that is no name chain (``Plugin().trigger(...)``), by the
     method's name: ``[scope, callee Expr, CallShape JSON]``."""
 
-SUMMARY_FORMAT = 10
+SUMMARY_FORMAT = 11
 
 _UNKNOWN_REASONS: dict[type[ast.AST], str] = {
     ast.Subscript: "a subscript",
@@ -143,6 +143,12 @@ def expr(node: ast.AST | None) -> Expr:
         return [Tag.ATTRIBUTE, expr(node.value), node.attr]
     if isinstance(node, ast.IfExp):
         return [Tag.CONDITIONAL, expr(node.body), expr(node.orelse)]
+    if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or):
+        # ``name or "DEFAULT"``: the first operand that is true, else the last: one of them.
+        either = expr(node.values[-1])
+        for value in reversed(node.values[:-1]):
+            either = [Tag.CONDITIONAL, expr(value), either]
+        return either
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
         return [Tag.CONCAT, expr(node.left), expr(node.right)]
     if isinstance(node, ast.JoinedStr):

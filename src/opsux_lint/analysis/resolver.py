@@ -597,6 +597,9 @@ class Resolver:
         if attr in info["members"] and attr in info["annotations"] and _constructor_sets_fields(info):
             # ``name: str = "x"`` in a dataclass: the default, or whatever ``Ev(name=...)`` passes.
             items.append(Unknown(f"`{attr}` is a field of `{cls}`, which its constructor sets"))
+        returned = self._property_values(cls, attr, depth)
+        if returned is not None:
+            return self._strings(returned)
         if attr in info["members"] or attr in info.get("attrs", {}):
             # A subclass may set it differently and inherit the method that reads it (a base's
             # ``KIND = None``, each concrete class's own: None is no value, theirs are).
@@ -610,6 +613,36 @@ class Resolver:
         # Set only by subclasses: an instance that reads it is of one of them.
         inherited = self._subclass_values(cls, attr, depth)
         return self._strings(inherited) if inherited else [Unknown(f"the instance attribute `{render(e)}`")]
+
+    def _property_values(self, cls: str, attr: str, depth: int) -> list[Item] | None:
+        """``self.kind`` of a ``@property`` (or ``cached_property``) ``kind`` of ``cls``: what it
+        returns, there and in each subclass that overrides it; None when ``cls`` has no such
+        property (an inherited one is found through the base)."""
+        if self._property(cls, attr) is None:
+            return None
+        items: list[Item] = []
+        for owner in (cls, *self.subclasses(cls)):
+            found = self._property(owner, attr)
+            if found is None:
+                continue
+            module, key, function = found
+            path = self.index.path(module)
+            for result in function["results"] or [[Tag.UNKNOWN, f"the property `{key}` returns nothing"]]:
+                hop = f"`{key}` returns {render(result)} ({path}:{function['line']})"
+                items.extend(_hop(hop, self._eval(result, module, key, depth + 1)))
+        return items
+
+    def _property(self, cls: str, attr: str) -> tuple[str, str, FunctionOutline] | None:
+        """``(module, key, outline)`` of the class's own property ``attr``, if it has one."""
+        located = self._project_class(cls)
+        summary = self.index.summary(located[0]) if located is not None else None
+        if located is None or summary is None:
+            return None
+        key = f"{located[1]}.{attr}"
+        function = summary["functions"].get(key)
+        if function is None or not {"property", "cached_property"} & set(function["decorators"]):
+            return None
+        return located[0], key, function
 
     def _subclass_values(self, cls: str, attr: str, depth: int) -> list[Item]:
         """What the project's subclasses of ``cls`` set ``attr`` to, in their methods or bodies."""
