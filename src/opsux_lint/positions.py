@@ -67,6 +67,40 @@ def positions_of(
     return found if line_of is None else _InFile(found, line_of)
 
 
+class NodeLines:
+    """The file's line of a node of ``module``, asked for one node at a time while matching:
+    each top-level statement is positioned once, when a node in it is first asked for."""
+
+    def __init__(self, module: cst.Module, text: str, line_of: Callable[[int], int] | None = None) -> None:
+        self._module = module
+        self._text = text
+        self._line_of = line_of
+        self._known: dict[cst.CSTNode, int] = {}
+
+    def __call__(self, node: cst.CSTNode) -> int:
+        line = self._known.get(node)
+        if line is None:
+            statement = next((s for s in self._module.body if _holds(s, node)), None)
+            inside: list[cst.CSTNode] = []
+            if statement is not None:
+                walk(statement, inside.append, _nothing)
+            found = positions_of(self._module, self._text, inside or [node], self._line_of)
+            self._known.update((n, found[n].start.line) for n in inside or [node])
+            line = self._known[node]
+        return line
+
+
+def _holds(statement: cst.CSTNode, node: cst.CSTNode) -> bool:
+    held = False
+
+    def enter(sub: cst.CSTNode) -> None:
+        nonlocal held
+        held = held or sub is node
+
+    walk(statement, enter, _nothing)
+    return held
+
+
 def _by_statement(module: cst.Module, nodes: Collection[cst.CSTNode]) -> dict[int, list[cst.CSTNode]] | None:
     """``nodes`` by the index in ``module.body`` of the statement they are in; None when one
     is not found there (formatting the walk does not visit)."""

@@ -27,7 +27,7 @@ from opsux_lint.matchers import (
     SiteOutcome,
 )
 from opsux_lint.names import ImportTable
-from opsux_lint.positions import positions_of
+from opsux_lint.positions import NodeLines, positions_of
 from opsux_lint.prefilter import word_pattern
 from opsux_lint.registry import RuleSpec
 from opsux_lint.walk import walk as walk_tree
@@ -92,12 +92,13 @@ def rejects(text: str) -> bool:
     return False
 
 
-def facts(linter: Linter, module: cst.Module, around: Surroundings, text: str) -> FileFacts:
+def facts(linter: Linter, module: cst.Module, around: Surroundings, text: str, part: Excerpt) -> FileFacts:
     """What matchers know about one file: its imports, and the project index around it."""
     return FileFacts(
         around.name, ImportTable(around.name, is_package=around.is_package), module, around.resolver,
         around.wrappers,
         path=around.shown, receivers=linter.derived.receivers if linter.derived else frozenset(), source=text,
+        lines=NodeLines(module, part.text, part.line),
     )
 
 
@@ -106,7 +107,7 @@ def reports(
 ) -> tuple[list[Located], list[Site]]:
     """What the selected rules report in the parsed file and, with ``linter.coverage``, what
     became of each of its sites."""
-    found = facts(linter, module, around, text)
+    found = facts(linter, module, around, text, part)
     matchers: list[tuple[CompiledRule, FileMatcher]] = [(c, c.matcher(found)) for c in linter.compiled]
     _walk_with(module, found, [matcher for _, matcher in matchers])
     sites = _sites(shown, module, part, matchers) if linter.coverage else []
@@ -129,7 +130,7 @@ def site_outcomes(
 ) -> list[tuple[int, int, SiteOutcome]]:
     """``(line, column, outcome)`` of every sink position in the parsed file (of the first rule
     that accounts for its sites)."""
-    found = facts(linter, module, around, text)
+    found = facts(linter, module, around, text, part)
     matchers = [m for m in (c.matcher(found) for c in linter.compiled) if isinstance(m, ReportsSites)][:1]
     _walk_with(module, found, matchers)
     outcomes = [outcome for matcher in matchers if isinstance(matcher, ReportsSites) for outcome in matcher.outcomes()]

@@ -379,38 +379,36 @@ def test_an_attribute_the_base_leaves_unset_is_what_the_subclasses_set(tmp_path:
     assert not resolution.unknowns
 
 
-@pytest.mark.parametrize("levels", [11, 30])
-def test_a_long_chain_of_wrappers_is_followed_to_its_callers(tmp_path: Path, levels: int) -> None:
+def _tiny_project(tmp_path: Path, sink: str, files: dict[str, str]) -> None:
+    """A project of package ``app`` (``files`` by name) with one sink and one registered type."""
     (tmp_path / "opsux.yaml").write_text(
-        "operation_types: {inventory.sync: Sync}\n"
-        "lint:\n  src: [src]\n  operation_type_sinks: [{call: app.events.emit, arg: 0}]\n",
+        f"operation_types: {{inventory.sync: Sync}}\nlint:\n  src: [src]\n  operation_type_sinks: [{sink}]\n",
         encoding="utf-8",
     )
     app = tmp_path / "src" / "app"
     app.mkdir(parents=True)
     (app / "__init__.py").write_text("", encoding="utf-8")
-    (app / "events.py").write_text("def emit(kind):\n    return kind\n", encoding="utf-8")
+    for name, text in files.items():
+        (app / name).write_text(text, encoding="utf-8")
+
+
+@pytest.mark.parametrize("levels", [11, 30])
+def test_a_long_chain_of_wrappers_is_followed_to_its_callers(tmp_path: Path, levels: int) -> None:
     chain = ["from app.events import emit\n\n\ndef w0(kind):\n    return emit(kind)\n"]
     chain += [f"\n\ndef w{n}(kind):\n    return w{n - 1}(kind)\n" for n in range(1, levels)]
     chain.append(f'\n\nw{levels - 1}("inventory.sync")\nw{levels - 1}("inventory.bogus")\n')
-    (app / "chain.py").write_text("".join(chain), encoding="utf-8")
+    _tiny_project(tmp_path, "{call: app.events.emit, arg: 0}", {
+        "events.py": "def emit(kind):\n    return kind\n", "chain.py": "".join(chain),
+    })
     findings = _findings(tmp_path)
     last = 5 + 4 * (levels - 1) + 4
     assert [(path, line, code) for path, line, code, _ in findings] == [("src/app/chain.py", last, "OPS001")]
 
 
 def test_a_file_or_buffer_is_never_a_project_object_but_another_library_result_may_be(tmp_path: Path) -> None:
-    (tmp_path / "opsux.yaml").write_text(
-        "operation_types: {inventory.sync: Sync}\n"
-        "lint:\n  src: [src]\n  operation_type_sinks: [{call: app.audit.Log.write, arg: 0}]\n",
-        encoding="utf-8",
-    )
-    app = tmp_path / "src" / "app"
-    app.mkdir(parents=True)
-    (app / "__init__.py").write_text("", encoding="utf-8")
-    (app / "audit.py").write_text("class Log:\n    def write(self, kind):\n        return kind\n", encoding="utf-8")
-    (app / "use.py").write_text(
-        "import io\nimport json\nimport tempfile\n\n\n"
+    _tiny_project(tmp_path, "{call: app.audit.Log.write, arg: 0}", {
+        "audit.py": "class Log:\n    def write(self, kind):\n        return kind\n",
+        "use.py": "import io\nimport json\nimport tempfile\n\n\n"
         "def dump(path, thing, raw):\n"
         '    with open(path, "w") as fh:\n'
         '        fh.write("hello")\n'
@@ -420,8 +418,74 @@ def test_a_file_or_buffer_is_never_a_project_object_but_another_library_result_m
         '    buf.write("hello")\n'
         '    thing.write("inventory.bogus")\n'  # untyped: the project's Log.write can take it
         '    json.loads(raw).write("inventory.bogus")\n',  # a library's result may be the project's
-        encoding="utf-8",
-    )
+    })
     assert [(path, line, code) for path, line, code, _ in _findings(tmp_path)] == [
         ("src/app/use.py", 13, "OPS001"), ("src/app/use.py", 14, "OPS001"),
     ]
+
+
+_REBINDING = '''\
+from app.events import emit
+
+ALIASES = {"sync": "inventory.sync"}
+
+
+def by_alias(name):
+    name = ALIASES[name]
+    return emit(name)
+
+
+def suffixed(name):
+    name += ".sync"
+    return emit(name)
+
+
+def maybe(name, flag):
+    if flag:
+        name = ALIASES[name]
+    return emit(name)
+
+
+def after(name):
+    emit(name)
+    name = ALIASES[name]
+    return name
+
+
+def within(name):
+    name = str(
+        emit(name)
+    )
+    return name
+
+
+def looped(name):
+    kind = "inventory.sync"
+    for _ in range(2):
+        emit(kind)
+        kind = name
+
+
+by_alias("sync")
+suffixed("inventory")
+suffixed("bogus")
+maybe("inventory.bogus", True)
+after("inventory.bogus")
+within("inventory.bogus")
+looped("inventory.bogus")
+'''
+
+
+def test_a_parameter_assigned_anew_before_the_sink_is_what_the_assignment_made(tmp_path: Path) -> None:
+    # Only an assignment among the body's own statements, above the call, replaces what the
+    # caller passed; one in a branch, below the call, around it or later in a loop does not.
+    _tiny_project(tmp_path, "{call: app.events.emit, arg: 0}", {
+        "events.py": "def emit(kind):\n    return kind\n", "use.py": _REBINDING,
+    })
+    found = [(line, code, message) for path, line, code, message in _findings(tmp_path) if path == "src/app/use.py"]
+    # Line 30: flow-insensitively, the assignment around the call may also come round to it.
+    assert [(line, code) for line, code, _ in found] == [
+        (30, "OPS008"), (44, "OPS001"), (45, "OPS001"), (46, "OPS001"), (47, "OPS001"), (48, "OPS001"),
+    ]
+    assert "'bogus.sync'" in found[1][2]
+    assert all("'inventory.bogus'" in message for _, _, message in found[2:])

@@ -20,7 +20,7 @@ import re
 import sys
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Any, Final, TypedDict
+from typing import Any, Final, NotRequired, TypedDict
 
 from opsux_lint.analysis.library import LIBRARY_OBJECTS
 from opsux_lint.analysis.newer_syntax import PLACEHOLDER, fstring_repairs
@@ -81,6 +81,10 @@ class FunctionOutline(TypedDict):
     returns: list[Expr]
     results: list[Expr]
     decorators: list[str]
+    rebinds: NotRequired[dict[str, list[list[int]]]]
+    """``[line, end line]`` of each assignment of a local in the body's own statements (none
+    inside an ``if``, a loop, a ``try``): it runs before every statement below it, so what the
+    name held before is gone there (``name = ALIASES[name]``)."""
 
 
 class Summary(TypedDict):
@@ -107,7 +111,7 @@ class Summary(TypedDict):
     """Method calls on a receiver that is no name chain (``Plugin().trigger(...)``), by the
     method's name: ``[scope, callee Expr, CallShape JSON]``."""
 
-SUMMARY_FORMAT = 11
+SUMMARY_FORMAT = 12
 
 _UNKNOWN_REASONS: dict[type[ast.AST], str] = {
     ast.Subscript: "a subscript",
@@ -492,6 +496,12 @@ class _Collector:
             "results": results,
             "decorators": sorted({_decorator_name(d) for d in node.decorator_list} - {""}),
         }
+        rebinds: dict[str, list[list[int]]] = {}
+        for stmt in node.body:
+            for name, line, _ in _assignments(stmt):
+                rebinds.setdefault(name, []).append([line, stmt.end_lineno or line])
+        if rebinds:
+            self.functions[key]["rebinds"] = rebinds
         for default in [*args.defaults, *(d for d in args.kw_defaults if d is not None)]:
             self._scan_calls(default)
         for decorator in node.decorator_list:
@@ -727,6 +737,9 @@ def _assignments(stmt: ast.AST) -> list[tuple[str, int, Expr]]:
             return []
         return [(stmt.target.id, line, expr(stmt.value))]
     if isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
+        if isinstance(stmt.op, ast.Add):
+            # ``name += "_ADD"`` is ``name = name + "_ADD"``: what it held, with that after it.
+            return [(stmt.target.id, line, [Tag.CONCAT, [Tag.NAME, stmt.target.id], expr(stmt.value)])]
         return [(stmt.target.id, line, ["?", "an augmented assignment"])]
     return []
 

@@ -21,11 +21,12 @@ A resolver memoizes module-level lookups; it is built per run and never changes 
 from __future__ import annotations
 
 import builtins
+import contextlib
 import dataclasses
 import functools
 import itertools
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from opsux_lint.analysis.index import ProjectIndex
@@ -170,6 +171,9 @@ class Resolver:
         self._families: dict[tuple[str, ...], str | None] = {}
         self._assigning: set[tuple[str, str, str, int]] = set()
         """The local bindings whose values are being evaluated (a name read in its own assignment)."""
+        self._at: dict[tuple[str, str], int | Callable[[], int]] = {}
+        """The line a function's locals are read at, where it is known (``(module, key)``): the
+        site being resolved, or the assignment whose value is being evaluated."""
 
     def over(self, index: ProjectIndex, fresh: bool = False) -> Resolver:
         """The same resolver over another index (one file replaced by what is being linted);
@@ -179,11 +183,18 @@ class Resolver:
         return Resolver(index, self.known, self.api)
 
 
-    def resolve(self, e: Expr, module: str, scope: str | None = None) -> Resolution:
-        """The strings ``e`` (written in ``module``, inside function ``scope``) may be."""
+    def resolve(
+        self, e: Expr, module: str, scope: str | None = None, line: int | Callable[[], int] | None = None
+    ) -> Resolution:
+        """The strings ``e`` (written in ``module``, inside function ``scope``, on ``line`` if
+        known: a local assigned above it in the body's own statements is only what that
+        assignment made it) may be. ``line`` may be a function that finds it, called only
+        when a local's value depends on it."""
         values: list[Value] = []
         unknowns: list[Unknown] = []
-        for item in self._eval(e, module, scope, 0):
+        with self._reading(module, scope, line):
+            found = self._eval(e, module, scope, 0)
+        for item in found:
             if isinstance(item, Value):
                 if item not in values:
                     values.append(item)
@@ -192,6 +203,32 @@ class Resolver:
                 if unknown is not None and unknown not in unknowns:
                     unknowns.append(unknown)
         return Resolution(tuple(values), tuple(unknowns))
+
+    def rebinds(self, module: str, scope: str | None) -> bool:
+        """Whether the function ``scope`` assigns a local in its body's own statements (then
+        where a name is read decides what it is: :meth:`resolve`'s ``line``)."""
+        function = self._function_outline(module, scope)
+        return function is not None and bool(function.get("rebinds"))
+
+    @contextlib.contextmanager
+    def _reading(self, module: str, scope: str | None, line: int | Callable[[], int] | None) -> Iterator[None]:
+        """Read the locals of ``scope`` as they are on ``line`` (None: anywhere in it)."""
+        if scope is None:
+            yield
+            return
+        key = (module, scope)
+        before = self._at.get(key)
+        if line is None:
+            self._at.pop(key, None)
+        else:
+            self._at[key] = line
+        try:
+            yield
+        finally:
+            if before is None:
+                self._at.pop(key, None)
+            else:
+                self._at[key] = before
 
     def _not_a_string(self, ref: Ref, e: Expr) -> Unknown | None:
         if ref.kind == "external":
@@ -310,20 +347,31 @@ class Resolver:
             return None
         path = self.index.path(module)
         items: list[Item] = []
+        # Read below an assignment that every run passes through (``name = ALIASES[name]`` in
+        # the body's own statements): what came before it is gone, the parameter too. The
+        # later ones stay (a loop may come round to them).
+        at = self._at.get((module, key))
+        rebinds = function.get("rebinds", {}).get(name)
+        cut = None
+        if at is not None and rebinds:
+            if callable(at):
+                at = self._at[(module, key)] = at()
+            cut = max((line for line, end in rebinds if end < at), default=None)
         for line, value in assigned or ():
             # ``action = PREFIX + action``: the name on the right is what it was before this
             # assignment (the other bindings, the parameter), not this binding again, which
             # would prefix it once more at every level of the recursion.
             binding = (module, key, name, line)
-            if binding in self._assigning:
+            if binding in self._assigning or (cut is not None and line < cut):
                 continue
             self._assigning.add(binding)
             try:
                 hop = f"{path}:{line} {render(value)}"
-                items.extend(_hop(hop, self._eval(value, module, key, depth + 1)))
+                with self._reading(module, key, line):
+                    items.extend(_hop(hop, self._eval(value, module, key, depth + 1)))
             finally:
                 self._assigning.discard(binding)
-        if param is not None:
+        if param is not None and cut is None:
             qualified = f"{module}.{key}"
             if param[1] == "var":
                 items.append(Unknown(f"`*{name}` of `{key}`"))
@@ -629,7 +677,8 @@ class Resolver:
             path = self.index.path(module)
             for result in function["results"] or [[Tag.UNKNOWN, f"the property `{key}` returns nothing"]]:
                 hop = f"`{key}` returns {render(result)} ({path}:{function['line']})"
-                items.extend(_hop(hop, self._eval(result, module, key, depth + 1)))
+                with self._reading(module, key, None):
+                    items.extend(_hop(hop, self._eval(result, module, key, depth + 1)))
         return items
 
     def _property(self, cls: str, attr: str) -> tuple[str, str, FunctionOutline] | None:
@@ -792,7 +841,8 @@ class Resolver:
             path = self.index.path(ref.module)
             for result in function["results"]:
                 hop = f"`{ref.key}()` returns {render(result)} ({path}:{function['line']})"
-                items.extend(_hop(hop, self._eval(result, ref.module, ref.key, depth + 1)))
+                with self._reading(ref.module, ref.key, None):
+                    items.extend(_hop(hop, self._eval(result, ref.module, ref.key, depth + 1)))
         if not all(isinstance(item, Value) or (isinstance(item, Unknown) and item.elements is not None) for item in items):
             return None  # (a local that holds a parameter, a value from elsewhere): the call is the reason
         return items

@@ -111,7 +111,7 @@ def derive_sinks(resolver: Resolver, base: Sequence[SinkSpec], templated: bool =
                     templates[spec] = set(templates.get(sink, {PLAIN}))
                     added = True
             for key, function in entry.summary["functions"].items():
-                for func, position, keyword, value, _line, star in function["passes"]:
+                for func, position, keyword, value, line, star in function["passes"]:
                     written = written_name(func) or ""
                     candidates = by_name.get(written, [])
                     # ``super().__init__(...)`` in a subclass's constructor calls the parent's:
@@ -125,7 +125,7 @@ def derive_sinks(resolver: Resolver, base: Sequence[SinkSpec], templated: bool =
                     for sink in candidates:
                         if not (callee_is(sink, func, callee) or f"{sink.call}.__init__" in callee.names or sink.call in named):
                             continue
-                        for owner, param, spec, around in _wrapper_specs(resolver, module, key, function, sink, position, keyword, value, star):
+                        for owner, param, spec, around in _wrapper_specs(resolver, module, key, function, sink, position, keyword, value, star, line):
                             if around != PLAIN and not templated:
                                 continue
                             if (owner, param) in derived:
@@ -337,7 +337,7 @@ def _count(callers: Mapping[str, int], spec: SinkSpec) -> int:
 
 def _wrapper_specs(
     resolver: Resolver, module: str, key: str, function: FunctionOutline,
-    sink: SinkSpec, position: int | None, keyword: str | None, value: Expr, star: str,
+    sink: SinkSpec, position: int | None, keyword: str | None, value: Expr, star: str, line: int,
 ) -> Iterable[tuple[str, str, SinkSpec, Template]]:
     """``(function, parameter, sink, template)`` for each parameter whose value reaches the sink here."""
     call = f"{module}.{key}"
@@ -354,7 +354,7 @@ def _wrapper_specs(
         return
     # Which parameters may the value passed here be? This function's own (through locals and
     # conditionals), or - for ``self.attr`` - those of the method that assigned the attribute.
-    for unknown in resolver.resolve(value, module, key).unknowns:
+    for unknown in resolver.resolve(value, module, key, line).unknowns:
         if unknown.param is None:
             continue
         owner, param = unknown.param

@@ -10,6 +10,7 @@ this package holds the matcher of the same-named module of :mod:`opsux_lint.kind
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
@@ -69,6 +70,9 @@ class FileFacts:
     """Results matchers of one kind share within the file (OPS001 and OPS008 check the same sites)."""
     inner: InnerScopes = field(default_factory=InnerScopes)
     """The names comprehensions and lambdas bind around the nodes (kept by the walk)."""
+    lines: Callable[[cst.CSTNode], int] | None = None
+    """The file's line of a node (:class:`~opsux_lint.positions.NodeLines`): where a local is
+    read decides what an assignment above it left there. None: read anywhere in the function."""
 
     @property
     def index(self) -> ProjectIndex:
@@ -122,7 +126,8 @@ class FileFacts:
 
     def resolve(self, node: cst.BaseExpression, scope: str | None) -> tuple[Expr, Resolution]:
         e = self.expression(node)
-        return e, self.resolver.resolve(e, self.module, scope)
+        lines = self.lines
+        return e, self.resolver.resolve(e, self.module, scope, functools.partial(lines, node) if lines is not None else None)
 
 
 class FileMatcher(Protocol):
