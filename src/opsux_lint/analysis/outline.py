@@ -22,6 +22,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, Final, NotRequired, TypedDict
 
+from opsux_lint.analysis.handing import RunWith, run_with
 from opsux_lint.analysis.library import LIBRARY_OBJECTS
 from opsux_lint.analysis.newer_syntax import PLACEHOLDER, fstring_repairs
 from opsux_lint.analysis.nodes import STATEMENTS, children
@@ -111,7 +112,7 @@ class Summary(TypedDict):
     """Method calls on a receiver that is no name chain (``Plugin().trigger(...)``), by the
     method's name: ``[scope, callee Expr, CallShape JSON]``."""
 
-SUMMARY_FORMAT = 12
+SUMMARY_FORMAT = 13
 
 _UNKNOWN_REASONS: dict[type[ast.AST], str] = {
     ast.Subscript: "a subscript",
@@ -588,23 +589,41 @@ class _Collector:
                     value_expr: Expr = expr(assigned) if assigned is not None else ["?", "declared only"]
                     entry.append([node.lineno, value_expr, annotation(typed), body.key])
 
-    def _called(self, node: ast.Call, func: Expr, scope: str) -> None:
+    def _called(self, node: ast.Call, func: Expr, scope: str) -> RunWith | None:
+        """Record the call; what it runs a callable it is handed with (:func:`run_with`), if it does."""
+        handed = run_with(node)
+        if handed is not None:
+            # ``executor.submit(launch, kind)``, ``launch.delay(kind)``: a call of ``launch`` too.
+            target, given = handed
+            text = callee_text(expr(target))
+            if text is not None:
+                self.callees.setdefault(text, set()).add(scope)
+                if "." in text:
+                    positional = sum(1 for position, _, _ in given if position is not None)
+                    keywords = tuple(sorted(str(keyword) for _, keyword, _ in given if keyword is not None))
+                    self.shapes.setdefault(text, set()).add((positional, keywords, _shape(node)[2]))
         text = callee_text(func)
         if text is None:
             if func[0] == Tag.ATTRIBUTE:
                 # ``Plugin().trigger(...)``, ``items[0].save(...)``: no text to find it by.
                 positional, keywords, spread = _shape(node)
                 self.computed.setdefault(str(func[2]), []).append([scope, func, [positional, list(keywords), spread]])
-            return
+            return handed
         self.callees.setdefault(text, set()).add(scope)
         if "." in text:
             self.shapes.setdefault(text, set()).add(_shape(node))
+        return handed
 
     def _call(self, node: ast.Call, body: _Body) -> None:
         func = expr(node.func)
-        self._called(node, func, body.key)
+        handed = self._called(node, func, body.key)
         if not body.params:
             return
+        if handed is not None:
+            target, run_args = handed
+            for at, named, value in run_args:
+                if body.mentions_own(value):
+                    body.passes.append([expr(target), at, named, expr(value), node.lineno, ""])
         # Arguments a value of the function's own may travel in: expressions over its parameters
         # and locals (the resolver sorts out which parameters reach them), ``*args``/``**kwargs``.
         position = 0

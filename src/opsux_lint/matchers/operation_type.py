@@ -41,6 +41,7 @@ from opsux_lint.matchers import (
     SiteOutcome,
 )
 from opsux_lint.matchers.calls import argument
+from opsux_lint.matchers.handed import handed, handed_on
 from opsux_lint.matchers.runs import last_name
 
 _COMPARISONS = (cst.Equal, cst.NotEqual, cst.In, cst.NotIn)
@@ -194,6 +195,19 @@ def _through_class(facts: FileFacts, sink: str, func: cst.BaseExpression, scope:
     return 1 if items and all(isinstance(item, Instance) and item.of_class for item in items) else 0
 
 
+def _got(func: cst.BaseExpression, names: Mapping[str, Any]) -> cst.BaseExpression | None:
+    """``getattr(events, "emit")`` written as the callee: ``events.emit``."""
+    if not (isinstance(func, cst.Call) and isinstance(func.func, cst.Name) and func.func.value == "getattr"):
+        return None
+    args = func.args
+    if len(args) != 2 or any(a.star or a.keyword is not None for a in args) or not isinstance(args[1].value, cst.SimpleString):
+        return None
+    name = args[1].value.evaluated_value
+    if not isinstance(name, str) or name not in names or not name.isidentifier():
+        return None
+    return cst.Attribute(value=args[0].value, attr=cst.Name(name))
+
+
 def _source(facts: FileFacts, node: cst.CSTNode, limit: int = 60) -> str:
     """The expression as written, on one line and cut short (for messages)."""
     text = " ".join(facts.tree.code_for_node(node).split())
@@ -319,8 +333,18 @@ class OperationTypeMatcher(CallCollector):
             # ``functools.partial(emit, payload, "inventory.sync")`` calls nothing yet, but the
             # arguments it binds are the sink's, one place further along.
             bound = 1 if _is_partial(facts, call) else 0
+            # ``executor.submit(emit, kind)``, ``emit.delay(kind)``: run later with what is given here.
+            passed = None if bound else handed(call, by_name)
             if bound:
                 func = call.args[0].value
+            elif passed is not None:
+                func, bound = passed.func, passed.bound
+            else:
+                func = _got(func, by_name) or func
+            for value in handed_on(call, by_name, func if func is not call.func else None):
+                outcome = self._handed_on(value, call, by_name, scope)
+                if outcome is not None:
+                    outcomes.append(outcome)
             written = last_name(func)
             candidates = list(by_name.get(written or "", ()))
             # A local bound to a sink: ``fire = events.emit`` before ``fire(...)`` (``fire`` may
@@ -345,7 +369,7 @@ class OperationTypeMatcher(CallCollector):
                 if callee_is(s.spec, e, callee) or (s.spec.call.startswith("*.") and s.spec.last_name in bound_to)
             ]
             named = False
-            if not matched and callee.untyped and isinstance(func, cst.Attribute) and not bound:
+            if not matched and callee.untyped and isinstance(func, cst.Attribute) and not bound and passed is None:
                 # Nothing tells the receiver's class: the project's methods of that name that can
                 # take this call decide (see ``named_sinks``).
                 sinks = named_sinks(facts.resolver, func.attr.value, call_shape(call), {s.call for s in candidates})
@@ -381,6 +405,17 @@ class OperationTypeMatcher(CallCollector):
                 if shift and spec.arg is not None:
                     # The partial gave the positions in front: the call's first is the sink's ``shift``-th.
                     spec = SinkSpec(spec.call, spec.arg - shift if spec.arg >= shift else None, spec.keyword)
+                if passed is not None and passed.packed:
+                    # ``Thread(target=emit, args=(kind,))``, ``map(emit, kinds)``: each value written there.
+                    values, unseen = passed.values(call, spec.arg, spec.keyword)
+                    for value in values:
+                        if id(value) not in seen:
+                            seen.add(id(value))
+                            wrapper = templated.get(sink.spec)
+                            positions.append(_Position(value, scope, call, sink.call, templates=wrapper.templates if wrapper else ()))
+                    if unseen is not None:
+                        positions.append(_Position(unseen[0], scope, call, sink.call, unseen[1]))
+                    continue
                 value = argument(call, spec.arg, spec.keyword)
                 if value is not None:
                     if id(value) not in seen:
@@ -396,6 +431,35 @@ class OperationTypeMatcher(CallCollector):
                     positions.append(_Position(spread.value, scope, call, sink.call, f"the value is passed in `{stars}{code}`"))
         outcomes.extend(self._evaluate(position) for position in positions)
         return outcomes
+
+    def _handed_on(
+        self, value: cst.BaseExpression, call: cst.Call, by_name: Mapping[str, Sequence[Sink]], scope: str | None
+    ) -> SiteOutcome | None:
+        """A configured function sink handed to ``call`` as a value, by no convention
+        :mod:`~opsux_lint.matchers.handed` knows: a site whose value cannot be told (when it is
+        the sink: resolved exactly). A wrapper handed on is not one: its own site says what its
+        parameter is when no call names it (:mod:`~opsux_lint.analysis.dynamic`)."""
+        facts = self.facts
+        written = last_name(value) or ""
+        # A class handed on is mostly a type (``session.get(OperationRun, key)``, ``select(Run)``).
+        configured = [
+            s for s in by_name.get(written, ())
+            if s in self.rule.sinks and not s.call.startswith("*.") and not written[:1].isupper()
+            and not facts.resolver.is_class(s.call)
+        ]
+        if not configured:
+            return None
+        e = facts.expression(value)
+        callee = facts.callee(value, scope)
+        sink = next((s for s in configured if callee_is(s.spec, e, callee)), None)
+        if sink is None:
+            return None
+        reason = (
+            f"`{_source(facts, value)}` is handed to `{_source(facts, call.func)}` as a value: "
+            "what it is called with later is not followed"
+        )
+        site = _source(facts, value)
+        return SiteOutcome(value, sink.call, site, True, SiteStatus.UNVERIFIABLE, reason, site, unknown=(Unknown(reason),))
 
     def _filled(self, wrapper: DerivedSink | None, call: cst.Call, scope: str | None, offset: int) -> tuple[Template, ...]:
         """A wrapper's templates, with the holes its other parameters leave (``f"{app}.{action}"``)

@@ -1,0 +1,54 @@
+"""Sinks handed to what runs them later (the ``handed`` fixture project's inline expectations
+are checked with the other fixture projects): what each site became."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from lint_support import copy_fixture, site_expectations
+from opsux_lint.analysis.handing import run_with
+from opsux_lint.project import resolve_targets
+from opsux_lint.runner import RunOptions, Selection, run
+
+
+def test_the_marked_sites_have_their_status(tmp_path: Path) -> None:
+    project = copy_fixture("handed", tmp_path)
+    result = run(resolve_targets([project], None), Selection(), project, RunOptions(coverage=True))
+    assert result.sites is not None
+    statuses = {(s.path, s.line, s.status) for s in result.sites}
+    expected = site_expectations(project)
+    assert len(expected) == 4
+    assert expected <= statuses
+    handed_on = {s.line: s.reason for s in result.sites if s.path == "src/app/use.py" and s.line == 35}
+    assert handed_on == {35: "`emit` is handed to `registry.add` as a value: what it is called with later is not followed"}
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("pool.submit(f, a, k=b)", ("f", [(0, None, "a"), (None, "k", "b")])),
+        ("loop.call_later(5, f, a, *rest)", ("f", [(0, None, "a")])),
+        ("Thread(target=f, args=(a, b), kwargs={'k': c})", ("f", [(0, None, "a"), (1, None, "b"), (None, "k", "c")])),
+        ("Thread(target=f, args=rest)", ("f", [])),
+        ("f.delay(a)", ("f", [(0, None, "a")])),
+        ("f.apply_async((a,), {'k': b})", ("f", [(0, None, "a"), (None, "k", "b")])),
+        ("map(f, [a])", None),  # each item: the matcher's to check
+        ("registry.add(f, a)", None),
+        ("Thread(args=(a,))", None),
+    ],
+)
+def test_the_outline_records_what_a_handed_callable_is_run_with(
+    source: str, expected: tuple[str, list[tuple[int | None, str | None, str]]] | None
+) -> None:
+    node = ast.parse(source, mode="eval").body
+    assert isinstance(node, ast.Call)
+    found = run_with(node)
+    if expected is None:
+        assert found is None
+        return
+    assert found is not None
+    target, given = found
+    assert (ast.unparse(target), [(p, k, ast.unparse(v)) for p, k, v in given]) == expected
