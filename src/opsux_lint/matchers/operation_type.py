@@ -270,9 +270,30 @@ class OperationTypeMatcher(CallCollector):
         super().__init__(facts)
         self.rule = rule
         self.comparisons: list[_Position] = []
+        self.names = frozenset(sink.spec.last_name for sink in rule.sinks)
+        self.held: list[tuple[cst.BaseExpression, cst.BaseExpression, str | None]] = []
+        """Sinks written as an item of a container (a dispatch table)."""
+        self.looped: set[int] = set()
 
     def handlers(self) -> Mapping[type[cst.CSTNode], Handler]:
-        return {**super().handlers(), cst.Comparison: self._comparison}
+        return {
+            **super().handlers(), cst.Comparison: self._comparison,
+            cst.List: self._container, cst.Tuple: self._container, cst.Set: self._container, cst.Dict: self._container,
+            cst.For: self._loop, cst.CompFor: self._loop,
+        }
+
+    def _loop(self, node: cst.For | cst.CompFor) -> None:
+        # ``for fn in (emit, log): fn(kind)``: the loop variable is each item, and its calls are sites.
+        self.looped.add(id(node.iter))
+
+    def _container(self, node: cst.List | cst.Tuple | cst.Set | cst.Dict) -> None:
+        # ``{"sync": emit}``, ``[emit, log]``: kept, to be called later.
+        if id(node) in self.looped:
+            return
+        for element in node.elements:
+            value = element.value
+            if isinstance(value, (cst.Name, cst.Attribute)) and last_name(value) in self.names:
+                self.held.append((value, node, self.facts.scope_key()))
 
     def _is_type_attribute(self, expr: cst.BaseExpression) -> bool:
         return isinstance(expr, cst.Attribute) and expr.attr.value in self.rule.attributes
@@ -342,7 +363,7 @@ class OperationTypeMatcher(CallCollector):
             else:
                 func = _got(func, by_name) or func
             for value in handed_on(call, by_name, func if func is not call.func else None):
-                outcome = self._handed_on(value, call, by_name, scope)
+                outcome = self._handed_on(value, f"handed to `{_source(facts, call.func)}` as a value", by_name, scope)
                 if outcome is not None:
                     outcomes.append(outcome)
             written = last_name(func)
@@ -429,11 +450,15 @@ class OperationTypeMatcher(CallCollector):
                     stars = "**" if spread.star == "**" else "*"
                     code = facts.tree.code_for_node(spread.value)
                     positions.append(_Position(spread.value, scope, call, sink.call, f"the value is passed in `{stars}{code}`"))
+        for value, container, scope in self.held:
+            outcome = self._handed_on(value, f"kept in `{_source(facts, container)}`", by_name, scope)
+            if outcome is not None:
+                outcomes.append(outcome)
         outcomes.extend(self._evaluate(position) for position in positions)
         return outcomes
 
     def _handed_on(
-        self, value: cst.BaseExpression, call: cst.Call, by_name: Mapping[str, Sequence[Sink]], scope: str | None
+        self, value: cst.BaseExpression, held: str, by_name: Mapping[str, Sequence[Sink]], scope: str | None
     ) -> SiteOutcome | None:
         """A configured function sink handed to ``call`` as a value, by no convention
         :mod:`~opsux_lint.matchers.handed` knows: a site whose value cannot be told (when it is
@@ -454,10 +479,7 @@ class OperationTypeMatcher(CallCollector):
         sink = next((s for s in configured if callee_is(s.spec, e, callee)), None)
         if sink is None:
             return None
-        reason = (
-            f"`{_source(facts, value)}` is handed to `{_source(facts, call.func)}` as a value: "
-            "what it is called with later is not followed"
-        )
+        reason = f"`{_source(facts, value)}` is {held}: what it is called with later is not followed"
         site = _source(facts, value)
         return SiteOutcome(value, sink.call, site, True, SiteStatus.UNVERIFIABLE, reason, site, unknown=(Unknown(reason),))
 
