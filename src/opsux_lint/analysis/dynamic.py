@@ -21,6 +21,7 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from opsux_lint.analysis.nodes import last_name
 from opsux_lint.analysis.outline import Expr, FunctionOutline, expr, parse_module
 from opsux_lint.analysis.resolver import Resolver
 from opsux_lint.analysis.sinks import DynamicUse
@@ -232,17 +233,9 @@ def _registered(node: ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) -> 
     """A decorator that is handed the definition (``@hooks.register("after_edit")``)."""
     for decorator in node.decorator_list:
         target = decorator.func if isinstance(decorator, ast.Call) else decorator
-        if _written(target) not in _HARMLESS_DECORATORS:
+        if last_name(target) not in _HARMLESS_DECORATORS:
             return True
     return False
-
-
-def _written(node: ast.AST) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    return None
 
 
 def _walk(tree: ast.Module) -> Iterator[tuple[ast.AST, str, str | None, bool]]:

@@ -15,6 +15,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from opsux_lint.analysis.nodes import last_name
+
 
 @dataclass(frozen=True)
 class Convention:
@@ -55,14 +57,6 @@ TASK_PACKED = {
 
 
 
-def _name(node: ast.expr) -> str | None:
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    if isinstance(node, ast.Name):
-        return node.id
-    return None
-
-
 def _given(node: ast.Call, position: int | None, keyword: str | None) -> ast.expr | None:
     if keyword is not None:
         found = next((k.value for k in node.keywords if k.arg == keyword), None)
@@ -82,7 +76,7 @@ def run_with(node: ast.Call) -> RunWith | None:
     ``(position, keyword, value)``: the arguments written out (a spread or a packed tuple that is
     not written out gives none)."""
     func = node.func
-    name = _name(func) or ""
+    name = last_name(func) or ""
     if isinstance(func, ast.Attribute) and name in TASK_CALLS:
         convention: Convention | None = Convention(None)
         target: ast.expr | None = func.value

@@ -52,3 +52,12 @@ def deeper_than(tree: ast.AST, limit: int) -> ast.AST | None:
     # Level ``limit`` holds every non-leaf node at that depth: any child of theirs, leaf or
     # not, is one level too deep.
     return next((node for node in level if next(ast.iter_child_nodes(node), None) is not None), None)
+
+
+def last_name(node: ast.AST) -> str | None:
+    """The name a callee or a value is written with: ``emit`` of ``events.emit`` and of ``emit``."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return None

@@ -18,6 +18,7 @@ from opsux_lint.analysis.handing import (
     Convention,
 )
 from opsux_lint.matchers.calls import argument
+from opsux_lint.matchers.runs import last_name
 
 
 @dataclass(frozen=True)
@@ -80,8 +81,8 @@ def handed(call: cst.Call, sinks: Container[str]) -> Handed | None:
     """The callable ``call`` runs with arguments it gives, when it is written with one of the
     names ``sinks`` (a sink's last name: the cheap test before anything resolves it)."""
     func = call.func
-    name = _last_name(func)
-    if isinstance(func, cst.Attribute) and _last_name(func.value) in sinks:
+    name = last_name(func)
+    if isinstance(func, cst.Attribute) and last_name(func.value) in sinks:
         if name in TASK_CALLS:
             return Handed(func.value, Convention(None), name or "")
         packed = TASK_PACKED.get(name or "")
@@ -91,7 +92,7 @@ def handed(call: cst.Call, sinks: Container[str]) -> Handed | None:
     if convention is None:
         return None
     target = argument(call, convention.func, convention.func_keyword)
-    if target is None or _last_name(target) not in sinks:
+    if target is None or last_name(target) not in sinks:
         return None
     return Handed(target, convention, name or "")
 
@@ -99,12 +100,12 @@ def handed(call: cst.Call, sinks: Container[str]) -> Handed | None:
 def handed_on(call: cst.Call, sinks: Container[str], used: cst.BaseExpression | None) -> list[cst.BaseExpression]:
     """The arguments of ``call`` written with a sink's name that it is handed as a value (other
     than ``used``, the callable a known convention runs): what it gets later is not known here."""
-    if _last_name(call.func) in _INSPECTING:
+    if last_name(call.func) in _INSPECTING:
         return []
     return [
         arg.value for arg in call.args
         if arg.value is not used and not arg.star and isinstance(arg.value, (cst.Name, cst.Attribute))
-        and _last_name(arg.value) in sinks
+        and last_name(arg.value) in sinks
     ]
 
 
@@ -114,14 +115,6 @@ _INSPECTING = frozenset({
     "partial", "staticmethod", "classmethod", "property", "setattr", "object",
 })
 """Calls that look at a callable (or bind it where the alias derivation follows it), never run it."""
-
-
-def _last_name(node: cst.BaseExpression) -> str | None:
-    if isinstance(node, cst.Attribute):
-        return node.attr.value
-    if isinstance(node, cst.Name):
-        return node.value
-    return None
 
 
 def _written_out(node: cst.BaseExpression) -> bool:
@@ -141,7 +134,7 @@ def _keyed(mapping: cst.BaseExpression, keyword: str) -> cst.BaseExpression | st
             elif element.key.evaluated_value == keyword:
                 return element.value
         return unknown
-    if isinstance(mapping, cst.Call) and _last_name(mapping.func) == "dict" and all(a.keyword is not None for a in mapping.args):
+    if isinstance(mapping, cst.Call) and last_name(mapping.func) == "dict" and all(a.keyword is not None for a in mapping.args):
         return argument(mapping, None, keyword)
     return f"the value may be in `{_code(mapping)}`"
 
