@@ -499,8 +499,8 @@ class _Collector:
         }
         rebinds: dict[str, list[list[int]]] = {}
         for stmt in node.body:
-            for name, line, _ in _assignments(stmt):
-                rebinds.setdefault(name, []).append([line, stmt.end_lineno or line])
+            for name in _rebound(stmt):
+                rebinds.setdefault(name, []).append([stmt.lineno, stmt.end_lineno or stmt.lineno])
         if rebinds:
             self.functions[key]["rebinds"] = rebinds
         for default in [*args.defaults, *(d for d in args.kw_defaults if d is not None)]:
@@ -735,6 +735,25 @@ def _attribute_targets(stmt: ast.stmt) -> list[tuple[ast.Attribute, ast.expr | N
         return [(t, stmt.value, None) for t in stmt.targets if isinstance(t, ast.Attribute)]
     if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Attribute):
         return [(stmt.target, stmt.value, stmt.annotation)]
+    return []
+
+
+def _rebound(stmt: ast.stmt) -> list[str]:
+    """The names an assignment statement binds (not ``a[i] = ``, ``a.b = ``; not ``x: int``)."""
+    if isinstance(stmt, ast.Assign):
+        return [name for target in stmt.targets for name in _bound(target)]
+    if isinstance(stmt, ast.AnnAssign) and stmt.value is not None or isinstance(stmt, ast.AugAssign):
+        return _bound(stmt.target)
+    return []
+
+
+def _bound(target: ast.expr) -> list[str]:
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [name for element in target.elts for name in _bound(element)]
+    if isinstance(target, ast.Starred):
+        return _bound(target.value)
     return []
 
 
