@@ -489,3 +489,46 @@ def test_a_parameter_assigned_anew_before_the_sink_is_what_the_assignment_made(t
     ]
     assert "'bogus.sync'" in found[1][2]
     assert all("'inventory.bogus'" in message for _, _, message in found[2:])
+
+
+@pytest.mark.parametrize("imported", [False, True])
+def test_a_sink_of_a_package_the_project_never_names_outlines_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, imported: bool
+) -> None:
+    import opsux_lint.analysis.index as index_module
+
+    header = "from opsux_core import OperationRunService\n\n\n" if imported else ""
+    _tiny_project(tmp_path, "{call: app.events.emit, arg: 0}", {
+        "events.py": "def emit(kind):\n    return kind\n",
+        "jobs.py": "def go(service, tenant, kind):\n    return service.start(tenant, kind)\n",
+        "other.py": header + "def later():\n    return 1\n",
+    })
+    index = build_index(tmp_path, ["src"], [], cache_dir=None)
+    outlined: list[str] = []
+    real = index_module.summarize
+    monkeypatch.setattr(index_module, "summarize", lambda source, module, pkg: outlined.append(module) or real(source, module, pkg))
+    sinks = [SinkSpec("opsux_core.OperationRunService.start", 1, "operation_type"), SinkSpec("app.events.emit", 0, None)]
+    derive_sinks(Resolver(index), sinks)
+    # ``start`` is mentioned in app.jobs; only an import of opsux_core anywhere makes it reachable.
+    assert ("app.jobs" in outlined) is imported
+    assert "app.events" in outlined  # the project's own sink: its module calls it by its bare name
+
+
+@pytest.mark.parametrize("written", ["", 'FILTERS = {"operation_type": "x"}\n'])
+def test_a_keyword_only_sink_whose_keyword_nobody_writes_outlines_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, written: str
+) -> None:
+    import opsux_lint.analysis.index as index_module
+
+    _tiny_project(tmp_path, "{call: app.events.emit, arg: 0}", {
+        "events.py": "def emit(kind):\n    return kind\n",
+        "query.py": "def find(session, **filters):\n    return session.filter_by(**filters)\n",
+        "other.py": written,
+    })
+    index = build_index(tmp_path, ["src"], [], cache_dir=None)
+    outlined: list[str] = []
+    real = index_module.summarize
+    monkeypatch.setattr(index_module, "summarize", lambda source, module, pkg: outlined.append(module) or real(source, module, pkg))
+    derived = derive_sinks(Resolver(index), [SinkSpec("*.filter_by", None, "operation_type")])
+    assert ("app.query" in outlined) is bool(written)
+    assert [d.function for d in derived] == (["app.query.find"] if written else [])

@@ -82,6 +82,7 @@ def derive_sinks(resolver: Resolver, base: Sequence[SinkSpec], templated: bool =
     """Functions that pass a value of theirs into a sink, to a fixpoint. ``templated``: also
     those that pass it inside a template (``f"inventory.{kind}"``), for sinks of strings."""
     index = resolver.index
+    base = [sink for sink in base if _reachable(resolver, sink)]
     sinks: list[SinkSpec] = list(base)
     derived: dict[tuple[str, str], tuple[SinkSpec, str]] = {}
     inherited: dict[tuple[str, str], list[SinkSpec]] = {}
@@ -166,6 +167,25 @@ def derive_sinks(resolver: Resolver, base: Sequence[SinkSpec], templated: bool =
             dynamic = dynamic_uses.use(wrapper, param, targets, spec.keyword, by_position=spec.arg is not None)
         found.append(DerivedSink(spec, wrapper, param, count, via, dynamic, tuple(sorted(templates.get(spec, {PLAIN})))))
     return tuple(found)
+
+
+def _reachable(resolver: Resolver, sink: SinkSpec) -> bool:
+    """Whether the project can give ``sink`` a value: it is one of its own, or a module of the
+    project names the sink's package (an import of it, or of what re-exports it); and, for a
+    sink given its value by keyword only, some module writes the keyword (``kind=``, a
+    ``{"kind": ...}`` spread). opsux's own API in a project that never imports ``opsux_core``
+    has no wrapper to derive, and deriving them outlined every module that mentions ``start``
+    or ``label``."""
+    index = resolver.index
+    if sink.arg is None and sink.keyword is not None and not index.mentioning([sink.keyword]):
+        return False  # given by keyword only, and nothing in the project writes that word
+    if sink.call.startswith("*."):
+        return True
+    parts = sink.call.split(".")
+    if any(".".join(parts[:end]) in index for end in range(1, len(parts))):
+        return True
+    canonical = resolver.api.canonical(sink.call).split(".")[0]
+    return bool(index.mentioning(dict.fromkeys({parts[0], canonical})))
 
 
 def _aliases(
