@@ -76,11 +76,11 @@ def test_coverage_in_text_and_json(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert text.exit_code == 1
     assert "Coverage of sink calls:" in text.stdout
     total = next(line for line in text.stdout.splitlines() if line.strip().startswith("total"))
-    assert total.split()[1:] == ["128", "44", "17", "52", "8", "2", "5"]
-    assert "Verified 61 of 121 sites (50.4%); 52 reported as OPS001, 8 as OPS008." in text.stdout
+    assert total.split()[1:] == ["130", "45", "17", "53", "8", "2", "5"]
+    assert "Verified 62 of 123 sites (50.4%); 53 reported as OPS001, 8 as OPS008." in text.stdout
     document = json.loads(CliRunner().invoke(main, ["--coverage", "--format", "json"]).stdout)
     coverage = document["coverage"]
-    assert coverage["totals"]["sites"] == len(coverage["sites"]) == 128
+    assert coverage["totals"]["sites"] == len(coverage["sites"]) == 130
     site = next(s for s in coverage["sites"] if s["status"] == "not-a-sink" and s["path"].endswith("lookalikes.py"))
     assert set(site) == {"path", "line", "column", "sink", "callee", "status", "reason", "values"}
     assert coverage["sinks"]["app.plugins.PluginManager.trigger"]["unregistered"] == 3

@@ -149,6 +149,14 @@ def _reads(e: Expr, names: set[str]) -> bool:
     return any(_reads(part, names) for part in parts if isinstance(part, list))
 
 
+def _maybe_object(qualified: str) -> bool:
+    """Whether a library's ``module.name`` may be an object rather than a module, a function or
+    a class: a name from a module (``flask_login.current_user``, ``django.conf.settings``), not
+    capitalised like a class. ``import os`` gives a module."""
+    owner, _, name = qualified.rpartition(".")
+    return bool(owner) and not name[:1].isupper()
+
+
 def _hop(hop: str, items: list[Item]) -> list[Item]:
     return [
         Value(i.text, (hop, *i.chain), i.pattern) if isinstance(i, Value)
@@ -1209,7 +1217,13 @@ class Resolver:
                 # By what the base is, not how it is written: ``self.events.emit`` with
                 # ``self.events = events`` (a module kept on the instance) is ``app.events.emit``.
                 named = {f"{r.key}.{attr}" for r in refs if isinstance(r, Ref)}
-                return Callee(frozenset(canonical(q) for q in self.reexported(named)))
+                qualified = frozenset(canonical(q) for q in self.reexported(named))
+                if all(isinstance(r, Ref) and r.kind == "external" and _maybe_object(r.key) for r in refs):
+                    # ``from flask_login import current_user``: a library's object may stand for
+                    # one of the project's (a proxy of the signed-in user), so its methods are
+                    # the project's of that name as much as a library result's are.
+                    return Callee(qualified, None, qualified)
+                return Callee(qualified)
         names: set[str] = set()
         foreign: set[str] = set()
         unknown: list[str] = []

@@ -192,7 +192,11 @@ def _through_class(facts: FileFacts, sink: str, func: cst.BaseExpression, scope:
     if located is None or located[2]["kind"] != "method" or not isinstance(func, cst.Attribute):
         return 0
     items = facts.resolver.types(facts.expression(func.value), facts.module, scope)
-    return 1 if items and all(isinstance(item, Instance) and item.of_class for item in items) else 0
+    # A project class: a library's name is typed as its class too, but a lowercase one (a proxy
+    # such as ``current_user``) is more likely an object, and the sink is no method of its class.
+    return 1 if items and all(
+        isinstance(item, Instance) and item.of_class and facts.index.locate(item.cls, "classes") is not None for item in items
+    ) else 0
 
 
 def _got(func: cst.BaseExpression, names: Mapping[str, Any]) -> cst.BaseExpression | None:
@@ -249,6 +253,11 @@ def _described(name: str) -> str:
         what, _, attr = name[1:].rpartition(">.")
         return f"`{attr}` of {what}"
     return name
+
+
+def _made(name: str) -> str:
+    """What a library made that a method is called on: a result, or the library's own object."""
+    return _described(name) if name.startswith("<") else f"`{name.rpartition('.')[0]}`"
 
 
 def _fix(rule: OperationTypeRule, node: cst.CSTNode, value: Value) -> str | None:
@@ -531,7 +540,7 @@ class OperationTypeMatcher(CallCollector):
             return SiteOutcome(value, sink, written, True, SiteStatus.UNKNOWN_RECEIVER, callee.unknown, _source(self.facts, value))
         if callee.untyped and any(self.facts.resolver.index.locate(s.call, "functions") for s in candidates):
             # A library's object may be one of the project's classes (an ORM's query returns a model).
-            made = " or ".join(sorted(_described(n) for n in callee.foreign))
+            made = " or ".join(sorted(_made(n) for n in callee.foreign))
             reason = f"the receiver's class is not known: {made}, made by a library; the project's methods of that name differ"
             return SiteOutcome(value, sink, written, True, SiteStatus.UNKNOWN_RECEIVER, reason, _source(self.facts, value))
         bound = self.facts.resolver.local_bindings(call.func.value, self.facts.module, scope) if isinstance(call.func, cst.Name) else []
