@@ -82,6 +82,9 @@ class FunctionOutline(TypedDict):
     returns: list[Expr]
     results: list[Expr]
     decorators: list[str]
+    loops: NotRequired[dict[str, list[list[int]]]]
+    """``[first line, last line]`` of each loop (``for``, a comprehension) that binds a name: in
+    its body the name is what the loop gives it, or what the body assigns it, nothing else."""
     rebinds: NotRequired[dict[str, list[list[int]]]]
     """``[line, end line]`` of each assignment of a local in the body's own statements (none
     inside an ``if``, a loop, a ``try``): it runs before every statement below it, so what the
@@ -112,7 +115,7 @@ class Summary(TypedDict):
     """Method calls on a receiver that is no name chain (``Plugin().trigger(...)``), by the
     method's name: ``[scope, callee Expr, CallShape JSON]``."""
 
-SUMMARY_FORMAT = 13
+SUMMARY_FORMAT = 15
 
 _UNKNOWN_REASONS: dict[type[ast.AST], str] = {
     ast.Subscript: "a subscript",
@@ -311,6 +314,8 @@ def render(e: Expr) -> str:
     if tag == "c":
         return f"{render(e[1])}(...)" if e[2] or e[3] else f"{render(e[1])}()"
     if tag == "[]":
+        if len(e) > 4 and e[4] == EACH:
+            return f"each item of {render(e[1])}"
         return f"{render(e[1])}[{render(e[2]) if len(e) < 4 or e[3] is None else repr(e[3])}]"
     return str(e[1])
 
@@ -511,6 +516,8 @@ class _Collector:
         receiver = positional[0].arg if kind == "method" and positional else None
         body = _Body(key, {p[0] for p in params}, local, annotations, passes, results, receiver, attrs)
         self._function_body(node.body, body)
+        if body.loops:
+            self.functions[key]["loops"] = body.loops
 
     def _function_body(self, nodes: list[ast.stmt], body: _Body) -> None:
         stack: list[ast.AST] = list(reversed(nodes))
@@ -558,6 +565,11 @@ class _Collector:
                 line = getattr(node.target, "lineno", 0)  # type: ignore[attr-defined]
                 for name, value in iterated(node.target, node.iter, "a comprehension variable"):  # type: ignore[attr-defined]
                     body.local.setdefault(name, []).append([line, value])
+            elif kind in _COMPREHENSIONS:
+                span = [node.lineno, node.end_lineno or node.lineno]  # type: ignore[attr-defined]
+                for generator in node.generators:  # type: ignore[attr-defined]
+                    for name in _target_names(generator.target):
+                        body.loops.setdefault(name, []).append(span)
             below = children(node)
             if below:
                 below.reverse()
@@ -573,6 +585,8 @@ class _Collector:
         elif isinstance(node, (ast.For, ast.AsyncFor)):
             for name, value in iterated(node.target, node.iter):
                 body.local.setdefault(name, []).append([node.lineno, value])
+            for name in _target_names(node.target):
+                body.loops.setdefault(name, []).append([node.lineno, node.end_lineno or node.lineno])
         elif isinstance(node, (ast.With, ast.AsyncWith)):
             for item in node.items:
                 target = item.optional_vars
@@ -707,6 +721,7 @@ class _Body:
         self.results = results
         self.receiver = receiver
         self.attrs = attrs
+        self.loops: dict[str, list[list[int]]] = {}
 
     def mentions_own(self, node: ast.AST) -> bool:
         """Whether ``node`` reads a parameter or a local of the function (``self.x`` included)."""
@@ -785,12 +800,29 @@ def _assignments(stmt: ast.AST) -> list[tuple[str, int, Expr]]:
 
 def iterated(target: ast.expr, iterable: ast.expr, what: str = "a loop variable") -> list[tuple[str, Expr]]:
     """What a ``for`` target takes: each element of a tuple, list or set written there
-    (``for kind in (A, B)``), unpacked like an assignment; anything else is unknown."""
+    (``for kind in (A, B)``), unpacked like an assignment; over anything else, each item of
+    it (``for kind in KINDS``, ``for kind, label in CHOICES``: ``[SUBSCRIPT, iterable, what,
+    None, "each"]``, which the resolver reads as every item of a container written out, every
+    key of a dict); unknown for other targets."""
     if isinstance(iterable, (ast.Tuple, ast.List, ast.Set)) and iterable.elts and not any(
         isinstance(e, ast.Starred) for e in iterable.elts
     ):
         return [pair for element in iterable.elts for pair in _unpack(target, element)]
+    each = [Tag.SUBSCRIPT, expr(iterable), [Tag.UNKNOWN, what], None, EACH]
+    if isinstance(target, ast.Name):
+        return [(target.id, each)]
+    if isinstance(target, (ast.Tuple, ast.List)) and target.elts and all(isinstance(t, ast.Name) for t in target.elts):
+        return [
+            (t.id, [Tag.SUBSCRIPT, each, [Tag.UNKNOWN, what], i])  # type: ignore[attr-defined]
+            for i, t in enumerate(target.elts)
+        ]
     return [(name, [Tag.UNKNOWN, what]) for name in _target_names(target)]
+
+
+_COMPREHENSIONS = frozenset({ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp})
+
+EACH: Final = "each"
+"""The fifth item of a :data:`Tag.SUBSCRIPT` that stands for every item a loop takes."""
 
 
 def _unpack(target: ast.expr, value: ast.expr) -> list[tuple[str, Expr]]:

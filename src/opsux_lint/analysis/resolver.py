@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from opsux_lint.analysis.index import ProjectIndex
 from opsux_lint.analysis.library import LIBRARY_OBJECTS
 from opsux_lint.analysis.outline import (
+    EACH,
     ClassOutline,
     Expr,
     FunctionOutline,
@@ -280,12 +281,15 @@ class Resolver:
         """``KINDS["sync"]``, ``ORDER[0]``: the value at that key of a container written out;
         ``KINDS[action]``, ``{True: a, False: b}[flag]``: any of its values (a key it lacks
         raises); ``Kind["SYNC"]``: the enum's member of that name."""
+        each = len(e) > 4 and e[4] == EACH
         containers = self._eval(e[1], module, scope, depth + 1)
         if containers and all(isinstance(c, Unknown) and c.elements is not None for c in containers):
             named = callee_text(e[1])
             changed = self._changed(named.rpartition(".")[2]) if named is not None else None
             if changed is not None:
                 return [Unknown(f"`{named}` is changed after it is written ({changed})")]
+            if each:
+                return self._each(containers)  # the loop's own line says "each item of ..."
             keys = self._keys(e, module, scope, depth)
             found: list[Item] = []
             for container in containers:
@@ -307,7 +311,24 @@ class Resolver:
                     item for name in sorted(map(str, names))
                     for item in self._eval([Tag.ATTRIBUTE, e[1], name], module, scope, depth + 1)
                 ]
+        if each:
+            return [Unknown(f"{e[2][1]} over `{render(e[1])}`")]
         return [Unknown(f"an item of `{render(e[1])}`")]
+
+    @staticmethod
+    def _each(containers: Sequence[Item]) -> list[Item]:
+        """What a loop over containers written out takes: a dict's keys, the others' items."""
+        found: list[Item] = []
+        for container in containers:
+            assert isinstance(container, Unknown) and container.elements is not None
+            for key, items in container.elements:
+                if container.reason != "a dict":
+                    found.extend(items)
+                elif isinstance(key, str):
+                    found.append(Value(key))
+                else:
+                    found.append(Unknown("a key of a dict that is not written out as a string"))
+        return found
 
     def _keys(self, e: Expr, module: str, scope: str | None, depth: int) -> set[str | int] | None:
         """The keys a subscript may read: its literal, or the strings its key resolves to; None
@@ -360,17 +381,26 @@ class Resolver:
         # later ones stay (a loop may come round to them).
         at = self._at.get((module, key))
         rebinds = function.get("rebinds", {}).get(name)
+        loops = function.get("loops", {}).get(name)
         cut = None
-        if at is not None and rebinds:
+        span: tuple[int, int] | None = None
+        if at is not None and (rebinds or loops):
             if callable(at):
                 at = self._at[(module, key)] = at()
-            cut = max((line for line, end in rebinds if end < at), default=None)
+            # In a loop's body the name is what the loop gives it (or the body assigns it):
+            # the innermost loop around the line that binds it.
+            inside = [(start, end) for start, end in loops or () if start <= at <= end]
+            if inside:
+                span = min(inside, key=lambda s: s[1] - s[0])
+                cut = span[0]
+            else:
+                cut = max((line for line, end in rebinds or () if end < at), default=None)
         for line, value in assigned or ():
             # ``action = PREFIX + action``: the name on the right is what it was before this
             # assignment (the other bindings, the parameter), not this binding again, which
             # would prefix it once more at every level of the recursion.
             binding = (module, key, name, line)
-            if binding in self._assigning or (cut is not None and line < cut):
+            if binding in self._assigning or (cut is not None and line < cut) or (span is not None and line > span[1]):
                 continue
             self._assigning.add(binding)
             try:

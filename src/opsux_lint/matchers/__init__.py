@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
@@ -94,7 +95,9 @@ class FileFacts:
         """The index's form of a libcst expression (re-parsed with ``ast`` from its source)."""
         code = self.tree.code_for_node(node)
         try:
-            parsed = ast.parse(f"(\n{code}\n)", mode="eval")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # ``1()`` in the linted code: its warning is not ours to print
+                parsed = ast.parse(f"(\n{code}\n)", mode="eval")
         except (SyntaxError, ValueError, RecursionError):
             return ["?", "an expression that cannot be analysed"]
         return self.inner.bind(expr(parsed.body), node)
