@@ -20,12 +20,12 @@ def test_the_marked_sites_have_their_status(tmp_path: Path) -> None:
     assert result.sites is not None
     statuses = {(s.path, s.line, s.status) for s in result.sites}
     expected = site_expectations(project)
-    assert len(expected) == 4
+    assert len(expected) == 5
     assert expected <= statuses
-    reasons = {s.line: s.reason for s in result.sites if s.path == "src/app/use.py" and s.line in (35, 45)}
+    reasons = {s.line: s.reason for s in result.sites if s.path == "src/app/use.py" and s.line in (38, 48)}
     assert reasons == {
-        35: "`emit` is handed to `registry.add` as a value: what it is called with later is not followed",
-        45: '`emit` is kept in `{"sync": emit, "log": print}`: what it is called with later is not followed',
+        38: "`emit` is handed to `registry.add` as a value: what it is called with later is not followed",
+        48: '`emit` is kept in `{"sync": emit, "log": print}`: what it is called with later is not followed',
     }
 
 

@@ -85,6 +85,8 @@ class FunctionOutline(TypedDict):
     loops: NotRequired[dict[str, list[list[int]]]]
     """``[first line, last line]`` of each loop (``for``, a comprehension) that binds a name: in
     its body the name is what the loop gives it, or what the body assigns it, nothing else."""
+    bound: NotRequired[bool]
+    """A Celery task made with ``bind=True``: its first parameter is the task, not the caller's."""
     rebinds: NotRequired[dict[str, list[list[int]]]]
     """``[line, end line]`` of each assignment of a local in the body's own statements (none
     inside an ``if``, a loop, a ``try``): it runs before every statement below it, so what the
@@ -115,7 +117,7 @@ class Summary(TypedDict):
     """Method calls on a receiver that is no name chain (``Plugin().trigger(...)``), by the
     method's name: ``[scope, callee Expr, CallShape JSON]``."""
 
-SUMMARY_FORMAT = 15
+SUMMARY_FORMAT = 16
 
 _UNKNOWN_REASONS: dict[type[ast.AST], str] = {
     ast.Subscript: "a subscript",
@@ -502,6 +504,8 @@ class _Collector:
             "results": results,
             "decorators": sorted({_decorator_name(d) for d in node.decorator_list} - {""}),
         }
+        if any(_binds_task(d) for d in node.decorator_list):
+            self.functions[key]["bound"] = True
         rebinds: dict[str, list[list[int]]] = {}
         for stmt in node.body:
             for name in _rebound(stmt):
@@ -736,6 +740,15 @@ class _Body:
             else:
                 stack.extend(children(sub))
         return False
+
+
+def _binds_task(node: ast.expr) -> bool:
+    """``@shared_task(bind=True)``, ``@app.task(bind=True)``: Celery passes the task itself
+    first, so a caller's first argument is the function's second parameter."""
+    return (
+        isinstance(node, ast.Call) and _decorator_name(node) in ("task", "shared_task")
+        and any(k.arg == "bind" and isinstance(k.value, ast.Constant) and k.value.value is True for k in node.keywords)
+    )
 
 
 def _decorator_name(node: ast.expr) -> str:

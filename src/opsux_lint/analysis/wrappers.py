@@ -399,9 +399,10 @@ def _function(resolver: Resolver, qualified: str) -> tuple[str, str, FunctionOut
 
 
 def _positional(function: FunctionOutline) -> list[list[Any]]:
-    """The parameters a caller fills by position (``self``/``cls`` filled by the instance)."""
+    """The parameters a caller fills by position (``self``/``cls`` filled by the instance, a
+    bound task's ``self`` by Celery)."""
     positional = [p for p in function["params"] if p[1] in ("pos", "posonly")]
-    if function.get("kind") in ("method", "classmethod") and positional:
+    if (function.get("kind") in ("method", "classmethod") or function.get("bound")) and positional:
         positional = positional[1:]
     return positional
 
@@ -422,7 +423,7 @@ def _parameter_spec(resolver: Resolver, qualified: str, param: str) -> SinkSpec 
     entry = next((p for p in params if p[0] == param), None)
     if entry is None or entry[1] in ("var", "varkw"):
         return None
-    if function.get("kind") in ("method", "classmethod") and params and params[0][0] == param:
+    if (function.get("kind") in ("method", "classmethod") or function.get("bound")) and params and params[0][0] == param:
         return None
     arg = next((i for i, p in enumerate(_positional(function)) if p[0] == param), None)
     return SinkSpec(_call_name(qualified), arg, None if entry[1] == "posonly" else param)
