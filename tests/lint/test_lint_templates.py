@@ -87,10 +87,14 @@ def test_each_parameter_of_a_template_of_several_carries_the_others_as_holes(tmp
     a, b = _unknowns(resolver, "pair", 'f"{a}.{b}"')
     assert (a.param, a.template) == (("app.jobs.pair", "a"), ("", "." + hole("b", "app.jobs.pair")))
     assert (b.param, b.template) == (("app.jobs.pair", "b"), (hole("a", "app.jobs.pair") + ".", ""))
-    # A placeholder that is no parameter is a hole as well; it alone makes no unknown to carry.
-    [kind] = _unknowns(resolver, "pair", 'f"{SCOPE}.{x.y}.{a}"')
+    # A placeholder that is no parameter is a hole in the callers' template as well, and at the
+    # site it leaves the value open: an unknown of its own, that no caller settles.
+    kind, open_hole = _unknowns(resolver, "pair", 'f"{SCOPE}.{x.y}.{a}"')
     assert kind.template == ("inventory." + hole("x.y") + ".", "")
-    assert _unknowns(resolver, "pair", 'f"{x.y}.{z}"') == []
+    assert open_hole.param is None and open_hole.reason.startswith("the placeholder `x.y` can be any text (")
+    assert [u.reason.split(" can be")[0] for u in _unknowns(resolver, "pair", 'f"{x.y}.{z}"')] == [
+        "the placeholder `x.y`", "the placeholder `z`",
+    ]
 
 
 def test_derivation_composes_templates_through_wrappers(tmp_path: Path) -> None:
@@ -119,3 +123,63 @@ def test_holes_show_as_placeholders_match_any_text_and_fill_only_their_own_param
     assert template_text(fill_template(piece, {("app.jobs.pair", "scope"): "backup"})) == "app.backup.{x.y}.run"
     # Another function's parameter of the same name is not this hole's.
     assert fill_template(piece, {("app.jobs.other", "scope"): "backup"}) == piece
+
+
+_OPEN_TEMPLATES = '''\
+from app.events import emit
+
+SUFFIX = "sync"
+
+
+def direct(request, obj):
+    emit(f"inventory.{request.GET['a']}")
+    emit(f"{obj.kind}")
+    emit("inventory." + obj.action)
+    emit(f"inventory.{SUFFIX}")
+    emit(f"billing.{obj.kind}")
+
+
+def filled(action):
+    emit(f"inventory.{action}")
+
+
+def half(action, obj):
+    emit(f"{action}.{obj.kind}")
+
+
+def either(action, obj):
+    x = action if obj else obj.kind
+    emit(f"inventory.{x}")
+
+
+filled("sync")
+half("inventory", None)
+either("sync", None)
+'''
+
+
+def test_a_placeholder_no_caller_fills_leaves_the_value_unverified(tmp_path: Path) -> None:
+    from opsux_lint.project import resolve_targets
+    from opsux_lint.runner import Selection, run
+
+    (tmp_path / "opsux.yaml").write_text(
+        "operation_types: {inventory.sync: Sync, inventory.pull: Pull}\n"
+        "lint:\n  src: [src]\n  operation_type_sinks: [{call: app.events.emit, arg: 0}]\n",
+        encoding="utf-8",
+    )
+    package = tmp_path / "src" / "app"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "events.py").write_text("def emit(kind):\n    return kind\n")
+    (package / "use.py").write_text(_OPEN_TEMPLATES)
+    result = run(resolve_targets([tmp_path], None), Selection(), tmp_path)
+    found = {(f.line, f.code): f.message for f in result.findings}
+    # Any text, or one of several types: open, whether every registered type matches or one does.
+    assert sorted(found) == [(7, "OPS008"), (8, "OPS008"), (9, "OPS008"), (11, "OPS001"), (19, "OPS008"), (24, "OPS008")]
+    assert found[(7, "OPS008")].endswith("the placeholder `request.GET['a']` can be any text (an item of `request.GET`)")
+    assert "the placeholder `obj.kind` can be any text (the attribute `obj.kind`" in found[(8, "OPS008")]
+    assert "the placeholder `obj.action` can be any text" in found[(9, "OPS008")]
+    # A parameter the callers fill is checked there; the other placeholder still leaves it open.
+    assert "the placeholder `obj.kind`" in found[(19, "OPS008")]
+    # What no caller can settle is the reason, not the parameter beside it.
+    assert "(the attribute `obj.kind`" in found[(24, "OPS008")]

@@ -911,7 +911,14 @@ class Resolver:
             # The pattern bounds what the template can make (none registered matches: OPS001
             # whatever is passed); a parameter in it is checked at the callers, templated.
             templated = self._templated(parts, options, module, scope, depth)
-            return [Value("".join(shown), (), pattern), *(templated or ())]
+            # A placeholder no caller fills leaves the pattern open: ``f"{obj.kind}"`` matches
+            # every registered type and ``f"inventory.{request.GET['a']}"`` one of many, so
+            # neither is verified; what it cannot be known for is the site's reason.
+            holes = [
+                _unfilled(part, items) for part, option in zip(parts, options, strict=True)
+                if option is None and not _fillable(items := self._eval(part, module, scope, depth + 1))
+            ]
+            return [Value("".join(shown), (), pattern), *(templated or ()), *holes]
         combos = list(itertools.islice(itertools.product(*(o for o in options if o is not None)), _MAX_VALUES))
         out: list[Item] = []
         for combo in combos:
@@ -1449,3 +1456,18 @@ def _hole(part: Expr, items: Sequence[Item]) -> str:
         owner, param = items[0].param
         return hole(param, owner)
     return hole(render(part))
+
+
+def _fillable(items: Sequence[Item]) -> bool:
+    """Whether a template's placeholder is filled by callers (:meth:`Resolver._templated`): a
+    parameter, beside nothing but strings and other templates' bounds."""
+    params = [i for i in items if isinstance(i, Unknown) and i.param is not None]
+    return bool(params) and all(isinstance(i, Value) or (isinstance(i, Unknown) and i.param is not None) for i in items)
+
+
+def _unfilled(part: Expr, items: Sequence[Item]) -> Unknown:
+    """Why a placeholder that no caller fills leaves its template's value unknown."""
+    # What no caller can settle comes first: a parameter beside it is not why.
+    reasons = sorted((i for i in items if isinstance(i, Unknown)), key=lambda i: i.param is not None)
+    why = reasons[0].reason if reasons else "not a string"
+    return Unknown(f"the placeholder `{render(part)}` can be any text ({why})")
