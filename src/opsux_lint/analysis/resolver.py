@@ -1328,8 +1328,14 @@ class Resolver:
         bindings = function["locals"].get(name)
         if not bindings:
             return None
+        # ``fire = events.emit if live else log`` is either.
+        written = [value for _, value in bindings]
+        for value in written:
+            if value[0] == Tag.CONDITIONAL:
+                written.extend(value[1:3])
+        written = [value for value in written if value[0] != Tag.CONDITIONAL]
         # ``fire = partial(events.emit, payload)`` is ``events.emit`` (the caller moves its positions).
-        values = [self.partial_target(value, module, scope, depth) or value for _, value in bindings]
+        values = [self.partial_target(value, module, scope, depth) or value for value in written]
         if not all(value[0] in (Tag.NAME, Tag.ATTRIBUTE) for value in values):
             return None
         names: set[str] = set()

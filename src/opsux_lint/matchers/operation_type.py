@@ -145,7 +145,11 @@ def _bound_names(facts: FileFacts, name: str, scope: str | None) -> dict[str, fr
     if function is None:
         return {}
     found: dict[str, set[int]] = {}
-    for _, value in function["locals"].get(name, ()):
+    values = [value for _, value in function["locals"].get(name, ())]
+    for value in values:
+        if value[0] == Tag.CONDITIONAL:
+            values.extend(value[1:3])  # ``fire = events.emit if live else log``: either may be called
+            continue
         shift = 0
         parts = partial_parts(value)
         if parts is not None and facts.resolver.partial_target(value, facts.module, scope) is not None:
@@ -279,7 +283,10 @@ class OperationTypeMatcher(CallCollector):
         super().__init__(facts)
         self.rule = rule
         self.comparisons: list[_Position] = []
-        self.names = frozenset(sink.spec.last_name for sink in rule.sinks)
+        # The names a container may keep a sink by: a configured sink's, or a wrapper's that
+        # calls name besides (one no call names is explained at its own site).
+        called = (d.spec.last_name for d in facts.wrappers.get(FAMILY, ()) if d.callers > 0)
+        self.names = frozenset((*(sink.spec.last_name for sink in rule.sinks), *called))
         self.held: list[tuple[cst.BaseExpression, cst.BaseExpression, str | None]] = []
         """Sinks written as an item of a container (a dispatch table)."""
         self.looped: set[int] = set()
@@ -469,16 +476,19 @@ class OperationTypeMatcher(CallCollector):
     def _handed_on(
         self, value: cst.BaseExpression, held: str, by_name: Mapping[str, Sequence[Sink]], scope: str | None
     ) -> SiteOutcome | None:
-        """A configured function sink handed to ``call`` as a value, by no convention
-        :mod:`~opsux_lint.matchers.handed` knows: a site whose value cannot be told (when it is
-        the sink: resolved exactly). A wrapper handed on is not one: its own site says what its
-        parameter is when no call names it (:mod:`~opsux_lint.analysis.dynamic`)."""
+        """A function sink handed on (``held``: to a call by no convention
+        :mod:`~opsux_lint.matchers.handed` knows, or kept in a container): a site whose value
+        cannot be told (when it is the sink: resolved exactly). A wrapper that no call names is
+        left to its own site, which says how it is used (:mod:`~opsux_lint.analysis.dynamic`);
+        one that has callers besides is checked at them, and what it is called with later is
+        not: the handing on is the site then."""
         facts = self.facts
         written = last_name(value) or ""
+        called = {d.spec for d in facts.wrappers.get(FAMILY, ()) if d.callers > 0}
         # A class handed on is mostly a type (``session.get(OperationRun, key)``, ``select(Run)``).
         configured = [
             s for s in by_name.get(written, ())
-            if s in self.rule.sinks and not s.call.startswith("*.") and not written[:1].isupper()
+            if (s in self.rule.sinks or s.spec in called) and not s.call.startswith("*.") and not written[:1].isupper()
             and not facts.resolver.is_class(s.call)
         ]
         if not configured:
