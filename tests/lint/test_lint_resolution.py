@@ -532,3 +532,48 @@ def test_a_keyword_only_sink_whose_keyword_nobody_writes_outlines_nothing(
     derived = derive_sinks(Resolver(index), [SinkSpec("*.filter_by", None, "operation_type")])
     assert ("app.query" in outlined) is bool(written)
     assert [d.function for d in derived] == (["app.query.find"] if written else [])
+
+
+_ENUMS = '''\
+import enum
+
+from app.events import emit
+
+
+class Plain(enum.Enum):
+    SYNC = "inventory.sync"
+
+
+class Mixed(str, enum.Enum):
+    SYNC = "inventory.sync"
+
+
+class Strict(enum.StrEnum):
+    SYNC = "inventory.sync"
+
+
+class Sub(Mixed):
+    pass
+
+
+def go():
+    emit(Plain.SYNC)
+    emit(Plain.SYNC.value)
+    emit(Mixed.SYNC)
+    emit(Strict.SYNC)
+    emit(Plain("inventory.sync"))
+    emit(Mixed("inventory.sync"))
+    emit(Sub.SYNC)
+'''
+
+
+def test_a_plain_enum_member_is_no_string_but_a_str_enum_member_is(tmp_path: Path) -> None:
+    _tiny_project(tmp_path, "{call: app.events.emit, arg: 0}", {
+        "events.py": "def emit(kind):\n    return kind\n", "kinds.py": _ENUMS,
+    })
+    findings = _findings(tmp_path)
+    assert [(line, code) for _, line, code, _ in findings] == [(23, "OPS008"), (27, "OPS008")]
+    assert findings[0][3].endswith(
+        "`Plain.SYNC` is a member of the Enum `Plain`, not a string (its `.value` is 'inventory.sync')"
+    )
+    assert findings[1][3].endswith("`Plain(...)` is a member of the Enum `Plain`, not a string")

@@ -765,8 +765,33 @@ class Resolver:
                 return [Ref("module", submodule, submodule)]
             return self._global(item.module, attr, depth)
         if item.kind == "class":
-            return self._class_member(item, attr, depth)
+            found = self._class_member(item, attr, depth)
+            if any(isinstance(f, Value) for f in found) and self._plain_enum(item, depth + 1):
+                # ``Kind.SYNC`` of ``class Kind(Enum)`` is the member: the sink gets no string
+                # (``Kind.SYNC.value`` is one), whatever the member holds.
+                values = ", ".join(repr(f.text) for f in found if isinstance(f, Value))
+                return [Unknown(f"`{item.key}.{attr}` is a member of the Enum `{item.key}`, not a string (its `.value` is {values})")]
+            return found
         return [Unknown(f"an attribute of the function `{item.key}`")]
+
+    def _plain_enum(self, ref: Ref, depth: int) -> bool:
+        """An Enum whose members are no strings: neither a ``StrEnum``, Django's ``TextChoices``
+        nor ``class Kind(str, Enum)``."""
+        return self._enum_kind(ref, depth) == "enum" and not self._mixes_str(ref, depth)
+
+    def _mixes_str(self, ref: Ref, depth: int, seen: frozenset[str] = frozenset()) -> bool:
+        """Whether the class has ``str`` among its bases, or a project class of its bases has."""
+        info = self._class_info(ref)
+        marker = f"{ref.module}.{ref.key}"
+        if info is None or marker in seen or depth > _MAX_DEPTH:
+            return False
+        for base in info["bases"]:
+            if base == [Tag.NAME, "str"]:
+                return True
+            for owner in self._eval(base, ref.module, None, depth + 1):
+                if isinstance(owner, Ref) and owner.kind == "class" and self._mixes_str(owner, depth + 1, seen | {marker}):
+                    return True
+        return False
 
     def _class_info(self, ref: Ref) -> ClassOutline | None:
         summary = self.index.summary(ref.module)
@@ -840,7 +865,10 @@ class Resolver:
         if targets and len(args) == 1 and all(
             isinstance(t, Ref) and t.kind == "class" and self._enum_kind(t, depth + 1) for t in targets
         ):
-            # ``MyEnum("x")`` looks the member up by value: it is that value.
+            # ``MyEnum("x")`` looks the member up by value: it is that value, when members are strings.
+            plain = next((t for t in targets if isinstance(t, Ref) and self._plain_enum(t, depth + 1)), None)
+            if plain is not None:
+                return [Unknown(f"`{render(e)}` is a member of the Enum `{plain.key}`, not a string")]
             return self._eval(args[0], module, scope, depth + 1)
         if func[0] == Tag.NAME and func[1] == "str" and len(args) == 1:
             return self._eval(args[0], module, scope, depth + 1)
