@@ -491,6 +491,109 @@ def test_a_parameter_assigned_anew_before_the_sink_is_what_the_assignment_made(t
     assert all("'inventory.bogus'" in message for _, _, message in found[2:])
 
 
+_ON_EVERY_PATH = '''\
+from app.events import emit
+
+ALIASES = {"sync": "inventory.sync", "pull": "inventory.sync"}
+
+
+def with_lock(name, lock):
+    with lock:
+        name = ALIASES[name]
+    emit(name)
+
+
+def in_with(name, lock):
+    with lock:
+        name = ALIASES[name]
+        emit(name)
+
+
+def tried(name):
+    try:
+        name = ALIASES[name]
+    except KeyError:
+        name = "inventory.sync"
+    emit(name)
+
+
+def tried_raise(name):
+    try:
+        name = ALIASES[name]
+    except KeyError:
+        raise ValueError(name)
+    emit(name)
+
+
+def finally_(name):
+    try:
+        pass
+    finally:
+        name = ALIASES[name]
+    emit(name)
+
+
+def arms(name, flag):
+    if flag:
+        name = ALIASES[name]
+    elif flag is None:
+        name = "inventory.sync"
+    else:
+        return
+    emit(name)
+
+
+def in_arm(name):
+    if name in ALIASES:
+        name = ALIASES[name]
+        emit(name)
+
+
+def half(name, flag):
+    if flag:
+        name = ALIASES[name]
+    emit(name)
+
+
+def swallowed(name):
+    try:
+        name = ALIASES[name]
+    except KeyError:
+        pass
+    emit(name)
+
+
+def looped(name, items):
+    for item in items:
+        name = ALIASES[name]
+        emit(name)
+
+
+with_lock("sync", None)
+in_with("sync", None)
+tried("sync")
+tried_raise("sync")
+finally_("sync")
+arms("sync", True)
+in_arm("sync")
+half("sync", True)
+swallowed("sync")
+looped("sync", [])
+'''
+
+
+def test_an_assignment_on_every_path_replaces_the_parameter_below_it_in_its_block(tmp_path: Path) -> None:
+    # A with-block, a try whose handlers assign or raise, a finally, if/elif/else arms that assign
+    # or return: below them the caller's raw value is gone; inside an arm or a loop's body it is
+    # gone below the assignment, to the end of that block. An arm alone, or a handler that
+    # swallows the error, leaves it possible.
+    _tiny_project(tmp_path, "{call: app.events.emit, arg: 0}", {
+        "events.py": "def emit(kind):\n    return kind\n", "use.py": _ON_EVERY_PATH,
+    })
+    found = [(line, code) for path, line, code, _ in _findings(tmp_path) if path == "src/app/use.py"]
+    assert found == [(85, "OPS001"), (86, "OPS001")]
+
+
 @pytest.mark.parametrize("imported", [False, True])
 def test_a_sink_of_a_package_the_project_never_names_outlines_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, imported: bool

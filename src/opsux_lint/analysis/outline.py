@@ -88,9 +88,12 @@ class FunctionOutline(TypedDict):
     bound: NotRequired[bool]
     """A Celery task made with ``bind=True``: its first parameter is the task, not the caller's."""
     rebinds: NotRequired[dict[str, list[list[int]]]]
-    """``[line, end line]`` of each assignment of a local in the body's own statements (none
-    inside an ``if``, a loop, a ``try``): it runs before every statement below it, so what the
-    name held before is gone there (``name = ALIASES[name]``)."""
+    """``[line, end line]`` or ``[line, end line, last line]`` of each statement that assigns a
+    local on every path through it (``name = ALIASES[name]``; an ``if`` whose every arm does; a
+    ``try`` whose body and every handler do, or whose ``finally`` does; a ``with`` whose body
+    does): it runs before every statement below it in its block, so what the name held before
+    is gone there. ``last line``: where that block ends (an arm, a loop's or a ``try``'s body);
+    none when it is the function's (a ``with`` body's block is the one around the ``with``)."""
 
 
 class Summary(TypedDict):
@@ -117,7 +120,7 @@ class Summary(TypedDict):
     """Method calls on a receiver that is no name chain (``Plugin().trigger(...)``), by the
     method's name: ``[scope, callee Expr, CallShape JSON]``."""
 
-SUMMARY_FORMAT = 16
+SUMMARY_FORMAT = 17
 
 _UNKNOWN_REASONS: dict[type[ast.AST], str] = {
     ast.Subscript: "a subscript",
@@ -507,9 +510,7 @@ class _Collector:
         if any(_binds_task(d) for d in node.decorator_list):
             self.functions[key]["bound"] = True
         rebinds: dict[str, list[list[int]]] = {}
-        for stmt in node.body:
-            for name in _rebound(stmt):
-                rebinds.setdefault(name, []).append([stmt.lineno, stmt.end_lineno or stmt.lineno])
+        _rebinding(node.body, None, rebinds)
         if rebinds:
             self.functions[key]["rebinds"] = rebinds
         for default in [*args.defaults, *(d for d in args.kw_defaults if d is not None)]:
@@ -764,6 +765,71 @@ def _attribute_targets(stmt: ast.stmt) -> list[tuple[ast.Attribute, ast.expr | N
     if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Attribute):
         return [(stmt.target, stmt.value, stmt.annotation)]
     return []
+
+
+_ALWAYS: Final = frozenset({"*"})
+"""What a block that never falls through (it returns or raises) assigns: anything."""
+
+
+def _rebinding(block: Sequence[ast.stmt], until: int | None, into: dict[str, list[list[int]]]) -> None:
+    """Record in ``into`` the statements of ``block`` (and of the blocks inside it) that assign a
+    name on every path through them (:data:`FunctionOutline` ``rebinds``); ``until``: the last
+    line they hold for, None for the rest of the function."""
+    for stmt in block:
+        for name in sorted(_assigns(stmt) - _ALWAYS):
+            entry = [stmt.lineno, stmt.end_lineno or stmt.lineno]
+            into.setdefault(name, []).append(entry if until is None else [*entry, until])
+        if isinstance(stmt, (ast.With, ast.AsyncWith)):
+            _rebinding(stmt.body, until, into)  # the body falls through into this block
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue  # a scope of its own
+        else:
+            inner = [getattr(stmt, field, None) for field in ("body", "orelse", "finalbody")]
+            inner += [handler.body for handler in getattr(stmt, "handlers", ())]
+            inner += [case.body for case in getattr(stmt, "cases", ())]
+            for nested in inner:
+                if isinstance(nested, list) and nested and isinstance(nested[0], ast.stmt):
+                    _rebinding(nested, nested[-1].end_lineno or nested[-1].lineno, into)
+
+
+def _assigns(stmt: ast.stmt) -> frozenset[str]:
+    """The names a statement assigns on every path that goes on below it."""
+    if isinstance(stmt, (ast.Return, ast.Raise)):
+        return _ALWAYS
+    if isinstance(stmt, (ast.With, ast.AsyncWith)):
+        return _sequence(stmt.body)
+    if isinstance(stmt, ast.If):
+        return _both(_sequence(stmt.body), _sequence(stmt.orelse)) if stmt.orelse else frozenset()
+    if isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
+        handlers: list[ast.ExceptHandler] = stmt.handlers  # type: ignore[attr-defined]
+        finally_: list[ast.stmt] = stmt.finalbody  # type: ignore[attr-defined]
+        tried = _sequence([*stmt.body, *stmt.orelse])  # type: ignore[attr-defined]
+        for handler in handlers:
+            tried = _both(tried, _sequence(handler.body))
+        finished = _sequence(finally_)
+        return _ALWAYS if _ALWAYS in (tried, finished) else tried | finished
+    return frozenset(_rebound(stmt))
+
+
+def _both(one: frozenset[str], other: frozenset[str]) -> frozenset[str]:
+    """What two paths both assign (a path that never falls through assigns anything)."""
+    if one is _ALWAYS:
+        return other
+    if other is _ALWAYS:
+        return one
+    return one & other
+
+
+def _sequence(block: Sequence[ast.stmt]) -> frozenset[str]:
+    """The names a block assigns on every path through it that falls through (:data:`_ALWAYS`
+    when none does)."""
+    found: frozenset[str] = frozenset()
+    for stmt in block:
+        assigned = _assigns(stmt)
+        if assigned is _ALWAYS:
+            return _ALWAYS
+        found |= assigned
+    return found
 
 
 def _rebound(stmt: ast.stmt) -> list[str]:

@@ -394,7 +394,9 @@ class Resolver:
                 span = min(inside, key=lambda s: s[1] - s[0])
                 cut = span[0]
             else:
-                cut = max((line for line, end in rebinds or () if end < at), default=None)
+                # Each holds below it to the end of its block (an arm, a loop's body): the rest
+                # of the function when it names no last line.
+                cut = max((r[0] for r in rebinds or () if r[1] < at and (len(r) < 3 or at <= r[2])), default=None)
         for line, value in assigned or ():
             # ``action = PREFIX + action``: the name on the right is what it was before this
             # assignment (the other bindings, the parameter), not this binding again, which
