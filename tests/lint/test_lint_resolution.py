@@ -19,7 +19,7 @@ from opsux_lint.cli import main
 from opsux_lint.analysis import Resolver, SinkSpec, build_index, derive_sinks
 from opsux_lint.analysis.index import ProjectIndex, save_index
 from opsux_lint.project import resolve_targets
-from opsux_lint.runner import Selection, run
+from opsux_lint.runner import RunOptions, Selection, run
 from opsux_lint.analysis.outline import parse_module, summarize
 
 
@@ -680,3 +680,94 @@ def test_a_plain_enum_member_is_no_string_but_a_str_enum_member_is(tmp_path: Pat
         "`Plain.SYNC` is a member of the Enum `Plain`, not a string (its `.value` is 'inventory.sync')"
     )
     assert findings[1][3].endswith("`Plain(...)` is a member of the Enum `Plain`, not a string")
+
+
+_DISPATCH_BASE = '''\
+import abc
+from typing import Protocol
+
+from app.events import emit
+
+
+class Base(abc.ABC):
+    @abc.abstractmethod
+    def record(self, kind):
+        ...
+
+    def run(self):
+        self.record("inventory.bogus")
+
+
+class Hooked:
+    def record(self, kind):
+        pass
+
+    def run(self):
+        self.record("inventory.bogus2")
+
+
+class Recorder(Protocol):
+    def record(self, kind: str) -> None: ...
+
+
+def use(recorder: Recorder):
+    recorder.record("inventory.bogus3")
+
+
+def use_base(b: Base):
+    b.record("inventory.bogus4")
+
+
+class Mixin:
+    def record(self, kind):
+        super().record(kind)
+'''
+
+_DISPATCH_IMPL = '''\
+from app.base import Base, Hooked, Mixin
+from app.events import emit
+
+
+class Impl(Base):
+    def record(self, kind):
+        emit(kind)
+
+
+class HookImpl(Hooked):
+    def record(self, kind):
+        emit(kind)
+
+
+class Real:
+    def record(self, kind):
+        emit(kind)
+
+
+class Both(Mixin, Real):
+    pass
+
+
+Impl().record("inventory.sync")
+HookImpl().record("inventory.sync")
+Real().record("inventory.sync")
+Both().record("inventory.bogus5")
+'''
+
+
+def test_a_call_on_a_base_may_run_a_subclass_override_and_a_mixin_super_the_next_class(tmp_path: Path) -> None:
+    # An abstract method, a no-op hook: called on ``self`` in the base or on an object typed by
+    # it, the subclass's override that calls the sink may run. A Protocol is satisfied by any
+    # class with the method (an unknown receiver, not "not a sink"); a mixin's ``super()`` is
+    # the class written after it by the class that mixes it in.
+    _tiny_project(tmp_path, "{call: app.events.emit, arg: 0}", {
+        "events.py": "def emit(kind):\n    return kind\n", "base.py": _DISPATCH_BASE, "impl.py": _DISPATCH_IMPL,
+    })
+    result = run(resolve_targets([tmp_path], None), Selection(), tmp_path, RunOptions(coverage=True))
+    assert [(f.path, f.line, f.code) for f in result.findings] == [
+        ("src/app/base.py", 13, "OPS001"), ("src/app/base.py", 21, "OPS001"), ("src/app/base.py", 33, "OPS001"),
+        ("src/app/impl.py", 27, "OPS001"),
+    ]
+    assert result.sites is not None
+    statuses = {(s.path, s.line): str(s.status) for s in result.sites}
+    assert statuses[("src/app/base.py", 29)] == "unknown-receiver"
+    assert "not-a-sink" not in statuses.values()

@@ -26,7 +26,7 @@ import dataclasses
 import functools
 import itertools
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from opsux_lint.analysis.index import ProjectIndex
@@ -176,6 +176,7 @@ class Resolver:
         self._memo: dict[tuple[str, str], list[Item]] = {}
         self._type_memo: dict[tuple[str, str], list[TypeItem]] = {}
         self._subclasses: dict[str, list[str]] = {}
+        self._ancestry: dict[str, frozenset[str]] = {}
         self._methods: dict[str, tuple[str, ...]] = {}
         self._families: dict[tuple[str, ...], str | None] = {}
         self._assigning: set[tuple[str, str, str, int]] = set()
@@ -573,6 +574,45 @@ class Resolver:
                     found.append(sub)
                     stack.append(sub)
         return found
+
+    def _is_protocol(self, cls: str) -> bool:
+        """A project class that derives from ``typing.Protocol`` directly (``Protocol[T]`` too)."""
+        located = self._project_class(cls)
+        if located is None:
+            return False
+        module, _, info = located
+        for base in info["bases"]:
+            written = base[1] if base[0] == Tag.SUBSCRIPT else base
+            for owner in self._eval(written, module, None, 1):
+                if isinstance(owner, Ref) and owner.kind == "external" and owner.key.rsplit(".", 1)[-1] == "Protocol":
+                    return True
+        return False
+
+    def may_dispatch_to(self, method: str, virtual: Collection[str]) -> bool:
+        """Whether a call of one of ``virtual`` (``mod.Base.record``: ``record`` on an object typed
+        ``Base``) may run ``method`` (``mod.Sub.record``): ``Sub`` derives from ``Base``, so the
+        object may be one (an abstract method, a no-op hook that a subclass overrides)."""
+        cls, _, attr = method.rpartition(".")
+        bases = {v.rpartition(".")[0] for v in virtual if v.rpartition(".")[2] == attr}
+        return bool(bases) and not bases.isdisjoint(self._ancestors(cls))
+
+    def _ancestors(self, cls: str, depth: int = 0) -> frozenset[str]:
+        """The project classes ``cls`` derives from, directly or not."""
+        cached = self._ancestry.get(cls)
+        if cached is not None:
+            return cached
+        self._ancestry[cls] = frozenset()  # a cycle of bases ends here
+        located = self._project_class(cls)
+        found: set[str] = set()
+        if located is not None and depth <= _MAX_DEPTH:
+            module, _, info = located
+            for base in info["bases"]:
+                for owner in self._class_of_reference(base, module, depth + 1):
+                    if isinstance(owner, Instance) and self._project_class(owner.cls) is not None:
+                        found.add(owner.cls)
+                        found |= self._ancestors(owner.cls, depth + 1)
+        self._ancestry[cls] = frozenset(found)
+        return self._ancestry[cls]
 
     def _direct_subclasses(self, cls: str) -> list[str]:
         cached = self._subclasses.get(cls)
@@ -1254,11 +1294,32 @@ class Resolver:
         located = self._project_class(f"{module}.{key.rpartition('.')[0]}")
         if located is None:
             return [Unknown("`super()` of an unknown class")]
-        owner_module, _, info = located
+        owner_module, owner_key, info = located
         found: list[TypeItem] = []
         for base in info["bases"]:
             found.extend(self._class_of_reference(base, owner_module, depth + 1))
+        if not found:
+            # A mixin's cooperative ``super().record(kind)``: the class after it in the order
+            # of a class that mixes it in (``class Both(Mixin, Real)``: ``Real``).
+            found.extend(self._mixed_after(f"{owner_module}.{owner_key}", depth))
         return found or [Opaque("`object`")]
+
+    def _mixed_after(self, mixin: str, depth: int) -> list[TypeItem]:
+        """The bases written after ``mixin`` by the project's classes that derive from it directly."""
+        found: list[TypeItem] = []
+        for sub in self._direct_subclasses(mixin):
+            located = self._project_class(sub)
+            if located is None:
+                continue
+            module, _, info = located
+            after = False
+            for base in info["bases"]:
+                classes = self._class_of_reference(base, module, depth + 1)
+                if after:
+                    found.extend(c for c in classes if c not in found)
+                elif any(isinstance(c, Instance) and c.cls == mixin for c in classes):
+                    after = True
+        return found
 
     # ---------------------------------------------------------------------------- callees
 
@@ -1293,7 +1354,9 @@ class Resolver:
                 return Callee(qualified)
         names: set[str] = set()
         foreign: set[str] = set()
+        virtual: set[str] = set()
         unknown: list[str] = []
+        through_super = base[0] == Tag.CALL and base[1] == [Tag.NAME, "super"]
         owners = self.types(base, module, scope, depth + 1)
         # ``gc = None`` on one branch, a model on another: a method called on it is called on
         # what it is where it is not None (on None it would raise).
@@ -1308,11 +1371,18 @@ class Resolver:
                     foreign |= held.foreign
                 else:
                     unknown.append(f"`{attr}` is an attribute of {owner.cls} that holds what it was assigned")
+            elif isinstance(owner, Instance) and self._is_protocol(owner.cls):
+                # Structural: any class with such a method may stand for it, none names it.
+                unknown.append(f"it is typed by the Protocol `{owner.cls.rsplit('.', 1)[-1]}`, which any class with `{attr}` satisfies")
             elif isinstance(owner, Instance):
                 method = canonical(self.method_owner(owner.cls, attr, depth + 1))
                 names.add(method)
                 if attr == "__init__":
                     names.add(method.rpartition(".")[0])  # ``super().__init__(...)`` constructs
+                elif not attr.startswith("__") and not through_super and self._project_class(owner.cls) is not None:
+                    # ``self.record(kind)`` in a base: the object may be of a subclass that
+                    # overrides ``record`` (``super().record`` runs the base's, whatever it is).
+                    virtual.add(f"{owner.cls}.{attr}")
             elif isinstance(owner, Opaque):
                 names.add(f"<{owner.what}>.{attr}")
                 if owner.foreign:
@@ -1321,7 +1391,7 @@ class Resolver:
                 unknown.append(owner.reason)
         # The innermost reason is the one a person can act on; the chain above it repeats it.
         reason = f"the type of `{render(base)}` is not known: {_innermost(unknown[0])}" if unknown else None
-        return Callee(frozenset(names), reason, frozenset(foreign))
+        return Callee(frozenset(names), reason, frozenset(foreign), frozenset(virtual))
 
     def reexported(self, names: Iterable[str]) -> set[str]:
         """``names`` and, for each that a module of the project only imports from elsewhere (a

@@ -64,12 +64,15 @@ class Callee:
     the receiver's type cannot be told (then ``names`` holds what could be told, possibly nothing).
     ``foreign``: the names in ``names`` that are methods of an object a library made
     (``<the result of `get_object_or_404(...)`>.save``): not opsux's, but possibly the project's
-    own (an ORM returns the project's models).
+    own (an ORM returns the project's models). ``virtual``: see below.
     """
 
     names: frozenset[str]
     unknown: str | None = None
     foreign: frozenset[str] = frozenset()
+    virtual: frozenset[str] = frozenset()
+    """``mod.Base.record`` for ``record`` called on an object typed ``Base`` (``self`` in a method
+    of ``Base``, a parameter annotated so): the object may be of a subclass, and run its override."""
 
     @property
     def untyped(self) -> bool:

@@ -48,10 +48,14 @@ def written_name(func: Expr) -> str | None:
     return None
 
 
-def callee_is(sink: SinkSpec, func: Expr, callee: Callee) -> bool:
+def callee_is(sink: SinkSpec, func: Expr, callee: Callee, resolver: Resolver | None = None) -> bool:
+    """Whether the call may be of ``sink``: by its name, or (with ``resolver``) as an override of
+    the method it calls on an object of a base class."""
     if sink.call.startswith("*."):
         return written_name(func) == sink.last_name
-    return sink.call in callee.names
+    if sink.call in callee.names:
+        return True
+    return resolver is not None and bool(callee.virtual) and resolver.may_dispatch_to(sink.call, callee.virtual)
 
 
 def named_sinks(resolver: Resolver, name: str, shape: CallShape, sinks: Collection[str]) -> tuple[str, ...]:
@@ -124,7 +128,7 @@ def derive_sinks(resolver: Resolver, base: Sequence[SinkSpec], templated: bool =
                         candidates = [*candidates, *(s for s in sinks if f"{s.call}.__init__" in callee.names)]
                     named = _named(resolver, module, key, entry.summary, func, callee, position, keyword, star, candidates)
                     for sink in candidates:
-                        if not (callee_is(sink, func, callee) or f"{sink.call}.__init__" in callee.names or sink.call in named):
+                        if not (callee_is(sink, func, callee, resolver) or f"{sink.call}.__init__" in callee.names or sink.call in named):
                             continue
                         for owner, param, spec, around in _wrapper_specs(resolver, module, key, function, sink, position, keyword, value, star, line):
                             if around != PLAIN and not templated:

@@ -403,7 +403,7 @@ class OperationTypeMatcher(CallCollector):
                 s for s in candidates
                 # A local bound to ``request.user.record_event`` is a sink of any receiver's
                 # ``record_event``, as the name it is bound to is.
-                if callee_is(s.spec, e, callee) or (s.spec.call.startswith("*.") and s.spec.last_name in bound_to)
+                if callee_is(s.spec, e, callee, facts.resolver) or (s.spec.call.startswith("*.") and s.spec.last_name in bound_to)
             ]
             named = False
             if not matched and callee.untyped and isinstance(func, cst.Attribute) and not bound and passed is None:
