@@ -771,3 +771,67 @@ def test_a_call_on_a_base_may_run_a_subclass_override_and_a_mixin_super_the_next
     statuses = {(s.path, s.line): str(s.status) for s in result.sites}
     assert statuses[("src/app/base.py", 29)] == "unknown-receiver"
     assert "not-a-sink" not in statuses.values()
+
+
+_LIBRARY_FORMS = '''\
+from app.events import emit
+
+DEBUG = False
+KINDS = {"sync": "inventory.sync", "pull": "inventory.bogus"}
+if DEBUG:
+    DEFAULT = "inventory.sync"
+else:
+    DEFAULT = "inventory.bogus"
+AGAIN = "inventory.sync"
+AGAIN = "inventory.sync"
+
+
+class Job:
+    kind = "inventory.sync"
+
+    def run(self):
+        emit(type(self).kind)
+        emit(self.__class__.kind)
+
+
+def go(key):
+    emit(KINDS.get("sync", "inventory.bogus"))
+    emit(KINDS.get("missing", "inventory.bogus"))
+    emit(KINDS.get(key))
+    emit(".".join(["inventory", "sync"]))
+    emit(".".join(("inventory", "bogus")))
+    emit("{scope}.{what}".format(scope="inventory", what="sync"))
+    emit("{}.{what}".format("inventory", what="bogus"))
+    emit("{scope}.sync".format(other="inventory"))
+    emit(DEFAULT)
+    emit(AGAIN)
+    emit("INVENTORY.SYNC".lower())
+    emit(" inventory.bogus ".strip())
+
+
+def wrap(kind):
+    emit(kind.lower())
+
+
+wrap("INVENTORY.SYNC")
+'''
+
+
+def test_what_the_standard_library_makes_of_known_strings_is_known(tmp_path: Path) -> None:
+    # dict.get on a dict written out, str.join of a list written out, str.format with named
+    # fields, lower()/strip(), type(self).x and self.__class__.x, a module constant assigned in
+    # the arms of an if: values, each checked (two assignments at the top stay unknown).
+    _tiny_project(tmp_path, "{call: app.events.emit, arg: 0}", {
+        "events.py": "def emit(kind):\n    return kind\n", "use.py": _LIBRARY_FORMS,
+    })
+    found = [(line, code, message) for path, line, code, message in _findings(tmp_path) if path == "src/app/use.py"]
+    assert [(line, code) for line, code, _ in found] == [
+        (23, "OPS001"), (24, "OPS001"), (26, "OPS001"), (28, "OPS001"), (29, "OPS008"), (30, "OPS001"),
+        (31, "OPS008"), (33, "OPS001"), (37, "OPS008"),
+    ]
+    messages = {line: message for line, _, message in found}
+    assert "'inventory.bogus'" in messages[23] and "the default of `KINDS.get`" in messages[23]
+    assert "an item of KINDS" in messages[24] and "src/app/use.py:8 'inventory.bogus'" in messages[30]
+    assert "'inventory.bogus'" in messages[26] and "'inventory.bogus'" in messages[28]
+    assert "`AGAIN` is assigned more than once" in messages[31]
+    assert messages[37].endswith("`kind.lower()` of parameter `kind` of `wrap`")

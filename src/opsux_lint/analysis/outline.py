@@ -119,8 +119,11 @@ class Summary(TypedDict):
     computed: dict[str, list[list[Any]]]
     """Method calls on a receiver that is no name chain (``Plugin().trigger(...)``), by the
     method's name: ``[scope, callee Expr, CallShape JSON]``."""
+    branches: NotRequired[dict[str, list[int]]]
+    """The lines of the module-level assignments made inside an ``if``, ``try``, ``with`` or loop,
+    by name: one of several such bindings holds, not the last one written."""
 
-SUMMARY_FORMAT = 17
+SUMMARY_FORMAT = 18
 
 _UNKNOWN_REASONS: dict[type[ast.AST], str] = {
     ast.Subscript: "a subscript",
@@ -153,7 +156,7 @@ def expr(node: ast.AST | None) -> Expr:
             return [Tag.UNKNOWN, "an f-string of Python 3.12's syntax, which this Python cannot parse"]
         return [Tag.NAME, node.id]
     if isinstance(node, ast.Attribute):
-        return [Tag.ATTRIBUTE, expr(node.value), node.attr]
+        return [Tag.ATTRIBUTE, expr(_class_of(node.value)), node.attr]
     if isinstance(node, ast.IfExp):
         return [Tag.CONDITIONAL, expr(node.body), expr(node.orelse)]
     if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or):
@@ -175,6 +178,9 @@ def expr(node: ast.AST | None) -> Expr:
     template = _template(node)
     if template is not None:
         return template
+    joined = _joined(node)
+    if joined is not None:
+        return joined
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod) and _is_str(node.left):
         return [Tag.UNKNOWN, "a %-template with fields other than %s"]
     if isinstance(node, ast.Subscript):
@@ -218,7 +224,7 @@ def _written_elements(node: ast.AST) -> list[tuple[str | int | None, ast.expr]] 
 
 
 _PERCENT = re.compile(r"%s|%%")
-_FORMAT = re.compile(r"\{(\d*)\}|\{\{|\}\}")
+_FORMAT = re.compile(r"\{(\d*|[A-Za-z_]\w*)\}|\{\{|\}\}")
 
 
 def _template(node: ast.AST) -> Expr | None:
@@ -229,10 +235,51 @@ def _template(node: ast.AST) -> Expr | None:
         return _filled(node.left.value, _PERCENT, values, lambda field, i: i)  # type: ignore[attr-defined]
     if (
         isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format"
-        and _is_str(node.func.value) and not node.keywords
+        and _is_str(node.func.value) and all(k.arg is not None for k in node.keywords)
     ):
-        return _filled(node.func.value.value, _FORMAT, node.args, lambda field, i: int(field) if field else i)  # type: ignore[attr-defined]
+        # ``{name}`` is the keyword's value, after the positional ones; a name not given is a
+        # KeyError at run time (past the end: nothing to resolve).
+        named = {str(k.arg): len(node.args) + at for at, k in enumerate(node.keywords)}
+        values = [*node.args, *(k.value for k in node.keywords)]
+
+        def index(field: str, auto: int) -> int:
+            if not field:
+                return auto
+            return int(field) if field.isdigit() else named.get(field, len(values))
+
+        return _filled(node.func.value.value, _FORMAT, values, index)  # type: ignore[attr-defined]
     return None
+
+
+def _class_of(node: ast.expr) -> ast.expr:
+    """``self`` of ``type(self)`` and ``self.__class__``: an attribute read through the class is
+    one read through the object (the class's, or a subclass's, member)."""
+    if (
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "type"
+        and len(node.args) == 1 and not node.keywords and not isinstance(node.args[0], ast.Starred)
+    ):
+        return node.args[0]
+    if isinstance(node, ast.Attribute) and node.attr == "__class__":
+        return node.value
+    return node
+
+
+def _joined(node: ast.AST) -> Expr | None:
+    """``".".join(["inventory", kind])`` (a list or tuple written out) as the f-string it makes."""
+    if not (
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "join"
+        and _is_str(node.func.value) and len(node.args) == 1 and not node.keywords
+        and isinstance(node.args[0], (ast.List, ast.Tuple))
+        and not any(isinstance(e, ast.Starred) for e in node.args[0].elts)
+    ):
+        return None
+    separator: str = node.func.value.value  # type: ignore[attr-defined]
+    parts: list[Expr] = []
+    for index, element in enumerate(node.args[0].elts):
+        if index and separator:
+            parts.append([Tag.STRING, separator])
+        parts.append(expr(element))
+    return [Tag.FSTRING, parts] if parts else [Tag.STRING, ""]
 
 
 def _is_str(node: ast.AST) -> bool:
@@ -259,8 +306,10 @@ def _filled(text: str, fields: re.Pattern[str], values: Sequence[ast.expr], inde
         if token in ("%%", "{{", "}}"):
             literal += token[0]
             continue
-        i = index(match.group(1) or "" if match.lastindex else "", used)
-        used += 1
+        field = match.group(1) or "" if match.lastindex else ""
+        i = index(field, used)
+        if not field:
+            used += 1  # ``{}`` numbers itself; ``{0}`` and ``{name}`` do not
         if i >= len(values):
             return None  # a TypeError or IndexError at run time: nothing to resolve
         parts.extend([[Tag.STRING, literal], expr(values[i])])
@@ -385,6 +434,7 @@ class _Collector:
         self.callees: dict[str, set[str]] = {}
         self.shapes: dict[str, set[tuple[int, tuple[str, ...], bool]]] = {}
         self.computed: dict[str, list[list[Any]]] = {}
+        self.branches: dict[str, list[int]] = {}
 
     # ------------------------------------------------------------------------------ imports
 
@@ -408,11 +458,11 @@ class _Collector:
 
     # ------------------------------------------------------------------------- statements
 
-    def module_body(self, body: list[ast.stmt]) -> None:
+    def module_body(self, body: list[ast.stmt], nested: bool = False) -> None:
         for stmt in body:
-            self._module_stmt(stmt)
+            self._module_stmt(stmt, nested)
 
-    def _module_stmt(self, stmt: ast.stmt) -> None:
+    def _module_stmt(self, stmt: ast.stmt, nested: bool = False) -> None:
         if isinstance(stmt, (ast.Import, ast.ImportFrom)):
             self._import(stmt)
         elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -423,9 +473,9 @@ class _Collector:
             self._class(stmt, stmt.name)
         elif isinstance(stmt, (ast.If, ast.Try, ast.With, ast.For, ast.While)) or type(stmt).__name__ == "TryStar":
             for field in ("body", "orelse", "finalbody"):
-                self.module_body(getattr(stmt, field, []))
+                self.module_body(getattr(stmt, field, []), nested=True)
             for handler in getattr(stmt, "handlers", []):
-                self.module_body(handler.body)
+                self.module_body(handler.body, nested=True)
             if isinstance(stmt, ast.For):
                 # Not each element: a module-level name is a constant only when bound once.
                 for name in _target_names(stmt.target):
@@ -434,6 +484,8 @@ class _Collector:
         else:
             for name, line, value in _assignments(stmt):
                 self.assign.setdefault(name, []).append([line, value])
+                if nested:
+                    self.branches.setdefault(name, []).append(line)
                 if name == "__all__":
                     self.all = _string_list(stmt)
             if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
@@ -701,6 +753,7 @@ class _Collector:
             "callees": {text: sorted(scopes) for text, scopes in sorted(self.callees.items())},
             "shapes": {text: [[n, list(k), star] for n, k, star in sorted(shapes)] for text, shapes in sorted(self.shapes.items())},
             "computed": self.computed,
+            "branches": self.branches,
         }
 
 

@@ -64,6 +64,8 @@ _TEXT_CHOICES_BASES = frozenset(
 )
 _CHOICES_BASES = _TEXT_CHOICES_BASES | {"django.db.models.IntegerChoices", "django.db.models.enums.IntegerChoices"}
 _BUILTINS = frozenset(dir(builtins))
+_CASE_METHODS = frozenset({"lower", "upper", "casefold", "strip", "lstrip", "rstrip"})
+"""String methods without arguments whose result is known from the string."""
 
 
 @dataclass(frozen=True)
@@ -449,13 +451,16 @@ class Resolver:
         items: list[Item] = []
         assigned = summary["assign"].get(name)
         if assigned is not None:
-            if len(assigned) > 1:
+            branched = set(summary.get("branches", {}).get(name, ()))
+            if sum(1 for line, _ in assigned if line not in branched) > 1:
+                # Assigned again at the top: which one a reader sees depends on when it reads.
                 lines = ", ".join(str(line) for line, _ in assigned)
                 items.append(Unknown(f"`{name}` is assigned more than once in {path} (lines {lines})"))
             else:
-                line, value = assigned[0]
-                hop = f"{path}:{line} {render(value)}"
-                items.extend(_hop(hop, self._eval(value, module, None, depth + 1)))
+                # One assignment, or the arms of an ``if``/``try`` at module level: any of them.
+                for line, value in assigned:
+                    hop = f"{path}:{line} {render(value)}"
+                    items.extend(_hop(hop, self._eval(value, module, None, depth + 1)))
         if name in summary["defs"]:
             kind = "class" if name in summary["classes"] else "function"
             items.append(Ref(kind, module, name))
@@ -914,11 +919,53 @@ class Resolver:
             return self._eval(args[0], module, scope, depth + 1)
         if func[0] == Tag.NAME and func[1] == "str" and len(args) == 1:
             return self._eval(args[0], module, scope, depth + 1)
+        if func[0] == Tag.ATTRIBUTE and not e[3] and not e[4]:
+            method = func[2]
+            if method == "get" and 1 <= len(args) <= 2:
+                got = self._dict_get(func[1], args, module, scope, depth)
+                if got is not None:
+                    return got
+            elif method in _CASE_METHODS and not args:
+                return self._recased(e, method, self._eval(func[1], module, scope, depth + 1))
         if targets and all(isinstance(t, Ref) and t.kind == "function" for t in targets):
             returned = self._returned([t for t in targets if isinstance(t, Ref)], depth)
             if returned is not None:
                 return returned
         return [Unknown(f"the result of calling `{render(func)}`")]
+
+    def _dict_get(self, container: Expr, args: Sequence[Expr], module: str, scope: str | None, depth: int) -> list[Item] | None:
+        """``KINDS.get(key, default)`` of a dict written out: the item at ``key`` (any item for a
+        key not known), else the default (``None`` when none is given: a switch, not checked);
+        None when the dict is not written out."""
+        dicts = self._eval(container, module, scope, depth + 1)
+        if not dicts or not all(isinstance(d, Unknown) and d.elements is not None and d.reason == "a dict" for d in dicts):
+            return None
+        key = args[0]
+        literal = key[1] if key[0] == Tag.STRING else None
+        found = self._subscript([Tag.SUBSCRIPT, container, key, literal], module, scope, depth + 1)
+        present = literal is not None and all(
+            any(k == literal for k, _ in d.elements or ()) for d in dicts if isinstance(d, Unknown)
+        )
+        if present:
+            return found
+        found = [i for i in found if not (isinstance(i, Unknown) and " has no item at " in i.reason)]
+        if len(args) == 2:
+            found.extend(_hop(f"the default of `{render(container)}.get`", self._eval(args[1], module, scope, depth + 1)))
+        return found
+
+    @staticmethod
+    def _recased(e: Expr, method: str, items: Sequence[Item]) -> list[Item]:
+        """``kind.lower()``, ``" x ".strip()``: what the method makes of each known string; the
+        rest stay unknown, a parameter's too (its callers' values are not what the sink gets)."""
+        out: list[Item] = []
+        for item in items:
+            if isinstance(item, Value) and item.pattern is None:
+                out.append(Value(getattr(item.text, method)(), (*item.chain, f".{method}() -> {getattr(item.text, method)()!r}")))
+            elif isinstance(item, Unknown):
+                out.append(Unknown(f"`{render(e)}` of {item.reason}"))
+            else:
+                out.append(Unknown(f"the result of calling `{render(e[1])}`"))
+        return out
 
     def _changed(self, name: str) -> str | None:
         """Where a module of the project may change the container ``name`` in place
