@@ -835,3 +835,63 @@ def test_what_the_standard_library_makes_of_known_strings_is_known(tmp_path: Pat
     assert "'inventory.bogus'" in messages[26] and "'inventory.bogus'" in messages[28]
     assert "`AGAIN` is assigned more than once" in messages[31]
     assert messages[37].endswith("`kind.lower()` of parameter `kind` of `wrap`")
+
+
+_SET_JOBS = '''\
+from app.events import emit
+
+
+class Job:
+    kind = "inventory.sync"
+
+    def run(self):
+        emit(self.kind)
+
+
+class View:
+    action = "inventory.sync"
+
+    def get(self):
+        emit(self.action)
+
+
+class Other:
+    kind = "inventory.sync"
+
+    def run(self):
+        emit(self.kind)
+'''
+
+_SET_FROM_OUTSIDE = '''\
+from app.jobs import Job, Other, View
+
+
+def go(thing):
+    job = Job()
+    job.kind = "inventory.bogus1"
+    job.run()
+    setattr(job, "kind", "inventory.bogus2")
+    thing.kind = "not counted: type unknown"
+
+
+Job.kind = "inventory.bogus3"
+urls = [View.as_view(action="inventory.bogus4")]
+'''
+
+
+def test_an_attribute_set_from_outside_the_class_is_one_of_its_values(tmp_path: Path) -> None:
+    # ``job.kind = ...`` on an instance of a known class, ``setattr``, the class's own attribute,
+    # Django's ``as_view(action=...)``; an object of a type not known is not counted.
+    _tiny_project(tmp_path, "{call: app.events.emit, arg: 0}", {
+        "events.py": "def emit(kind):\n    return kind\n", "jobs.py": _SET_JOBS, "use.py": _SET_FROM_OUTSIDE,
+    })
+    found = _findings(tmp_path)
+    assert [(path, line, code) for path, line, code, _ in found] == [("src/app/jobs.py", 8, "OPS001")] * 3 + [
+        ("src/app/jobs.py", 15, "OPS001"),
+    ]
+    assert [message.rsplit("(", 1)[1] for *_, message in found] == [
+        "self.kind -> src/app/use.py:6 job.kind = 'inventory.bogus1')",
+        "self.kind -> src/app/use.py:8 job.kind = 'inventory.bogus2')",
+        "self.kind -> src/app/use.py:12 Job.kind = 'inventory.bogus3')",
+        "self.action -> src/app/use.py:13 View.action = 'inventory.bogus4')",
+    ]

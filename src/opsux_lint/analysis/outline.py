@@ -119,11 +119,15 @@ class Summary(TypedDict):
     computed: dict[str, list[list[Any]]]
     """Method calls on a receiver that is no name chain (``Plugin().trigger(...)``), by the
     method's name: ``[scope, callee Expr, CallShape JSON]``."""
+    sets: NotRequired[dict[str, list[list[Any]]]]
+    """Attributes set on an object from outside its class's own methods, by attribute:
+    ``[line, owner Expr, value Expr, scope]`` for ``job.kind = value``, ``Job.kind = value``,
+    ``setattr(job, "kind", value)`` and Django's ``JobView.as_view(kind=value)``."""
     branches: NotRequired[dict[str, list[int]]]
     """The lines of the module-level assignments made inside an ``if``, ``try``, ``with`` or loop,
     by name: one of several such bindings holds, not the last one written."""
 
-SUMMARY_FORMAT = 18
+SUMMARY_FORMAT = 19
 
 _UNKNOWN_REASONS: dict[type[ast.AST], str] = {
     ast.Subscript: "a subscript",
@@ -435,6 +439,7 @@ class _Collector:
         self.shapes: dict[str, set[tuple[int, tuple[str, ...], bool]]] = {}
         self.computed: dict[str, list[list[Any]]] = {}
         self.branches: dict[str, list[int]] = {}
+        self.sets: dict[str, list[list[Any]]] = {}
 
     # ------------------------------------------------------------------------------ imports
 
@@ -490,7 +495,14 @@ class _Collector:
                     self.all = _string_list(stmt)
             if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
                 self.annotations[stmt.target.id] = annotation(stmt.annotation)
+            for target, assigned, _ in _attribute_targets(stmt):
+                if assigned is not None:
+                    self._set(target.attr, stmt.lineno, target.value, assigned, "")
             self._scan_calls(stmt)
+
+    def _set(self, attr: str, line: int, owner: ast.expr, value: ast.expr, scope: str) -> None:
+        """``owner.attr = value`` outside the owner's own methods (:data:`Summary` ``sets``)."""
+        self.sets.setdefault(attr, []).append([line, expr(owner), expr(value), scope])
 
     def _class(self, node: ast.ClassDef, key: str) -> None:
         members: dict[str, list[list[Any]]] = {}
@@ -653,15 +665,23 @@ class _Collector:
                     continue
                 for name in _target_names(target) if target is not None else ():
                     body.local.setdefault(name, []).append([node.lineno, ["?", "a with-statement target"]])
-        if body.receiver is not None and body.attrs is not None:
-            for target, assigned, typed in _attribute_targets(node):
-                if isinstance(target.value, ast.Name) and target.value.id == body.receiver:
-                    entry = body.attrs.setdefault(target.attr, [])
-                    value_expr: Expr = expr(assigned) if assigned is not None else ["?", "declared only"]
-                    entry.append([node.lineno, value_expr, annotation(typed), body.key])
+        for target, assigned, typed in _attribute_targets(node):
+            if body.receiver is not None and body.attrs is not None and isinstance(target.value, ast.Name) and target.value.id == body.receiver:
+                entry = body.attrs.setdefault(target.attr, [])
+                value_expr: Expr = expr(assigned) if assigned is not None else ["?", "declared only"]
+                entry.append([node.lineno, value_expr, annotation(typed), body.key])
+            elif assigned is not None:
+                self._set(target.attr, node.lineno, target.value, assigned, body.key)
 
     def _called(self, node: ast.Call, func: Expr, scope: str) -> RunWith | None:
         """Record the call; what it runs a callable it is handed with (:func:`run_with`), if it does."""
+        if func == [Tag.NAME, "setattr"] and len(node.args) == 3 and _is_str(node.args[1]) and not node.keywords:
+            self._set(node.args[1].value, node.lineno, node.args[0], node.args[2], scope)  # type: ignore[attr-defined]
+        elif func[0] == Tag.ATTRIBUTE and func[2] == "as_view":
+            # Django's ``View.as_view(kind=...)`` sets each keyword on the view's instance.
+            for keyword in node.keywords:
+                if keyword.arg is not None:
+                    self._set(keyword.arg, node.lineno, node.func.value, keyword.value, scope)  # type: ignore[attr-defined]
         handed = run_with(node)
         if handed is not None:
             # ``executor.submit(launch, kind)``, ``launch.delay(kind)``: a call of ``launch`` too.
@@ -754,6 +774,7 @@ class _Collector:
             "shapes": {text: [[n, list(k), star] for n, k, star in sorted(shapes)] for text, shapes in sorted(self.shapes.items())},
             "computed": self.computed,
             "branches": self.branches,
+            "sets": self.sets,
         }
 
 

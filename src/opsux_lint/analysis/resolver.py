@@ -137,6 +137,12 @@ def _mutations(name: str) -> re.Pattern[bytes]:
     )
 
 
+def _setting(attr: str) -> re.Pattern[bytes]:
+    """Text that may set ``attr`` on an object (:meth:`Resolver._set_outside`): ``.attr =``
+    (also annotated), ``setattr(``, ``as_view(``."""
+    return re.compile(rb"\.\s*" + re.escape(attr.encode()) + rb"\s*(?::[^=\n]*)?=(?!=)|\bsetattr\s*\(|\bas_view\s*\(")
+
+
 def _written(e: Expr, kind: str | None = None) -> bool:
     """Whether ``e`` is a dict, list, tuple or set written out (of ``kind``: ``"a tuple"``), its
     elements kept: ``[UNKNOWN, kind, [[key, element], ...]]``."""
@@ -179,6 +185,7 @@ class Resolver:
         self._type_memo: dict[tuple[str, str], list[TypeItem]] = {}
         self._subclasses: dict[str, list[str]] = {}
         self._ancestry: dict[str, frozenset[str]] = {}
+        self._sets: dict[str, list[tuple[str, int, Expr, Expr, str]]] = {}
         self._methods: dict[str, tuple[str, ...]] = {}
         self._families: dict[tuple[str, ...], str | None] = {}
         self._assigning: set[tuple[str, str, str, int]] = set()
@@ -735,17 +742,56 @@ class Resolver:
             return self._strings(returned)
         if attr in info["members"] or attr in info.get("attrs", {}):
             # A subclass may set it differently and inherit the method that reads it (a base's
-            # ``KIND = None``, each concrete class's own: None is no value, theirs are).
-            return self._strings(items + self._subclass_values(cls, attr, depth))
+            # ``KIND = None``, each concrete class's own: None is no value, theirs are); code
+            # outside the class may set it on an instance (``job.kind = ...``).
+            outside = self._set_outside(cls, attr, depth)
+            return self._strings(items + self._subclass_values(cls, attr, depth) + outside)
         for base in info["bases"]:
             for owner in self._eval(base, module, None, depth + 1):
                 if isinstance(owner, Ref) and owner.kind == "class":
                     found = self._instance_attribute(f"{owner.module}.{owner.key}", attr, e, depth + 1, seen | {cls})
                     if not (len(found) == 1 and isinstance(found[0], Unknown) and found[0].reason.startswith("the instance attribute")):
                         return found
-        # Set only by subclasses: an instance that reads it is of one of them.
-        inherited = self._subclass_values(cls, attr, depth)
+        # Set only by subclasses (an instance that reads it is of one of them), or from outside.
+        inherited = self._subclass_values(cls, attr, depth) + self._set_outside(cls, attr, depth)
         return self._strings(inherited) if inherited else [Unknown(f"the instance attribute `{render(e)}`")]
+
+    def _set_outside(self, cls: str, attr: str, depth: int) -> list[Item]:
+        """What code outside the class's own methods sets ``attr`` to on an object that may be of
+        ``cls`` (its own class, a subclass's or a base's instance, or the class itself):
+        ``job.kind = ...`` after ``job = Job()``, ``Job.kind = ...``, ``setattr(job, "kind", ...)``,
+        ``JobView.as_view(kind=...)``. An object of a type not known is not counted."""
+        related = {cls, *self._ancestors(cls)}
+        items: list[Item] = []
+        for module, line, owner, value, scope in self._outside_sets(attr):
+            owners = self.types(owner, module, scope or None, depth + 1) + self._eval(owner, module, scope or None, depth + 1)
+            if not any(
+                (isinstance(o, Instance) and (o.cls in related or cls in self._ancestors(o.cls)))
+                or (isinstance(o, Ref) and o.kind == "class" and (f"{o.module}.{o.key}" in related or cls in self._ancestors(f"{o.module}.{o.key}")))
+                for o in owners
+            ):
+                continue
+            hop = f"{self.index.path(module)}:{line} {render(owner)}.{attr} = {render(value)}"
+            with self._reading(module, scope or None, line):
+                items.extend(_hop(hop, self._eval(value, module, scope or None, depth + 1)))
+        return items
+
+    def _outside_sets(self, attr: str) -> list[tuple[str, int, Expr, Expr, str]]:
+        """Every ``[line, owner, value, scope]`` of the modules' ``sets`` for ``attr``, with its
+        module; only modules whose text may set it are outlined."""
+        cached = self._sets.get(attr)
+        if cached is None:
+            pattern = _setting(attr)
+            cached = []
+            for module in self.index.mentioning([attr]):
+                data = self.index.source(module)
+                if data is not None and pattern.search(data) is None:
+                    continue
+                summary = self.index.summary(module)
+                for line, owner, value, scope in summary.get("sets", {}).get(attr, ()) if summary is not None else ():
+                    cached.append((module, line, owner, value, scope))
+            self._sets[attr] = cached
+        return cached
 
     def _property_values(self, cls: str, attr: str, depth: int) -> list[Item] | None:
         """``self.kind`` of a ``@property`` (or ``cached_property``) ``kind`` of ``cls``: what it
