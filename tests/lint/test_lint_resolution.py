@@ -895,3 +895,18 @@ def test_an_attribute_set_from_outside_the_class_is_one_of_its_values(tmp_path: 
         "self.kind -> src/app/use.py:12 Job.kind = 'inventory.bogus3')",
         "self.action -> src/app/use.py:13 View.action = 'inventory.bogus4')",
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "sets"),
+    [
+        (b"job.kind = 'x'", True), (b"Job.kind: str = 'x'", True), (b"self.job.kind = 'x'", True),
+        (b"myself.kind = 'x'", True), (b"setattr(job, name, 'x')", True), (b"View.as_view(kind='x')", True),
+        (b"self.kind = 'x'", False), (b"cls.kind='x'", False), (b"self .kind = 'x'", False),
+        (b"job.kind == 'x'", False), (b"job.kindly = 'x'", False), (b"kind = 'x'", False),
+    ],
+)
+def test_the_text_a_module_may_set_an_attribute_from_outside_by(text: bytes, sets: bool) -> None:
+    from opsux_lint.analysis.resolver import _setting, _sets_outside
+
+    assert _sets_outside(_setting("kind"), text) is sets

@@ -573,10 +573,6 @@ class _Collector:
         }
         if any(_binds_task(d) for d in node.decorator_list):
             self.functions[key]["bound"] = True
-        rebinds: dict[str, list[list[int]]] = {}
-        _rebinding(node.body, None, rebinds)
-        if rebinds:
-            self.functions[key]["rebinds"] = rebinds
         for default in [*args.defaults, *(d for d in args.kw_defaults if d is not None)]:
             self._scan_calls(default)
         for decorator in node.decorator_list:
@@ -587,6 +583,14 @@ class _Collector:
         self._function_body(node.body, body)
         if body.loops:
             self.functions[key]["loops"] = body.loops
+        # Only a name bound more than once (a parameter counts as one binding) can lose an
+        # earlier value to a later assignment: most functions have none, and no walk.
+        names = {name for name, bindings in local.items() if len(bindings) > 1 or name in body.params}
+        if names:
+            rebinds: dict[str, list[list[int]]] = {}
+            _rebinding(node.body, None, rebinds, names)
+            if rebinds:
+                self.functions[key]["rebinds"] = rebinds
 
     def _function_body(self, nodes: list[ast.stmt], body: _Body) -> None:
         stack: list[ast.AST] = list(reversed(nodes))
@@ -845,16 +849,16 @@ _ALWAYS: Final = frozenset({"*"})
 """What a block that never falls through (it returns or raises) assigns: anything."""
 
 
-def _rebinding(block: Sequence[ast.stmt], until: int | None, into: dict[str, list[list[int]]]) -> None:
-    """Record in ``into`` the statements of ``block`` (and of the blocks inside it) that assign a
-    name on every path through them (:data:`FunctionOutline` ``rebinds``); ``until``: the last
-    line they hold for, None for the rest of the function."""
+def _rebinding(block: Sequence[ast.stmt], until: int | None, into: dict[str, list[list[int]]], names: set[str]) -> None:
+    """Record in ``into`` the statements of ``block`` (and of the blocks inside it) that assign
+    one of ``names`` on every path through them (:data:`FunctionOutline` ``rebinds``); ``until``:
+    the last line they hold for, None for the rest of the function."""
     for stmt in block:
-        for name in sorted(_assigns(stmt) - _ALWAYS):
+        for name in sorted(_assigns(stmt) & names):
             entry = [stmt.lineno, stmt.end_lineno or stmt.lineno]
             into.setdefault(name, []).append(entry if until is None else [*entry, until])
         if isinstance(stmt, (ast.With, ast.AsyncWith)):
-            _rebinding(stmt.body, until, into)  # the body falls through into this block
+            _rebinding(stmt.body, until, into, names)  # the body falls through into this block
         elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             continue  # a scope of its own
         else:
@@ -863,7 +867,7 @@ def _rebinding(block: Sequence[ast.stmt], until: int | None, into: dict[str, lis
             inner += [case.body for case in getattr(stmt, "cases", ())]
             for nested in inner:
                 if isinstance(nested, list) and nested and isinstance(nested[0], ast.stmt):
-                    _rebinding(nested, nested[-1].end_lineno or nested[-1].lineno, into)
+                    _rebinding(nested, nested[-1].end_lineno or nested[-1].lineno, into, names)
 
 
 def _assigns(stmt: ast.stmt) -> frozenset[str]:

@@ -139,19 +139,21 @@ def _mutations(name: str) -> re.Pattern[bytes]:
 
 def _setting(attr: str) -> re.Pattern[bytes]:
     """Text that may set ``attr`` on an object from outside its class (:meth:`Resolver._set_outside`):
-    ``job.attr =`` (also annotated), ``setattr(``, ``as_view(``; group 1 is the object written
-    before ``.attr`` (:func:`_sets_outside` skips ``self`` and ``cls``: a class's own, and the
-    commonest by far)."""
-    return re.compile(
-        rb"(?<![\w.])([A-Za-z_]\w*(?:\s*\.\s*\w+)*?)\s*\.\s*" + re.escape(attr.encode())
-        + rb"\s*(?::[^=\n]*)?=(?!=)|\bsetattr\s*\(|\bas_view\s*\("
-    )
+    ``.attr =`` (also annotated), ``setattr(``, ``as_view(``; group 1 is set for the first."""
+    return re.compile(rb"(\.)\s*" + re.escape(attr.encode()) + rb"\s*(?::[^=\n]*)?=(?!=)|\bsetattr\s*\(|\bas_view\s*\(")
+
+
+_OWN = re.compile(rb"(?<![\w.])(?:self|cls)\s*\Z")
+"""The end of the text before ``.attr =`` when the object is ``self`` or ``cls``."""
 
 
 def _sets_outside(pattern: re.Pattern[bytes], data: bytes) -> bool:
     """Whether ``data`` may set the attribute of ``pattern`` (:func:`_setting`) on an object
-    other than ``self`` or ``cls``."""
-    return any(m.group(1) not in (b"self", b"cls") for m in pattern.finditer(data))
+    other than ``self`` or ``cls`` (a class's own, and the commonest by far)."""
+    for match in pattern.finditer(data):
+        if match.group(1) is None or _OWN.search(data, max(0, match.start() - 40), match.start()) is None:
+            return True
+    return False
 
 
 def _written(e: Expr, kind: str | None = None) -> bool:
@@ -196,7 +198,7 @@ class Resolver:
         self._type_memo: dict[tuple[str, str], list[TypeItem]] = {}
         self._subclasses: dict[str, list[str]] = {}
         self._ancestry: dict[str, frozenset[str]] = {}
-        self._sets: dict[str, list[tuple[str, int, Expr, Expr, str]]] = {}
+        self._sets: dict[str, list[str]] = {}
         self._methods: dict[str, tuple[str, ...]] = {}
         self._families: dict[tuple[str, ...], str | None] = {}
         self._assigning: set[tuple[str, str, str, int]] = set()
@@ -779,35 +781,43 @@ class Resolver:
         if not any(isinstance(item, Value) for item in known):
             return []
         related = {cls, *self._ancestors(cls)}
+        # An object of the class is made or typed by a module that names it, a base or a
+        # subclass (a module that names none of them sets the attribute on something else).
+        names: set[str] | None = None
         items: list[Item] = []
-        for module, line, owner, value, scope in self._outside_sets(attr):
-            owners = self.types(owner, module, scope or None, depth + 1) + self._eval(owner, module, scope or None, depth + 1)
-            if not any(
-                (isinstance(o, Instance) and (o.cls in related or cls in self._ancestors(o.cls)))
-                or (isinstance(o, Ref) and o.kind == "class" and (f"{o.module}.{o.key}" in related or cls in self._ancestors(f"{o.module}.{o.key}")))
-                for o in owners
-            ):
-                continue
-            hop = f"{self.index.path(module)}:{line} {render(owner)}.{attr} = {render(value)}"
-            with self._reading(module, scope or None, line):
-                items.extend(_hop(hop, self._eval(value, module, scope or None, depth + 1)))
+        for module in self._outside_sets(attr):
+            if names is None:
+                names = {c.rsplit(".", 1)[-1] for c in (*related, *self.subclasses(cls))}
+            summary = self.index.summary(module) if any(self.index.mentions(module, n) for n in names) else None
+            for line, owner, value, scope in summary.get("sets", {}).get(attr, ()) if summary is not None else ():
+                self._set_by(cls, attr, related, module, line, owner, value, scope, depth, items)
         return items
 
-    def _outside_sets(self, attr: str) -> list[tuple[str, int, Expr, Expr, str]]:
-        """Every ``[line, owner, value, scope]`` of the modules' ``sets`` for ``attr``, with its
-        module; only modules whose text may set it are outlined."""
+    def _set_by(
+        self, cls: str, attr: str, related: set[str], module: str, line: int, owner: Expr, value: Expr, scope: str,
+        depth: int, items: list[Item],
+    ) -> None:
+        """Add to ``items`` what one outside assignment sets, when its object may be of ``cls``."""
+        at = scope or None
+        owners = [*self.types(owner, module, at, depth + 1), *self._eval(owner, module, at, depth + 1)]
+        classes = [o.cls for o in owners if isinstance(o, Instance)]
+        classes += [f"{o.module}.{o.key}" for o in owners if isinstance(o, Ref) and o.kind == "class"]
+        if not any(c in related or cls in self._ancestors(c) for c in classes):
+            return
+        hop = f"{self.index.path(module)}:{line} {render(owner)}.{attr} = {render(value)}"
+        with self._reading(module, at, line):
+            items.extend(_hop(hop, self._eval(value, module, at, depth + 1)))
+
+    def _outside_sets(self, attr: str) -> list[str]:
+        """The modules whose text may set ``attr`` on an object other than ``self`` (nothing is
+        outlined)."""
         cached = self._sets.get(attr)
         if cached is None:
             pattern = _setting(attr)
-            cached = []
-            for module in self.index.mentioning([attr]):
-                data = self.index.source(module)
-                if data is not None and not _sets_outside(pattern, data):
-                    continue
-                summary = self.index.summary(module)
-                for line, owner, value, scope in summary.get("sets", {}).get(attr, ()) if summary is not None else ():
-                    cached.append((module, line, owner, value, scope))
-            self._sets[attr] = cached
+            cached = self._sets[attr] = [
+                module for module in self.index.mentioning([attr])
+                if (data := self.index.source(module)) is None or _sets_outside(pattern, data)
+            ]
         return cached
 
     def _property_values(self, cls: str, attr: str, depth: int) -> list[Item] | None:
