@@ -910,3 +910,36 @@ def test_the_text_a_module_may_set_an_attribute_from_outside_by(text: bytes, set
     from opsux_lint.analysis.resolver import _setting, _sets_outside
 
     assert _sets_outside(_setting("kind"), text) is sets
+
+
+_GETATTR = '''\
+from app import events
+from app.events import emit
+
+
+class Job:
+    kind = "inventory.sync"
+
+    def run(self):
+        emit(getattr(self, "kind"))
+        emit(getattr(self, "kind", "inventory.bogus1"))
+
+
+def go(name):
+    fn = getattr(events, "emit")
+    fn("inventory.bogus2")
+    getattr(events, "emit")("inventory.bogus3")
+    other = getattr(events, name)
+    other("inventory.bogus4")
+'''
+
+
+def test_getattr_with_a_literal_name_is_the_attribute(tmp_path: Path) -> None:
+    # As a value (with a default: either), as a local bound to a sink in a function that names
+    # the sink only in that string, and as the callee itself. A name not written out is not one.
+    _tiny_project(tmp_path, "{call: app.events.emit, arg: 0}", {
+        "events.py": "def emit(kind):\n    return kind\n", "use.py": _GETATTR,
+    })
+    found = [(line, code, message) for path, line, code, message in _findings(tmp_path) if path == "src/app/use.py"]
+    assert [(line, code) for line, code, _ in found] == [(10, "OPS001"), (15, "OPS001"), (16, "OPS001")]
+    assert [message.split("'")[1] for *_, message in found] == ["inventory.bogus1", "inventory.bogus2", "inventory.bogus3"]

@@ -127,7 +127,7 @@ class Summary(TypedDict):
     """The lines of the module-level assignments made inside an ``if``, ``try``, ``with`` or loop,
     by name: one of several such bindings holds, not the last one written."""
 
-SUMMARY_FORMAT = 19
+SUMMARY_FORMAT = 20
 
 _UNKNOWN_REASONS: dict[type[ast.AST], str] = {
     ast.Subscript: "a subscript",
@@ -185,6 +185,9 @@ def expr(node: ast.AST | None) -> Expr:
     joined = _joined(node)
     if joined is not None:
         return joined
+    got = _getattr(node)
+    if got is not None:
+        return got
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod) and _is_str(node.left):
         return [Tag.UNKNOWN, "a %-template with fields other than %s"]
     if isinstance(node, ast.Subscript):
@@ -266,6 +269,18 @@ def _class_of(node: ast.expr) -> ast.expr:
     if isinstance(node, ast.Attribute) and node.attr == "__class__":
         return node.value
     return node
+
+
+def _getattr(node: ast.AST) -> Expr | None:
+    """``getattr(events, "emit")`` as ``events.emit``; with a default, either of them."""
+    if not (
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr"
+        and 2 <= len(node.args) <= 3 and not node.keywords and not any(isinstance(a, ast.Starred) for a in node.args)
+        and _is_str(node.args[1]) and node.args[1].value.isidentifier()  # type: ignore[attr-defined]
+    ):
+        return None
+    got: Expr = [Tag.ATTRIBUTE, expr(_class_of(node.args[0])), node.args[1].value]  # type: ignore[attr-defined]
+    return [Tag.CONDITIONAL, got, expr(node.args[2])] if len(node.args) == 3 else got
 
 
 def _joined(node: ast.AST) -> Expr | None:

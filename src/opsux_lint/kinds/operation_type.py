@@ -117,8 +117,13 @@ class OperationTypeRule:
         return words(found)
 
     def statement_needles(self, context: NeedleContext) -> frozenset[Needle] | None:
-        # A call of a method sink names the method, whatever made its receiver typed.
-        return self.needles(dataclasses.replace(context, coverage=True))
+        # A call of a method sink names the method, whatever made its receiver typed; a file
+        # that is a candidate may also name a sink in a string: ``getattr(events, "emit")``
+        # (a string literal equal to a sink's name is common: ``"label"``, ``"start"``).
+        found = self.needles(dataclasses.replace(context, coverage=True))
+        if found is None:
+            return None
+        return found | {Needle("getattr", in_strings=False)}
 
     def matcher(self, facts: FileFacts) -> OperationTypeMatcher:
         # The matcher walks libcst's tree: imported only for a file that is parsed.
