@@ -901,15 +901,16 @@ def test_an_attribute_set_from_outside_the_class_is_one_of_its_values(tmp_path: 
     ("text", "sets"),
     [
         (b"job.kind = 'x'", True), (b"Job.kind: str = 'x'", True), (b"self.job.kind = 'x'", True),
-        (b"myself.kind = 'x'", True), (b"setattr(job, name, 'x')", True), (b"View.as_view(kind='x')", True),
+        (b"myself.kind = 'x'", True), (b"setattr(job, 'kind', 'x')", True), (b"setattr(job, name, 'x')", False), (b"View.as_view(kind='x')", True),
         (b"self.kind = 'x'", False), (b"cls.kind='x'", False), (b"self .kind = 'x'", False),
         (b"job.kind == 'x'", False), (b"job.kindly = 'x'", False), (b"kind = 'x'", False),
     ],
 )
 def test_the_text_a_module_may_set_an_attribute_from_outside_by(text: bytes, sets: bool) -> None:
-    from opsux_lint.analysis.resolver import _setting, _sets_outside
+    from opsux_lint.analysis.mentions import WordSearch, setter
 
-    assert _sets_outside(_setting("kind"), text) is sets
+    assert WordSearch({"m": text}).modules([setter("kind")]) == ({"m"} if sets else set())
+    assert WordSearch({"m": text}).mentioned_in("m", setter("kind")) is sets
 
 
 _GETATTR = '''\
@@ -943,3 +944,23 @@ def test_getattr_with_a_literal_name_is_the_attribute(tmp_path: Path) -> None:
     found = [(line, code, message) for path, line, code, message in _findings(tmp_path) if path == "src/app/use.py"]
     assert [(line, code) for line, code, _ in found] == [(10, "OPS001"), (15, "OPS001"), (16, "OPS001")]
     assert [message.split("'")[1] for *_, message in found] == ["inventory.bogus1", "inventory.bogus2", "inventory.bogus3"]
+
+
+def test_a_warm_run_sees_an_attribute_set_from_outside_once_it_is_written(tmp_path: Path) -> None:
+    # The cached result of jobs.py depends on which modules set ``kind`` from outside: a comment
+    # edit of use.py keeps it, the assignment written there re-lints it.
+    _tiny_project(tmp_path, "{call: app.events.emit, arg: 0}", {
+        "events.py": "def emit(kind):\n    return kind\n", "jobs.py": _SET_JOBS,
+        "use.py": "from app.jobs import Job\n\n\ndef go():\n    job = Job()  # its kind is its own\n    job.run()\n",
+    })
+    use = tmp_path / "src" / "app" / "use.py"
+
+    def findings() -> list[tuple[str, int, str]]:
+        result = run(resolve_targets([tmp_path], None), Selection(), tmp_path, RunOptions(cache=True, jobs=1))
+        return [(f.path, f.line, f.code) for f in result.findings]
+
+    assert findings() == []
+    use.write_text(use.read_text() + "# a comment\n")
+    assert findings() == []
+    use.write_text(use.read_text() + 'Job().kind = "inventory.bogus"\n')
+    assert findings() == [("src/app/jobs.py", 8, "OPS001")]

@@ -9,6 +9,10 @@ pays more than twice what the word table costs.
 
 A name is found where it is a whole *token* as ``[A-Za-z_][A-Za-z0-9_]*`` splits bytes: not
 inside a longer name, and ``9abc`` holds the token ``abc`` (a digit cannot start one).
+
+One more kind of search goes by the same road (and so is remembered, and recorded for cached
+results, as a word is): :func:`setter` ``("kind")`` finds the modules that may set ``kind`` on
+an object from outside its class.
 """
 
 from __future__ import annotations
@@ -35,7 +39,8 @@ class WordSearch:
         self._table: dict[bytes, set[str]] | None = None
 
     def modules(self, words: Iterable[str]) -> set[str]:
-        """The modules whose source holds one of ``words`` as a whole token."""
+        """The modules whose source holds one of ``words`` as a whole token (or, for a
+        :func:`setter`, may set its attribute)."""
         found: set[str] = set()
         for word in words:
             found |= self._modules(word.encode())
@@ -46,12 +51,21 @@ class WordSearch:
         finds), without searching the others."""
         data = self._sources.get(module)
         encoded = word.encode()
+        if encoded.startswith(_SETTER):
+            attr = encoded[len(_SETTER):]
+            return data is not None and has_token(data, attr) and sets_outside(_setting(attr), data)
         return data is not None and _WORD.fullmatch(encoded) is not None and has_token(data, encoded)
 
     def _modules(self, word: bytes) -> frozenset[str]:
         known = self._found.get(word)
         if known is not None:
             return known
+        if word.startswith(_SETTER):
+            attr = word[len(_SETTER):]
+            pattern = _setting(attr)
+            found = frozenset(m for m in self._modules(attr) if sets_outside(pattern, self._sources[m]))
+            self._found[word] = found
+            return found
         if self._table is None and len(self._found) >= SEARCHES_BEFORE_INDEX:
             self._table = _word_table(self._sources)
         if self._table is not None:
@@ -87,3 +101,30 @@ def _word_table(sources: Mapping[str, bytes]) -> dict[bytes, set[str]]:
         for word in set(_WORD.findall(data)):
             table.setdefault(word, set()).add(module)
     return table
+
+
+_SETTER = b"set:"
+
+
+def setter(attr: str) -> str:
+    """The search for the modules that may set ``attr`` on an object other than ``self`` or
+    ``cls`` (``job.kind = ...``, ``setattr(``, ``as_view(``), to pass where a word goes."""
+    return f"{_SETTER.decode()}{attr}"
+
+
+def _setting(attr: bytes) -> re.Pattern[bytes]:
+    """``.attr =`` (also annotated; group 1 is set for it), ``setattr(``, ``as_view(``."""
+    return re.compile(rb"(\.)\s*" + re.escape(attr) + rb"\s*(?::[^=\n]*)?=(?!=)|\bsetattr\s*\(|\bas_view\s*\(")
+
+
+_OWN = re.compile(rb"(?<![\w.])(?:self|cls)\s*\Z")
+"""The end of the text before ``.attr =`` when the object is ``self`` or ``cls``."""
+
+
+def sets_outside(pattern: re.Pattern[bytes], data: bytes) -> bool:
+    """Whether ``data`` may set the attribute of ``pattern`` (:func:`_setting`) on an object
+    other than ``self`` or ``cls`` (a class's own, and the commonest by far)."""
+    for match in pattern.finditer(data):
+        if match.group(1) is None or _OWN.search(data, max(0, match.start() - 40), match.start()) is None:
+            return True
+    return False

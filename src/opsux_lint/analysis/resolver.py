@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 
 from opsux_lint.analysis.index import ProjectIndex
 from opsux_lint.analysis.library import LIBRARY_OBJECTS
+from opsux_lint.analysis.mentions import setter
 from opsux_lint.analysis.outline import (
     EACH,
     ClassOutline,
@@ -135,25 +136,6 @@ def _mutations(name: str) -> re.Pattern[bytes]:
         rb"|" + word + rb"\s*\[[^\n]*?\]\s*(?:=(?!=)|[-+*/|&%^@]=|<<=|>>=|//=|\*\*=)"
         rb"|" + word + rb"\s*\.\s*(?:append|extend|insert|update|setdefault|add|pop|popitem|clear|remove|discard|sort|reverse|__setitem__|__delitem__)\s*\("
     )
-
-
-def _setting(attr: str) -> re.Pattern[bytes]:
-    """Text that may set ``attr`` on an object from outside its class (:meth:`Resolver._set_outside`):
-    ``.attr =`` (also annotated), ``setattr(``, ``as_view(``; group 1 is set for the first."""
-    return re.compile(rb"(\.)\s*" + re.escape(attr.encode()) + rb"\s*(?::[^=\n]*)?=(?!=)|\bsetattr\s*\(|\bas_view\s*\(")
-
-
-_OWN = re.compile(rb"(?<![\w.])(?:self|cls)\s*\Z")
-"""The end of the text before ``.attr =`` when the object is ``self`` or ``cls``."""
-
-
-def _sets_outside(pattern: re.Pattern[bytes], data: bytes) -> bool:
-    """Whether ``data`` may set the attribute of ``pattern`` (:func:`_setting`) on an object
-    other than ``self`` or ``cls`` (a class's own, and the commonest by far)."""
-    for match in pattern.finditer(data):
-        if match.group(1) is None or _OWN.search(data, max(0, match.start() - 40), match.start()) is None:
-            return True
-    return False
 
 
 def _written(e: Expr, kind: str | None = None) -> bool:
@@ -809,15 +791,13 @@ class Resolver:
             items.extend(_hop(hop, self._eval(value, module, at, depth + 1)))
 
     def _outside_sets(self, attr: str) -> list[str]:
-        """The modules whose text may set ``attr`` on an object other than ``self`` (nothing is
-        outlined)."""
+        """The modules whose text may set ``attr`` on an object other than ``self`` or ``cls``
+        (:func:`~opsux_lint.analysis.mentions.setter`; nothing is outlined)."""
         cached = self._sets.get(attr)
         if cached is None:
-            pattern = _setting(attr)
-            cached = self._sets[attr] = [
-                module for module in self.index.mentioning([attr])
-                if (data := self.index.source(module)) is None or _sets_outside(pattern, data)
-            ]
+            # A search like a word's (and recorded as one): a cached result stays valid through
+            # an edit that neither starts nor stops setting the attribute.
+            cached = self._sets[attr] = self.index.mentioning([setter(attr)])
         return cached
 
     def _property_values(self, cls: str, attr: str, depth: int) -> list[Item] | None:
