@@ -17,6 +17,7 @@ an object from outside its class.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 
@@ -112,6 +113,7 @@ def setter(attr: str) -> str:
     return f"{_SETTER.decode()}{attr}"
 
 
+@functools.cache
 def _setting(attr: bytes) -> re.Pattern[bytes]:
     """``.attr =`` (also annotated; group 1 is set for it), ``setattr(``, ``as_view(``."""
     return re.compile(rb"(\.)\s*" + re.escape(attr) + rb"\s*(?::[^=\n]*)?=(?!=)|\bsetattr\s*\(|\bas_view\s*\(")

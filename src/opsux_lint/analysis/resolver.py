@@ -995,13 +995,12 @@ class Resolver:
             return None
         key = args[0]
         literal = key[1] if key[0] == Tag.STRING else None
-        found = self._subscript([Tag.SUBSCRIPT, container, key, literal], module, scope, depth + 1)
-        present = literal is not None and all(
-            any(k == literal for k, _ in d.elements or ()) for d in dicts if isinstance(d, Unknown)
-        )
-        if present:
+        holding = [any(k == literal for k, _ in d.elements or ()) for d in dicts if isinstance(d, Unknown)]
+        found: list[Item] = []
+        if literal is None or any(holding):
+            found = self._subscript([Tag.SUBSCRIPT, container, key, literal], module, scope, depth + 1)
+        if literal is not None and all(holding):
             return found
-        found = [i for i in found if not (isinstance(i, Unknown) and " has no item at " in i.reason)]
         if len(args) == 2:
             found.extend(_hop(f"the default of `{render(container)}.get`", self._eval(args[1], module, scope, depth + 1)))
         return found
