@@ -53,7 +53,7 @@ from opsux_lint.kinds.operation_type import FAMILY as OPERATION_TYPES
 from opsux_lint.kinds.operation_type import api_declarations
 from opsux_lint.lines import source_lines
 from opsux_lint.modules import module_name, source_roots
-from opsux_lint.prefilter import Needle, Prefilter, words
+from opsux_lint.prefilter import Needle, Prefilter, dotted_tails, words
 from opsux_lint.registry import (
     PARSE_ERROR_KIND,
     UNUSED_SUPPRESSION_KIND,
@@ -158,7 +158,7 @@ class Linter:
         if derived.all_wrappers():
             wrapper_names = words(w.spec.call.rsplit(".", 1)[-1] for w in derived.all_wrappers())
             needles.append(wrapper_names)
-            in_statements.append(wrapper_names)
+            in_statements.append(wrapper_names | dotted_tails(n.text for n in wrapper_names))
         if self._runs(UNUSED_SUPPRESSION_KIND):
             # Suppressions are read in any case (``# OPSUX: IGNORE``), so is their needle.
             needles.append(frozenset({Needle(_SUPPRESSION_NEEDLE, ignore_case=True)}))

@@ -24,11 +24,13 @@ class Needle:
     """Whether the needle matters inside a string literal (a phrase, a URL template, a table
     named in SQL), not only as code (a callee's or an attribute's name): a row of a generated
     table that holds ``'status'`` as data keeps nothing for a rule about ``run.status``."""
-    quoted: Literal["", "whole", "piece"] = ""
+    quoted: Literal["", "whole", "piece", "tail"] = ""
     """``"whole"``: only as a whole string literal's text (``"inventory.sync"``, a registered type
     a constant holds); ``"piece"``: the same, blanks around it allowed (a phrase, or a piece of
     one written as an implicit concatenation). Literals are rare where words are not: a registry
-    of common words (authentik's ``login``, ``update``) found anywhere made most files candidates."""
+    of common words (authentik's ``login``, ``update``) found anywhere made most files candidates.
+    ``"tail"``: as the last name of a dotted path a string literal ends with (``"app.events.emit"``,
+    a function a task runner imports by its path)."""
 
     def regex(self) -> bytes:
         escaped = re.escape(self.text.encode("utf-8"))
@@ -36,6 +38,8 @@ class Needle:
             return _QUOTE + escaped + _QUOTE
         if self.quoted == "piece":
             return _QUOTE + rb"\s*" + escaped + rb"\s*" + _QUOTE
+        if self.quoted == "tail":
+            return rb"\." + escaped + _QUOTE
         if self.ignore_case:
             escaped = b"(?i:" + escaped + b")"
         if not self.whole_word:
@@ -50,6 +54,12 @@ _QUOTE = rb"[\"']"
 def words(texts: Iterable[str], *, in_strings: bool = False) -> frozenset[Needle]:
     """Whole-word needles: names, which matter as code unless ``in_strings`` says otherwise."""
     return frozenset(Needle(text, in_strings=in_strings) for text in texts)
+
+
+def dotted_tails(texts: Iterable[str]) -> frozenset[Needle]:
+    """Needles for names that a task runner may be given as a dotted path's last name
+    (``async_task("app.events.emit", kind)``)."""
+    return frozenset(Needle(text, quoted="tail") for text in texts)
 
 
 def word_pattern(texts: Iterable[str]) -> bytes:
@@ -85,6 +95,7 @@ class Prefilter:
         # Literals likewise, one alternation after a quote each.
         whole = {n.text for n in found if n.quoted == "whole"}
         pieces = {n.text for n in found if n.quoted == "piece"}
+        tails = {n.text for n in found if n.quoted == "tail"}
         others = sorted(
             (n for n in found if not n.quoted and not (n.whole_word and not n.ignore_case and n.text in plain)),
             key=lambda n: (-len(n.text), n.text, n.whole_word),
@@ -94,6 +105,8 @@ class Prefilter:
             parts.append(_QUOTE + _alternation(whole) + _QUOTE)
         if pieces:
             parts.append(_QUOTE + rb"\s*" + _alternation(pieces) + rb"\s*" + _QUOTE)
+        if tails:
+            parts.append(rb"\." + _alternation(tails) + _QUOTE)
         return cls(re.compile(b"|".join(parts)))
 
     def is_candidate(self, data: bytes) -> bool:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from lint_support import copy_fixture, site_expectations
-from opsux_lint.analysis.handing import run_with
+from opsux_lint.analysis.handing import by_path, run_with
 from opsux_lint.project import resolve_targets
 from opsux_lint.runner import RunOptions, Selection, run
 
@@ -20,12 +20,12 @@ def test_the_marked_sites_have_their_status(tmp_path: Path) -> None:
     assert result.sites is not None
     statuses = {(s.path, s.line, s.status) for s in result.sites}
     expected = site_expectations(project)
-    assert len(expected) == 5
+    assert len(expected) == 8
     assert expected <= statuses
-    reasons = {s.line: s.reason for s in result.sites if s.path == "src/app/use.py" and s.line in (38, 48)}
+    reasons = {s.line: s.reason for s in result.sites if s.path == "src/app/use.py" and s.line in (39, 49)}
     assert reasons == {
-        38: "`emit` is handed to `registry.add` as a value: what it is called with later is not followed",
-        48: '`emit` is kept in `{"sync": emit, "log": print}`: what it is called with later is not followed',
+        39: "`emit` is handed to `registry.add` as a value: what it is called with later is not followed",
+        49: '`emit` is kept in `{"sync": emit, "log": print}`: what it is called with later is not followed',
     }
 
 
@@ -55,3 +55,22 @@ def test_the_outline_records_what_a_handed_callable_is_run_with(
     assert found is not None
     target, given = found
     assert (ast.unparse(target), [(p, k, ast.unparse(v)) for p, k, v in given]) == expected
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ('async_task("app.events.emit", a)', "app.events.emit"),
+        ('queue.enqueue_in(60, "app.events.emit", a)', "app.events.emit"),
+        ('queue.enqueue_call(func="app.events.emit", args=(a,))', "app.events.emit"),
+        ('celery.send_task("app.tasks.export", args=(a,))', "app.tasks.export"),
+        ('mock.patch("app.events.emit")', None),  # names it, never runs it
+        ('async_task("emit", a)', None),  # no path to import
+        ('async_task(f"app.{name}", a)', None),
+        ('queue.enqueue_in("app.events.emit", a)', None),  # the path is not where the runner takes it
+    ],
+)
+def test_the_outline_records_a_function_run_by_its_dotted_path(source: str, expected: str | None) -> None:
+    node = ast.parse(source, mode="eval").body
+    assert isinstance(node, ast.Call)
+    assert by_path(node) == expected

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from opsux_lint.excerpt import needle_pattern
-from opsux_lint.prefilter import Needle, Prefilter, words
+from opsux_lint.prefilter import Needle, Prefilter, dotted_tails, words
 
 WORDS = st.sampled_from(["start", "start_operation", "label", "_log", "x1", "Queued", "opsux", "a.b", "é"])
 NEEDLES = st.builds(Needle, WORDS, st.booleans(), st.booleans())
@@ -95,4 +95,21 @@ def test_quoted_needles_match_only_string_literals(source: bytes, candidate: boo
     })
     assert Prefilter.build([needles]).is_candidate(source) is candidate
     # The alternation of each kind finds what its needles find one by one.
+    assert any(re.search(n.regex(), source) for n in needles) is candidate
+
+
+@pytest.mark.parametrize(
+    ("source", "candidate"),
+    [
+        (b'async_task("app.events.emit", kind)\n', True),
+        (b"enqueue('events.emit')\n", True),
+        (b'async_task("app.events.emitter")\n', False),  # another name
+        (b'async_task("emit")\n', False),  # no path
+        (b"events.emit(kind)\n", False),  # code: the word needle's
+        (b'log("see app.events.emit for more")\n', False),  # not at the literal's end
+    ],
+)
+def test_a_tail_needle_matches_the_last_name_of_a_dotted_path_literal(source: bytes, candidate: bool) -> None:
+    needles = dotted_tails(["emit", "launch"])
+    assert Prefilter.build([needles]).is_candidate(source) is candidate
     assert any(re.search(n.regex(), source) for n in needles) is candidate

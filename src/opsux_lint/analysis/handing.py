@@ -13,7 +13,9 @@ a sink's positions (:mod:`opsux_lint.matchers.handed`).
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
+from typing import Final
 
 from opsux_lint.analysis.nodes import last_name
 
@@ -54,6 +56,18 @@ TASK_PACKED = {
     "send_with_options": Convention(None, None, (None, "args"), (None, "kwargs")),
 }
 """A task's own methods that run it with the arguments packed in theirs (``emit.apply_async(args=(kind,))``)."""
+BY_PATH_CALLS = {
+    "async_task": Convention(0),  # django-q
+    "schedule": Convention(0),  # django-q
+    "enqueue": Convention(0),  # RQ
+    "enqueue_in": Convention(1),
+    "enqueue_at": Convention(1),
+    "enqueue_call": Convention(0, "func", (1, "args"), (2, "kwargs")),
+    "send_task": Convention(0, None, (1, "args"), (2, "kwargs")),  # Celery, by the task's name
+}
+"""Calls that import the function a string names by its dotted path and run it
+(``async_task("app.events.emit", kind)``), with arguments the same call gives."""
+DOTTED_PATH: Final = re.compile(r"(?:[A-Za-z_]\w*\.)+[A-Za-z_]\w*", re.ASCII)
 
 
 
@@ -64,6 +78,15 @@ def _given(node: ast.Call, position: int | None, keyword: str | None) -> ast.exp
             return found
     if position is not None and position < len(node.args) and not any(isinstance(a, ast.Starred) for a in node.args[: position + 1]):
         return node.args[position]
+    return None
+
+
+def by_path(node: ast.Call) -> str | None:
+    """The dotted path of the function ``node`` has imported and run (:data:`BY_PATH_CALLS`), if it is such a call."""
+    convention = BY_PATH_CALLS.get(last_name(node.func) or "")
+    target = _given(node, convention.func, convention.func_keyword) if convention is not None else None
+    if isinstance(target, ast.Constant) and isinstance(target.value, str) and DOTTED_PATH.fullmatch(target.value):
+        return target.value
     return None
 
 

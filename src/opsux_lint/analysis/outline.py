@@ -22,7 +22,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, Final, NotRequired, TypedDict
 
-from opsux_lint.analysis.handing import RunWith, run_with
+from opsux_lint.analysis.handing import RunWith, by_path, run_with
 from opsux_lint.analysis.library import LIBRARY_OBJECTS
 from opsux_lint.analysis.newer_syntax import PLACEHOLDER, fstring_repairs
 from opsux_lint.analysis.nodes import STATEMENTS, children
@@ -126,8 +126,11 @@ class Summary(TypedDict):
     branches: NotRequired[dict[str, list[int]]]
     """The lines of the module-level assignments made inside an ``if``, ``try``, ``with`` or loop,
     by name: one of several such bindings holds, not the last one written."""
+    paths: NotRequired[dict[str, list[str]]]
+    """Functions a task runner is given by their dotted path (``async_task("app.events.emit",
+    kind)``, :data:`~opsux_lint.analysis.handing.BY_PATH_CALLS`), and the functions that do so."""
 
-SUMMARY_FORMAT = 20
+SUMMARY_FORMAT = 21
 
 _UNKNOWN_REASONS: dict[type[ast.AST], str] = {
     ast.Subscript: "a subscript",
@@ -455,6 +458,7 @@ class _Collector:
         self.computed: dict[str, list[list[Any]]] = {}
         self.branches: dict[str, list[int]] = {}
         self.sets: dict[str, list[list[Any]]] = {}
+        self.paths: dict[str, set[str]] = {}
 
     # ------------------------------------------------------------------------------ imports
 
@@ -701,6 +705,9 @@ class _Collector:
             for keyword in node.keywords:
                 if keyword.arg is not None:
                     self._set(keyword.arg, node.lineno, node.func.value, keyword.value, scope)  # type: ignore[attr-defined]
+        path = by_path(node)
+        if path is not None:
+            self.paths.setdefault(path, set()).add(scope)
         handed = run_with(node)
         if handed is not None:
             # ``executor.submit(launch, kind)``, ``launch.delay(kind)``: a call of ``launch`` too.
@@ -794,6 +801,7 @@ class _Collector:
             "computed": self.computed,
             "branches": self.branches,
             "sets": self.sets,
+            "paths": {path: sorted(scopes) for path, scopes in sorted(self.paths.items())},
         }
 
 

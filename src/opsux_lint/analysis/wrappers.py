@@ -493,6 +493,12 @@ def _callers(
                     # An object of unknown type: the methods of that name its calls can be.
                     for shape in shapes.get(text, ()):
                         found.update(named_sinks(resolver, parts[-1], CallShape.from_json(shape), every | frozenset(calls)))
+        for path in entry.summary.get("paths", {}):
+            # ``async_task("app.jobs.launch", kind)``: the runner imports it by that path.
+            calls = wanted.get(path.rsplit(".", 1)[-1])
+            if calls:
+                named = resolver.reexported([path])
+                found.update(call for call in calls if call in named)
         for name, calls in wanted.items():
             for scope, func, shape in entry.summary.get("computed", {}).get(name, ()):
                 if name in wildcards:

@@ -46,7 +46,7 @@ from opsux_lint.kinds import (
     param_list,
     param_strings,
 )
-from opsux_lint.prefilter import Needle, words
+from opsux_lint.prefilter import Needle, dotted_tails, words
 from opsux_lint.registry import RuleSpec, rules_by_id
 from opsux_lint.settings import lint_settings
 
@@ -123,7 +123,8 @@ class OperationTypeRule:
         found = self.needles(dataclasses.replace(context, coverage=True))
         if found is None:
             return None
-        return found | {Needle("getattr", in_strings=False)}
+        # ``async_task("app.events.emit", kind)``: a runner given the sink by its dotted path.
+        return found | {Needle("getattr", in_strings=False)} | dotted_tails(sink.spec.last_name for sink in self.sinks)
 
     def matcher(self, facts: FileFacts) -> OperationTypeMatcher:
         # The matcher walks libcst's tree: imported only for a file that is parsed.

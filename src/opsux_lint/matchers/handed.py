@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import libcst as cst
 
 from opsux_lint.analysis.handing import (
+    BY_PATH_CALLS,
+    DOTTED_PATH,
     FOLLOWED_CALLS,
     TASK_CALLS,
     TASK_PACKED,
@@ -95,6 +97,21 @@ def handed(call: cst.Call, sinks: Container[str]) -> Handed | None:
     if target is None or last_name(target) not in sinks:
         return None
     return Handed(target, convention, name or "")
+
+
+def handed_by_path(call: cst.Call, sinks: Container[str]) -> tuple[Handed, str] | None:
+    """The function a task runner is given by its dotted path (``async_task("app.events.emit",
+    kind)``) and runs with arguments ``call`` gives, and that path, when its last name is one of
+    ``sinks``."""
+    name = last_name(call.func) or ""
+    convention = BY_PATH_CALLS.get(name)
+    target = argument(call, convention.func, convention.func_keyword) if convention is not None else None
+    if convention is None or not isinstance(target, cst.SimpleString):
+        return None
+    path = target.evaluated_value
+    if not isinstance(path, str) or not DOTTED_PATH.fullmatch(path) or path.rpartition(".")[2] not in sinks:
+        return None
+    return Handed(target, convention, name), path
 
 
 def handed_on(call: cst.Call, sinks: Container[str], used: cst.BaseExpression | None) -> list[cst.BaseExpression]:

@@ -41,7 +41,7 @@ from opsux_lint.matchers import (
     SiteOutcome,
 )
 from opsux_lint.matchers.calls import argument
-from opsux_lint.matchers.handed import handed, handed_on
+from opsux_lint.matchers.handed import Handed, handed, handed_by_path, handed_on
 from opsux_lint.matchers.runs import last_name
 
 _COMPARISONS = (cst.Equal, cst.NotEqual, cst.In, cst.NotIn)
@@ -372,12 +372,22 @@ class OperationTypeMatcher(CallCollector):
             bound = 1 if _is_partial(facts, call) else 0
             # ``executor.submit(emit, kind)``, ``emit.delay(kind)``: run later with what is given here.
             passed = None if bound else handed(call, by_name)
+            # ``async_task("app.events.emit", kind)``: the same, the function named by its path.
+            by_path = None if bound or passed is not None else handed_by_path(call, by_name)
+            if by_path is not None:
+                passed = by_path[0]
             if bound:
                 func = call.args[0].value
             elif passed is not None:
                 func, bound = passed.func, passed.bound
             else:
                 func = _got(func, by_name) or func
+            if by_path is not None:
+                path = by_path[1]
+                imported = facts.resolver.reexported([path])
+                matched = [s for s in by_name[path.rpartition(".")[2]] if s.call in imported or s.call.startswith("*.")]
+                self._run(call, func, matched, scope, passed, bound, positions, outcomes, templated, by_path=True)
+                continue
             for value in handed_on(call, by_name, func if func is not call.func else None):
                 outcome = self._handed_on(value, f"handed to `{_source(facts, call.func)}` as a value", by_name, scope)
                 if outcome is not None:
@@ -419,59 +429,72 @@ class OperationTypeMatcher(CallCollector):
                 if outcome is not None:
                     outcomes.append(outcome)
                 continue
-            seen: set[int] = set()
-            for sink in matched:
-                spec = sink.spec
-                if bound and spec.arg is not None:
-                    spec = SinkSpec(spec.call, spec.arg + bound, spec.keyword)
-                shifts = bound_to.get(spec.last_name, frozenset({0}))
-                if len(shifts) > 1:
-                    reason = f"`{_source(facts, func)}` is bound to partials of `{spec.last_name}` that bind different positions"
-                    positions.append(_Position(call.func, scope, call, sink.call, reason))
-                    continue
-                shift = next(iter(shifts))
-                member = _instance_first(facts, spec.call, func, scope) if not bound else 0
-                if isinstance(member, str):
-                    if named:  # matched by the method's name alone: a site, never an OPS008
-                        written_as = _source(facts, func)
-                        outcomes.append(SiteOutcome(call.func, sink.call, written_as, True, SiteStatus.UNKNOWN_RECEIVER, member, written_as))
-                    else:
-                        positions.append(_Position(call.func, scope, call, sink.call, member))
-                    continue
-                shift += member - (_through_class(facts, spec.call, func, scope) if not bound else 0)
-                if shift and spec.arg is not None:
-                    # The partial gave the positions in front: the call's first is the sink's ``shift``-th.
-                    spec = SinkSpec(spec.call, spec.arg - shift if spec.arg >= shift else None, spec.keyword)
-                if passed is not None and passed.packed:
-                    # ``Thread(target=emit, args=(kind,))``, ``map(emit, kinds)``: each value written there.
-                    values, unseen = passed.values(call, spec.arg, spec.keyword)
-                    for value in values:
-                        if id(value) not in seen:
-                            seen.add(id(value))
-                            wrapper = templated.get(sink.spec)
-                            positions.append(_Position(value, scope, call, sink.call, templates=wrapper.templates if wrapper else ()))
-                    if unseen is not None:
-                        positions.append(_Position(unseen[0], scope, call, sink.call, unseen[1]))
-                    continue
-                value = argument(call, spec.arg, spec.keyword)
-                if value is not None:
-                    if id(value) not in seen:
-                        seen.add(id(value))
-                        around = self._filled(templated.get(sink.spec), call, scope, bound - shift)
-                        positions.append(_Position(value, scope, call, sink.call, by_name=named, templates=around))
-                    continue
-                spread = _spread(call, spec) if not sink.generic else None
-                if spread is not None and id(spread.value) not in seen:
-                    seen.add(id(spread.value))
-                    stars = "**" if spread.star == "**" else "*"
-                    code = facts.tree.code_for_node(spread.value)
-                    positions.append(_Position(spread.value, scope, call, sink.call, f"the value is passed in `{stars}{code}`"))
+            self._run(call, func, matched, scope, passed, bound, positions, outcomes, templated, bound_to, named)
         for value, container, scope in self.held:
             outcome = self._handed_on(value, f"kept in `{_source(facts, container)}`", by_name, scope)
             if outcome is not None:
                 outcomes.append(outcome)
         outcomes.extend(self._evaluate(position) for position in positions)
         return outcomes
+
+    def _run(
+        self, call: cst.Call, func: cst.BaseExpression, matched: Sequence[Sink], scope: str | None, passed: Handed | None,
+        bound: int, positions: list[_Position], outcomes: list[SiteOutcome], templated: Mapping[SinkSpec, DerivedSink],
+        bound_to: Mapping[str, frozenset[int]] | None = None, named: bool = False, by_path: bool = False,
+    ) -> None:
+        """The positions of ``call``'s values for each sink of ``matched`` it calls (``bound``:
+        the call's positions in front of the sink's own, a partial's or a runner's; ``named``:
+        matched by a method's name alone; ``by_path``: a runner is given the sink's dotted path)."""
+        facts = self.facts
+        bound_to = bound_to or {}
+        seen: set[int] = set()
+        for sink in matched:
+            spec = sink.spec
+            if bound and spec.arg is not None:
+                spec = SinkSpec(spec.call, spec.arg + bound, spec.keyword)
+            shifts = bound_to.get(spec.last_name, frozenset({0}))
+            if len(shifts) > 1:
+                reason = f"`{_source(facts, func)}` is bound to partials of `{spec.last_name}` that bind different positions"
+                positions.append(_Position(call.func, scope, call, sink.call, reason))
+                continue
+            shift = next(iter(shifts))
+            # A function a runner imports by its path is run as it is, never through an instance.
+            member = _instance_first(facts, spec.call, func, scope) if not bound and not by_path else 0
+            if isinstance(member, str):
+                if named:  # matched by the method's name alone: a site, never an OPS008
+                    written_as = _source(facts, func)
+                    outcomes.append(SiteOutcome(call.func, sink.call, written_as, True, SiteStatus.UNKNOWN_RECEIVER, member, written_as))
+                else:
+                    positions.append(_Position(call.func, scope, call, sink.call, member))
+                continue
+            shift += member - (_through_class(facts, spec.call, func, scope) if not bound and not by_path else 0)
+            if shift and spec.arg is not None:
+                # The partial gave the positions in front: the call's first is the sink's ``shift``-th.
+                spec = SinkSpec(spec.call, spec.arg - shift if spec.arg >= shift else None, spec.keyword)
+            if passed is not None and passed.packed:
+                # ``Thread(target=emit, args=(kind,))``, ``map(emit, kinds)``: each value written there.
+                values, unseen = passed.values(call, spec.arg, spec.keyword)
+                for item in values:
+                    if id(item) not in seen:
+                        seen.add(id(item))
+                        wrapper = templated.get(sink.spec)
+                        positions.append(_Position(item, scope, call, sink.call, templates=wrapper.templates if wrapper else ()))
+                if unseen is not None:
+                    positions.append(_Position(unseen[0], scope, call, sink.call, unseen[1]))
+                continue
+            value = argument(call, spec.arg, spec.keyword)
+            if value is not None:
+                if id(value) not in seen:
+                    seen.add(id(value))
+                    around = self._filled(templated.get(sink.spec), call, scope, bound - shift)
+                    positions.append(_Position(value, scope, call, sink.call, by_name=named, templates=around))
+                continue
+            spread = _spread(call, spec) if not sink.generic else None
+            if spread is not None and id(spread.value) not in seen:
+                seen.add(id(spread.value))
+                stars = "**" if spread.star == "**" else "*"
+                code = facts.tree.code_for_node(spread.value)
+                positions.append(_Position(spread.value, scope, call, sink.call, f"the value is passed in `{stars}{code}`"))
 
     def _handed_on(
         self, value: cst.BaseExpression, held: str, by_name: Mapping[str, Sequence[Sink]], scope: str | None
