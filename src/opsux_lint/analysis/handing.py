@@ -4,8 +4,9 @@
 ``Thread(target=emit, args=(kind,))``, ``emit.delay(kind)`` (a Celery or Dramatiq task),
 ``emit.apply_async(args=(kind,))``, ``map(emit, kinds)``: the callable runs with those values as
 surely as ``emit(kind)`` does. The conventions are those of the standard library (threads,
-executors, asyncio's loop, ``map``) and of the task queues (Celery, RQ, Dramatiq, Starlette's
-background tasks), known by the name the call is written with. The outline records such a call
+executors, asyncio's loop, ``map``), of the task queues (Celery, RQ, Dramatiq, django-q,
+Starlette's background tasks) and of the async libraries (anyio, trio, gevent, Twisted, asgiref's
+``sync_to_async(emit)(kind)``), known by the name the call is written with. The outline records such a call
 as a call of the callable (its callers and what they pass on); the matchers find the values at
 a sink's positions (:mod:`opsux_lint.matchers.handed`).
 """
@@ -33,8 +34,11 @@ class Convention:
 
 
 _FOLLOWING = {
-    name: Convention(0) for name in ("submit", "to_thread", "enqueue", "add_task", "call_soon", "call_soon_threadsafe", "callback")
-} | {name: Convention(1) for name in ("run_in_executor", "call_later", "call_at", "enqueue_in", "enqueue_at")}
+    name: Convention(0) for name in (
+        "submit", "to_thread", "enqueue", "add_task", "call_soon", "call_soon_threadsafe", "callback",
+        "run_in_threadpool", "run_sync", "start_soon", "spawn", "deferToThread", "callInThread", "callFromThread",
+    )
+} | {name: Convention(1) for name in ("run_in_executor", "call_later", "call_at", "enqueue_in", "enqueue_at", "spawn_later", "callLater")}
 """``executor.submit(fn, *args, **kwargs)`` and its kind: the callable's arguments follow it."""
 FOLLOWED_CALLS = _FOLLOWING | {
     "Thread": Convention(None, "target", (None, "args"), (None, "kwargs")),
@@ -78,6 +82,19 @@ def _given(node: ast.Call, position: int | None, keyword: str | None) -> ast.exp
             return found
     if position is not None and position < len(node.args) and not any(isinstance(a, ast.Starred) for a in node.args[: position + 1]):
         return node.args[position]
+    return None
+
+
+ADAPTERS = frozenset({"sync_to_async", "async_to_sync", "database_sync_to_async"})
+"""Calls that return their callable made to run in another world (asgiref's, Django Channels'):
+``sync_to_async(emit)(kind)`` calls ``emit`` with ``kind``."""
+
+
+def adapted(node: ast.Call) -> ast.expr | None:
+    """The callable that ``node`` calls through an adapter (``sync_to_async(emit)(kind)``), if it does."""
+    func = node.func
+    if isinstance(func, ast.Call) and last_name(func.func) in ADAPTERS and func.args and not isinstance(func.args[0], ast.Starred):
+        return func.args[0]
     return None
 
 

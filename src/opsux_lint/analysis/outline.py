@@ -22,7 +22,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, Final, NotRequired, TypedDict
 
-from opsux_lint.analysis.handing import RunWith, by_path, run_with
+from opsux_lint.analysis.handing import ADAPTERS, RunWith, adapted, by_path, run_with
 from opsux_lint.analysis.library import LIBRARY_OBJECTS
 from opsux_lint.analysis.newer_syntax import PLACEHOLDER, fstring_repairs
 from opsux_lint.analysis.nodes import STATEMENTS, children
@@ -419,6 +419,17 @@ def partial_parts(value: Expr) -> tuple[Expr, Expr, int] | None:
     return func, value[2][0], len(value[2]) - 1
 
 
+def adapted_callable(value: Expr) -> Expr | None:
+    """The callable of a call written ``sync_to_async(f, ...)`` (an adapter of
+    :data:`~opsux_lint.analysis.handing.ADAPTERS`, which runs ``f`` with the arguments its
+    result is called with); None for anything else."""
+    if value[0] != Tag.CALL or value[4] or not value[2]:
+        return None
+    func = value[1]
+    written = func[1] if func[0] == Tag.NAME else func[2] if func[0] == Tag.ATTRIBUTE else None
+    return value[2][0] if written in ADAPTERS else None
+
+
 def name_chain(parts: Sequence[str]) -> Expr:
     """The expression of ``a.b.c`` from ``["a", "b", "c"]`` (the inverse of :func:`callee_text`)."""
     e: Expr = [Tag.NAME, parts[0]]
@@ -700,11 +711,11 @@ class _Collector:
         """Record the call; what it runs a callable it is handed with (:func:`run_with`), if it does."""
         if func == [Tag.NAME, "setattr"] and len(node.args) == 3 and _is_str(node.args[1]) and not node.keywords:
             self._set(node.args[1].value, node.lineno, node.args[0], node.args[2], scope)  # type: ignore[attr-defined]
-        elif func[0] == Tag.ATTRIBUTE and func[2] == "as_view":
+        elif func[0] == Tag.ATTRIBUTE and func[2] == "as_view" and isinstance(node.func, ast.Attribute):
             # Django's ``View.as_view(kind=...)`` sets each keyword on the view's instance.
             for keyword in node.keywords:
                 if keyword.arg is not None:
-                    self._set(keyword.arg, node.lineno, node.func.value, keyword.value, scope)  # type: ignore[attr-defined]
+                    self._set(keyword.arg, node.lineno, node.func.value, keyword.value, scope)
         path = by_path(node)
         if path is not None:
             self.paths.setdefault(path, set()).add(scope)
@@ -732,7 +743,7 @@ class _Collector:
         return handed
 
     def _call(self, node: ast.Call, body: _Body) -> None:
-        func = expr(node.func)
+        func = expr(adapted(node) or node.func)
         handed = self._called(node, func, body.key)
         if not body.params:
             return
@@ -780,7 +791,7 @@ class _Collector:
             sub = stack.pop()
             if type(sub) is ast.Call:
                 call: ast.Call = sub  # type: ignore[assignment, unused-ignore]
-                self._called(call, expr(call.func), "")
+                self._called(call, expr(adapted(call) or call.func), "")
             stack.extend(children(sub))
 
     def summary(self) -> Summary:

@@ -38,6 +38,7 @@ from opsux_lint.analysis.outline import (
     Expr,
     FunctionOutline,
     Tag,
+    adapted_callable,
     callee_text,
     partial_parts,
     render,
@@ -1533,8 +1534,9 @@ class Resolver:
             if value[0] == Tag.CONDITIONAL:
                 written.extend(value[1:3])
         written = [value for value in written if value[0] != Tag.CONDITIONAL]
-        # ``fire = partial(events.emit, payload)`` is ``events.emit`` (the caller moves its positions).
-        values = [self.partial_target(value, module, scope, depth) or value for value in written]
+        # ``fire = partial(events.emit, payload)`` is ``events.emit`` (the caller moves its
+        # positions); ``fire = sync_to_async(events.emit)`` too.
+        values = [self.partial_target(value, module, scope, depth) or adapted_callable(value) or value for value in written]
         if not all(value[0] in (Tag.NAME, Tag.ATTRIBUTE) for value in values):
             return None
         names: set[str] = set()

@@ -19,11 +19,13 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from opsux_lint.analysis.dynamic import DynamicUses
+from opsux_lint.analysis.handing import ADAPTERS
 from opsux_lint.analysis.outline import (
     Expr,
     FunctionOutline,
     Summary,
     Tag,
+    adapted_callable,
     callee_text,
     name_chain,
     partial_parts,
@@ -214,7 +216,8 @@ def _aliases(
     bound += [
         (f"{key}.{attr}", bindings) for key, info in summary["classes"].items() for attr, bindings in info["members"].items()
         if all(
-            value[0] in (Tag.NAME, Tag.ATTRIBUTE) or (value[0] == Tag.CALL and written_name(value[1]) in ("staticmethod", "partial"))
+            value[0] in (Tag.NAME, Tag.ATTRIBUTE)
+            or (value[0] == Tag.CALL and written_name(value[1]) in ("staticmethod", "partial", *ADAPTERS))
             for _, value in bindings
         )
     ]
@@ -260,6 +263,7 @@ def _aliased_sink(
     bound = 0
     if value[0] == Tag.CALL and written_name(value[1]) == "staticmethod" and len(value[2]) == 1 and not value[4]:
         value = value[2][0]
+    value = adapted_callable(value) or value  # ``record = sync_to_async(emit)``: the same arguments
     if value[0] == Tag.CALL:
         # The written name first (:func:`partial_parts`): resolving the callee of every
         # assignment from a call would cost as much as the rest of derivation.

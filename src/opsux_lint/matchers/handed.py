@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from opsux_lint.analysis.handing import (
+    ADAPTERS,
     BY_PATH_CALLS,
     DOTTED_PATH,
     FOLLOWED_CALLS,
@@ -99,6 +100,15 @@ def handed(call: cst.Call, sinks: Container[str]) -> Handed | None:
     return Handed(target, convention, name or "")
 
 
+def adapted(func: cst.BaseExpression) -> cst.BaseExpression | None:
+    """The callable an adapter made at the call (``sync_to_async(emit)(kind)``: ``emit``), if it is one."""
+    if isinstance(func, cst.Call) and last_name(func.func) in ADAPTERS and func.args:
+        first = func.args[0]
+        if not first.star and first.keyword is None:
+            return first.value
+    return None
+
+
 def handed_by_path(call: cst.Call, sinks: Container[str]) -> tuple[Handed, str] | None:
     """The function a task runner is given by its dotted path (``async_task("app.events.emit",
     kind)``) and runs with arguments ``call`` gives, and that path, when its last name is one of
@@ -129,9 +139,10 @@ def handed_on(call: cst.Call, sinks: Container[str], used: cst.BaseExpression | 
 _INSPECTING = frozenset({
     "callable", "getattr", "hasattr", "id", "isinstance", "issubclass", "print", "repr", "str", "super", "type", "vars",
     "wraps", "update_wrapper", "iscoroutinefunction", "isfunction", "ismethod", "signature", "getsource", "getdoc",
-    "partial", "staticmethod", "classmethod", "property", "setattr", "object",
+    "partial", "staticmethod", "classmethod", "property", "setattr", "object", *ADAPTERS,
 })
-"""Calls that look at a callable (or bind it where the alias derivation follows it), never run it."""
+"""Calls that look at a callable (or bind it where the alias derivation follows it, as a
+``partial`` or an adapter: ``record = sync_to_async(emit)``), never run it."""
 
 
 def _written_out(node: cst.BaseExpression) -> bool:

@@ -21,7 +21,7 @@ from opsux_lint.analysis import (
     named_sinks,
     written_name,
 )
-from opsux_lint.analysis.outline import Tag, partial_parts
+from opsux_lint.analysis.outline import Tag, adapted_callable, partial_parts
 from opsux_lint.analysis.resolver import Instance
 from opsux_lint.analysis.sinks import (
     PLAIN,
@@ -41,7 +41,13 @@ from opsux_lint.matchers import (
     SiteOutcome,
 )
 from opsux_lint.matchers.calls import argument
-from opsux_lint.matchers.handed import Handed, handed, handed_by_path, handed_on
+from opsux_lint.matchers.handed import (
+    Handed,
+    adapted,
+    handed,
+    handed_by_path,
+    handed_on,
+)
 from opsux_lint.matchers.runs import last_name
 
 _COMPARISONS = (cst.Equal, cst.NotEqual, cst.In, cst.NotIn)
@@ -151,6 +157,7 @@ def _bound_names(facts: FileFacts, name: str, scope: str | None) -> dict[str, fr
             values.extend(value[1:3])  # ``fire = events.emit if live else log``: either may be called
             continue
         shift = 0
+        value = adapted_callable(value) or value  # ``fire = sync_to_async(emit)``: the same arguments
         parts = partial_parts(value)
         if parts is not None and facts.resolver.partial_target(value, facts.module, scope) is not None:
             value, shift = parts[1], parts[2]
@@ -381,7 +388,7 @@ class OperationTypeMatcher(CallCollector):
             elif passed is not None:
                 func, bound = passed.func, passed.bound
             else:
-                func = _got(func, by_name) or func
+                func = _got(func, by_name) or adapted(func) or func
             if by_path is not None:
                 path = by_path[1]
                 imported = facts.resolver.reexported([path])
