@@ -345,25 +345,50 @@ def _lint_all(
     # pickle); a policy built in memory has no file, so such runs stay in this process.
     if workers > 1 and len(jobs) > 1 and all(linter.policy.source is not None for linter in linters):
         size = max(1, min(32, len(tasks) // (workers * 8)))
-        chunks = [tasks[start : start + size] for start in range(0, len(tasks), size)]
-        return [result for chunk in _share(chunks, linters, workers - 1, advance) for result in chunk]
+        cost = [len(task[3] or b"") if linters[task[0]].prefilter.is_candidate(task[3] or b"") else 0 for task in tasks]
+        dealt = deal(cost, size)
+        results: list[_FileResult | None] = [None] * len(tasks)
+        chunks = [[tasks[i] for i in numbers] for numbers in dealt]
+        for numbers, chunk in zip(dealt, _share(chunks, linters, workers - 1, advance, parsing=any(cost)), strict=True):
+            for number, result in zip(numbers, chunk, strict=True):
+                results[number] = result
+        return [result for result in results if result is not None]
     return _counted((_lint_here(linters, task) for task in tasks), advance)
 
 
-def _share(
-    chunks: Sequence[Sequence[_Task]], linters: Sequence[Linter], helpers: int, advance: Callable[[int], None]
-) -> list[list[_FileResult]]:
-    """The results of each chunk, linted by this process and ``helpers`` processes at once.
+def deal(cost: Sequence[int], size: int) -> list[list[int]]:
+    """The indexes of ``cost`` in chunks of about ``size``, costliest chunk first.
 
-    This process lints too, from the front of the queue while the helpers take from its back:
-    with N CPUs a run has N processes, not N that lint and one that waits (each forked helper
-    holds as much memory as this process, so one fewer is a third of a two-CPU run's peak).
+    Nearly all the work is in the few files that hold a needle (they are parsed), and those
+    sit together (one package's views): dealt out costliest first, one to each chunk in turn,
+    every chunk gets a like share, and the cheap ones come last, when a process that is done
+    waits for the others.
+    """
+    order = sorted(range(len(cost)), key=lambda i: -cost[i])
+    count = -(-len(cost) // size)
+    return [order[start::count] for start in range(count)]
+
+
+def _share(
+    chunks: Sequence[Sequence[_Task]], linters: Sequence[Linter], helpers: int, advance: Callable[[int], None],
+    parsing: bool,
+) -> list[list[_FileResult]]:
+    """The results of each chunk, linted by this process and ``helpers`` processes at once
+    (``parsing``: some file of them is to be parsed).
+
+    This process lints too: with N CPUs a run has N processes, not N that lint and one that
+    waits (each forked helper holds as much memory as this process, so one fewer is a third of
+    a two-CPU run's peak). Every process takes the next chunk from the front (the chunks come
+    costliest first), and a thread hands the helpers theirs as they finish them: handed out
+    between this process's own chunks, they waited idle for a big file here to be done, and
+    taken from the back, the costliest were left to one helper at the end.
     """
     # Imported here: multiprocessing is a tenth of the imports of a run that needs no pool.
+    import threading
     from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
-    if any(linters[task[0]].prefilter.is_candidate(task[3] or b"") for chunk in chunks for task in chunk):
+    if parsing:
         # Forked helpers inherit what this process has imported: libcst (a quarter of a second)
         # is imported once for the run, not once in each process.
         from opsux_lint import syntax_tree  # noqa: F401
@@ -377,32 +402,59 @@ def _share(
     ]
     results: list[list[_FileResult] | None] = [None] * len(chunks)
     queue = deque(range(len(chunks)))
-    running: dict[Future[list[_FileResult]], int] = {}
+    completed: deque[int] = deque()
+    """Chunks the helpers finished, to be counted (``advance``) in this thread."""
+    failures: list[BaseException] = []
 
-    def finished(number: int, chunk: list[_FileResult]) -> None:
-        results[number] = chunk
-        advance(len(chunk))
+    def feed(pool: ProcessPoolExecutor) -> None:
+        # One chunk in hand per helper and one more, so a helper that finishes one has the next.
+        running: dict[Future[list[_FileResult]], int] = {}
+        try:
+            while True:
+                while queue and len(running) < helpers + 1:
+                    try:
+                        number = queue.popleft()
+                    except IndexError:  # this process took the last one meanwhile
+                        break
+                    running[pool.submit(_lint_in_worker, chunks[number])] = number
+                if not running:
+                    return
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    number = running.pop(future)
+                    results[number] = future.result()
+                    completed.append(number)
+        except (OSError, BrokenProcessPool) as error:
+            failures.append(error)
+
+    def count() -> None:
+        while completed:
+            advance(len(chunks[completed.popleft()]))
 
     try:
         with ProcessPoolExecutor(max_workers=helpers, initializer=_init_worker, initargs=(specs,)) as pool:
-            while queue or running:
-                # Two chunks in hand per helper: one it works on, one it takes next.
-                while queue and len(running) < 2 * helpers:
-                    number = queue.pop()
-                    running[pool.submit(_lint_in_worker, chunks[number])] = number
-                if queue:
+            feeder = threading.Thread(target=feed, args=(pool,), name="opsux-lint-feeder", daemon=True)
+            feeder.start()
+            while queue:
+                try:
                     number = queue.popleft()
-                    finished(number, [_lint_here(linters, task) for task in chunks[number]])
-                else:
-                    wait(running, return_when=FIRST_COMPLETED)
-                for future in [f for f in running if f.done()]:
-                    finished(running.pop(future), future.result())
+                except IndexError:  # the helpers took the last one meanwhile
+                    break
+                results[number] = [_lint_here(linters, task) for task in chunks[number]]
+                advance(len(chunks[number]))
+                count()
+            feeder.join()
+            count()
+        if failures:
+            raise failures[0]
     except (OSError, BrokenProcessPool):
         # Sandboxes without working multiprocessing (no /dev/shm, seccomp): same answer,
         # only slower.
+        count()
         for number, chunk in enumerate(results):
             if chunk is None:
-                finished(number, [_lint_here(linters, task) for task in chunks[number]])
+                results[number] = [_lint_here(linters, task) for task in chunks[number]]
+                advance(len(chunks[number]))
     return [chunk for chunk in results if chunk is not None]
 
 

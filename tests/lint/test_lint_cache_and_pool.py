@@ -278,8 +278,8 @@ def test_a_changed_file_without_a_needle_is_linted_without_libcst(shop: Path) ->
 
 
 def test_this_process_lints_beside_its_helpers(shop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # --jobs 2 is this process and one helper: the helper takes chunks from the back of the
-    # queue, this process from the front, and the findings come back in the files' order.
+    # --jobs 2 is this process and one helper: each takes the next chunk from the front of the
+    # queue, and the findings come back in the files' order.
     from opsux_lint import runner as runner_module
 
     here: list[str] = []
@@ -326,3 +326,18 @@ def test_each_file_is_read_once_per_run(shop: Path, monkeypatch: pytest.MonkeyPa
     read.clear()
     run(resolve_targets([outside], None), Selection(), shop, RunOptions(cache=True, version="t"))
     assert read.count(outside.resolve()) == 1
+
+
+def test_the_costliest_files_are_dealt_to_different_chunks_first() -> None:
+    from opsux_lint.runner import deal
+
+    cost = [0, 0, 90, 0, 50, 10, 0, 70, 0]
+    dealt = deal(cost, 3)
+    assert sorted(i for chunk in dealt for i in chunk) == list(range(len(cost)))
+    assert len(dealt) == 3 and all(len(chunk) == 3 for chunk in dealt)
+    # The three costliest (90, 70, 50) open the three chunks, in that order; the chunks'
+    # costs decrease, and none holds two of them.
+    assert [chunk[0] for chunk in dealt] == [2, 7, 4]
+    totals = [sum(cost[i] for i in chunk) for chunk in dealt]
+    assert totals == sorted(totals, reverse=True) == [100, 70, 50]
+    assert deal([], 3) == [] and deal([5], 3) == [[0]]
