@@ -169,7 +169,22 @@ def _authentik_registry(checkout: Path) -> dict[str, str]:
     raise SystemExit("authentik/events/models.py has no class EventAction")
 
 
+def _plane_registry(checkout: Path) -> dict[str, str]:
+    # issue_activity(type, ...) looks the activity up in its ACTIVITY_MAPPER = {"issue.activity.created":
+    # create_issue_activity, ...}; a type missing there records nothing.
+    tree = _parse(checkout / "apps/api/plane/bgtasks/issue_activities_task.py")
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Dict)
+                and any(isinstance(t, ast.Name) and t.id == "ACTIVITY_MAPPER" for t in node.targets)):
+            return {
+                key.value: ast.unparse(value) for key, value in zip(node.value.keys, node.value.values, strict=True)
+                if isinstance(key, ast.Constant) and isinstance(key.value, str)
+            }
+    raise SystemExit("issue_activities_task.py has no ACTIVITY_MAPPER")
+
+
 REGISTRIES: dict[str, Callable[[Path], dict[str, str]]] = {
+    "plane": _plane_registry,
     "netbox": _netbox_registry,
     "warehouse": _warehouse_registry,
     "saleor": _saleor_registry,
@@ -269,6 +284,23 @@ def _argument(call: ast.Call, position: Position) -> ast.expr | None:
     return None
 
 
+_TASK_RUNS = frozenset({"delay", "s", "si", "apply_async"})
+"""A Celery task's own methods that run it: ``task.delay(kind)`` is a call of ``task``."""
+
+
+def _sink_name(call: ast.Call, positions: dict[str, Position]) -> str | None:
+    """The name of the counted sink or wrapper ``call`` runs: its callee's last name, or the
+    task's of ``task.delay(...)``."""
+    name = _last_name(call.func)
+    if name in positions:
+        return name
+    if isinstance(call.func, ast.Attribute) and name in _TASK_RUNS:
+        task = _last_name(call.func.value)
+        if task in positions:
+            return task
+    return None
+
+
 def _forwarded(function: ast.FunctionDef | ast.AsyncFunctionDef, call: ast.Call, position: Position,
                method: bool) -> tuple[int | None, str | None] | None:
     """If ``call`` hands one of ``function``'s parameters (or its ``*args``/``**kwargs``) to the
@@ -344,7 +376,7 @@ def count_calls(checkout: Path, files: list[Path], sinks: list[Position]) -> tup
         for path, (tree, _) in trees.items():
             for function, method in _functions(tree):
                 for node in ast.walk(function):
-                    if isinstance(node, ast.Call) and (name := _last_name(node.func)) in positions:
+                    if isinstance(node, ast.Call) and (name := _sink_name(node, positions)) is not None:
                         hop = _forwarded(function, node, positions[name], method)
                         if hop is None:
                             continue
@@ -362,15 +394,16 @@ def count_calls(checkout: Path, files: list[Path], sinks: list[Position]) -> tup
             for node in ast.walk(function):
                 enclosing.setdefault(node, f"{path}:{function.lineno}")
         for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and (name := _last_name(node.func)) in positions:
+            if isinstance(node, ast.Call) and (name := _sink_name(node, positions)) is not None:
                 position = positions[name]
+                packed = _last_name(node.func) == "apply_async" and name != "apply_async"
                 calls.append(Call(
                     path=path, line=node.lineno, column=_chars(lines, node.lineno, node.col_offset) + 1,
                     end_line=node.end_lineno or node.lineno,
                     end_column=_chars(lines, node.end_lineno or node.lineno, node.end_col_offset or 0),
                     callee=ast.unparse(node.func), position=position,
                     forwarding=_is_forwarding(node, position, enclosing.get(node), wrapper_defs, tree),
-                    passes_value=_argument(node, position) is not None
+                    passes_value=packed or _argument(node, position) is not None
                     or any(isinstance(a, ast.Starred) for a in node.args)
                     or any(k.arg is None for k in node.keywords),
                 ))
