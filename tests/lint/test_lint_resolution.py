@@ -964,3 +964,49 @@ def test_a_warm_run_sees_an_attribute_set_from_outside_once_it_is_written(tmp_pa
     assert findings() == []
     use.write_text(use.read_text() + 'Job().kind = "inventory.bogus"\n')
     assert findings() == [("src/app/jobs.py", 8, "OPS001")]
+
+
+_SHADOWED = '''\
+from app import events
+from app.events import emit
+
+
+def shadowed(rows):
+    emit = rows.first()
+    describe(emit)
+    emit("inventory.bogus")
+
+
+def looped(handlers):
+    for emit in handlers:
+        emit("inventory.bogus")
+
+
+def caught():
+    try:
+        pass
+    except Exception as emit:
+        return [emit]
+
+
+def aliased():
+    emit = events.emit
+    emit("inventory.bogus")
+
+
+def imported():
+    emit("inventory.bogus")
+'''
+
+
+def test_a_local_shadows_the_imported_sink_in_its_whole_function(tmp_path: Path) -> None:
+    # ``issue_activity = IssueActivity.objects.first()`` beside an imported task of that name:
+    # handed on or kept, the local is no sink; called, it is whatever the local holds.
+    _tiny_project(tmp_path, "{call: app.events.emit, arg: 0}", {"events.py": "def emit(kind):\n    return kind\n", "use.py": _SHADOWED})
+    result = run(resolve_targets([tmp_path], None), Selection(), tmp_path, RunOptions(coverage=True))
+    assert [(f.line, f.code) for f in result.findings] == [(25, "OPS001"), (29, "OPS001")]
+    assert result.sites is not None
+    statuses = {s.line: (str(s.status), s.reason) for s in result.sites if s.path == "src/app/use.py"}
+    assert statuses[8] == ("not-a-sink", "`emit` is a local name bound to `rows.first()`")
+    assert statuses[13] == ("not-a-sink", "`emit` is a local name bound to `each item of handlers`")
+    assert 7 not in statuses and 20 not in statuses

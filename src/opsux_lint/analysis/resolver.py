@@ -1538,7 +1538,10 @@ class Resolver:
         # positions); ``fire = sync_to_async(events.emit)`` too.
         values = [self.partial_target(value, module, scope, depth) or adapted_callable(value) or value for value in written]
         if not all(value[0] in (Tag.NAME, Tag.ATTRIBUTE) for value in values):
-            return None
+            # A local shadows the module's name in the whole function, whatever else it holds
+            # (``issue_activity = IssueActivity.objects.first()`` beside an imported task of
+            # that name): no name of the project (the matcher says what it is bound to).
+            return Callee(frozenset())
         names: set[str] = set()
         foreign: set[str] = set()
         reasons: list[str] = []
