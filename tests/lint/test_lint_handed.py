@@ -20,12 +20,12 @@ def test_the_marked_sites_have_their_status(tmp_path: Path) -> None:
     assert result.sites is not None
     statuses = {(s.path, s.line, s.status) for s in result.sites}
     expected = site_expectations(project)
-    assert len(expected) == 10
+    assert len(expected) == 12
     assert expected <= statuses
-    reasons = {s.line: s.reason for s in result.sites if s.path == "src/app/use.py" and s.line in (42, 52)}
+    reasons = {s.line: s.reason for s in result.sites if s.path == "src/app/use.py" and s.line in (43, 53)}
     assert reasons == {
-        42: "`emit` is handed to `registry.add` as a value: what it is called with later is not followed",
-        52: '`emit` is kept in `{"sync": emit, "log": print}`: what it is called with later is not followed',
+        43: "`emit` is handed to `registry.add` as a value: what it is called with later is not followed",
+        53: '`emit` is kept in `{"sync": emit, "log": print}`: what it is called with later is not followed',
     }
 
 

@@ -29,6 +29,7 @@ import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from opsux_lint.analysis.handing import TASK_CALLS
 from opsux_lint.analysis.index import ProjectIndex
 from opsux_lint.analysis.library import LIBRARY_OBJECTS
 from opsux_lint.analysis.mentions import setter
@@ -1536,7 +1537,11 @@ class Resolver:
         written = [value for value in written if value[0] != Tag.CONDITIONAL]
         # ``fire = partial(events.emit, payload)`` is ``events.emit`` (the caller moves its
         # positions); ``fire = sync_to_async(events.emit)`` too.
-        values = [self.partial_target(value, module, scope, depth) or adapted_callable(value) or value for value in written]
+        values = [
+            self.partial_target(value, module, scope, depth) or adapted_callable(value)
+            or self.task_run_target(value, module, scope, depth) or value
+            for value in written
+        ]
         if not all(value[0] in (Tag.NAME, Tag.ATTRIBUTE) for value in values):
             # A local shadows the module's name in the whole function, whatever else it holds
             # (``issue_activity = IssueActivity.objects.first()`` beside an imported task of
@@ -1556,6 +1561,15 @@ class Resolver:
             if found.unknown:
                 reasons.append(found.unknown)
         return Callee(frozenset(names), reasons[0] if reasons else None, frozenset(foreign))
+
+    def task_run_target(self, value: Expr, module: str, scope: str | None, depth: int = 0) -> Expr | None:
+        """The task of ``task.delay`` (a task's own method that runs it with the arguments it is
+        given, :data:`~opsux_lint.analysis.handing.TASK_CALLS`) when ``task`` is a function of
+        the project; None for any other value (``self.send`` is a method of the object's class)."""
+        if value[0] != Tag.ATTRIBUTE or value[2] not in TASK_CALLS or value[1][0] not in (Tag.NAME, Tag.ATTRIBUTE):
+            return None
+        names = self.callee(value[1], module, scope, depth + 1).names
+        return value[1] if any(self.index.locate(name, "functions") is not None for name in names) else None
 
     def partial_target(self, value: Expr, module: str, scope: str | None, depth: int = 0) -> Expr | None:
         """The callable of ``functools.partial(f, ...)`` (``f``), or None for any other value."""

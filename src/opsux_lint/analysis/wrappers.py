@@ -263,7 +263,8 @@ def _aliased_sink(
     bound = 0
     if value[0] == Tag.CALL and written_name(value[1]) == "staticmethod" and len(value[2]) == 1 and not value[4]:
         value = value[2][0]
-    value = adapted_callable(value) or value  # ``record = sync_to_async(emit)``: the same arguments
+    # ``record = sync_to_async(emit)``, ``export_later = export.delay``: the same arguments.
+    value = adapted_callable(value) or resolver.task_run_target(value, module, scope) or value
     if value[0] == Tag.CALL:
         # The written name first (:func:`partial_parts`): resolving the callee of every
         # assignment from a call would cost as much as the rest of derivation.

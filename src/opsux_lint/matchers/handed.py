@@ -100,6 +100,14 @@ def handed(call: cst.Call, sinks: Container[str]) -> Handed | None:
     return Handed(target, convention, name or "")
 
 
+def task_run(func: cst.BaseExpression, sinks: Container[str]) -> cst.BaseExpression | None:
+    """The task of ``task.delay`` written with one of the names ``sinks`` (a task's own method
+    that runs it with the arguments it is given), if ``func`` is that."""
+    if isinstance(func, cst.Attribute) and func.attr.value in TASK_CALLS and last_name(func.value) in sinks:
+        return func.value
+    return None
+
+
 def adapted(func: cst.BaseExpression) -> cst.BaseExpression | None:
     """The callable an adapter made at the call (``sync_to_async(emit)(kind)``: ``emit``), if it is one."""
     if isinstance(func, cst.Call) and last_name(func.func) in ADAPTERS and func.args:

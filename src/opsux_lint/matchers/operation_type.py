@@ -47,6 +47,7 @@ from opsux_lint.matchers.handed import (
     handed,
     handed_by_path,
     handed_on,
+    task_run,
 )
 from opsux_lint.matchers.runs import last_name
 
@@ -157,7 +158,8 @@ def _bound_names(facts: FileFacts, name: str, scope: str | None) -> dict[str, fr
             values.extend(value[1:3])  # ``fire = events.emit if live else log``: either may be called
             continue
         shift = 0
-        value = adapted_callable(value) or value  # ``fire = sync_to_async(emit)``: the same arguments
+        # ``fire = sync_to_async(emit)``, ``fire = export.delay``: the same arguments.
+        value = adapted_callable(value) or facts.resolver.task_run_target(value, facts.module, scope) or value
         parts = partial_parts(value)
         if parts is not None and facts.resolver.partial_target(value, facts.module, scope) is not None:
             value, shift = parts[1], parts[2]
@@ -385,6 +387,8 @@ class OperationTypeMatcher(CallCollector):
                 passed = by_path[0]
             if bound:
                 func = call.args[0].value
+                # ``partial(export.delay, kind)`` (Django's ``on_commit`` idiom) binds the task's own.
+                func = task_run(func, by_name) or func
             elif passed is not None:
                 func, bound = passed.func, passed.bound
             else:
