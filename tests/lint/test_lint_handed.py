@@ -20,7 +20,7 @@ def test_the_marked_sites_have_their_status(tmp_path: Path) -> None:
     assert result.sites is not None
     statuses = {(s.path, s.line, s.status) for s in result.sites}
     expected = site_expectations(project)
-    assert len(expected) == 12
+    assert len(expected) == 13
     assert expected <= statuses
     reasons = {s.line: s.reason for s in result.sites if s.path == "src/app/use.py" and s.line in (43, 53)}
     assert reasons == {
@@ -38,6 +38,8 @@ def test_the_marked_sites_have_their_status(tmp_path: Path) -> None:
         ("Thread(target=f, args=rest)", ("f", [])),
         ("f.delay(a)", ("f", [(0, None, "a")])),
         ("f.apply_async((a,), {'k': b})", ("f", [(0, None, "a"), (None, "k", "b")])),
+        ("functools.partial(f, a, k=b)", ("f", [(0, None, "a"), (None, "k", "b")])),  # bound now, run later
+        ("pool.submit(t.delay, a)", ("t", [(0, None, "a")])),  # the task's run method runs the task
         ("map(f, [a])", None),  # each item: the matcher's to check
         ("registry.add(f, a)", None),
         ("Thread(args=(a,))", None),

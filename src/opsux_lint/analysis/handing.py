@@ -107,6 +107,8 @@ def by_path(node: ast.Call) -> str | None:
     return None
 
 
+_PARTIAL = Convention(0)
+
 RunWith = tuple[ast.expr, list[tuple[int | None, str | None, ast.expr]]]
 """The callable a call runs, and what it runs it with: ``(position, keyword, value)``."""
 
@@ -123,8 +125,12 @@ def run_with(node: ast.Call) -> RunWith | None:
     elif isinstance(func, ast.Attribute) and name in TASK_PACKED:
         convention, target = TASK_PACKED[name], func.value
     else:
-        convention = FOLLOWED_CALLS.get(name)
+        # ``functools.partial(emit, kind)`` runs nothing yet, but what it binds is what the
+        # callable runs with when it is called (the matcher checks it where it is bound).
+        convention = _PARTIAL if name == "partial" else FOLLOWED_CALLS.get(name)
         target = _given(node, convention.func, convention.func_keyword) if convention is not None else None
+        if isinstance(target, ast.Attribute) and target.attr in TASK_CALLS:
+            target = target.value  # ``executor.submit(export.delay, kind)``: the task runs
     if convention is None or target is None or convention.mapped:
         return None
     given: list[tuple[int | None, str | None, ast.expr]] = []

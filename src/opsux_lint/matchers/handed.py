@@ -95,6 +95,7 @@ def handed(call: cst.Call, sinks: Container[str]) -> Handed | None:
     if convention is None:
         return None
     target = argument(call, convention.func, convention.func_keyword)
+    target = task_run(target, sinks) or target if target is not None else None
     if target is None or last_name(target) not in sinks:
         return None
     return Handed(target, convention, name or "")
