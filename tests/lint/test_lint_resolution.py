@@ -1010,3 +1010,62 @@ def test_a_local_shadows_the_imported_sink_in_its_whole_function(tmp_path: Path)
     assert statuses[8] == ("not-a-sink", "`emit` is a local name bound to `rows.first()`")
     assert statuses[13] == ("not-a-sink", "`emit` is a local name bound to `each item of handlers`")
     assert 7 not in statuses and 20 not in statuses
+
+
+_DECORATORS = '''\
+from functools import wraps
+
+from app.events import emit
+
+
+def audited(kind):
+    def decorate(fn):
+        @wraps(fn)
+        def inner(*args, **kwargs):
+            emit(kind)
+            return fn(*args, **kwargs)
+        return inner
+    return decorate
+
+
+def prefixed(scope):
+    name = scope + ".sync"
+
+    def decorate(fn):
+        emit(name)
+        return fn
+    return decorate
+
+
+@audited("inventory.bogus")
+def view(request):
+    return request
+
+
+@audited("inventory.sync")
+def other(request):
+    return request
+
+
+@prefixed("inventory")
+def third():
+    pass
+
+
+@prefixed("billing")
+def fourth():
+    pass
+'''
+
+
+def test_a_decorator_factory_is_checked_where_it_is_applied(tmp_path: Path) -> None:
+    # ``@audited("user.login")``: the factory's parameter reaches the sink from a closure that
+    # runs later; the value is the one written in the decorator, as for any wrapper's caller.
+    _tiny_project(tmp_path, "{call: app.events.emit, arg: 0}", {"events.py": "def emit(kind):\n    return kind\n", "use.py": _DECORATORS})
+    result = run(resolve_targets([tmp_path], None), Selection(), tmp_path, RunOptions(coverage=True))
+    assert [(f.line, f.code) for f in result.findings] == [(25, "OPS001"), (40, "OPS001")]
+    assert "'billing.sync'" in result.findings[1].message
+    assert result.sites is not None
+    statuses = {s.line: str(s.status) for s in result.sites if s.path == "src/app/use.py"}
+    assert statuses[10] == statuses[20] == "delegated"
+    assert statuses[30] == statuses[35] == "verified"

@@ -130,7 +130,7 @@ class Summary(TypedDict):
     """Functions a task runner is given by their dotted path (``async_task("app.events.emit",
     kind)``, :data:`~opsux_lint.analysis.handing.BY_PATH_CALLS`), and the functions that do so."""
 
-SUMMARY_FORMAT = 22
+SUMMARY_FORMAT = 23
 
 _UNKNOWN_REASONS: dict[type[ast.AST], str] = {
     ast.Subscript: "a subscript",
@@ -570,7 +570,7 @@ class _Collector:
 
     def _function(
         self, node: ast.FunctionDef | ast.AsyncFunctionDef, key: str, *, kind: str,
-        attrs: dict[str, list[list[Any]]] | None = None,
+        attrs: dict[str, list[list[Any]]] | None = None, outer: frozenset[str] = frozenset(),
     ) -> None:
         args = node.args
         params: list[list[Any]] = []
@@ -609,7 +609,7 @@ class _Collector:
             self._scan_calls(decorator)
         # ``self.x = ...`` in a method: instance attributes, typed like locals.
         receiver = positional[0].arg if kind == "method" and positional else None
-        body = _Body(key, {p[0] for p in params}, local, annotations, passes, results, receiver, attrs)
+        body = _Body(key, {p[0] for p in params}, local, annotations, passes, results, receiver, attrs, outer)
         self._function_body(node.body, body)
         if body.loops:
             self.functions[key]["loops"] = body.loops
@@ -630,7 +630,9 @@ class _Collector:
             kind = type(node)
             if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
                 body.local.setdefault(node.name, []).append([node.lineno, ["?", f"the function {node.name}"]])  # type: ignore[attr-defined]
-                self._function(node, f"{body.key}.{node.name}", kind="function")  # type: ignore[arg-type, attr-defined]
+                # A closure reads the enclosing functions' names (a decorator factory's ``kind``).
+                enclosing = body.outer | body.params | frozenset(body.local)
+                self._function(node, f"{body.key}.{node.name}", kind="function", outer=enclosing)  # type: ignore[arg-type, attr-defined]
                 continue
             if kind is ast.ClassDef:
                 body.local.setdefault(node.name, []).append([node.lineno, ["?", f"the class {node.name}"]])  # type: ignore[attr-defined]
@@ -745,7 +747,7 @@ class _Collector:
     def _call(self, node: ast.Call, body: _Body) -> None:
         func = expr(adapted(node) or node.func)
         handed = self._called(node, func, body.key)
-        if not body.params:
+        if not body.params and not body.outer:
             return
         if handed is not None:
             target, run_args = handed
@@ -829,9 +831,12 @@ class _Body:
     def __init__(
         self, key: str, params: set[str], local: dict[str, list[list[Any]]], annotations: dict[str, list[Expr]],
         passes: list[list[Any]], results: list[Expr], receiver: str | None, attrs: dict[str, list[list[Any]]] | None,
+        outer: frozenset[str] = frozenset(),
     ) -> None:
         self.key = key
         self.params = params
+        self.outer = outer
+        """The names of the enclosing functions (parameters, and locals bound above this one)."""
         self.local = local
         self.annotations = annotations
         self.passes = passes
@@ -841,14 +846,16 @@ class _Body:
         self.loops: dict[str, list[list[int]]] = {}
 
     def mentions_own(self, node: ast.AST) -> bool:
-        """Whether ``node`` reads a parameter or a local of the function (``self.x`` included)."""
+        """Whether ``node`` reads a parameter or a local of the function (``self.x`` included), or
+        a name of an enclosing function (a closure passes those on as well)."""
         if isinstance(node, ast.Constant):
             return False  # the commonest argument, and the cheapest answer
         stack = [node]
         while stack:
             sub = stack.pop()
             if type(sub) is ast.Name:
-                if sub.id in self.params or sub.id in self.local:  # type: ignore[attr-defined, unused-ignore]
+                name = sub.id  # type: ignore[attr-defined, unused-ignore]
+                if name in self.params or name in self.local or name in self.outer:
                     return True
             else:
                 stack.extend(children(sub))
