@@ -288,9 +288,13 @@ _TASK_RUNS = frozenset({"delay", "s", "si", "apply_async"})
 """A Celery task's own methods that run it: ``task.delay(kind)`` is a call of ``task``."""
 
 
+_MANAGER_CREATES = frozenset({"create", "get_or_create", "update_or_create"})
+"""Django's manager methods that make a row: ``Model.objects.create(...)`` is ``Model(...)``."""
+
+
 def _sink_name(call: ast.Call, positions: dict[str, Position]) -> str | None:
-    """The name of the counted sink or wrapper ``call`` runs: its callee's last name, or the
-    task's of ``task.delay(...)``."""
+    """The name of the counted sink or wrapper ``call`` runs: its callee's last name, the
+    task's of ``task.delay(...)``, or the model's of ``Model.objects.create(...)``."""
     name = _last_name(call.func)
     if name in positions:
         return name
@@ -298,6 +302,12 @@ def _sink_name(call: ast.Call, positions: dict[str, Position]) -> str | None:
         task = _last_name(call.func.value)
         if task in positions:
             return task
+    if isinstance(call.func, ast.Attribute) and name in _MANAGER_CREATES:
+        base = call.func.value
+        while isinstance(base, ast.Call) and isinstance(base.func, ast.Attribute):
+            base = base.func.value
+        if isinstance(base, ast.Attribute) and base.attr == "objects" and _last_name(base.value) in positions:
+            return _last_name(base.value)
     return None
 
 

@@ -22,7 +22,14 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, Final, NotRequired, TypedDict
 
-from opsux_lint.analysis.handing import ADAPTERS, RunWith, adapted, by_path, run_with
+from opsux_lint.analysis.handing import (
+    ADAPTERS,
+    RunWith,
+    adapted,
+    by_path,
+    managed,
+    run_with,
+)
 from opsux_lint.analysis.library import LIBRARY_OBJECTS
 from opsux_lint.analysis.newer_syntax import PLACEHOLDER, fstring_repairs
 from opsux_lint.analysis.nodes import STATEMENTS, children
@@ -130,7 +137,7 @@ class Summary(TypedDict):
     """Functions a task runner is given by their dotted path (``async_task("app.events.emit",
     kind)``, :data:`~opsux_lint.analysis.handing.BY_PATH_CALLS`), and the functions that do so."""
 
-SUMMARY_FORMAT = 23
+SUMMARY_FORMAT = 24
 
 _UNKNOWN_REASONS: dict[type[ast.AST], str] = {
     ast.Subscript: "a subscript",
@@ -745,7 +752,7 @@ class _Collector:
         return handed
 
     def _call(self, node: ast.Call, body: _Body) -> None:
-        func = expr(adapted(node) or node.func)
+        func = expr(adapted(node) or managed(node) or node.func)
         handed = self._called(node, func, body.key)
         if not body.params and not body.outer:
             return
@@ -793,7 +800,7 @@ class _Collector:
             sub = stack.pop()
             if type(sub) is ast.Call:
                 call: ast.Call = sub  # type: ignore[assignment, unused-ignore]
-                self._called(call, expr(adapted(call) or call.func), "")
+                self._called(call, expr(adapted(call) or managed(call) or call.func), "")
             stack.extend(children(sub))
 
     def summary(self) -> Summary:

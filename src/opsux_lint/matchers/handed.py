@@ -16,6 +16,8 @@ from opsux_lint.analysis.handing import (
     BY_PATH_CALLS,
     DOTTED_PATH,
     FOLLOWED_CALLS,
+    MANAGER_CREATES,
+    MANAGERS,
     TASK_CALLS,
     TASK_PACKED,
     Convention,
@@ -107,6 +109,27 @@ def task_run(func: cst.BaseExpression, sinks: Container[str]) -> cst.BaseExpress
     if isinstance(func, cst.Attribute) and func.attr.value in TASK_CALLS and last_name(func.value) in sinks:
         return func.value
     return None
+
+
+def made_by_manager(call: cst.Call, sinks: Container[str]) -> cst.BaseExpression | None:
+    """The model of ``Model.objects.create(...)`` (:func:`~opsux_lint.analysis.handing.managed`)
+    written with one of the names ``sinks``, if ``call`` is that."""
+    func = call.func
+    if not (isinstance(func, cst.Attribute) and func.attr.value in MANAGER_CREATES):
+        return None
+    base = func.value
+    while isinstance(base, cst.Call) and isinstance(base.func, cst.Attribute):
+        base = base.func.value
+    if isinstance(base, cst.Attribute) and base.attr.value in MANAGERS and last_name(base.value) in sinks:
+        return base.value
+    return None
+
+
+def in_defaults(call: cst.Call, keyword: str) -> cst.BaseExpression | str | None:
+    """The value of ``keyword`` in the ``defaults={...}`` of ``get_or_create`` /
+    ``update_or_create`` (why not, when they are not written out); None without defaults."""
+    defaults = argument(call, None, "defaults")
+    return _keyed(defaults, keyword) if defaults is not None else None
 
 
 def adapted(func: cst.BaseExpression) -> cst.BaseExpression | None:

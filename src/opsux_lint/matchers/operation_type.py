@@ -47,6 +47,8 @@ from opsux_lint.matchers.handed import (
     handed,
     handed_by_path,
     handed_on,
+    in_defaults,
+    made_by_manager,
     task_run,
 )
 from opsux_lint.matchers.runs import last_name
@@ -385,6 +387,7 @@ class OperationTypeMatcher(CallCollector):
             by_path = None if bound or passed is not None else handed_by_path(call, by_name)
             if by_path is not None:
                 passed = by_path[0]
+            made = None
             if bound:
                 func = call.args[0].value
                 # ``partial(export.delay, kind)`` (Django's ``on_commit`` idiom) binds the task's own.
@@ -392,7 +395,9 @@ class OperationTypeMatcher(CallCollector):
             elif passed is not None:
                 func, bound = passed.func, passed.bound
             else:
-                func = _got(func, by_name) or adapted(func) or func
+                # ``Model.objects.create(kind=...)`` makes a ``Model(kind=...)``.
+                made = made_by_manager(call, by_name)
+                func = _got(func, by_name) or adapted(func) or made or func
             if by_path is not None:
                 path = by_path[1]
                 imported = facts.resolver.reexported([path])
@@ -440,7 +445,10 @@ class OperationTypeMatcher(CallCollector):
                 if outcome is not None:
                     outcomes.append(outcome)
                 continue
-            self._run(call, func, matched, scope, passed, bound, positions, outcomes, templated, bound_to, named)
+            self._run(
+                call, func, matched, scope, passed, bound, positions, outcomes, templated, bound_to, named,
+                by_keyword=made is not None,
+            )
         for value, container, scope in self.held:
             outcome = self._handed_on(value, f"kept in `{_source(facts, container)}`", by_name, scope)
             if outcome is not None:
@@ -452,10 +460,12 @@ class OperationTypeMatcher(CallCollector):
         self, call: cst.Call, func: cst.BaseExpression, matched: Sequence[Sink], scope: str | None, passed: Handed | None,
         bound: int, positions: list[_Position], outcomes: list[SiteOutcome], templated: Mapping[SinkSpec, DerivedSink],
         bound_to: Mapping[str, frozenset[int]] | None = None, named: bool = False, by_path: bool = False,
+        by_keyword: bool = False,
     ) -> None:
         """The positions of ``call``'s values for each sink of ``matched`` it calls (``bound``:
         the call's positions in front of the sink's own, a partial's or a runner's; ``named``:
-        matched by a method's name alone; ``by_path``: a runner is given the sink's dotted path)."""
+        matched by a method's name alone; ``by_path``: a runner is given the sink's dotted path;
+        ``by_keyword``: a manager makes the model, with fields by keyword, or in ``defaults``)."""
         facts = self.facts
         bound_to = bound_to or {}
         seen: set[int] = set()
@@ -493,7 +503,17 @@ class OperationTypeMatcher(CallCollector):
                 if unseen is not None:
                     positions.append(_Position(unseen[0], scope, call, sink.call, unseen[1]))
                 continue
+            if by_keyword:
+                if spec.keyword is None:
+                    continue
+                spec = SinkSpec(spec.call, None, spec.keyword)
             value = argument(call, spec.arg, spec.keyword)
+            if value is None and by_keyword:
+                found = in_defaults(call, spec.keyword or "")
+                if isinstance(found, str):
+                    positions.append(_Position(call, scope, call, sink.call, found))
+                    continue
+                value = found
             if value is not None:
                 if id(value) not in seen:
                     seen.add(id(value))
