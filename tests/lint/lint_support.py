@@ -61,3 +61,16 @@ def check_golden(name: str, actual: str) -> None:
         return
     assert path.is_file(), f"golden file {path} missing; run with OPSUX_UPDATE_GOLDEN=1 to create it"
     assert actual == path.read_text(encoding="utf-8")
+
+
+def tiny_project(tmp_path: Path, sink: str, files: dict[str, str]) -> None:
+    """A project of package ``app`` (``files`` by name) with one sink and one registered type."""
+    (tmp_path / "opsux.yaml").write_text(
+        f"operation_types: {{inventory.sync: Sync}}\nlint:\n  src: [src]\n  operation_type_sinks: [{sink}]\n",
+        encoding="utf-8",
+    )
+    app = tmp_path / "src" / "app"
+    app.mkdir(parents=True)
+    (app / "__init__.py").write_text("", encoding="utf-8")
+    for name, text in files.items():
+        (app / name).write_text(text, encoding="utf-8")

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from opsux_lint.analysis.handing import managed
+from lint_support import tiny_project
+from opsux_lint.analysis.managers import managed
 from opsux_lint.project import resolve_targets
 from opsux_lint.runner import RunOptions, Selection, run
 
@@ -51,16 +52,7 @@ def use():
 
 
 def test_a_manager_makes_the_model_it_belongs_to(tmp_path: Path) -> None:
-    (tmp_path / "opsux.yaml").write_text(
-        "operation_types: {inventory.sync: Sync}\nlint:\n  src: [src]\n"
-        "  operation_type_sinks: [{call: app.models.AuditLog, keyword: action}]\n",
-        encoding="utf-8",
-    )
-    app = tmp_path / "src" / "app"
-    app.mkdir(parents=True)
-    (app / "__init__.py").write_text("", encoding="utf-8")
-    (app / "models.py").write_text(_MODELS, encoding="utf-8")
-    (app / "views.py").write_text(_VIEWS, encoding="utf-8")
+    tiny_project(tmp_path, "{call: app.models.AuditLog, keyword: action}", {"models.py": _MODELS, "views.py": _VIEWS})
     result = run(resolve_targets([tmp_path], None), Selection(), tmp_path, RunOptions(coverage=True))
     assert [(f.line, f.code) for f in result.findings] == [
         (5, "OPS001"), (7, "OPS001"), (8, "OPS001"), (9, "OPS008"), (10, "OPS001"), (11, "OPS001"), (21, "OPS001"),

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from lint_support import copy_fixture
+from lint_support import copy_fixture, tiny_project
 from opsux_lint.cli import main
 from opsux_lint.analysis import Resolver, SinkSpec, build_index, derive_sinks
 from opsux_lint.analysis.index import ProjectIndex, save_index
@@ -379,25 +379,12 @@ def test_an_attribute_the_base_leaves_unset_is_what_the_subclasses_set(tmp_path:
     assert not resolution.unknowns
 
 
-def _tiny_project(tmp_path: Path, sink: str, files: dict[str, str]) -> None:
-    """A project of package ``app`` (``files`` by name) with one sink and one registered type."""
-    (tmp_path / "opsux.yaml").write_text(
-        f"operation_types: {{inventory.sync: Sync}}\nlint:\n  src: [src]\n  operation_type_sinks: [{sink}]\n",
-        encoding="utf-8",
-    )
-    app = tmp_path / "src" / "app"
-    app.mkdir(parents=True)
-    (app / "__init__.py").write_text("", encoding="utf-8")
-    for name, text in files.items():
-        (app / name).write_text(text, encoding="utf-8")
-
-
 @pytest.mark.parametrize("levels", [11, 30])
 def test_a_long_chain_of_wrappers_is_followed_to_its_callers(tmp_path: Path, levels: int) -> None:
     chain = ["from app.events import emit\n\n\ndef w0(kind):\n    return emit(kind)\n"]
     chain += [f"\n\ndef w{n}(kind):\n    return w{n - 1}(kind)\n" for n in range(1, levels)]
     chain.append(f'\n\nw{levels - 1}("inventory.sync")\nw{levels - 1}("inventory.bogus")\n')
-    _tiny_project(tmp_path, "{call: app.events.emit, arg: 0}", {
+    tiny_project(tmp_path, "{call: app.events.emit, arg: 0}", {
         "events.py": "def emit(kind):\n    return kind\n", "chain.py": "".join(chain),
     })
     findings = _findings(tmp_path)
@@ -406,7 +393,7 @@ def test_a_long_chain_of_wrappers_is_followed_to_its_callers(tmp_path: Path, lev
 
 
 def test_a_file_or_buffer_is_never_a_project_object_but_another_library_result_may_be(tmp_path: Path) -> None:
-    _tiny_project(tmp_path, "{call: app.audit.Log.write, arg: 0}", {
+    tiny_project(tmp_path, "{call: app.audit.Log.write, arg: 0}", {
         "audit.py": "class Log:\n    def write(self, kind):\n        return kind\n",
         "use.py": "import io\nimport json\nimport tempfile\n\n\n"
         "def dump(path, thing, raw):\n"
@@ -479,7 +466,7 @@ looped("inventory.bogus")
 def test_a_parameter_assigned_anew_before_the_sink_is_what_the_assignment_made(tmp_path: Path) -> None:
     # Only an assignment among the body's own statements, above the call, replaces what the
     # caller passed; one in a branch, below the call, around it or later in a loop does not.
-    _tiny_project(tmp_path, "{call: app.events.emit, arg: 0}", {
+    tiny_project(tmp_path, "{call: app.events.emit, arg: 0}", {
         "events.py": "def emit(kind):\n    return kind\n", "use.py": _REBINDING,
     })
     found = [(line, code, message) for path, line, code, message in _findings(tmp_path) if path == "src/app/use.py"]
@@ -587,7 +574,7 @@ def test_an_assignment_on_every_path_replaces_the_parameter_below_it_in_its_bloc
     # or return: below them the caller's raw value is gone; inside an arm or a loop's body it is
     # gone below the assignment, to the end of that block. An arm alone, or a handler that
     # swallows the error, leaves it possible.
-    _tiny_project(tmp_path, "{call: app.events.emit, arg: 0}", {
+    tiny_project(tmp_path, "{call: app.events.emit, arg: 0}", {
         "events.py": "def emit(kind):\n    return kind\n", "use.py": _ON_EVERY_PATH,
     })
     found = [(line, code) for path, line, code, _ in _findings(tmp_path) if path == "src/app/use.py"]
@@ -601,7 +588,7 @@ def test_a_sink_of_a_package_the_project_never_names_outlines_nothing(
     import opsux_lint.analysis.index as index_module
 
     header = "from opsux_core import OperationRunService\n\n\n" if imported else ""
-    _tiny_project(tmp_path, "{call: app.events.emit, arg: 0}", {
+    tiny_project(tmp_path, "{call: app.events.emit, arg: 0}", {
         "events.py": "def emit(kind):\n    return kind\n",
         "jobs.py": "def go(service, tenant, kind):\n    return service.start(tenant, kind)\n",
         "other.py": header + "def later():\n    return 1\n",
@@ -623,7 +610,7 @@ def test_a_keyword_only_sink_whose_keyword_nobody_writes_outlines_nothing(
 ) -> None:
     import opsux_lint.analysis.index as index_module
 
-    _tiny_project(tmp_path, "{call: app.events.emit, arg: 0}", {
+    tiny_project(tmp_path, "{call: app.events.emit, arg: 0}", {
         "events.py": "def emit(kind):\n    return kind\n",
         "query.py": "def find(session, **filters):\n    return session.filter_by(**filters)\n",
         "other.py": written,
@@ -671,7 +658,7 @@ def go():
 
 
 def test_a_plain_enum_member_is_no_string_but_a_str_enum_member_is(tmp_path: Path) -> None:
-    _tiny_project(tmp_path, "{call: app.events.emit, arg: 0}", {
+    tiny_project(tmp_path, "{call: app.events.emit, arg: 0}", {
         "events.py": "def emit(kind):\n    return kind\n", "kinds.py": _ENUMS,
     })
     findings = _findings(tmp_path)
@@ -759,7 +746,7 @@ def test_a_call_on_a_base_may_run_a_subclass_override_and_a_mixin_super_the_next
     # it, the subclass's override that calls the sink may run. A Protocol is satisfied by any
     # class with the method (an unknown receiver, not "not a sink"); a mixin's ``super()`` is
     # the class written after it by the class that mixes it in.
-    _tiny_project(tmp_path, "{call: app.events.emit, arg: 0}", {
+    tiny_project(tmp_path, "{call: app.events.emit, arg: 0}", {
         "events.py": "def emit(kind):\n    return kind\n", "base.py": _DISPATCH_BASE, "impl.py": _DISPATCH_IMPL,
     })
     result = run(resolve_targets([tmp_path], None), Selection(), tmp_path, RunOptions(coverage=True))
@@ -821,7 +808,7 @@ def test_what_the_standard_library_makes_of_known_strings_is_known(tmp_path: Pat
     # dict.get on a dict written out, str.join of a list written out, str.format with named
     # fields, lower()/strip(), type(self).x and self.__class__.x, a module constant assigned in
     # the arms of an if: values, each checked (two assignments at the top stay unknown).
-    _tiny_project(tmp_path, "{call: app.events.emit, arg: 0}", {
+    tiny_project(tmp_path, "{call: app.events.emit, arg: 0}", {
         "events.py": "def emit(kind):\n    return kind\n", "use.py": _LIBRARY_FORMS,
     })
     found = [(line, code, message) for path, line, code, message in _findings(tmp_path) if path == "src/app/use.py"]
@@ -882,7 +869,7 @@ urls = [View.as_view(action="inventory.bogus4")]
 def test_an_attribute_set_from_outside_the_class_is_one_of_its_values(tmp_path: Path) -> None:
     # ``job.kind = ...`` on an instance of a known class, ``setattr``, the class's own attribute,
     # Django's ``as_view(action=...)``; an object of a type not known is not counted.
-    _tiny_project(tmp_path, "{call: app.events.emit, arg: 0}", {
+    tiny_project(tmp_path, "{call: app.events.emit, arg: 0}", {
         "events.py": "def emit(kind):\n    return kind\n", "jobs.py": _SET_JOBS, "use.py": _SET_FROM_OUTSIDE,
     })
     found = _findings(tmp_path)
@@ -938,7 +925,7 @@ def go(name):
 def test_getattr_with_a_literal_name_is_the_attribute(tmp_path: Path) -> None:
     # As a value (with a default: either), as a local bound to a sink in a function that names
     # the sink only in that string, and as the callee itself. A name not written out is not one.
-    _tiny_project(tmp_path, "{call: app.events.emit, arg: 0}", {
+    tiny_project(tmp_path, "{call: app.events.emit, arg: 0}", {
         "events.py": "def emit(kind):\n    return kind\n", "use.py": _GETATTR,
     })
     found = [(line, code, message) for path, line, code, message in _findings(tmp_path) if path == "src/app/use.py"]
@@ -949,7 +936,7 @@ def test_getattr_with_a_literal_name_is_the_attribute(tmp_path: Path) -> None:
 def test_a_warm_run_sees_an_attribute_set_from_outside_once_it_is_written(tmp_path: Path) -> None:
     # The cached result of jobs.py depends on which modules set ``kind`` from outside: a comment
     # edit of use.py keeps it, the assignment written there re-lints it.
-    _tiny_project(tmp_path, "{call: app.events.emit, arg: 0}", {
+    tiny_project(tmp_path, "{call: app.events.emit, arg: 0}", {
         "events.py": "def emit(kind):\n    return kind\n", "jobs.py": _SET_JOBS,
         "use.py": "from app.jobs import Job\n\n\ndef go():\n    job = Job()  # its kind is its own\n    job.run()\n",
     })
@@ -1002,7 +989,7 @@ def imported():
 def test_a_local_shadows_the_imported_sink_in_its_whole_function(tmp_path: Path) -> None:
     # ``issue_activity = IssueActivity.objects.first()`` beside an imported task of that name:
     # handed on or kept, the local is no sink; called, it is whatever the local holds.
-    _tiny_project(tmp_path, "{call: app.events.emit, arg: 0}", {"events.py": "def emit(kind):\n    return kind\n", "use.py": _SHADOWED})
+    tiny_project(tmp_path, "{call: app.events.emit, arg: 0}", {"events.py": "def emit(kind):\n    return kind\n", "use.py": _SHADOWED})
     result = run(resolve_targets([tmp_path], None), Selection(), tmp_path, RunOptions(coverage=True))
     assert [(f.line, f.code) for f in result.findings] == [(25, "OPS001"), (29, "OPS001")]
     assert result.sites is not None
@@ -1061,7 +1048,7 @@ def fourth():
 def test_a_decorator_factory_is_checked_where_it_is_applied(tmp_path: Path) -> None:
     # ``@audited("user.login")``: the factory's parameter reaches the sink from a closure that
     # runs later; the value is the one written in the decorator, as for any wrapper's caller.
-    _tiny_project(tmp_path, "{call: app.events.emit, arg: 0}", {"events.py": "def emit(kind):\n    return kind\n", "use.py": _DECORATORS})
+    tiny_project(tmp_path, "{call: app.events.emit, arg: 0}", {"events.py": "def emit(kind):\n    return kind\n", "use.py": _DECORATORS})
     result = run(resolve_targets([tmp_path], None), Selection(), tmp_path, RunOptions(coverage=True))
     assert [(f.line, f.code) for f in result.findings] == [(25, "OPS001"), (40, "OPS001")]
     assert "'billing.sync'" in result.findings[1].message

@@ -85,25 +85,6 @@ def _given(node: ast.Call, position: int | None, keyword: str | None) -> ast.exp
     return None
 
 
-MANAGER_CREATES = frozenset({"create", "get_or_create", "update_or_create", "acreate", "aget_or_create", "aupdate_or_create"})
-"""Django's manager methods that make a row of the model with the fields they are given."""
-MANAGERS = frozenset({"objects", "_default_manager", "_base_manager"})
-
-
-def managed(node: ast.Call) -> ast.expr | None:
-    """The model of ``Model.objects.create(...)`` (also after ``.using(...)`` or ``.filter(...)``):
-    the call makes an instance with those fields, as ``Model(...)`` does."""
-    func = node.func
-    if not (isinstance(func, ast.Attribute) and func.attr in MANAGER_CREATES):
-        return None
-    base = func.value
-    while isinstance(base, ast.Call) and isinstance(base.func, ast.Attribute):
-        base = base.func.value
-    if isinstance(base, ast.Attribute) and base.attr in MANAGERS:
-        return base.value
-    return None
-
-
 ADAPTERS = frozenset({"sync_to_async", "async_to_sync", "database_sync_to_async"})
 """Calls that return their callable made to run in another world (asgiref's, Django Channels'):
 ``sync_to_async(emit)(kind)`` calls ``emit`` with ``kind``."""

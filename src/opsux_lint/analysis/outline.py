@@ -27,10 +27,10 @@ from opsux_lint.analysis.handing import (
     RunWith,
     adapted,
     by_path,
-    managed,
     run_with,
 )
 from opsux_lint.analysis.library import LIBRARY_OBJECTS
+from opsux_lint.analysis.managers import managed
 from opsux_lint.analysis.newer_syntax import PLACEHOLDER, fstring_repairs
 from opsux_lint.analysis.nodes import STATEMENTS, children
 

@@ -16,8 +16,6 @@ from opsux_lint.analysis.handing import (
     BY_PATH_CALLS,
     DOTTED_PATH,
     FOLLOWED_CALLS,
-    MANAGER_CREATES,
-    MANAGERS,
     TASK_CALLS,
     TASK_PACKED,
     Convention,
@@ -74,7 +72,7 @@ class Handed:
         if convention.kwargs is not None and keyword is not None:
             named = argument(call, *convention.kwargs)
             if named is not None:
-                value = _keyed(named, keyword)
+                value = keyed(named, keyword)
                 if isinstance(value, str):
                     return found, (named, value)
                 if value is not None:
@@ -109,27 +107,6 @@ def task_run(func: cst.BaseExpression, sinks: Container[str]) -> cst.BaseExpress
     if isinstance(func, cst.Attribute) and func.attr.value in TASK_CALLS and last_name(func.value) in sinks:
         return func.value
     return None
-
-
-def made_by_manager(call: cst.Call, sinks: Container[str]) -> cst.BaseExpression | None:
-    """The model of ``Model.objects.create(...)`` (:func:`~opsux_lint.analysis.handing.managed`)
-    written with one of the names ``sinks``, if ``call`` is that."""
-    func = call.func
-    if not (isinstance(func, cst.Attribute) and func.attr.value in MANAGER_CREATES):
-        return None
-    base = func.value
-    while isinstance(base, cst.Call) and isinstance(base.func, cst.Attribute):
-        base = base.func.value
-    if isinstance(base, cst.Attribute) and base.attr.value in MANAGERS and last_name(base.value) in sinks:
-        return base.value
-    return None
-
-
-def in_defaults(call: cst.Call, keyword: str) -> cst.BaseExpression | str | None:
-    """The value of ``keyword`` in the ``defaults={...}`` of ``get_or_create`` /
-    ``update_or_create`` (why not, when they are not written out); None without defaults."""
-    defaults = argument(call, None, "defaults")
-    return _keyed(defaults, keyword) if defaults is not None else None
 
 
 def adapted(func: cst.BaseExpression) -> cst.BaseExpression | None:
@@ -181,7 +158,7 @@ def _written_out(node: cst.BaseExpression) -> bool:
     return isinstance(node, (cst.Tuple, cst.List, cst.Set)) and not any(isinstance(e, cst.StarredElement) for e in node.elements)
 
 
-def _keyed(mapping: cst.BaseExpression, keyword: str) -> cst.BaseExpression | str | None:
+def keyed(mapping: cst.BaseExpression, keyword: str) -> cst.BaseExpression | str | None:
     """The value of ``keyword`` in a mapping written out (``{"kind": ...}``, ``dict(kind=...)``);
     why not, when it is not written out."""
     if isinstance(mapping, cst.Dict):

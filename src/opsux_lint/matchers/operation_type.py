@@ -47,10 +47,9 @@ from opsux_lint.matchers.handed import (
     handed,
     handed_by_path,
     handed_on,
-    in_defaults,
-    made_by_manager,
     task_run,
 )
+from opsux_lint.matchers.managers import in_defaults, made_by_manager
 from opsux_lint.matchers.runs import last_name
 
 _COMPARISONS = (cst.Equal, cst.NotEqual, cst.In, cst.NotIn)
