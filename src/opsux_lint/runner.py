@@ -406,24 +406,24 @@ def _share(
     """Chunks the helpers finished, to be counted (``advance``) in this thread."""
     failures: list[BaseException] = []
 
-    def feed(pool: ProcessPoolExecutor) -> None:
+    def hand_out(pool: ProcessPoolExecutor, running: dict[Future[list[_FileResult]], int]) -> None:
         # One chunk in hand per helper and one more, so a helper that finishes one has the next.
-        running: dict[Future[list[_FileResult]], int] = {}
+        while queue and len(running) < helpers + 1:
+            try:
+                number = queue.popleft()
+            except IndexError:  # this process took the last one meanwhile
+                break
+            running[pool.submit(_lint_in_worker, chunks[number])] = number
+
+    def feed(pool: ProcessPoolExecutor, running: dict[Future[list[_FileResult]], int]) -> None:
         try:
-            while True:
-                while queue and len(running) < helpers + 1:
-                    try:
-                        number = queue.popleft()
-                    except IndexError:  # this process took the last one meanwhile
-                        break
-                    running[pool.submit(_lint_in_worker, chunks[number])] = number
-                if not running:
-                    return
+            while running:
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in done:
                     number = running.pop(future)
                     results[number] = future.result()
                     completed.append(number)
+                hand_out(pool, running)
         except (OSError, BrokenProcessPool) as error:
             failures.append(error)
 
@@ -433,7 +433,12 @@ def _share(
 
     try:
         with ProcessPoolExecutor(max_workers=helpers, initializer=_init_worker, initargs=(specs,)) as pool:
-            feeder = threading.Thread(target=feed, args=(pool,), name="opsux-lint-feeder", daemon=True)
+            running: dict[Future[list[_FileResult]], int] = {}
+            # The first chunks fork the helpers: handed out here, while this is the only thread.
+            # Forked from the feeder while this thread held a lock (an import's, a stream's),
+            # a helper waited for it forever.
+            hand_out(pool, running)
+            feeder = threading.Thread(target=feed, args=(pool, running), name=FEEDER, daemon=True)
             feeder.start()
             while queue:
                 try:
@@ -475,6 +480,9 @@ def _counted(results: Iterable[_FileResult], advance: Callable[[int], None]) -> 
         advance(1)
     return done
 
+
+FEEDER = "opsux-lint-feeder"
+"""The name of the thread that hands the helpers their chunks (:func:`_share`)."""
 
 _worker_linters: list[Linter] = []  # per worker process, filled once by the pool's initializer
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -341,3 +342,31 @@ def test_the_costliest_files_are_dealt_to_different_chunks_first() -> None:
     totals = [sum(cost[i] for i in chunk) for chunk in dealt]
     assert totals == sorted(totals, reverse=True) == [100, 70, 50]
     assert deal([], 3) == [] and deal([5], 3) == [[0]]
+
+
+_FORKS: list[list[str]] = []
+_RECORDING: list[bool] = []
+
+
+def _record_fork() -> None:
+    if _RECORDING:
+        _FORKS.append([thread.name for thread in threading.enumerate()])
+
+
+os.register_at_fork(before=_record_fork)
+
+
+def test_the_helpers_are_forked_before_the_feeder_thread_starts(shop: Path) -> None:
+    # A fork copies the locks other threads hold, not the threads: a helper forked from the
+    # feeder while this process's thread held one (an import's, a stream's) waited forever.
+    from opsux_lint.runner import FEEDER
+
+    _FORKS.clear()
+    _RECORDING.append(True)
+    try:
+        pooled = lint(shop, jobs=2)
+    finally:
+        _RECORDING.clear()
+    assert pooled.findings == lint(shop, jobs=1).findings  # type: ignore[attr-defined]
+    assert _FORKS, "the helper was forked"
+    assert all(FEEDER not in names for names in _FORKS)
