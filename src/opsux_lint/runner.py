@@ -227,19 +227,25 @@ def run(
             seen.add(resolved)
             shown = display_path(resolved, cwd, resolved=True)
             known = group.index.read(resolved)
-            try:
-                data = known.data if known is not None else file.read_bytes()
-            except OSError as exc:
-                findings.extend(group.linter().read_error(shown, exc))
-                continue
-            digest = (known.digest if known is not None else content_digest(data)) if cache is not None else ""
-            cached = cache.get(resolved, digest, shown) if cache is not None else None
+            # The index knows the file's digest (its stamp may have spared reading it): a
+            # cached result needs no bytes.
+            cached = cache.get(resolved, known.digest, shown) if known is not None and cache is not None else None
+            if cached is None:
+                try:
+                    data = known.read() if known is not None else file.read_bytes()
+                except OSError as exc:
+                    findings.extend(group.linter().read_error(shown, exc))
+                    continue
+                # The digest of the bytes read (a file that changed since its stamp has a new one).
+                digest = "" if cache is None else known.digest if known is not None else content_digest(data)
+                if cache is not None and known is None:
+                    cached = cache.get(resolved, digest, shown)
             if cached is not None:
                 findings.extend(cached)
                 if cached:
                     group_of[shown] = group
-            else:
-                jobs.append(_Job(resolved, shown, data, digest, number, cache is not None))
+                continue
+            jobs.append(_Job(resolved, shown, data, digest, number, cache is not None))
 
     clock.lap("discover and read the files")
     sites: list[Site] = []

@@ -23,6 +23,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ from opsux_lint.analysis.outline import (
 )
 from opsux_lint.analysis.outlining import Pending, outline_all
 from opsux_lint.analysis.reads import Reads
+from opsux_lint.analysis.stamps import Stamps
 from opsux_lint.cache import write_json
 from opsux_lint.discovery import Excludes, ResolvedPaths, discover
 from opsux_lint.modules import relative_text, resolved_module_name, source_roots
@@ -100,15 +102,65 @@ class OutlineStore:
             pass
 
 
-@dataclass(frozen=True)
 class SourceFile:
-    """A module's file, read once: its bytes are searched for names and outlined on demand."""
+    """A module's file: its bytes are searched for names and outlined on demand.
 
-    module: str
-    is_package: bool
-    shown: str
-    data: bytes
-    digest: str
+    The bytes are read once, at the start of the run, unless the file's stamp vouched for its
+    digest (:mod:`~opsux_lint.analysis.stamps`); then they are read when first asked for. Bytes
+    read late that are not what the digest says (the file changed since the run began) are taken
+    as they are, and the digest follows them: what the run makes of them is keyed by what it read.
+    """
+
+    __slots__ = ("_data", "digest", "is_package", "module", "path", "shown")
+
+    def __init__(
+        self, module: str, is_package: bool, shown: str, data: bytes | None, digest: str, path: Path | None = None,
+    ) -> None:
+        self.module = module
+        self.is_package = is_package
+        self.shown = shown
+        self.digest = digest
+        self.path = path
+        self._data = data
+
+    @property
+    def data(self) -> bytes:
+        """The file's bytes; empty when it went since the run began."""
+        if self._data is None:
+            try:
+                self._data = self.read()
+            except OSError:
+                self._data = b""
+                self.digest = hashlib.sha256(b"").hexdigest()
+        return self._data
+
+    def read(self) -> bytes:
+        """The file's bytes (OSError when they cannot be read); what :attr:`data` is."""
+        if self._data is not None:
+            return self._data
+        assert self.path is not None  # a source without bytes was stamped from its path
+        data = self.path.read_bytes()
+        self._data = data
+        digest = hashlib.sha256(data).hexdigest()
+        if digest != self.digest:
+            self.digest = digest
+        return data
+
+
+class _Bytes(Mapping[str, bytes]):
+    """The sources' bytes by module, each read when first asked for."""
+
+    def __init__(self, sources: Mapping[str, SourceFile]) -> None:
+        self._sources = sources
+
+    def __getitem__(self, module: str) -> bytes:
+        return self._sources[module].data
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._sources)
+
+    def __len__(self) -> int:
+        return len(self._sources)
 
 
 class ProjectIndex:
@@ -133,7 +185,7 @@ class ProjectIndex:
         self._hashes: dict[str, str] = dict(hashes or {})
         """SHA-256 of each outline's canonical JSON, by ``digest:module`` (stored with the cache)."""
         self._entries: dict[str, ModuleEntry | None] = dict(modules or {})
-        self._words = WordSearch({module: source.data for module, source in self._sources.items()})
+        self._words = WordSearch(_Bytes(self._sources))
         self._by_path: Mapping[Path, SourceFile] = by_path or {}
         """Each source by its resolved path, where :func:`build_index` read it."""
         self._given: dict[str, bytes] = {}
@@ -142,6 +194,8 @@ class ProjectIndex:
         """Outlines made in this run (not taken from the store), by ``digest:module``."""
         self._texts: dict[str, str] = {}
         """The JSON of the outlines made in this run that were hashed, to be saved."""
+        self.stamps: Stamps | None = None
+        """The files' stamps, when the index was built with a cache (saved with it)."""
         self._recording: list[Reads] = []
         """The reads being recorded (:meth:`recording`), innermost last; shared with the
         indexes laid over this one."""
@@ -193,7 +247,9 @@ class ProjectIndex:
         key = f"{source.digest}:{module}"
         summary = self._store.get(key) if self._store is not None and key in self._stored else None
         if summary is None:
-            summary = summarize(source.data, module, source.is_package)
+            data = source.data
+            key = f"{source.digest}:{module}"  # reading the bytes may have found them changed
+            summary = summarize(data, module, source.is_package)
             # A module that does not parse is tried again next run; it is nothing to save.
             if summary is not None:
                 self.made[key] = summary
@@ -433,28 +489,40 @@ def build_index(
             loaded = {}
         if isinstance(loaded, dict):
             hashes = {k: v for k, v in loaded.items() if isinstance(k, str) and isinstance(v, str)}
+    stamps = Stamps.load(_stamps_file(cache_file), time.time_ns()) if cache_file is not None else None
     sources: dict[str, SourceFile] = {}
     by_path: dict[Path, SourceFile] = {}
     root_text = os.fspath(root.resolve())
     for file, roots in _index_files(root, src, exclude, max_file_bytes):
-        try:
-            data = file.read_bytes()
-        except OSError:
-            continue
         name, is_package = resolved_module_name(file, roots)
         if name in sources:
             continue
         below = relative_text(os.fspath(file), root_text)
         shown = below.replace(os.sep, "/") if below is not None else file.as_posix()
-        sources[name] = by_path[file] = SourceFile(name, is_package, shown, data, hashlib.sha256(data).hexdigest())
+        try:
+            info = os.stat(file)  # before the read: a write after it moves the stamp
+            digest = stamps.digest(shown, info) if stamps is not None else None
+            data = None if digest is not None else file.read_bytes()
+        except OSError:
+            continue
+        if data is not None:
+            digest = hashlib.sha256(data).hexdigest()
+            if stamps is not None:
+                stamps.record(shown, info, digest)
+        assert digest is not None
+        sources[name] = by_path[file] = SourceFile(name, is_package, shown, data, digest, file)
     store = OutlineStore(_outline_dir(cache_file)) if cache_file is not None else None
-    return ProjectIndex(None, sources, store, hashes, helpers, by_path)
+    index = ProjectIndex(None, sources, store, hashes, helpers, by_path)
+    index.stamps = stamps
+    return index
 
 
 def save_index(index: ProjectIndex, root: Path, src: Sequence[str], exclude: Sequence[str], *, cache_dir: Path, salt: str = "") -> None:
     """Keep the outlines made in this run for the next (each atomically; a failure is harmless)."""
     cache_file = _cache_file(root, src, exclude, cache_dir, salt)
     assert cache_file is not None
+    if index.stamps is not None:
+        index.stamps.save(_stamps_file(cache_file))
     if not index.made and cache_file.exists():
         return  # every outline came from the store: nothing changed
     store = OutlineStore(_outline_dir(cache_file))
@@ -473,6 +541,10 @@ def save_index(index: ProjectIndex, root: Path, src: Sequence[str], exclude: Seq
     for directory in cache_file.parent.glob("outlines-*"):
         if not directory.with_name(directory.name.replace("outlines-", "index-", 1) + ".json").exists():
             shutil.rmtree(directory, ignore_errors=True)  # its manifest was pruned
+
+
+def _stamps_file(cache_file: Path) -> Path:
+    return cache_file.with_name(cache_file.name.replace("index-", "stamps-", 1))
 
 
 def _outline_dir(cache_file: Path) -> Path:
