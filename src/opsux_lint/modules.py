@@ -18,7 +18,7 @@ def module_name(path: Path, roots: Sequence[Path]) -> tuple[str, bool]:
     return resolved_module_name(path.resolve(), roots)
 
 
-def resolved_module_name(resolved: Path, roots: Sequence[Path]) -> tuple[str, bool]:
+def resolved_module_name(resolved: Path | str, roots: Sequence[Path]) -> tuple[str, bool]:
     """:func:`module_name` of a path that is resolved already (the index resolves each once)."""
     # Strings, not PurePath.relative_to: naming every module of a project that way was a third
     # of reading the project in a warm run.
@@ -34,7 +34,8 @@ def resolved_module_name(resolved: Path, roots: Sequence[Path]) -> tuple[str, bo
             parts = parts[:-1]
         if parts and all(part.isidentifier() for part in parts):
             return ".".join(parts), is_package
-    return (resolved.stem if resolved.stem != "__init__" else resolved.parent.name), resolved.stem == "__init__"
+    path = Path(resolved)
+    return (path.stem if path.stem != "__init__" else path.parent.name), path.stem == "__init__"
 
 
 def relative_text(path: str, base: str) -> str | None:

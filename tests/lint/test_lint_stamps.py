@@ -154,10 +154,10 @@ def test_a_damaged_table_on_disk_costs_reading_the_files_only(shop: Path, reads:
 def test_bytes_read_late_are_taken_as_they_are_and_the_digest_follows(tmp_path: Path) -> None:
     file = tmp_path / "m.py"
     file.write_bytes(b"x = 2\n")
-    stamped = SourceFile("m", False, "m.py", None, hashlib.sha256(b"x = 1\n").hexdigest(), file)
+    stamped = SourceFile("m", False, "m.py", None, hashlib.sha256(b"x = 1\n").hexdigest(), str(file))
     assert stamped.data == b"x = 2\n"
     assert stamped.digest == hashlib.sha256(b"x = 2\n").hexdigest()
-    gone = SourceFile("g", False, "g.py", None, "d", tmp_path / "g.py")
+    gone = SourceFile("g", False, "g.py", None, "d", str(tmp_path / "g.py"))
     with pytest.raises(OSError):
         gone.read()
     assert gone.data == b"" and gone.digest == hashlib.sha256(b"").hexdigest()

@@ -44,7 +44,7 @@ from opsux_lint.analysis.outlining import Pending, outline_all
 from opsux_lint.analysis.reads import Reads
 from opsux_lint.analysis.stamps import Stamps
 from opsux_lint.cache import write_json
-from opsux_lint.discovery import Excludes, ResolvedPaths, discover
+from opsux_lint.discovery import Excludes, python_files
 from opsux_lint.modules import relative_text, resolved_module_name, source_roots
 
 _INDEX_FORMAT = 5
@@ -114,7 +114,7 @@ class SourceFile:
     __slots__ = ("_data", "digest", "is_package", "module", "path", "shown")
 
     def __init__(
-        self, module: str, is_package: bool, shown: str, data: bytes | None, digest: str, path: Path | None = None,
+        self, module: str, is_package: bool, shown: str, data: bytes | None, digest: str, path: str | None = None,
     ) -> None:
         self.module = module
         self.is_package = is_package
@@ -139,7 +139,7 @@ class SourceFile:
         if self._data is not None:
             return self._data
         assert self.path is not None  # a source without bytes was stamped from its path
-        data = self.path.read_bytes()
+        data = Path(self.path).read_bytes()
         self._data = data
         digest = hashlib.sha256(data).hexdigest()
         if digest != self.digest:
@@ -173,7 +173,7 @@ class ProjectIndex:
         store: OutlineStore | None = None,
         hashes: Mapping[str, str] | None = None,
         helpers: int = 0,
-        by_path: Mapping[Path, SourceFile] | None = None,
+        by_path: Mapping[str, SourceFile] | None = None,
     ) -> None:
         self._sources: Mapping[str, SourceFile] = sources or {}
         self.helpers = helpers
@@ -186,7 +186,7 @@ class ProjectIndex:
         """SHA-256 of each outline's canonical JSON, by ``digest:module`` (stored with the cache)."""
         self._entries: dict[str, ModuleEntry | None] = dict(modules or {})
         self._words = WordSearch(_Bytes(self._sources))
-        self._by_path: Mapping[Path, SourceFile] = by_path or {}
+        self._by_path: Mapping[str, SourceFile] = by_path or {}
         """Each source by its resolved path, where :func:`build_index` read it."""
         self._given: dict[str, bytes] = {}
         """The bytes of modules replaced in memory (``with_module``), where they were given."""
@@ -304,7 +304,7 @@ class ProjectIndex:
     def read(self, path: Path) -> SourceFile | None:
         """The file at the resolved ``path`` as this index read it at the start of the run
         (None for a file outside the source roots): a run lints those bytes, not a second read."""
-        return self._by_path.get(path)
+        return self._by_path.get(os.fspath(path))
 
     def mentioning(self, words: Iterable[str]) -> list[str]:
         """The modules whose source contains one of ``words`` as a whole word (none outlined)."""
@@ -454,24 +454,37 @@ def text_hash(text: str) -> str:
 
 def _index_files(
     root: Path, src: Sequence[str], exclude: Sequence[str], max_file_bytes: int | None
-) -> Iterator[tuple[Path, tuple[Path, ...]]]:
+) -> Iterator[tuple[str, os.stat_result, tuple[Path, ...]]]:
+    """Each file under the source roots once: its resolved path (a string: these are all the
+    project's files, on every run), its stat and the roots."""
     roots = source_roots(root, src)
     # Only regular files within the size limit, like the files linted: a FIFO or /dev/zero
     # under a source root must not hang or exhaust the run even when another file is linted.
     excludes = Excludes.build(root, exclude, max_file_bytes)
     walk = sorted(roots, key=lambda p: len(p.parts))
     walked: list[Path] = []
-    seen: set[Path] = set()
-    resolve = ResolvedPaths()
+    seen: set[str] = set()
+    parents: dict[str, str] = {}
     for directory in walk:
         if not directory.is_dir() or any(directory.is_relative_to(w) for w in walked):
             continue
         walked.append(directory)
-        for file in discover(directory, excludes):
-            resolved = resolve(file)
+        for file, info in python_files(directory, excludes):
+            resolved = _resolved(file, parents)
             if resolved not in seen:
                 seen.add(resolved)
-                yield resolved, roots
+                yield resolved, info, roots
+
+
+def _resolved(file: str, parents: dict[str, str]) -> str:
+    """``Path(file).resolve()``, each directory resolved once (:class:`ResolvedPaths`)."""
+    if os.path.islink(file):
+        return os.path.realpath(file)
+    head, tail = os.path.split(file)
+    parent = parents.get(head)
+    if parent is None:
+        parent = parents[head] = os.path.realpath(head)
+    return os.path.join(parent, tail)
 
 
 def build_index(
@@ -491,18 +504,18 @@ def build_index(
             hashes = {k: v for k, v in loaded.items() if isinstance(k, str) and isinstance(v, str)}
     stamps = Stamps.load(_stamps_file(cache_file), time.time_ns()) if cache_file is not None else None
     sources: dict[str, SourceFile] = {}
-    by_path: dict[Path, SourceFile] = {}
+    by_path: dict[str, SourceFile] = {}
     root_text = os.fspath(root.resolve())
-    for file, roots in _index_files(root, src, exclude, max_file_bytes):
+    for file, info, roots in _index_files(root, src, exclude, max_file_bytes):
         name, is_package = resolved_module_name(file, roots)
         if name in sources:
             continue
-        below = relative_text(os.fspath(file), root_text)
-        shown = below.replace(os.sep, "/") if below is not None else file.as_posix()
+        below = relative_text(file, root_text)
+        shown = (below if below is not None else file).replace(os.sep, "/")
+        # ``info`` was taken before the read: a write after it moves the stamp.
+        digest = stamps.digest(shown, info) if stamps is not None else None
         try:
-            info = os.stat(file)  # before the read: a write after it moves the stamp
-            digest = stamps.digest(shown, info) if stamps is not None else None
-            data = None if digest is not None else file.read_bytes()
+            data = None if digest is not None else Path(file).read_bytes()
         except OSError:
             continue
         if data is not None:
