@@ -1056,3 +1056,41 @@ def test_a_decorator_factory_is_checked_where_it_is_applied(tmp_path: Path) -> N
     statuses = {s.line: str(s.status) for s in result.sites if s.path == "src/app/use.py"}
     assert statuses[10] == statuses[20] == "delegated"
     assert statuses[30] == statuses[35] == "verified"
+
+
+_HOOKS = (
+    "from app.events import emit\n\n\n"
+    "class Job:\n    def get_kind(self):\n        return 'inventory.sync'\n\n    def run(self):\n        emit(self.get_kind())\n\n\n"
+    "class Nightly(Job):\n    pass\n\n\n"
+    "class Weekly(Nightly):\n    def run_weekly(self):\n        emit(self.get_kind())\n\n\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("override", "expected"),
+    [
+        ("", []),  # the base's constant, inherited by every class below
+        ("class Broken(Nightly):\n    def get_kind(self):\n        return 'inventory.snyc'\n",
+         [(9, "OPS001", "Broken.get_kind()` returns 'inventory.snyc'")]),
+        ("class Fine(Job):\n    def get_kind(self):\n        KIND = 'inventory.sync'\n        return KIND\n", []),
+        # What the call passes decides, or the override is no method: the call is the reason.
+        ("class Given(Job):\n    def get_kind(self, kind='inventory.sync'):\n        return kind\n",
+         [(9, "OPS008", "the result of calling `self.get_kind`")]),
+        ("class Static(Job):\n    get_kind = staticmethod(lambda: 'inventory.snyc')\n",
+         [(9, "OPS008", "the result of calling `self.get_kind`")]),
+        ("class Cached(Job):\n    @functools.cache\n    def get_kind(self):\n        return 'inventory.snyc'\n",
+         [(9, "OPS008", "the result of calling `self.get_kind`")]),
+    ],
+)
+def test_a_method_the_base_calls_returns_what_each_override_returns(
+    tmp_path: Path, override: str, expected: list[tuple[int, str, str]]
+) -> None:
+    # The template method: the base calls self.get_kind(), each subclass returns its constant;
+    # Weekly's own call sees Weekly's and its subclasses' (none), not its siblings'.
+    tiny_project(tmp_path, "{call: app.events.emit, arg: 0}", {
+        "events.py": "def emit(kind):\n    return kind\n", "jobs.py": "import functools\n" + _HOOKS + override,
+    })
+    found = [(line - 1, code, message) for _, line, code, message in _findings(tmp_path)]  # after `import functools`
+    assert [(line, code) for line, code, _ in found] == [(line, code) for line, code, _ in expected]
+    for (_, _, message), (_, _, needle) in zip(found, expected, strict=True):
+        assert needle in message

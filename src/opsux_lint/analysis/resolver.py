@@ -986,6 +986,12 @@ class Resolver:
             returned = self._returned([t for t in targets if isinstance(t, Ref)], depth)
             if returned is not None:
                 return returned
+        if func[0] == Tag.ATTRIBUTE and func[1][0] == Tag.NAME:
+            receiver = self._receiver_class(str(func[1][1]), module, scope)
+            if receiver is not None:
+                returned = self._method_returned(receiver, str(func[2]), depth)
+                if returned is not None:
+                    return returned
         return [Unknown(f"the result of calling `{render(func)}`")]
 
     def _dict_get(self, container: Expr, args: Sequence[Expr], module: str, scope: str | None, depth: int) -> list[Item] | None:
@@ -1055,6 +1061,63 @@ class Resolver:
         if not all(isinstance(item, Value) or (isinstance(item, Unknown) and item.elements is not None) for item in items):
             return None  # (a local that holds a parameter, a value from elsewhere): the call is the reason
         return items
+
+    def _method_returned(self, cls: str, name: str, depth: int) -> list[Item] | None:
+        """``self.get_kind()`` in a method of ``cls``: what the method returns, as ``cls`` has it
+        (its own or a base's) and in each subclass that overrides it (the template-method
+        pattern: the base calls the hook, each subclass returns its constant). None, as for
+        :meth:`_returned`, when one of them reads a parameter besides ``self``, returns
+        nothing or something unknown, is decorated, or is not a plain method."""
+        inherited = self._method_of(cls, name, depth)
+        if inherited is None:
+            return None
+        methods = [inherited]
+        for sub in self.subclasses(cls):
+            located = self._project_class(sub)
+            if located is None:
+                continue
+            if name in located[2]["members"]:
+                return None  # ``get_kind = staticmethod(...)`` in a subclass: not followed
+            summary = self.index.summary(located[0])
+            function = summary["functions"].get(f"{located[1]}.{name}") if summary is not None else None
+            if function is not None:
+                methods.append((located[0], f"{located[1]}.{name}", function))
+        items: list[Item] = []
+        for module, key, function in methods:
+            if function["kind"] != "method" or function["decorators"] or not function["results"]:
+                return None
+            params = {str(param[0]) for param in function["params"][1:]}
+            if any(_reads(result, params) for result in function["results"]):
+                return None  # what the call passes decides: not followed here
+            path = self.index.path(module)
+            for result in function["results"]:
+                hop = f"`{key}()` returns {render(result)} ({path}:{function['line']})"
+                with self._reading(module, key, None):
+                    items.extend(_hop(hop, self._eval(result, module, key, depth + 1)))
+        if not all(isinstance(item, Value) or (isinstance(item, Unknown) and item.elements is not None) for item in items):
+            return None  # (an attribute set elsewhere, a value from elsewhere): the call is the reason
+        return items
+
+    def _method_of(self, cls: str, name: str, depth: int) -> tuple[str, str, FunctionOutline] | None:
+        """``(module, key, outline)`` of the method ``name`` that instances of ``cls`` have: its
+        own or the nearest project base's; None when it comes from outside the project."""
+        located = self._project_class(cls)
+        if located is None or depth > _MAX_DEPTH:
+            return None
+        module, key, info = located
+        summary = self.index.summary(module)
+        function = summary["functions"].get(f"{key}.{name}") if summary is not None else None
+        if function is not None:
+            return module, f"{key}.{name}", function
+        if name in info["members"]:
+            return None  # ``get_kind = other_function``: not followed
+        for base in info["bases"]:
+            for owner in self._eval(base, module, None, depth + 1):
+                if isinstance(owner, Ref) and owner.kind == "class":
+                    found = self._method_of(f"{owner.module}.{owner.key}", name, depth + 1)
+                    if found is not None:
+                        return found
+        return None
 
     def _join(self, parts: Sequence[Expr], module: str, scope: str | None, depth: int) -> list[Item]:
         # Each part: the strings it may be, or None for a placeholder that cannot be known.
