@@ -1094,3 +1094,32 @@ def test_a_method_the_base_calls_returns_what_each_override_returns(
     assert [(line, code) for line, code, _ in found] == [(line, code) for line, code, _ in expected]
     for (_, _, message), (_, _, needle) in zip(found, expected, strict=True):
         assert needle in message
+
+
+def test_a_tuple_or_dict_written_out_and_spread_into_the_sink_is_checked(tmp_path: Path) -> None:
+    tiny_project(tmp_path, "{call: app.events.emit, arg: 1, keyword: kind}", {
+        "events.py": "def emit(payload, kind):\n    return kind\n",
+        "use.py": (
+            "from app.events import emit\n\n"
+            "ARGS = ('inventory.sync',)\n"
+            "BAD = ('inventory.snyc', 2)\n"
+            "OPTIONS = {'kind': 'inventory.sync', 'other': 'free text'}\n\n\n"
+            "class Job:\n"
+            "    PARAMS = (None, 'inventory.snyc')\n\n"
+            "    def go(self, extra, more):\n"
+            "        emit(None, *ARGS)\n"  # 12: the sink's position is the tuple's first item
+            "        emit(None, *BAD)\n"  # 13
+            "        emit(None, **OPTIONS)\n"  # 14
+            "        emit(*self.PARAMS)\n"  # 15: the whole call spread, position 1
+            "        emit(None, **{'other': 'inventory.snyc'})\n"  # 16: the dict has no kind
+            "        emit(None, *extra)\n"  # 17: not written out
+            "        emit(*more, *ARGS)\n"  # 18: where ARGS starts depends on `more`
+            "        emit(*ARGS, None)\n"  # 19: a position after the spread
+        ),
+    })
+    found = [(line, code, message) for _, line, code, message in _findings(tmp_path)]
+    assert [(line, code) for line, code, _ in found] == [
+        (13, "OPS001"), (15, "OPS001"), (16, "OPS008"), (17, "OPS008"), (18, "OPS008"), (19, "OPS008"),
+    ]
+    assert "'inventory.snyc'" in found[0][2] and "BAD" in found[0][2]
+    assert "`*extra`" in found[3][2] and "`*more`" in found[4][2]

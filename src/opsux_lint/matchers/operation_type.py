@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -14,6 +15,7 @@ from opsux_lint.analysis import (
     Callee,
     CallShape,
     DerivedSink,
+    Resolution,
     SinkSpec,
     Unknown,
     Value,
@@ -70,6 +72,9 @@ class _Position:
     templates: tuple[Template, ...] = ()
     """A wrapper's templates (:attr:`DerivedSink.templates`): what the sink gets of the value
     passed here. Empty: the value itself."""
+    unpacked: int | str | None = None
+    """Of a spread: the index in the ``*`` sequence, or the key in the ``**`` mapping, that the
+    sink's value is at, where that is certain (a tuple or dict written out then gives it)."""
 
 
 _MAX_FILLS = 64
@@ -230,6 +235,21 @@ def _source(facts: FileFacts, node: cst.CSTNode, limit: int = 60) -> str:
     """The expression as written, on one line and cut short (for messages)."""
     text = " ".join(facts.tree.code_for_node(node).split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _unpacked(call: cst.Call, spread: cst.Arg, spec: SinkSpec) -> int | str | None:
+    """Where in ``spread`` the sink's value is: its key for the one ``**`` argument, its index
+    for the one ``*`` argument after every positional one; None when that depends on the
+    length of another spread."""
+    stars = [a for a in call.args if a.star == spread.star]
+    if len(stars) != 1:
+        return None
+    if spread.star == "**":
+        return spec.keyword
+    index = call.args.index(spread)
+    if spec.arg is None or any(a.keyword is None and not a.star for a in call.args[index + 1:]):
+        return None
+    return spec.arg - sum(1 for a in call.args[:index] if a.keyword is None and not a.star)
 
 
 def _spread(call: cst.Call, spec: SinkSpec) -> cst.Arg | None:
@@ -524,7 +544,10 @@ class OperationTypeMatcher(CallCollector):
                 seen.add(id(spread.value))
                 stars = "**" if spread.star == "**" else "*"
                 code = facts.tree.code_for_node(spread.value)
-                positions.append(_Position(spread.value, scope, call, sink.call, f"the value is passed in `{stars}{code}`"))
+                positions.append(_Position(
+                    spread.value, scope, call, sink.call, f"the value is passed in `{stars}{code}`",
+                    unpacked=_unpacked(call, spread, spec),
+                ))
 
     def _handed_on(
         self, value: cst.BaseExpression, held: str, by_name: Mapping[str, Sequence[Sink]], scope: str | None
@@ -610,6 +633,21 @@ class OperationTypeMatcher(CallCollector):
         reason = _describe(callee, written, bound)
         return SiteOutcome(value, sink, written, True, SiteStatus.NOT_A_SINK, reason, _source(self.facts, value))
 
+    def _unpacking(self, position: _Position) -> Resolution | None:
+        """``emit(*ARGS)``, ``emit(**OPTIONS)`` of a tuple or dict written out (a constant, a
+        class attribute, inline): what the item at the sink's position or keyword may be; None
+        for a spread of anything else."""
+        if position.unpacked is None:
+            return None
+        container, whole = self.facts.resolve(position.expr, position.scope)
+        if whole.values or not whole.unknowns or any(u.elements is None for u in whole.unknowns):
+            return None
+        key = position.unpacked
+        item = [Tag.SUBSCRIPT, container, [Tag.STRING, key] if isinstance(key, str) else [Tag.UNKNOWN, "a position"], key]
+        facts = self.facts
+        line = functools.partial(facts.lines, position.expr) if facts.lines is not None else None
+        return facts.resolver.resolve(item, facts.module, position.scope, line)
+
     def _evaluate(self, position: _Position) -> SiteOutcome:
         rule, facts = self.rule, self.facts
         callee = _source(facts, position.call.func) if position.call is not None else self._attribute_name()
@@ -622,9 +660,13 @@ class OperationTypeMatcher(CallCollector):
             if wrapper is not None:
                 reason = f"forwarded: the callers of `{wrapper.function}` are checked"
                 return outcome(SiteStatus.DELEGATED, reason, delegated=(wrapper,))
-            spread = Unknown(position.spread)
-            return outcome(SiteStatus.UNVERIFIABLE, spread.reason, unknown=(spread,))
-        _, resolution = facts.resolve(position.expr, position.scope)
+            written = self._unpacking(position)
+            if written is None:
+                spread = Unknown(position.spread)
+                return outcome(SiteStatus.UNVERIFIABLE, spread.reason, unknown=(spread,))
+            resolution = written
+        else:
+            _, resolution = facts.resolve(position.expr, position.scope)
         values = _templated(resolution.values, position.templates)
         bad: list[Value] = []
         for value in values:
