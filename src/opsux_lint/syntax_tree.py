@@ -175,9 +175,12 @@ class _Walk:
         self.facts = facts
         self.handlers = handlers
         self.scopes: list[cst.CSTNode] = []
+        self.named: dict[int, str] = {}
+        """Lambdas bound to a name in a module or class body (the index's functions), by id."""
 
     def on_visit(self, node: cst.CSTNode) -> None:
         kind = type(node)
+        named = None
         if kind is cst.Import:
             self.facts.imports.add_import(node)  # type: ignore[arg-type]
         elif kind is cst.ImportFrom:
@@ -185,6 +188,8 @@ class _Walk:
         elif kind is cst.Assign or kind is cst.AnnAssign:
             if not self.scopes:
                 self._assignment(node)  # type: ignore[arg-type]
+            if not self.scopes or isinstance(self.scopes[-1], cst.ClassDef):
+                self._named_lambda(node)  # type: ignore[arg-type]
         elif kind is cst.FunctionDef or kind is cst.ClassDef:
             if not self.scopes:
                 self.facts.imports.define(node.name.value)  # type: ignore[attr-defined]
@@ -193,7 +198,11 @@ class _Walk:
             self.facts.scope.append(node.name.value)  # type: ignore[attr-defined]
         elif kind is cst.Lambda:
             self.scopes.append(node)
-        self.facts.inner.enter(node, self.facts.tree)
+            named = self.named.get(id(node))
+            if named is not None:
+                self.facts.scope.append(named)  # its parameters are the function's, not unknowns
+        if named is None:
+            self.facts.inner.enter(node, self.facts.tree)
         for handler in self.handlers.get(kind, ()):
             handler(node)
 
@@ -201,8 +210,17 @@ class _Walk:
         self.facts.inner.leave(original_node)
         if self.scopes and self.scopes[-1] is original_node:
             popped = self.scopes.pop()
-            if not isinstance(popped, cst.Lambda):
+            if not isinstance(popped, cst.Lambda) or id(popped) in self.named:
                 self.facts.scope.pop()
+
+    def _named_lambda(self, node: cst.Assign | cst.AnnAssign) -> None:
+        """``fire = lambda kind: emit(kind)``: the function ``fire`` of the index
+        (:func:`~opsux_lint.analysis.outline.named_lambda`)."""
+        if (
+            isinstance(node, cst.Assign) and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name)
+            and isinstance(node.value, cst.Lambda)
+        ):
+            self.named[id(node.value)] = node.targets[0].target.value
 
     def _assignment(self, node: cst.Assign | cst.AnnAssign) -> None:
         if node.value is None:

@@ -1123,3 +1123,26 @@ def test_a_tuple_or_dict_written_out_and_spread_into_the_sink_is_checked(tmp_pat
     ]
     assert "'inventory.snyc'" in found[0][2] and "BAD" in found[0][2]
     assert "`*extra`" in found[3][2] and "`*more`" in found[4][2]
+
+
+def test_a_lambda_bound_to_a_name_is_a_wrapper_whose_callers_are_checked(tmp_path: Path) -> None:
+    tiny_project(tmp_path, "{call: app.events.emit, arg: 0}", {
+        "events.py": "def emit(kind):\n    return kind\n",
+        "use.py": (
+            "from app.events import emit\n\n"
+            "fire = lambda kind: emit(kind)\n\n\n"  # 3: delegated to the callers
+            "class Hooks:\n"
+            "    send = lambda self, kind: emit(kind)\n\n"  # 7
+            "    def go(self):\n"
+            "        self.send('inventory.snyc')\n"  # 10
+            "        self.send('inventory.sync')\n\n\n"
+            "def go():\n"
+            "    fire('inventory.sync')\n"
+            "    fire('inventory.snyc')\n"  # 16
+            "    later = lambda k: emit(k)\n"  # 17: a local lambda stays an expression
+            "    later('inventory.snyc')\n"
+        ),
+    })
+    found = [(line, code, message) for _, line, code, message in _findings(tmp_path)]
+    assert [(line, code) for line, code, _ in found] == [(10, "OPS001"), (16, "OPS001"), (17, "OPS008")]
+    assert "a parameter of a lambda" in found[2][2]

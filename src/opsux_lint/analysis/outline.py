@@ -137,7 +137,7 @@ class Summary(TypedDict):
     """Functions a task runner is given by their dotted path (``async_task("app.events.emit",
     kind)``, :data:`~opsux_lint.analysis.handing.BY_PATH_CALLS`), and the functions that do so."""
 
-SUMMARY_FORMAT = 24
+SUMMARY_FORMAT = 25
 
 _UNKNOWN_REASONS: dict[type[ast.AST], str] = {
     ast.Subscript: "a subscript",
@@ -513,6 +513,9 @@ class _Collector:
         elif isinstance(stmt, ast.ClassDef):
             self.defs[stmt.name] = stmt.lineno
             self._class(stmt, stmt.name)
+        elif (named := named_lambda(stmt)) is not None:
+            self.defs[named.name] = stmt.lineno
+            self._function(named, named.name, kind="function")
         elif isinstance(stmt, (ast.If, ast.Try, ast.With, ast.For, ast.While)) or type(stmt).__name__ == "TryStar":
             for field in ("body", "orelse", "finalbody"):
                 self.module_body(getattr(stmt, field, []), nested=True)
@@ -566,6 +569,8 @@ class _Collector:
                 self._function(stmt, f"{key}.{stmt.name}", kind=kind, attrs=attrs)
             elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
                 self._import(stmt)
+            elif (named := named_lambda(stmt)) is not None:
+                self._function(named, f"{key}.{named.name}", kind="method", attrs=attrs)
             else:
                 for name, line, value in _assignments(stmt):
                     members.setdefault(name, []).append([line, value])
@@ -979,6 +984,24 @@ def _bound(target: ast.expr) -> list[str]:
 
 def _target_names(target: ast.AST) -> list[str]:
     return [n.id for n in ast.walk(target) if isinstance(n, ast.Name)]
+
+
+def named_lambda(stmt: ast.stmt) -> ast.FunctionDef | None:
+    """``fire = lambda kind: emit(kind)`` in a module or class body, as the function it names
+    (``def fire(kind): return emit(kind)``): a wrapper, whose callers are checked, and the
+    scope of what its body reads. Elsewhere a lambda stays an expression."""
+    if not (
+        isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
+        and isinstance(stmt.value, ast.Lambda)
+    ):
+        return None
+    value = stmt.value
+    body = ast.copy_location(ast.Return(value=value.body), value.body)
+    fields: dict[str, Any] = {"type_params": []} if "type_params" in ast.FunctionDef._fields else {}
+    function = ast.FunctionDef(
+        name=stmt.targets[0].id, args=value.args, body=[body], decorator_list=[], returns=None, **fields,
+    )
+    return ast.copy_location(function, stmt)
 
 
 def _assignments(stmt: ast.AST) -> list[tuple[str, int, Expr]]:
