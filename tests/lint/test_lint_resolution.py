@@ -1146,3 +1146,31 @@ def test_a_lambda_bound_to_a_name_is_a_wrapper_whose_callers_are_checked(tmp_pat
     found = [(line, code, message) for _, line, code, message in _findings(tmp_path)]
     assert [(line, code) for line, code, _ in found] == [(10, "OPS001"), (16, "OPS001"), (17, "OPS008")]
     assert "a parameter of a lambda" in found[2][2]
+
+
+@pytest.mark.parametrize(
+    ("base", "expected"),
+    [
+        ("    log_parent = None\n", [(15, "OPS001")]),  # a switch in the base, a property below
+        ("    def __init__(self):\n        self.log_parent = None\n", [(16, "OPS001")]),
+        ("", [(14, "OPS001")]),  # only the subclasses have it (as before)
+    ],
+)
+def test_a_receiver_the_base_leaves_none_is_what_each_subclass_gives(
+    tmp_path: Path, base: str, expected: list[tuple[int, str]]
+) -> None:
+    # pretalx's LogMixin: ``log_parent = None``, each model's @property returns its parent,
+    # and ``parent.log_action(...)`` in the base is a call of the wrapper on that parent.
+    tiny_project(tmp_path, "{call: app.models.Entry, keyword: action_type}", {
+        "models.py": (
+            "class Entry:\n    def __init__(self, action_type=None):\n        self.action_type = action_type\n\n\n"
+            "class LogMixin:\n" + base + "\n"
+            "    def log_action(self, action):\n        return Entry(action_type=action)\n\n"
+            "    def delete(self):\n        parent = self.log_parent\n        if parent:\n"
+            "            parent.log_action('inventory.snyc')\n\n\n"
+            "class Event(LogMixin):\n    pass\n\n\n"
+            "class Room(LogMixin):\n    @property\n    def log_parent(self):\n        return Event()\n"
+        ),
+    })
+    found = [(path, line, code) for path, line, code, _ in _findings(tmp_path)]
+    assert found == [("src/app/models.py", line, code) for line, code in expected]

@@ -1361,6 +1361,35 @@ class Resolver:
             return [Opaque(f"`{attr}` of {cls}", foreign=True)]
         if cls in seen or depth > _MAX_DEPTH:
             return None
+        found = self._own_member_types(located, attr, depth, of_class)
+        if _NONE in found and not of_class:
+            # ``log_parent = None`` in the base, a property or a value in each subclass (pretalx's
+            # models): an instance may be of any of them.
+            for sub in self.subclasses(cls):
+                sub_located = self._project_class(sub)
+                if sub_located is not None:
+                    found.extend(self._own_member_types(sub_located, attr, depth + 1, of_class))
+        if found:
+            return found
+        module, _, info = located
+        outside: list[TypeItem] | None = None
+        for base in info["bases"]:
+            for owner in self._class_of_reference(base, module, depth + 1):
+                if not isinstance(owner, Instance):
+                    continue
+                inherited = self._member_lookup(owner.cls, attr, depth + 1, seen | {cls}, of_class)
+                if inherited is None:
+                    continue
+                if not all(isinstance(t, Opaque) for t in inherited):
+                    return inherited
+                outside = outside or inherited
+        return outside
+
+    def _own_member_types(
+        self, located: tuple[str, str, ClassOutline], attr: str, depth: int, of_class: bool
+    ) -> list[TypeItem]:
+        """The types of ``attr`` as the class itself defines it (an annotation, what its methods
+        or its body assign, a property); empty when it does not."""
         module, key, info = located
         annotated = info.get("annotations", {}).get(attr)
         if annotated:
@@ -1384,20 +1413,7 @@ class Resolver:
         function = summary["functions"].get(f"{key}.{attr}")
         if function is not None and "property" in function.get("decorators", ()):
             found.extend(self._returns(module, f"{key}.{attr}", function, depth + 1))
-        if found:
-            return found
-        outside: list[TypeItem] | None = None
-        for base in info["bases"]:
-            for owner in self._class_of_reference(base, module, depth + 1):
-                if not isinstance(owner, Instance):
-                    continue
-                inherited = self._member_lookup(owner.cls, attr, depth + 1, seen | {cls}, of_class)
-                if inherited is None:
-                    continue
-                if not all(isinstance(t, Opaque) for t in inherited):
-                    return inherited
-                outside = outside or inherited
-        return outside
+        return found
 
     def _project_class(self, cls: str) -> tuple[str, str, ClassOutline] | None:
         return self.index.locate(cls, "classes")
