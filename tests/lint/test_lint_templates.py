@@ -7,9 +7,14 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from opsux_lint.analysis import Resolver, SinkSpec, Unknown, build_index, derive_sinks
 from opsux_lint.analysis.sinks import fill_template, hole, template_params, template_pattern, template_text
+from opsux_lint.analysis.wrappers import MAX_TEMPLATES
 from opsux_lint.derived import Derived
+from opsux_lint.project import resolve_targets
+from opsux_lint.runner import Selection, run
 
 SOURCE = '''
 from app.events import emit
@@ -183,3 +188,63 @@ def test_a_placeholder_no_caller_fills_leaves_the_value_unverified(tmp_path: Pat
     assert "the placeholder `obj.kind`" in found[(19, "OPS008")]
     # What no caller can settle is the reason, not the parameter beside it.
     assert "(the attribute `obj.kind`" in found[(24, "OPS008")]
+
+
+@pytest.mark.parametrize("prefixes", [MAX_TEMPLATES - 1, MAX_TEMPLATES])
+def test_templates_beyond_the_most_a_wrapper_keeps_make_its_calls_unverifiable(tmp_path: Path, prefixes: int) -> None:
+    # pretalx's log_action: each model's prefix in one arm, the caller's own value in the other.
+    # Every text the sink can get is registered; once there are more than the wrapper keeps,
+    # the ones it no longer lists could be anything: OPS008, never verified.
+    subclasses = "".join(f"\n\nclass P{n}(Loggable):\n    prefix = 'p{n}'\n" for n in range(prefixes))
+    (tmp_path / "opsux.yaml").write_text(
+        "operation_types:\n  a.b: Plain\n" + "".join(f"  p{n}.a.b: P{n}\n" for n in range(prefixes))
+        + "lint:\n  src: [src]\n  operation_type_sinks: [{call: app.events.emit, arg: 0}]\n",
+        encoding="utf-8",
+    )
+    package = tmp_path / "src" / "app"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "events.py").write_text("def emit(action):\n    return action\n", encoding="utf-8")
+    (package / "log.py").write_text(
+        "from app.events import emit\n\n\nclass Loggable:\n    prefix = None\n\n"
+        "    def log(self, action):\n        if self.prefix:\n            action = self.prefix + '.' + action\n"
+        "        emit(action)\n" + subclasses,
+        encoding="utf-8",
+    )
+    (package / "use.py").write_text("from app.log import Loggable\n\nLoggable().log('a.b')\n", encoding="utf-8")
+    findings = run(resolve_targets([tmp_path], None), Selection(), tmp_path).findings
+    if prefixes + 1 <= MAX_TEMPLATES:  # the prefixes and the value itself
+        assert findings == ()
+    else:
+        assert [(f.path, f.line, f.code) for f in findings] == [("src/app/use.py", 3, "OPS008")]
+        assert f"more than {MAX_TEMPLATES} different texts" in findings[0].message
+
+
+def test_a_call_of_two_sinks_is_checked_for_what_each_gets(tmp_path: Path) -> None:
+    # pretalx: ``*.log_action`` configured, and the model that log_action writes. The call is a
+    # site of both: the value itself, and the text the wrapper makes of it for the model.
+    (tmp_path / "opsux.yaml").write_text(
+        "operation_types:\n  thing.create: Create\n  app.thing.update: Update\n  thing.update: Update\n"
+        "lint:\n  src: [src]\n  operation_type_sinks:\n"
+        "    - {call: '*.log_action', arg: 0, keyword: action}\n"
+        "    - {call: app.models.Entry, keyword: action_type}\n",
+        encoding="utf-8",
+    )
+    package = tmp_path / "src" / "app"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "models.py").write_text(
+        "class Entry:\n    def __init__(self, action_type=None):\n        self.action_type = action_type\n\n\n"
+        "class Thing:\n    def log_action(self, action):\n        return Entry(action_type='app.' + action)\n",
+        encoding="utf-8",
+    )
+    (package / "use.py").write_text(
+        "from app.models import Thing\n\n"
+        "Thing().log_action('thing.create')\n"  # 3: Entry gets 'app.thing.create'
+        "Thing().log_action('thing.update')\n"  # 4: both registered
+        "Thing().log_action('app.thing.update')\n",  # 5: log_action's own value is not
+        encoding="utf-8",
+    )
+    findings = run(resolve_targets([tmp_path], None), Selection(), tmp_path).findings
+    assert [(f.path, f.line, f.code) for f in findings] == [("src/app/use.py", 3, "OPS001"), ("src/app/use.py", 5, "OPS001")]
+    assert "'app.thing.create'" in findings[0].message and "'app.app.thing.update'" in findings[1].message

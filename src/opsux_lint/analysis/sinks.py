@@ -15,6 +15,9 @@ Template = tuple[str, str]
 """``(prefix, suffix)`` a wrapper writes around its parameter before the sink gets it. Either may
 hold holes (:func:`hole`): the other parameters of a template of several (``f"{app}.{action}"``)."""
 PLAIN: Template = ("", "")
+OVERFLOW: Template = ("\x02", "\x02")
+"""Stands for the templates beyond the most a wrapper keeps: the sink may get texts made of the
+value that are not listed, so a call of the wrapper is not verified by the ones that are."""
 
 _HOLE = "\x00"
 _OWNER = "\x01"

@@ -31,15 +31,24 @@ from opsux_lint.analysis.outline import (
     partial_parts,
 )
 from opsux_lint.analysis.resolver import Resolver
-from opsux_lint.analysis.sinks import ALIAS, PLAIN, DerivedSink, SinkSpec, Template
+from opsux_lint.analysis.sinks import (
+    ALIAS,
+    OVERFLOW,
+    PLAIN,
+    DerivedSink,
+    SinkSpec,
+    Template,
+)
 from opsux_lint.analysis.values import Callee, CallShape
 
 _MAX_ROUNDS = 32
 """Wrapper levels derived (each round finds the callers of the last one's wrappers; a round
 that adds nothing ends it sooner). Ten cut a Sentry-shaped chain of eleven: its caller's value
 was OPS008 "its callers are not followed"."""
-_MAX_TEMPLATES = 16
-"""Templates kept per wrapper (a recursive one would add a longer one every round)."""
+MAX_TEMPLATES = 64
+"""Templates kept per wrapper (a recursive one would add a longer one every round; pretalx's
+log_action writes each of its 16 models' prefixes). The rest become :data:`OVERFLOW`: never
+dropped, which would verify a value the sink may get otherwise."""
 
 def written_name(func: Expr) -> str | None:
     """The name a callee is written with: ``start`` for ``service.start`` and for ``start``."""
@@ -148,13 +157,19 @@ def derive_sinks(resolver: Resolver, base: Sequence[SinkSpec], templated: bool =
                                     derived[(f"{sub}.__init__", param)] = (sub_spec, spec.call)
                                     sinks.append(sub_spec)
                             # The sink's own templates, around what this wrapper writes around its parameter.
-                            made = {(t[0] + around[0], around[1] + t[1]) for t in templates.get(sink, {PLAIN})}
+                            made = {
+                                t if t == OVERFLOW else (t[0] + around[0], around[1] + t[1])
+                                for t in templates.get(sink, {PLAIN})
+                            }
                             have = templates.setdefault(spec, set())
-                            if not made <= have and len(have) < _MAX_TEMPLATES:
-                                have |= made
-                                added = True
-                                for sub_spec in inherited.get((owner, param), ()):
-                                    templates.setdefault(sub_spec, set()).update(made)
+                            if not made <= have:
+                                if len(have | made) > MAX_TEMPLATES:
+                                    made = {OVERFLOW, *(t for t in made if t == PLAIN)}
+                                if not made <= have:
+                                    have |= made
+                                    added = True
+                                    for sub_spec in inherited.get((owner, param), ()):
+                                        templates.setdefault(sub_spec, set()).update(made)
         if not added:
             break
     wildcards = frozenset(s.last_name for s in base if s.call.startswith("*."))

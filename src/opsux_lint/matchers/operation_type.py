@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 import re
@@ -26,6 +27,7 @@ from opsux_lint.analysis import (
 from opsux_lint.analysis.outline import Tag, adapted_callable, partial_parts
 from opsux_lint.analysis.resolver import Instance
 from opsux_lint.analysis.sinks import (
+    OVERFLOW,
     PLAIN,
     Template,
     fill_template,
@@ -33,6 +35,7 @@ from opsux_lint.analysis.sinks import (
     template_pattern,
     template_text,
 )
+from opsux_lint.analysis.wrappers import MAX_TEMPLATES
 from opsux_lint.kinds import SiteStatus
 from opsux_lint.kinds.operation_type import COMPARISON, FAMILY, OperationTypeRule, Sink
 from opsux_lint.matchers import (
@@ -88,6 +91,8 @@ def _templated(values: Sequence[Value], templates: Sequence[Template]) -> tuple[
     out: list[Value] = []
     for value in values:
         for prefix, suffix in templates:
+            if (prefix, suffix) == OVERFLOW:
+                continue  # not a text: an unknown (:meth:`OperationTypeMatcher._evaluate`)
             if not prefix and not suffix:
                 out.append(value)
                 continue
@@ -488,6 +493,8 @@ class OperationTypeMatcher(CallCollector):
         facts = self.facts
         bound_to = bound_to or {}
         seen: set[int] = set()
+        at: dict[int, int] = {}
+        """Where in ``positions`` each value written at the call is (one position per value)."""
         for sink in matched:
             spec = sink.spec
             if bound and spec.arg is not None:
@@ -534,9 +541,18 @@ class OperationTypeMatcher(CallCollector):
                     continue
                 value = found
             if value is not None:
-                if id(value) not in seen:
+                around = self._filled(templated.get(sink.spec), call, scope, bound - shift)
+                if id(value) in at:
+                    # The same value given to two sinks (``*.log_action`` configured, and a
+                    # wrapper of the model it writes, which makes it "app.{action}"): every
+                    # text either sink gets is checked, at the one position.
+                    first = positions[at[id(value)]]
+                    merged = tuple(dict.fromkeys((*(first.templates or (PLAIN,)), *(around or (PLAIN,)))))
+                    if merged != (first.templates or (PLAIN,)):
+                        positions[at[id(value)]] = dataclasses.replace(first, templates=merged, by_name=first.by_name and named)
+                elif id(value) not in seen:
                     seen.add(id(value))
-                    around = self._filled(templated.get(sink.spec), call, scope, bound - shift)
+                    at[id(value)] = len(positions)
                     positions.append(_Position(value, scope, call, sink.call, by_name=named, templates=around))
                 continue
             spread = _spread(call, spec) if not sink.generic else None
@@ -668,6 +684,9 @@ class OperationTypeMatcher(CallCollector):
         else:
             _, resolution = facts.resolve(position.expr, position.scope)
         values = _templated(resolution.values, position.templates)
+        if OVERFLOW in position.templates:
+            many = f"the wrapper makes more than {MAX_TEMPLATES} different texts of the value (not all are followed)"
+            resolution = Resolution(resolution.values, (*resolution.unknowns, Unknown(many)))
         bad: list[Value] = []
         for value in values:
             if value.pattern is None:
