@@ -275,6 +275,9 @@ def _main(request: Request) -> int:
     if request.timings:
         for phase, seconds in result.timings:
             click.echo(f"{seconds:8.3f} s  {phase}", err=True)
+    if not request.quiet:
+        for warning in result.warnings:
+            click.echo(f"opsux-lint: warning: {warning}", err=True)
     if request.write_baseline is not None:
         try:
             write_baseline_file(request.write_baseline, result.findings, cwd)

@@ -32,7 +32,8 @@ from opsux_lint.findings import Finding
 from opsux_lint.project import Target
 from opsux_lint.registry import PARSE_ERROR_KIND, RuleSpec, builtin_rules, rules_by_id
 from opsux_lint.selection import select_rules, unparsable_rule
-from opsux_lint.settings import OWNERS, lint_settings
+from opsux_lint.settings import OWNERS, LintSettings, lint_settings
+from opsux_lint.sink_modules import misplaced_sinks
 
 if TYPE_CHECKING:
     # The engine (its rule kinds, libcst) is imported when a file is to be linted: a run whose
@@ -102,6 +103,8 @@ class RunResult:
     """Seconds per phase (``--timings``)."""
     linters: Mapping[str, Linter] = field(default_factory=dict, compare=False, repr=False)
     """The linter of each file with findings, by shown path: unsafe fixes need its project index."""
+    warnings: tuple[str, ...] = ()
+    """What is wrong with a config that no finding says (:mod:`opsux_lint.sink_modules`)."""
 
 
 def display_path(path: Path, cwd: Path, *, resolved: bool = False) -> str:
@@ -271,10 +274,19 @@ def run(
     clock.lap("save the cache")
     ran = {rule.id: rule for group in groups for rule in group.rules}
     findings.sort()
+    warnings = [
+        warning for group in groups
+        for warning in misplaced_sinks(_configured_calls(lint_settings(group.policy)), group.index)
+    ]
     return RunResult(
         tuple(findings), len(seen), tuple(sorted(ran.values(), key=lambda r: r.id)), len(jobs),
         sites=tuple(sorted(sites)) if options.coverage else None, timings=clock.laps(), linters=_Linters(group_of),
+        warnings=tuple(dict.fromkeys(warnings)),
     )
+
+
+def _configured_calls(lint: LintSettings) -> list[str]:
+    return [s.call for s in lint.operation_type_sinks] + [n.call for n in lint.notification_calls]
 
 
 class _Clock:

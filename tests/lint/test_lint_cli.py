@@ -247,3 +247,29 @@ def test_a_warm_run_imports_only_what_it_reads(tmp_path: Path) -> None:
     warm = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, check=False, cwd=project)
     assert warm.returncode == 0, warm.stderr
     assert "LOADED []" in warm.stdout
+
+
+@pytest.mark.parametrize(("src", "warned"), [(".", True), ("src", False)])
+def test_a_sink_module_that_lint_src_names_differently_is_warned_about(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, src: str, warned: bool
+) -> None:
+    # A src/ layout with lint.src: [.]: every module is ``src.app...`` while the code imports
+    # ``app...``, and nothing resolves into the sink's module.
+    (tmp_path / "opsux.yaml").write_text(
+        f"operation_types: {{inventory.sync: Sync}}\nlint:\n  src: ['{src}']\n  operation_type_sinks:\n"
+        "    - {call: app.events.emit, arg: 0}\n    - {call: '*.record', arg: 0}\n    - {call: opsux_core.start, arg: 0}\n",
+        encoding="utf-8",
+    )
+    package = tmp_path / "src" / "app"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "events.py").write_text("def emit(kind):\n    return kind\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, [".", "--no-cache"])
+    assert result.exit_code == 0
+    warning = "opsux-lint: warning: the sink `app.events.emit` is in the module `app.events`, but lint.src makes that file `src.app.events`"
+    assert (warning in result.stderr) is warned
+    assert result.stderr.count("warning:") == int(warned)  # a library's sink and `*.` are never warned about
+    assert "add `src` (the directory that holds `app`) to lint.src" in result.stderr or not warned
+    quiet = CliRunner().invoke(main, [".", "--no-cache", "--quiet"])
+    assert "warning:" not in quiet.stderr
