@@ -1174,3 +1174,22 @@ def test_a_receiver_the_base_leaves_none_is_what_each_subclass_gives(
     })
     found = [(path, line, code) for path, line, code, _ in _findings(tmp_path)]
     assert found == [("src/app/models.py", line, code) for line, code in expected]
+
+
+@pytest.mark.parametrize(
+    ("imported", "wrapped"),
+    [("from enum import StrEnum, nonmember\n", "nonmember"), ("import enum\nfrom enum import StrEnum\n", "enum.nonmember")],
+)
+def test_a_dict_kept_out_of_an_enums_members_is_the_dict_written(tmp_path: Path, imported: str, wrapped: str) -> None:
+    # pretalx's SubmissionStates.log_actions = nonmember({...}), looked up by state.
+    tiny_project(tmp_path, "{call: app.events.emit, arg: 0}", {
+        "events.py": "def emit(kind):\n    return kind\n",
+        "states.py": (
+            imported + "\n\nclass States(StrEnum):\n    DONE = 'done'\n\n"
+            f"    actions = {wrapped}({{'done': 'inventory.sync', 'lost': 'inventory.snyc'}})\n"
+        ),
+        "use.py": "from app.events import emit\nfrom app.states import States\n\n\ndef change(state):\n    emit(States.actions[state])\n",
+    })
+    found = [(path, line, code, message) for path, line, code, message in _findings(tmp_path)]
+    assert [(path, line, code) for path, line, code, _ in found] == [("src/app/use.py", 6, "OPS001")]
+    assert "'inventory.snyc'" in found[0][3]

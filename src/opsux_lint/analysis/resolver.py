@@ -146,6 +146,10 @@ def _written(e: Expr, kind: str | None = None) -> bool:
     return e[0] == Tag.UNKNOWN and len(e) > 2 and isinstance(e[2], list) and (kind is None or e[1] == kind)
 
 
+_WRAPPING = frozenset({"enum.nonmember", "enum.member"})
+"""Library functions that return their one argument as it is."""
+
+
 def _reads(e: Expr, names: set[str]) -> bool:
     """Whether the expression reads one of ``names``."""
     if len(e) == 2 and e[0] == Tag.NAME and isinstance(e[1], str):
@@ -973,6 +977,9 @@ class Resolver:
                 return [Unknown(f"`{render(e)}` is a member of the Enum `{plain.key}`, not a string")]
             return self._eval(args[0], module, scope, depth + 1)
         if func[0] == Tag.NAME and func[1] == "str" and len(args) == 1:
+            return self._eval(args[0], module, scope, depth + 1)
+        if len(args) == 1 and targets and all(isinstance(t, Ref) and t.kind == "external" and t.key in _WRAPPING for t in targets):
+            # ``enum.nonmember({...})`` in an Enum's body keeps the dict as it is written.
             return self._eval(args[0], module, scope, depth + 1)
         if func[0] == Tag.ATTRIBUTE and not e[3] and not e[4]:
             method = func[2]
