@@ -14,7 +14,7 @@ from opsux_lint.analysis.sinks import fill_template, hole, template_params, temp
 from opsux_lint.analysis.wrappers import MAX_TEMPLATES
 from opsux_lint.derived import Derived
 from opsux_lint.project import resolve_targets
-from opsux_lint.runner import Selection, run
+from opsux_lint.runner import RunOptions, Selection, run
 
 SOURCE = '''
 from app.events import emit
@@ -248,3 +248,25 @@ def test_a_call_of_two_sinks_is_checked_for_what_each_gets(tmp_path: Path) -> No
     findings = run(resolve_targets([tmp_path], None), Selection(), tmp_path).findings
     assert [(f.path, f.line, f.code) for f in findings] == [("src/app/use.py", 3, "OPS001"), ("src/app/use.py", 5, "OPS001")]
     assert "'app.thing.create'" in findings[0].message and "'app.app.thing.update'" in findings[1].message
+
+
+def test_a_site_delegated_through_several_templates_names_its_wrapper_once(tmp_path: Path) -> None:
+    (tmp_path / "opsux.yaml").write_text(
+        "operation_types:\n  app.room.create: Create\nlint:\n  src: [src]\n"
+        "  operation_type_sinks: [{call: app.models.Entry, keyword: action_type}]\n",
+        encoding="utf-8",
+    )
+    package = tmp_path / "src" / "app"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "models.py").write_text(
+        "class Entry:\n    def __init__(self, action_type=None):\n        self.action_type = action_type\n\n\n"
+        "class LogMixin:\n    log_prefix = None\n\n    def log_action(self, action):\n"
+        "        if self.log_prefix:\n            action = f'{self.log_prefix}{action}'\n"
+        "        return Entry(action_type=action)\n\n\nclass Room(LogMixin):\n    log_prefix = 'app.room'\n",
+        encoding="utf-8",
+    )
+    (package / "use.py").write_text("from app.models import Room\n\nRoom().log_action('.create')\n", encoding="utf-8")
+    result = run(resolve_targets([tmp_path], None), Selection(), tmp_path, RunOptions(coverage=True))
+    delegated = [s for s in result.sites or () if s.status == "delegated"]
+    assert [s.reason for s in delegated] == ["the callers of `app.models.LogMixin.log_action` are checked"]

@@ -724,7 +724,9 @@ class OperationTypeMatcher(CallCollector):
         elif unknown:
             status, reason = SiteStatus.UNVERIFIABLE, "; ".join(dict.fromkeys(u.reason for u in unknown))
         elif delegated:
-            status, reason = SiteStatus.DELEGATED, "the callers of " + ", ".join(f"`{d.function}`" for d in delegated) + " are checked"
+            # One wrapper may be reached through several of its templates: named once.
+            wrappers = dict.fromkeys(d.function for d in delegated)
+            status, reason = SiteStatus.DELEGATED, "the callers of " + ", ".join(f"`{w}`" for w in wrappers) + " are checked"
         else:
             status, reason = SiteStatus.VERIFIED, "; ".join(defaulted)
         return outcome(
