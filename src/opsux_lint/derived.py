@@ -59,15 +59,22 @@ def _sink_json(sink: DerivedSink) -> list[Any]:
     spec = sink.spec
     dynamic = sink.dynamic.to_json() if sink.dynamic is not None else None
     templates = [list(t) for t in sink.templates]
-    return [spec.call, spec.arg, spec.keyword, sink.function, sink.param, sink.callers, sink.via, dynamic, templates]
+    guards = [[*template, [[prefix, starts] for prefix, starts in guard]] for template, guard in sink.guards]
+    return [spec.call, spec.arg, spec.keyword, sink.function, sink.param, sink.callers, sink.via, dynamic, templates, guards]
 
 
 def _sink_of(item: Any) -> DerivedSink:
-    if not isinstance(item, list) or len(item) != 9:
+    if not isinstance(item, list) or len(item) != 10:
         raise ValueError(f"not a derived sink: {item!r}")
-    call, arg, keyword, function, param, callers, via, dynamic, templates = item
+    call, arg, keyword, function, param, callers, via, dynamic, templates, guards = item
     if not isinstance(templates, list) or not templates or not all(
         isinstance(t, list) and len(t) == 2 and all(isinstance(part, str) for part in t) for t in templates
+    ):
+        raise ValueError(f"not a derived sink: {item!r}")
+    if not isinstance(guards, list) or not all(
+        isinstance(g, list) and len(g) == 3 and isinstance(g[0], str) and isinstance(g[1], str) and isinstance(g[2], list)
+        and all(isinstance(c, list) and len(c) == 2 and isinstance(c[0], str) and type(c[1]) is bool for c in g[2])
+        for g in guards
     ):
         raise ValueError(f"not a derived sink: {item!r}")
     if not (
@@ -77,7 +84,8 @@ def _sink_of(item: Any) -> DerivedSink:
         raise ValueError(f"not a derived sink: {item!r}")
     used = DynamicUse.from_json(dynamic) if dynamic is not None else None
     around = tuple((prefix, suffix) for prefix, suffix in templates)
-    return DerivedSink(SinkSpec(call, arg, keyword), function, param, callers, via, used, around)
+    conditions = tuple(((prefix, suffix), tuple((c[0], c[1]) for c in guard)) for prefix, suffix, guard in guards)
+    return DerivedSink(SinkSpec(call, arg, keyword), function, param, callers, via, used, around, conditions)
 
 
 def _strings(items: Any) -> list[str]:

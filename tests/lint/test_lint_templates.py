@@ -270,3 +270,58 @@ def test_a_site_delegated_through_several_templates_names_its_wrapper_once(tmp_p
     result = run(resolve_targets([tmp_path], None), Selection(), tmp_path, RunOptions(coverage=True))
     delegated = [s for s in result.sites or () if s.status == "delegated"]
     assert [s.reason for s in delegated] == ["the callers of `app.models.LogMixin.log_action` are checked"]
+
+
+_LOGGER = '''from app.events import emit
+
+
+class Room:
+    prefix = "app.room"
+
+    def log_action(self, action, other=""):
+{body}
+        return emit(action)
+'''
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # pretalx: a relative action is prefixed or not logged; an absolute one is logged as it is.
+        ('        if action.startswith("."):\n            if self.prefix:\n                action = f"{self.prefix}{action}"\n'
+         '            else:\n                return None\n', []),
+        # The prefix may be missing and nothing leaves: ".create" itself may reach the sink.
+        ('        if action.startswith("."):\n            if self.prefix:\n                action = f"{self.prefix}{action}"\n',
+         [(4, "'.create'")]),
+        # A negated test: the prefix is added to what lacks it, the rest is logged as it is.
+        ('        if not action.startswith("app."):\n            action = "app.room." + action\n',
+         [(4, "'app.room..create'")]),
+        # A test of another name says nothing of ``action``: every text is checked.
+        ('        if other.startswith("."):\n            action = f"{self.prefix}{action}"\n',
+         [(4, "'.create'"), (5, "'app.roomapp.event.update'")]),
+        # Inside a loop the test does not stand before the sink on every path: the template
+        # is still made of a relative value alone, the value itself may reach the sink.
+        ('        for _ in range(1):\n            if action.startswith("."):\n                action = f"{self.prefix}{action}"\n'
+         '            else:\n                return None\n', [(4, "'.create'")]),
+    ],
+)
+def test_a_template_made_under_a_prefix_test_applies_to_the_values_that_pass_it(
+    tmp_path: Path, body: str, expected: list[tuple[int, str]]
+) -> None:
+    (tmp_path / "opsux.yaml").write_text(
+        "operation_types:\n  app.room.create: Create\n  app.event.update: Update\nlint:\n  src: [src]\n"
+        "  operation_type_sinks: [{call: app.events.emit, arg: 0}]\n",
+        encoding="utf-8",
+    )
+    package = tmp_path / "src" / "app"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "events.py").write_text("def emit(action):\n    return action\n", encoding="utf-8")
+    (package / "log.py").write_text(_LOGGER.format(body=body), encoding="utf-8")
+    (package / "use.py").write_text(
+        "from app.log import Room\n\n\ndef go(room: Room):\n    room.log_action('.create')\n    room.log_action('app.event.update')\n",
+        encoding="utf-8",
+    )
+    findings = run(resolve_targets([tmp_path / "src" / "app" / "use.py"], None), Selection(), tmp_path).findings
+    got = sorted((f.line - 1, f.message.split(" is not registered")[0].split("Operation type ")[1]) for f in findings)
+    assert got == sorted(expected)

@@ -101,6 +101,16 @@ class FunctionOutline(TypedDict):
     does): it runs before every statement below it in its block, so what the name held before
     is gone there. ``last line``: where that block ends (an arm, a loop's or a ``try``'s body);
     none when it is the function's (a ``with`` body's block is the one around the ``with``)."""
+    narrowed: NotRequired[dict[str, list[list[Any]]]]
+    """Tests a parameter's own value has failed below a statement, by name: ``[last line, prefix,
+    starts]`` for an ``if name.startswith(prefix):`` in the body's own statements whose branch
+    for a value that passes rebinds the name or leaves the function on every path (pretalx's
+    ``log_action``: a relative action is prefixed or not logged), so below that line the
+    caller's value itself is one with ``name.startswith(prefix) == starts``."""
+    guarded: NotRequired[dict[str, list[list[Any]]]]
+    """Assignments to a name made only when its value starts (or does not start) with a prefix,
+    by name: ``[line, prefix, starts]`` for ``action = f"{p}{action}"`` inside ``if
+    action.startswith("."):`` (``starts`` False in its ``else`` or under ``not``)."""
 
 
 class Summary(TypedDict):
@@ -137,7 +147,7 @@ class Summary(TypedDict):
     """Functions a task runner is given by their dotted path (``async_task("app.events.emit",
     kind)``, :data:`~opsux_lint.analysis.handing.BY_PATH_CALLS`), and the functions that do so."""
 
-SUMMARY_FORMAT = 25
+SUMMARY_FORMAT = 26
 
 _UNKNOWN_REASONS: dict[type[ast.AST], str] = {
     ast.Subscript: "a subscript",
@@ -625,6 +635,11 @@ class _Collector:
         self._function_body(node.body, body)
         if body.loops:
             self.functions[key]["loops"] = body.loops
+        if body.guarded:
+            self.functions[key]["guarded"] = body.guarded
+        narrowed = _narrowings(node.body)
+        if narrowed:
+            self.functions[key]["narrowed"] = narrowed
         # Only a name bound more than once (a parameter counts as one binding) can lose an
         # earlier value to a later assignment: most functions have none, and no walk.
         names = {name for name, bindings in local.items() if len(bindings) > 1 or name in body.params}
@@ -695,6 +710,13 @@ class _Collector:
     def _statement(self, node: ast.stmt, body: _Body) -> None:
         for name, line, value in _assignments(node):
             body.local.setdefault(name, []).append([line, value])
+        if isinstance(node, ast.If):
+            guard = _prefix_guard(node.test)
+            if guard is not None:
+                name, prefix, starts = guard
+                for branch, holds in ((node.body, starts), (node.orelse, not starts)):
+                    for line in _assigned_lines(branch, name):
+                        body.guarded.setdefault(name, []).append([line, prefix, holds])
         if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
             body.annotations[node.target.id] = annotation(node.annotation)
         elif isinstance(node, ast.Return) and node.value is not None:
@@ -856,6 +878,7 @@ class _Body:
         self.receiver = receiver
         self.attrs = attrs
         self.loops: dict[str, list[list[int]]] = {}
+        self.guarded: dict[str, list[list[Any]]] = {}
 
     def mentions_own(self, node: ast.AST) -> bool:
         """Whether ``node`` reads a parameter or a local of the function (``self.x`` included), or
@@ -984,6 +1007,68 @@ def _bound(target: ast.expr) -> list[str]:
 
 def _target_names(target: ast.AST) -> list[str]:
     return [n.id for n in ast.walk(target) if isinstance(n, ast.Name)]
+
+
+def _prefix_guard(test: ast.expr) -> tuple[str, str, bool] | None:
+    """``(name, prefix, starts)`` of ``name.startswith("prefix")`` (``starts`` True) or ``not
+    name.startswith("prefix")`` (False); None for any other test."""
+    starts = True
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test, starts = test.operand, False
+    if (
+        isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute) and test.func.attr == "startswith"
+        and isinstance(test.func.value, ast.Name) and len(test.args) == 1 and not test.keywords
+        and isinstance(test.args[0], ast.Constant) and isinstance(test.args[0].value, str)
+    ):
+        return test.func.value.id, test.args[0].value, starts
+    return None
+
+
+def _narrowings(statements: list[ast.stmt]) -> dict[str, list[list[Any]]]:
+    """:data:`FunctionOutline` ``narrowed`` of a function body (its own statements only: an
+    ``if`` inside another block does not stand between every path and what follows it)."""
+    found: dict[str, list[list[Any]]] = {}
+    for stmt in statements:
+        guard = _prefix_guard(stmt.test) if isinstance(stmt, ast.If) else None
+        if guard is None:
+            continue
+        assert isinstance(stmt, ast.If)
+        name, prefix, starts = guard
+        # The body runs for a value whose ``startswith`` is ``starts``, the ``else`` for the rest.
+        for branch, passed in ((stmt.body, starts), (stmt.orelse, not starts)):
+            if _settles(branch, name):
+                found.setdefault(name, []).append([stmt.end_lineno or stmt.lineno, prefix, not passed])
+    return found
+
+
+def _settles(statements: list[ast.stmt], name: str) -> bool:
+    """Whether running ``statements`` rebinds ``name`` or leaves the function on every path."""
+    for stmt in statements:
+        if isinstance(stmt, (ast.Return, ast.Raise)):
+            return True
+        if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in stmt.targets):
+            return True
+        if isinstance(stmt, (ast.AugAssign, ast.AnnAssign)) and isinstance(stmt.target, ast.Name) and stmt.target.id == name:
+            if not isinstance(stmt, ast.AnnAssign) or stmt.value is not None:
+                return True
+        if isinstance(stmt, ast.If) and _settles(stmt.body, name) and _settles(stmt.orelse, name):
+            return True
+    return False
+
+
+def _assigned_lines(statements: list[ast.stmt], name: str) -> list[int]:
+    """The lines of the assignments to ``name`` in ``statements`` and the blocks inside them
+    (not in nested functions or classes, which bind their own names)."""
+    lines: list[int] = []
+    stack: list[ast.AST] = list(statements)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        if isinstance(node, ast.stmt):
+            lines.extend(line for bound, line, _ in _assignments(node) if bound == name)
+        stack.extend(children(node))
+    return lines
 
 
 def named_lambda(stmt: ast.stmt) -> ast.FunctionDef | None:

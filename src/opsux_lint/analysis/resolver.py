@@ -391,6 +391,7 @@ class Resolver:
         # the body's own statements): what came before it is gone, the parameter too. The
         # later ones stay (a loop may come round to them).
         at = self._at.get((module, key))
+        guarded = function.get("guarded", {})
         rebinds = function.get("rebinds", {}).get(name)
         loops = function.get("loops", {}).get(name)
         cut = None
@@ -419,9 +420,21 @@ class Resolver:
             try:
                 hop = f"{path}:{line} {render(value)}"
                 with self._reading(module, key, line):
-                    items.extend(_hop(hop, self._eval(value, module, key, depth + 1)))
+                    made = _hop(hop, self._eval(value, module, key, depth + 1))
             finally:
                 self._assigning.discard(binding)
+            guard = tuple((str(prefix), bool(starts)) for at, prefix, starts in guarded.get(name, ()) if at == line)
+            if guard and param is not None and len(assigned or ()) == 1:
+                # ``if action.startswith("."): action = f"{prefix}{action}"``, the parameter's only
+                # reassignment (so the test reads the caller's value): made only for values that
+                # pass the test, a template of the parameter applies to those alone.
+                made = [
+                    dataclasses.replace(item, guard=(*item.guard, *guard))
+                    if isinstance(item, Unknown) and item.template is not None and item.param == (f"{module}.{key}", name)
+                    else item
+                    for item in made
+                ]
+            items.extend(made)
         if param is not None and cut is None:
             qualified = f"{module}.{key}"
             if param[1] == "var":
@@ -429,12 +442,23 @@ class Resolver:
             elif param[1] == "varkw":
                 items.append(Unknown(f"`**{name}` of `{key}`"))
             else:
-                items.append(Unknown(f"parameter `{name}` of `{key}`", (qualified, name)))
+                items.append(Unknown(f"parameter `{name}` of `{key}`", (qualified, name), guard=self._narrowed(function, name, module, key)))
                 default = param[2]
                 if default is not None:
                     hop = f"{path}:{function['line']} default of `{name}` {render(default)}"
                     items.extend(_hop(hop, self._eval(default, module, None, depth + 1)))
         return self._strings(items)
+
+    def _narrowed(self, function: FunctionOutline, name: str, module: str, key: str) -> tuple[tuple[str, bool], ...]:
+        """The tests a parameter's own value has failed where it is read (below an ``if
+        name.startswith(...)`` whose passing branch rebinds it or returns: :data:`narrowed`)."""
+        narrowed = function.get("narrowed", {}).get(name)
+        at = self._at.get((module, key)) if narrowed else None
+        if at is None:
+            return ()
+        if callable(at):
+            at = self._at[(module, key)] = at()
+        return tuple((str(prefix), bool(starts)) for last, prefix, starts in narrowed or () if at > last)
 
     def _global(self, module: str, name: str, depth: int) -> list[Item]:
         memo_key = (module, name)

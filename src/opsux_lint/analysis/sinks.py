@@ -15,6 +15,9 @@ Template = tuple[str, str]
 """``(prefix, suffix)`` a wrapper writes around its parameter before the sink gets it. Either may
 hold holes (:func:`hole`): the other parameters of a template of several (``f"{app}.{action}"``)."""
 PLAIN: Template = ("", "")
+Guard = tuple[tuple[str, bool], ...]
+"""``(prefix, starts)`` conditions a value must meet for a template to apply (all of them):
+``value.startswith(prefix) == starts``. Empty: any value."""
 OVERFLOW: Template = ("\x02", "\x02")
 """Stands for the templates beyond the most a wrapper keeps: the sink may get texts made of the
 value that are not listed, so a call of the wrapper is not verified by the ones that are."""
@@ -32,6 +35,11 @@ def hole(text: str, owner: str | None = None) -> str:
 def _split(piece: str) -> list[str]:
     """Text and holes, alternating: the odd items are holes' contents."""
     return piece.split(_HOLE)
+
+
+def meets(text: str, guard: Guard) -> bool:
+    """Whether a known text passes every condition of ``guard``."""
+    return all(text.startswith(prefix) == starts for prefix, starts in guard)
 
 
 def template_text(piece: str) -> str:
@@ -101,6 +109,12 @@ class DerivedSink:
     templates: tuple[Template, ...] = (PLAIN,)
     """What the sink gets of a value its callers pass: that value (:data:`PLAIN`), or the value
     inside a template (``f"wagtail.workflow.{action}"``: ``("wagtail.workflow.", "")``)."""
+    guards: tuple[tuple[Template, Guard], ...] = ()
+    """The templates made only for some values: ``if action.startswith("."): action =
+    f"{prefix}{action}"`` makes its template of a value that starts with ``"."`` alone."""
+
+    def guard(self, template: Template) -> Guard:
+        return next((guard for made, guard in self.guards if made == template), ())
 
 
 @dataclass(frozen=True)

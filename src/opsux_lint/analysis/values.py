@@ -33,6 +33,9 @@ class Unknown:
     elements: tuple[tuple[str | int | None, tuple[Item, ...]], ...] | None = None
     """For a dict, list, tuple or set written out: each value or element, with its key (a
     dict's string key, a sequence's position; None for any other) and what it may be."""
+    guard: tuple[tuple[str, bool], ...] = ()
+    """With :attr:`template`: ``(prefix, starts)`` conditions on the parameter's value under which
+    the template is made (``if action.startswith("."): action = f"{p}{action}"``), all holding."""
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ from opsux_lint.analysis.sinks import (
     OVERFLOW,
     PLAIN,
     DerivedSink,
+    Guard,
     SinkSpec,
     Template,
 )
@@ -102,6 +103,7 @@ def derive_sinks(resolver: Resolver, base: Sequence[SinkSpec], templated: bool =
     derived: dict[tuple[str, str], tuple[SinkSpec, str]] = {}
     inherited: dict[tuple[str, str], list[SinkSpec]] = {}
     templates: dict[SinkSpec, set[Template]] = {spec: {PLAIN} for spec in base}
+    guards: dict[SinkSpec, dict[Template, Guard]] = {}
     for sink in base:
         # A class configured as the sink: its subclasses that keep its constructor construct
         # the same way (readthedocs' BuildUserError(message_id=...) of NotificationBaseException).
@@ -141,7 +143,7 @@ def derive_sinks(resolver: Resolver, base: Sequence[SinkSpec], templated: bool =
                     for sink in candidates:
                         if not (callee_is(sink, func, callee, resolver) or f"{sink.call}.__init__" in callee.names or sink.call in named):
                             continue
-                        for owner, param, spec, around in _wrapper_specs(resolver, module, key, function, sink, position, keyword, value, star, line):
+                        for owner, param, spec, around, guard in _wrapper_specs(resolver, module, key, function, sink, position, keyword, value, star, line):
                             if around != PLAIN and not templated:
                                 continue
                             if (owner, param) in derived:
@@ -161,6 +163,14 @@ def derive_sinks(resolver: Resolver, base: Sequence[SinkSpec], templated: bool =
                                 t if t == OVERFLOW else (t[0] + around[0], around[1] + t[1])
                                 for t in templates.get(sink, {PLAIN})
                             }
+                            # A template made under a test of this wrapper's parameter applies to
+                            # the values that pass it (the sink's own guards test another value).
+                            conditions = guards.setdefault(spec, {})
+                            for template in made:
+                                if template not in templates.get(spec, set()):
+                                    conditions.setdefault(template, guard)
+                                if conditions.get(template, ()) != guard:
+                                    conditions[template] = ()  # made both ways: for any value
                             have = templates.setdefault(spec, set())
                             if not made <= have:
                                 if len(have | made) > MAX_TEMPLATES:
@@ -186,7 +196,10 @@ def derive_sinks(resolver: Resolver, base: Sequence[SinkSpec], templated: bool =
         if not count and param != ALIAS:
             targets = frozenset({spec.call, *(sub.call for sub in subs)})
             dynamic = dynamic_uses.use(wrapper, param, targets, spec.keyword, by_position=spec.arg is not None)
-        found.append(DerivedSink(spec, wrapper, param, count, via, dynamic, tuple(sorted(templates.get(spec, {PLAIN})))))
+        kept = tuple(sorted(templates.get(spec, {PLAIN})))
+        conditions = guards.get(spec, {})
+        guarded = tuple((t, conditions[t]) for t in kept if conditions.get(t))
+        found.append(DerivedSink(spec, wrapper, param, count, via, dynamic, kept, guarded))
     return tuple(found)
 
 
@@ -382,14 +395,15 @@ def _count(callers: Mapping[str, int], spec: SinkSpec) -> int:
 def _wrapper_specs(
     resolver: Resolver, module: str, key: str, function: FunctionOutline,
     sink: SinkSpec, position: int | None, keyword: str | None, value: Expr, star: str, line: int,
-) -> Iterable[tuple[str, str, SinkSpec, Template]]:
-    """``(function, parameter, sink, template)`` for each parameter whose value reaches the sink here."""
+) -> Iterable[tuple[str, str, SinkSpec, Template, Guard]]:
+    """``(function, parameter, sink, template, guard)`` for each parameter whose value reaches the
+    sink here."""
     call = f"{module}.{key}"
     if star:
         if _callable_by_name(resolver, call):
             spec = _forwarded(function, call, sink, position, str(value[1]), star, keyword)
             if spec is not None:
-                yield call, str(value[1]), spec, PLAIN
+                yield call, str(value[1]), spec, PLAIN, ()
         return
     if keyword is not None:
         if sink.keyword != keyword:
@@ -404,7 +418,7 @@ def _wrapper_specs(
         owner, param = unknown.param
         spec = _parameter_spec(resolver, owner, param)
         if spec is not None:
-            yield owner, param, spec, unknown.template or PLAIN
+            yield owner, param, spec, unknown.template or PLAIN, unknown.guard
 
 
 def _callable_by_name(resolver: Resolver, qualified: str) -> bool:

@@ -29,8 +29,10 @@ from opsux_lint.analysis.resolver import Instance
 from opsux_lint.analysis.sinks import (
     OVERFLOW,
     PLAIN,
+    Guard,
     Template,
     fill_template,
+    meets,
     template_params,
     template_pattern,
     template_text,
@@ -75,6 +77,9 @@ class _Position:
     templates: tuple[Template, ...] = ()
     """A wrapper's templates (:attr:`DerivedSink.templates`): what the sink gets of the value
     passed here. Empty: the value itself."""
+    guards: tuple[tuple[Template, Guard], ...] = ()
+    """The templates of :attr:`templates` made only of values that pass a test
+    (:attr:`DerivedSink.guards`)."""
     unpacked: int | str | None = None
     """Of a spread: the index in the ``*`` sequence, or the key in the ``**`` mapping, that the
     sink's value is at, where that is certain (a tuple or dict written out then gives it)."""
@@ -84,15 +89,22 @@ _MAX_FILLS = 64
 """Combinations of a call's values filled into a wrapper's templates (the rest stay holes)."""
 
 
-def _templated(values: Sequence[Value], templates: Sequence[Template]) -> tuple[Value, ...]:
-    """The values a sink gets when a wrapper writes them into its templates."""
+def _templated(
+    values: Sequence[Value], templates: Sequence[Template], guards: Sequence[tuple[Template, Guard]] = ()
+) -> tuple[Value, ...]:
+    """The values a sink gets when a wrapper writes them into its templates (a guarded template
+    only of a known text that passes its test; of a pattern, always)."""
     if not templates:
         return tuple(values)
+    tests = dict(guards)
     out: list[Value] = []
     for value in values:
         for prefix, suffix in templates:
             if (prefix, suffix) == OVERFLOW:
                 continue  # not a text: an unknown (:meth:`OperationTypeMatcher._evaluate`)
+            guard = tests.get((prefix, suffix))
+            if guard and value.pattern is None and not meets(value.text, guard):
+                continue  # ``if action.startswith("."):`` is false for it: not made of it
             if not prefix and not suffix:
                 out.append(value)
                 continue
@@ -105,6 +117,25 @@ def _templated(values: Sequence[Value], templates: Sequence[Template]) -> tuple[
                 pattern = _piece_pattern(prefix) + inner + _piece_pattern(suffix)
             out.append(Value(template_text(prefix) + value.text + template_text(suffix), (*value.chain, hop), pattern))
     return tuple(dict.fromkeys(out))
+
+
+def _merged_guards(
+    first: _Position, around: Sequence[Template], guards: Sequence[tuple[Template, Guard]]
+) -> tuple[tuple[Template, Guard], ...]:
+    """The guards of ``first``'s templates and ``around``'s together: a template both make with
+    different tests (or one without) is made for any value."""
+    mine, theirs = dict(first.guards), dict(guards)
+    firsts, arounds = first.templates or (PLAIN,), around or (PLAIN,)
+    merged: dict[Template, Guard] = {}
+    for template in dict.fromkeys((*firsts, *arounds)):
+        tests: set[Guard] = set()
+        if template in firsts:
+            tests.add(mine.get(template, ()))
+        if template in arounds:
+            tests.add(theirs.get(template, ()))
+        if len(tests) == 1 and () not in tests:
+            merged[template] = tests.pop()
+    return tuple(merged.items())
 
 
 def _piece_pattern(piece: str) -> str:
@@ -525,7 +556,10 @@ class OperationTypeMatcher(CallCollector):
                     if id(item) not in seen:
                         seen.add(id(item))
                         wrapper = templated.get(sink.spec)
-                        positions.append(_Position(item, scope, call, sink.call, templates=wrapper.templates if wrapper else ()))
+                        positions.append(_Position(
+                            item, scope, call, sink.call, templates=wrapper.templates if wrapper else (),
+                            guards=wrapper.guards if wrapper else (),
+                        ))
                 if unseen is not None:
                     positions.append(_Position(unseen[0], scope, call, sink.call, unseen[1]))
                 continue
@@ -541,7 +575,7 @@ class OperationTypeMatcher(CallCollector):
                     continue
                 value = found
             if value is not None:
-                around = self._filled(templated.get(sink.spec), call, scope, bound - shift)
+                around, guards = self._filled(templated.get(sink.spec), call, scope, bound - shift)
                 if id(value) in at:
                     # The same value given to two sinks (``*.log_action`` configured, and a
                     # wrapper of the model it writes, which makes it "app.{action}"): every
@@ -549,11 +583,13 @@ class OperationTypeMatcher(CallCollector):
                     first = positions[at[id(value)]]
                     merged = tuple(dict.fromkeys((*(first.templates or (PLAIN,)), *(around or (PLAIN,)))))
                     if merged != (first.templates or (PLAIN,)):
-                        positions[at[id(value)]] = dataclasses.replace(first, templates=merged, by_name=first.by_name and named)
+                        positions[at[id(value)]] = dataclasses.replace(
+                            first, templates=merged, guards=_merged_guards(first, around, guards), by_name=first.by_name and named,
+                        )
                 elif id(value) not in seen:
                     seen.add(id(value))
                     at[id(value)] = len(positions)
-                    positions.append(_Position(value, scope, call, sink.call, by_name=named, templates=around))
+                    positions.append(_Position(value, scope, call, sink.call, by_name=named, templates=around, guards=guards))
                 continue
             spread = _spread(call, spec) if not sink.generic else None
             if spread is not None and id(spread.value) not in seen:
@@ -594,13 +630,15 @@ class OperationTypeMatcher(CallCollector):
         site = _source(facts, value)
         return SiteOutcome(value, sink.call, site, True, SiteStatus.UNVERIFIABLE, reason, site, unknown=(Unknown(reason),))
 
-    def _filled(self, wrapper: DerivedSink | None, call: cst.Call, scope: str | None, offset: int) -> tuple[Template, ...]:
+    def _filled(
+        self, wrapper: DerivedSink | None, call: cst.Call, scope: str | None, offset: int,
+    ) -> tuple[tuple[Template, ...], tuple[tuple[Template, Guard], ...]]:
         """A wrapper's templates, with the holes its other parameters leave (``f"{app}.{action}"``)
         filled in with what this call passes for them where that is known: ``pair("app",
         "sync")`` checks ``"app.sync"``, not each half alone. ``offset``: where the call's
         arguments are from the wrapper's positions (a partial's bound ones, an instance's ``self``)."""
         if wrapper is None:
-            return ()
+            return (), ()
         known: dict[tuple[str, str], list[str]] = {}
         for prefix, suffix in wrapper.templates:
             for owner, param in template_params(prefix + suffix):
@@ -615,13 +653,17 @@ class OperationTypeMatcher(CallCollector):
                 if resolution.values and not resolution.unknowns and all(v.pattern is None for v in resolution.values):
                     known[(owner, param)] = [v.text for v in resolution.values]
         if not known:
-            return wrapper.templates
+            return wrapper.templates, wrapper.guards
         keys = list(known)
-        filled: list[Template] = []
+        filled: dict[Template, Guard] = {}
         for combo in itertools.islice(itertools.product(*(known[k] for k in keys)), _MAX_FILLS):
             values = dict(zip(keys, combo))
-            filled.extend((fill_template(prefix, values), fill_template(suffix, values)) for prefix, suffix in wrapper.templates)
-        return tuple(dict.fromkeys(filled))
+            for prefix, suffix in wrapper.templates:
+                made = (fill_template(prefix, values), fill_template(suffix, values))
+                guard = wrapper.guard((prefix, suffix))
+                # Filled the same from templates of different tests: made for any value.
+                filled[made] = guard if filled.get(made, guard) == guard else ()
+        return tuple(filled), tuple((t, g) for t, g in filled.items() if g)
 
     def _not_the_sink(
         self, call: cst.Call, candidates: Sequence[Sink], callee: Callee, written: str, scope: str | None
@@ -683,7 +725,7 @@ class OperationTypeMatcher(CallCollector):
             resolution = written
         else:
             _, resolution = facts.resolve(position.expr, position.scope)
-        values = _templated(resolution.values, position.templates)
+        values = _templated(resolution.values, position.templates, position.guards)
         if OVERFLOW in position.templates:
             many = f"the wrapper makes more than {MAX_TEMPLATES} different texts of the value (not all are followed)"
             resolution = Resolution(resolution.values, (*resolution.unknowns, Unknown(many)))
