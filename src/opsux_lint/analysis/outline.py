@@ -1048,9 +1048,11 @@ def _settles(statements: list[ast.stmt], name: str) -> bool:
             return True
         if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in stmt.targets):
             return True
-        if isinstance(stmt, (ast.AugAssign, ast.AnnAssign)) and isinstance(stmt.target, ast.Name) and stmt.target.id == name:
-            if not isinstance(stmt, ast.AnnAssign) or stmt.value is not None:
-                return True
+        if (
+            isinstance(stmt, (ast.AugAssign, ast.AnnAssign)) and isinstance(stmt.target, ast.Name) and stmt.target.id == name
+            and not (isinstance(stmt, ast.AnnAssign) and stmt.value is None)  # ``name: str`` binds nothing
+        ):
+            return True
         if isinstance(stmt, ast.If) and _settles(stmt.body, name) and _settles(stmt.orelse, name):
             return True
     return False
