@@ -63,10 +63,15 @@ def check_golden(name: str, actual: str) -> None:
     assert actual == path.read_text(encoding="utf-8")
 
 
-def tiny_project(tmp_path: Path, sink: str, files: dict[str, str]) -> None:
-    """A project of package ``app`` (``files`` by name) with one sink and one registered type."""
+def tiny_project(
+    tmp_path: Path, sink: str | list[str], files: dict[str, str], types: list[str] | None = None, src: str = "src",
+) -> None:
+    """A project of package ``app`` under ``src/`` (``files`` by name) with the sinks ``sink``
+    (YAML flow mappings) and the registered ``types`` (default: ``inventory.sync``)."""
+    sinks = "".join(f"    - {entry}\n" for entry in ([sink] if isinstance(sink, str) else sink))
+    registered = "".join(f"  {code}: {code}\n" for code in types or ["inventory.sync"])
     (tmp_path / "opsux.yaml").write_text(
-        f"operation_types: {{inventory.sync: Sync}}\nlint:\n  src: [src]\n  operation_type_sinks: [{sink}]\n",
+        f"operation_types:\n{registered}lint:\n  src: ['{src}']\n  operation_type_sinks:\n{sinks}",
         encoding="utf-8",
     )
     app = tmp_path / "src" / "app"

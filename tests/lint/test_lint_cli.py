@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from lint_support import REPO, copy_fixture
+from lint_support import REPO, copy_fixture, tiny_project
 from opsux_lint import runner as runner_module
 from opsux_lint.cli import main
 
@@ -255,15 +255,8 @@ def test_a_sink_module_that_lint_src_names_differently_is_warned_about(
 ) -> None:
     # A src/ layout with lint.src: [.]: every module is ``src.app...`` while the code imports
     # ``app...``, and nothing resolves into the sink's module.
-    (tmp_path / "opsux.yaml").write_text(
-        f"operation_types: {{inventory.sync: Sync}}\nlint:\n  src: ['{src}']\n  operation_type_sinks:\n"
-        "    - {call: app.events.emit, arg: 0}\n    - {call: '*.record', arg: 0}\n    - {call: opsux_core.start, arg: 0}\n",
-        encoding="utf-8",
-    )
-    package = tmp_path / "src" / "app"
-    package.mkdir(parents=True)
-    (package / "__init__.py").write_text("", encoding="utf-8")
-    (package / "events.py").write_text("def emit(kind):\n    return kind\n", encoding="utf-8")
+    sinks = ["{call: app.events.emit, arg: 0}", "{call: '*.record', arg: 0}", "{call: opsux_core.start, arg: 0}"]
+    tiny_project(tmp_path, sinks, {"events.py": "def emit(kind):\n    return kind\n"}, src=src)
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(main, [".", "--no-cache"])
     assert result.exit_code == 0

@@ -8,6 +8,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from lint_support import tiny_project
 
 from opsux_lint.analysis import Resolver, SinkSpec, Unknown, build_index, derive_sinks
 from opsux_lint.analysis.sinks import fill_template, hole, template_params, template_pattern, template_text
@@ -196,22 +197,15 @@ def test_templates_beyond_the_most_a_wrapper_keeps_make_its_calls_unverifiable(t
     # Every text the sink can get is registered; once there are more than the wrapper keeps,
     # the ones it no longer lists could be anything: OPS008, never verified.
     subclasses = "".join(f"\n\nclass P{n}(Loggable):\n    prefix = 'p{n}'\n" for n in range(prefixes))
-    (tmp_path / "opsux.yaml").write_text(
-        "operation_types:\n  a.b: Plain\n" + "".join(f"  p{n}.a.b: P{n}\n" for n in range(prefixes))
-        + "lint:\n  src: [src]\n  operation_type_sinks: [{call: app.events.emit, arg: 0}]\n",
-        encoding="utf-8",
-    )
-    package = tmp_path / "src" / "app"
-    package.mkdir(parents=True)
-    (package / "__init__.py").write_text("", encoding="utf-8")
-    (package / "events.py").write_text("def emit(action):\n    return action\n", encoding="utf-8")
-    (package / "log.py").write_text(
-        "from app.events import emit\n\n\nclass Loggable:\n    prefix = None\n\n"
-        "    def log(self, action):\n        if self.prefix:\n            action = self.prefix + '.' + action\n"
-        "        emit(action)\n" + subclasses,
-        encoding="utf-8",
-    )
-    (package / "use.py").write_text("from app.log import Loggable\n\nLoggable().log('a.b')\n", encoding="utf-8")
+    tiny_project(tmp_path, "{call: app.events.emit, arg: 0}", {
+        "events.py": "def emit(action):\n    return action\n",
+        "log.py": (
+            "from app.events import emit\n\n\nclass Loggable:\n    prefix = None\n\n"
+            "    def log(self, action):\n        if self.prefix:\n            action = self.prefix + '.' + action\n"
+            "        emit(action)\n" + subclasses
+        ),
+        "use.py": "from app.log import Loggable\n\nLoggable().log('a.b')\n",
+    }, types=["a.b", *(f"p{n}.a.b" for n in range(prefixes))])
     findings = run(resolve_targets([tmp_path], None), Selection(), tmp_path).findings
     if prefixes + 1 <= MAX_TEMPLATES:  # the prefixes and the value itself
         assert findings == ()
@@ -223,50 +217,33 @@ def test_templates_beyond_the_most_a_wrapper_keeps_make_its_calls_unverifiable(t
 def test_a_call_of_two_sinks_is_checked_for_what_each_gets(tmp_path: Path) -> None:
     # pretalx: ``*.log_action`` configured, and the model that log_action writes. The call is a
     # site of both: the value itself, and the text the wrapper makes of it for the model.
-    (tmp_path / "opsux.yaml").write_text(
-        "operation_types:\n  thing.create: Create\n  app.thing.update: Update\n  thing.update: Update\n"
-        "lint:\n  src: [src]\n  operation_type_sinks:\n"
-        "    - {call: '*.log_action', arg: 0, keyword: action}\n"
-        "    - {call: app.models.Entry, keyword: action_type}\n",
-        encoding="utf-8",
-    )
-    package = tmp_path / "src" / "app"
-    package.mkdir(parents=True)
-    (package / "__init__.py").write_text("", encoding="utf-8")
-    (package / "models.py").write_text(
-        "class Entry:\n    def __init__(self, action_type=None):\n        self.action_type = action_type\n\n\n"
-        "class Thing:\n    def log_action(self, action):\n        return Entry(action_type='app.' + action)\n",
-        encoding="utf-8",
-    )
-    (package / "use.py").write_text(
-        "from app.models import Thing\n\n"
-        "Thing().log_action('thing.create')\n"  # 3: Entry gets 'app.thing.create'
-        "Thing().log_action('thing.update')\n"  # 4: both registered
-        "Thing().log_action('app.thing.update')\n",  # 5: log_action's own value is not
-        encoding="utf-8",
-    )
+    tiny_project(tmp_path, ["{call: '*.log_action', arg: 0, keyword: action}", "{call: app.models.Entry, keyword: action_type}"], {
+        "models.py": (
+            "class Entry:\n    def __init__(self, action_type=None):\n        self.action_type = action_type\n\n\n"
+            "class Thing:\n    def log_action(self, action):\n        return Entry(action_type='app.' + action)\n"
+        ),
+        "use.py": (
+            "from app.models import Thing\n\n"
+            "Thing().log_action('thing.create')\n"  # 3: Entry gets 'app.thing.create'
+            "Thing().log_action('thing.update')\n"  # 4: both registered
+            "Thing().log_action('app.thing.update')\n"  # 5: log_action's own value is not
+        ),
+    }, types=["thing.create", "app.thing.update", "thing.update"])
     findings = run(resolve_targets([tmp_path], None), Selection(), tmp_path).findings
     assert [(f.path, f.line, f.code) for f in findings] == [("src/app/use.py", 3, "OPS001"), ("src/app/use.py", 5, "OPS001")]
     assert "'app.thing.create'" in findings[0].message and "'app.app.thing.update'" in findings[1].message
 
 
 def test_a_site_delegated_through_several_templates_names_its_wrapper_once(tmp_path: Path) -> None:
-    (tmp_path / "opsux.yaml").write_text(
-        "operation_types:\n  app.room.create: Create\nlint:\n  src: [src]\n"
-        "  operation_type_sinks: [{call: app.models.Entry, keyword: action_type}]\n",
-        encoding="utf-8",
-    )
-    package = tmp_path / "src" / "app"
-    package.mkdir(parents=True)
-    (package / "__init__.py").write_text("", encoding="utf-8")
-    (package / "models.py").write_text(
-        "class Entry:\n    def __init__(self, action_type=None):\n        self.action_type = action_type\n\n\n"
-        "class LogMixin:\n    log_prefix = None\n\n    def log_action(self, action):\n"
-        "        if self.log_prefix:\n            action = f'{self.log_prefix}{action}'\n"
-        "        return Entry(action_type=action)\n\n\nclass Room(LogMixin):\n    log_prefix = 'app.room'\n",
-        encoding="utf-8",
-    )
-    (package / "use.py").write_text("from app.models import Room\n\nRoom().log_action('.create')\n", encoding="utf-8")
+    tiny_project(tmp_path, "{call: app.models.Entry, keyword: action_type}", {
+        "models.py": (
+            "class Entry:\n    def __init__(self, action_type=None):\n        self.action_type = action_type\n\n\n"
+            "class LogMixin:\n    log_prefix = None\n\n    def log_action(self, action):\n"
+            "        if self.log_prefix:\n            action = f'{self.log_prefix}{action}'\n"
+            "        return Entry(action_type=action)\n\n\nclass Room(LogMixin):\n    log_prefix = 'app.room'\n"
+        ),
+        "use.py": "from app.models import Room\n\nRoom().log_action('.create')\n",
+    }, types=["app.room.create"])
     result = run(resolve_targets([tmp_path], None), Selection(), tmp_path, RunOptions(coverage=True))
     delegated = [s for s in result.sites or () if s.status == "delegated"]
     assert [s.reason for s in delegated] == ["the callers of `app.models.LogMixin.log_action` are checked"]
@@ -308,20 +285,11 @@ class Room:
 def test_a_template_made_under_a_prefix_test_applies_to_the_values_that_pass_it(
     tmp_path: Path, body: str, expected: list[tuple[int, str]]
 ) -> None:
-    (tmp_path / "opsux.yaml").write_text(
-        "operation_types:\n  app.room.create: Create\n  app.event.update: Update\nlint:\n  src: [src]\n"
-        "  operation_type_sinks: [{call: app.events.emit, arg: 0}]\n",
-        encoding="utf-8",
-    )
-    package = tmp_path / "src" / "app"
-    package.mkdir(parents=True)
-    (package / "__init__.py").write_text("", encoding="utf-8")
-    (package / "events.py").write_text("def emit(action):\n    return action\n", encoding="utf-8")
-    (package / "log.py").write_text(_LOGGER.format(body=body), encoding="utf-8")
-    (package / "use.py").write_text(
-        "from app.log import Room\n\n\ndef go(room: Room):\n    room.log_action('.create')\n    room.log_action('app.event.update')\n",
-        encoding="utf-8",
-    )
+    tiny_project(tmp_path, "{call: app.events.emit, arg: 0}", {
+        "events.py": "def emit(action):\n    return action\n",
+        "log.py": _LOGGER.format(body=body),
+        "use.py": "from app.log import Room\n\n\ndef go(room: Room):\n    room.log_action('.create')\n    room.log_action('app.event.update')\n",
+    }, types=["app.room.create", "app.event.update"])
     findings = run(resolve_targets([tmp_path / "src" / "app" / "use.py"], None), Selection(), tmp_path).findings
     got = sorted((f.line - 1, f.message.split(" is not registered")[0].split("Operation type ")[1]) for f in findings)
     assert got == sorted(expected)
