@@ -72,6 +72,10 @@ def test_a_manager_makes_the_model_it_belongs_to(tmp_path: Path) -> None:
         ("AuditLog.objects.filter(action=a)", None),
         ("AuditLog.create(action=a)", None),
         ("registry.entries.create(action=a)", None),
+        # A custom manager of a class: ``events = AuditManager()``.
+        ("AuditLog.events.create(action=a)", "AuditLog"),
+        ("models.AuditLog.events.filter(b=1).create(action=a)", "models.AuditLog"),
+        ("AuditLog.Meta.create(action=a)", None),  # a nested class, not a manager
     ],
 )
 def test_the_outline_sees_the_model_a_manager_makes(source: str, model: str | None) -> None:
@@ -79,3 +83,24 @@ def test_the_outline_sees_the_model_a_manager_makes(source: str, model: str | No
     assert isinstance(node, ast.Call)
     found = managed(node)
     assert (ast.unparse(found) if found is not None else None) == model
+
+
+def test_a_custom_manager_makes_the_model_it_belongs_to(tmp_path: Path) -> None:
+    models = _MODELS.replace(
+        "class AuditLog(models.Model):\n", "class AuditLog(models.Model):\n    events = models.Manager()\n"
+    )
+    views = (
+        "from app.models import AuditLog, Other\n\n\n"
+        "def view(entry):\n"
+        "    AuditLog.events.create(action='inventory.bogus')\n"  # 5
+        "    AuditLog.events.create(action='inventory.sync')\n"
+        "    Other.events.create(action='inventory.bogus')\n"  # another model
+        "    entry.children.create(action='inventory.bogus')\n\n\n"  # an instance's related rows: unknown model
+        "def log(action):\n    AuditLog.events.create(action=action)\n\n\n"
+        "log('inventory.bogus')\n"  # 15: the wrapper's caller
+    )
+    tiny_project(tmp_path, "{call: app.models.AuditLog, keyword: action}", {"models.py": models, "views.py": views})
+    result = run(resolve_targets([tmp_path], None), Selection(), tmp_path)
+    assert [(f.path, f.line, f.code) for f in result.findings] == [
+        ("src/app/views.py", 5, "OPS001"), ("src/app/views.py", 15, "OPS001"),
+    ]

@@ -2,7 +2,8 @@
 
 A model configured as a sink (its constructor, by keyword) is made this way far more often
 than by calling the class: ``create``, ``get_or_create`` and ``update_or_create`` of its manager
-(also after ``.using(...)`` or ``.filter(...)``) take the fields by keyword, the last two also
+(also after ``.using(...)`` or ``.filter(...)``, and of a custom manager, ``Model.events``) take
+the fields by keyword, the last two also
 in ``defaults={...}``. The outline records such a call as a call of the model, so a function that
 passes its parameter into one is a wrapper; the matcher finds the values
 (:mod:`opsux_lint.matchers.managers`).
@@ -15,7 +16,14 @@ import ast
 MANAGER_CREATES = frozenset({"create", "get_or_create", "update_or_create", "acreate", "aget_or_create", "aupdate_or_create"})
 """Django's manager methods that make a row of the model with the fields they are given."""
 MANAGERS = frozenset({"objects", "_default_manager", "_base_manager"})
-"""The names a model's manager is reached by."""
+"""The names a model's manager is reached by, whatever the model is called."""
+
+
+def is_manager(model: str, attr: str) -> bool:
+    """Whether ``<model>.<attr>`` is a manager of the model ``model`` names (its last name): one
+    of :data:`MANAGERS`, or a custom manager (``events = AuditManager()``), an attribute of a
+    class whose name is capitalized that is not a nested class itself."""
+    return attr in MANAGERS or (model[:1].isupper() and not attr[:1].isupper())
 
 
 def managed(node: ast.Call) -> ast.expr | None:
@@ -26,6 +34,8 @@ def managed(node: ast.Call) -> ast.expr | None:
     base = func.value
     while isinstance(base, ast.Call) and isinstance(base.func, ast.Attribute):
         base = base.func.value
-    if isinstance(base, ast.Attribute) and base.attr in MANAGERS:
-        return base.value
-    return None
+    if not isinstance(base, ast.Attribute):
+        return None
+    model = base.value
+    name = model.attr if isinstance(model, ast.Attribute) else model.id if isinstance(model, ast.Name) else ""
+    return model if is_manager(name, base.attr) else None

@@ -147,7 +147,7 @@ class Summary(TypedDict):
     """Functions a task runner is given by their dotted path (``async_task("app.events.emit",
     kind)``, :data:`~opsux_lint.analysis.handing.BY_PATH_CALLS`), and the functions that do so."""
 
-SUMMARY_FORMAT = 26
+SUMMARY_FORMAT = 27
 
 _UNKNOWN_REASONS: dict[type[ast.AST], str] = {
     ast.Subscript: "a subscript",

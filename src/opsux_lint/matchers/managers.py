@@ -7,7 +7,7 @@ from collections.abc import Container
 
 import libcst as cst
 
-from opsux_lint.analysis.managers import MANAGER_CREATES, MANAGERS
+from opsux_lint.analysis.managers import MANAGER_CREATES, is_manager
 from opsux_lint.matchers.calls import argument
 from opsux_lint.matchers.handed import keyed
 from opsux_lint.matchers.runs import last_name
@@ -22,9 +22,10 @@ def made_by_manager(call: cst.Call, sinks: Container[str]) -> cst.BaseExpression
     base = func.value
     while isinstance(base, cst.Call) and isinstance(base.func, cst.Attribute):
         base = base.func.value
-    if isinstance(base, cst.Attribute) and base.attr.value in MANAGERS and last_name(base.value) in sinks:
-        return base.value
-    return None
+    if not isinstance(base, cst.Attribute):
+        return None
+    model = last_name(base.value) or ""
+    return base.value if model in sinks and is_manager(model, base.attr.value) else None
 
 
 def in_defaults(call: cst.Call, keyword: str) -> cst.BaseExpression | str | None:
