@@ -15,7 +15,7 @@ from lint_support import copy_fixture, expectations
 from opsux_lint.project import resolve_targets
 from opsux_lint.runner import Selection, run
 
-PROJECTS = ["shop", "broken", "pyproject_app", "resolve", "receivers", "runs", "handed"]
+PROJECTS = ["shop", "broken", "pyproject_app", "resolve", "receivers", "runs", "handed", "related"]
 
 
 def _lint(project: Path) -> set[tuple[str, int, str]]:

@@ -30,6 +30,12 @@ from opsux_lint.analysis.outline import (
     name_chain,
     partial_parts,
 )
+from opsux_lint.analysis.related import (
+    RELATED,
+    receiver_is,
+    related_base,
+    related_sinks,
+)
 from opsux_lint.analysis.resolver import Resolver
 from opsux_lint.analysis.sinks import (
     ALIAS,
@@ -104,6 +110,9 @@ def derive_sinks(resolver: Resolver, base: Sequence[SinkSpec], templated: bool =
     inherited: dict[tuple[str, str], list[SinkSpec]] = {}
     templates: dict[SinkSpec, set[Template]] = {spec: {PLAIN} for spec in base}
     guards: dict[SinkSpec, dict[Template, Guard]] = {}
+    related: dict[str, list[SinkSpec]] = {}
+    """Related sinks (``transaction.events.create(type=...)``) by related name: matched by the
+    receiver's class, never by the name a call writes, so not among ``sinks``."""
     for sink in base:
         # A class configured as the sink: its subclasses that keep its constructor construct
         # the same way (readthedocs' BuildUserError(message_id=...) of NotificationBaseException).
@@ -113,13 +122,19 @@ def derive_sinks(resolver: Resolver, base: Sequence[SinkSpec], templated: bool =
                 derived[(sub, ALIAS)] = (spec, sink.call)
                 sinks.append(spec)
                 templates[spec] = {PLAIN}
+        if templated and sink.keyword is not None and not sink.call.startswith("*."):
+            for call, field in related_sinks(resolver, sink.call):
+                spec = SinkSpec(call, None, sink.keyword)
+                derived[(field, RELATED)] = (spec, sink.call)
+                related.setdefault(spec.last_name, []).append(spec)
+                templates[spec] = {PLAIN}
     for _ in range(_MAX_ROUNDS):
         by_name: dict[str, list[SinkSpec]] = {}
         for sink in sinks:
             by_name.setdefault(sink.last_name, []).append(sink)
         added = False
         # Only a module that mentions a sink's name can call it: the others are never outlined.
-        for module, entry in index.entries(index.mentioning(by_name)):
+        for module, entry in index.entries(index.mentioning([*by_name, *related])):
             for name, sink, (arg, keyword) in _aliases(resolver, module, entry.summary, by_name):
                 alias = f"{module}.{name}"
                 if (alias, ALIAS) not in derived:
@@ -130,19 +145,28 @@ def derive_sinks(resolver: Resolver, base: Sequence[SinkSpec], templated: bool =
                     added = True
             for key, function in entry.summary["functions"].items():
                 for func, position, keyword, value, line, star in function["passes"]:
-                    written = written_name(func) or ""
-                    candidates = by_name.get(written, [])
-                    # ``super().__init__(...)`` in a subclass's constructor calls the parent's:
-                    # a constructor sink of the parent class, named by neither.
-                    if not candidates and written != "__init__":
-                        continue
-                    callee = resolver.callee(func, module, key)
-                    if written == "__init__":
-                        candidates = [*candidates, *(s for s in sinks if f"{s.call}.__init__" in callee.names)]
-                    named = _named(resolver, module, key, entry.summary, func, callee, position, keyword, star, candidates)
-                    for sink in candidates:
-                        if not (callee_is(sink, func, callee, resolver) or f"{sink.call}.__init__" in callee.names or sink.call in named):
+                    through = related_base(func, related) if related else None
+                    if through is not None:
+                        reached = [
+                            sink for sink in related[str(through[2])]
+                            if receiver_is(resolver, through[1], module, key, sink.call.rpartition(".")[0]) is True
+                        ]
+                    else:
+                        written = written_name(func) or ""
+                        candidates = by_name.get(written, [])
+                        # ``super().__init__(...)`` in a subclass's constructor calls the parent's:
+                        # a constructor sink of the parent class, named by neither.
+                        if not candidates and written != "__init__":
                             continue
+                        callee = resolver.callee(func, module, key)
+                        if written == "__init__":
+                            candidates = [*candidates, *(s for s in sinks if f"{s.call}.__init__" in callee.names)]
+                        named = _named(resolver, module, key, entry.summary, func, callee, position, keyword, star, candidates)
+                        reached = [
+                            sink for sink in candidates
+                            if callee_is(sink, func, callee, resolver) or f"{sink.call}.__init__" in callee.names or sink.call in named
+                        ]
+                    for sink in reached:
                         for owner, param, spec, around, guard in _wrapper_specs(resolver, module, key, function, sink, position, keyword, value, star, line):
                             if around != PLAIN and not templated:
                                 continue
@@ -193,7 +217,7 @@ def derive_sinks(resolver: Resolver, base: Sequence[SinkSpec], templated: bool =
         dynamic = None
         if not count and wrapper.endswith(".__init__"):
             count = _super_calls(resolver, spec.call)
-        if not count and param != ALIAS:
+        if not count and param not in (ALIAS, RELATED):
             targets = frozenset({spec.call, *(sub.call for sub in subs)})
             dynamic = dynamic_uses.use(wrapper, param, targets, spec.keyword, by_position=spec.arg is not None)
         kept = tuple(sorted(templates.get(spec, {PLAIN})))

@@ -3,7 +3,7 @@ finds the model a call makes and the values of its fields."""
 
 from __future__ import annotations
 
-from collections.abc import Container
+from collections.abc import Container, Mapping
 
 import libcst as cst
 
@@ -26,6 +26,18 @@ def made_by_manager(call: cst.Call, sinks: Container[str]) -> cst.BaseExpression
         return None
     model = last_name(base.value) or ""
     return base.value if model in sinks and is_manager(model, base.attr.value) else None
+
+
+def made_by_related(call: cst.Call, names: Container[str] | Mapping[str, object]) -> cst.Attribute | None:
+    """``transaction.events`` of ``transaction.events.create(...)`` when ``events`` is one of
+    ``names``, the related sinks' (:mod:`opsux_lint.analysis.related`)."""
+    func = call.func
+    if not (isinstance(func, cst.Attribute) and func.attr.value in MANAGER_CREATES):
+        return None
+    base = func.value
+    while isinstance(base, cst.Call) and isinstance(base.func, cst.Attribute):
+        base = base.func.value
+    return base if isinstance(base, cst.Attribute) and base.attr.value in names else None
 
 
 def in_defaults(call: cst.Call, keyword: str) -> cst.BaseExpression | str | None:

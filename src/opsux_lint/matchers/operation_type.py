@@ -25,6 +25,7 @@ from opsux_lint.analysis import (
     written_name,
 )
 from opsux_lint.analysis.outline import Tag, adapted_callable, partial_parts
+from opsux_lint.analysis.related import RELATED, receiver_is
 from opsux_lint.analysis.resolver import Instance
 from opsux_lint.analysis.sinks import (
     OVERFLOW,
@@ -56,7 +57,7 @@ from opsux_lint.matchers.handed import (
     handed_on,
     task_run,
 )
-from opsux_lint.matchers.managers import in_defaults, made_by_manager
+from opsux_lint.matchers.managers import in_defaults, made_by_manager, made_by_related
 from opsux_lint.matchers.runs import last_name
 
 _COMPARISONS = (cst.Equal, cst.NotEqual, cst.In, cst.NotIn)
@@ -405,11 +406,15 @@ class OperationTypeMatcher(CallCollector):
         wrappers = self.facts.wrappers.get(FAMILY, ())
         derived = sorted({Sink(d.spec) for d in wrappers} - own, key=lambda s: s.call)
         constructors = {d.spec for d in wrappers if d.function.endswith(".__init__")}
-        for sink in (*self.rule.sinks, *derived):
+        for sink in (*self.rule.sinks, *(s for s in derived if s.spec not in self._related_specs())):
             by_name.setdefault(sink.spec.last_name, []).append(sink)
             if sink.spec in constructors:
                 by_name.setdefault("__init__", []).append(sink)  # ``super().__init__(...)`` in a subclass
         return by_name
+
+    def _related_specs(self) -> dict[SinkSpec, DerivedSink]:
+        """The related sinks (``transaction.events``), matched by the receiver's class alone."""
+        return {d.spec: d for d in self.facts.wrappers.get(FAMILY, ()) if d.param == RELATED}
 
     def outcomes(self) -> list[SiteOutcome]:
         """Every site of the file, computed once for all rules that share these sinks."""
@@ -425,6 +430,9 @@ class OperationTypeMatcher(CallCollector):
         templated = {d.spec: d for d in facts.wrappers.get(FAMILY, ()) if d.templates != (PLAIN,)}
         outcomes: list[SiteOutcome] = []
         positions: list[_Position] = list(self.comparisons)
+        related: dict[str, list[DerivedSink]] = {}
+        for d in self._related_specs().values():
+            related.setdefault(d.spec.last_name, []).append(d)
         for call, scope in self.calls:
             func = call.func
             # ``Run.operation_type.in_([...])`` (SQLAlchemy) is a comparison in disguise.
@@ -450,6 +458,10 @@ class OperationTypeMatcher(CallCollector):
             elif passed is not None:
                 func, bound = passed.func, passed.bound
             else:
+                through = made_by_related(call, related) if related else None
+                if through is not None:
+                    self._related(call, through, related[through.attr.value], scope, positions, outcomes, templated)
+                    continue
                 # ``Model.objects.create(kind=...)`` makes a ``Model(kind=...)``.
                 made = made_by_manager(call, by_name)
                 func = _got(func, by_name) or adapted(func) or made or func
@@ -510,6 +522,41 @@ class OperationTypeMatcher(CallCollector):
                 outcomes.append(outcome)
         outcomes.extend(self._evaluate(position) for position in positions)
         return outcomes
+
+    def _related(
+        self, call: cst.Call, through: cst.Attribute, sinks: Sequence[DerivedSink], scope: str | None,
+        positions: list[_Position], outcomes: list[SiteOutcome], templated: Mapping[SinkSpec, DerivedSink],
+    ) -> None:
+        """``transaction.events.create(type=...)``: a row of each model whose relation to the
+        receiver's class is called ``events``; explained when the receiver's class is not known."""
+        facts = self.facts
+        receiver = facts.expression(through.value)
+        matched: list[Sink] = []
+        unknown: list[tuple[DerivedSink, str]] = []
+        for sink in sinks:
+            verdict = receiver_is(facts.resolver, receiver, facts.module, scope, sink.spec.call.rpartition(".")[0])
+            if verdict is True:
+                matched.append(Sink(sink.spec))
+            elif isinstance(verdict, str):
+                unknown.append((sink, verdict))
+        if matched:
+            self._run(call, through, matched, scope, None, 0, positions, outcomes, templated, by_keyword=True)
+            return
+        for sink, why in unknown:
+            keyword = sink.spec.keyword
+            value = argument(call, None, keyword)
+            if value is None:
+                found = in_defaults(call, keyword) if keyword is not None else None
+                value = found if isinstance(found, cst.BaseExpression) else None
+            if value is not None:
+                target = sink.spec.call.rpartition(".")[0].rpartition(".")[2]
+                reason = (
+                    f"`{_source(facts, through)}` makes `{sink.via.rpartition('.')[2]}` rows when "
+                    f"`{_source(facts, through.value)}` is a `{target}`, and {why}"
+                )
+                written = _source(facts, call.func)
+                outcomes.append(SiteOutcome(value, sink.spec.call, written, True, SiteStatus.UNKNOWN_RECEIVER, reason, _source(facts, value)))
+                return
 
     def _run(
         self, call: cst.Call, func: cst.BaseExpression, matched: Sequence[Sink], scope: str | None, passed: Handed | None,
