@@ -31,9 +31,17 @@ def test_each_related_call_has_its_status(tmp_path: Path) -> None:
     # class without that relation: no site.
     assert not {11, 12, 13, 14} & set(views)
     assert views[10].reason == (
-        "`mystery.logs` makes `AuditLog` rows when `mystery` is a `Item`, "
+        "`mystery.logs` makes `AuditLog` rows when `mystery` is of class `Item`, "
         "and parameter `mystery` of `view` has no type annotation"
     )
+    # Two models' relations of one name: the receiver may be either target.
+    assert views[32].reason == (
+        "`thing.entries` makes `AuditLog` rows when `thing` is of class `Bin` or `Shelf`, "
+        "and parameter `thing` of `either` has no type annotation"
+    )
+    assert views[34].reason.endswith(", and `things[0]` is not typed")
+    # A row the manager returns is of its model: ``Item.objects.get(...)`` types the receiver.
+    assert views[33].status == "unregistered"
 
 
 def test_a_renamed_relation_is_seen_by_a_cached_run(tmp_path: Path) -> None:
@@ -54,11 +62,13 @@ def test_the_related_sinks_of_a_model(tmp_path: Path) -> None:
         ("*.audit_entries", "app.audit.models.AuditLog.user"),  # settings.AUTH_USER_MODEL: any receiver
         ("app.audit.models.AuditLog.auditlog_set", "app.audit.models.AuditLog.parent"),  # "self", the default name
         # Another model's own fields to it, by name: a ManyToManyField, a GenericRelation.
+        ("app.models.Bin.entries", "app.models.Bin.entries"),
         ("app.models.Bin.history", "app.models.Bin.history"),
         ("app.models.Bin.trail", "app.models.Bin.trail"),
         ("app.models.Item.logs", "app.audit.models.AuditLog.item"),
         # "app.Shelf" by its app's label, %(class)s filled in, from an abstract base.
         ("app.models.Shelf.auditlog_entries", "app.audit.models.Stamped.shelf"),
+        ("app.models.Shelf.entries", "app.audit.models.AuditLog.place"),
         # ``hidden``'s related_name ends in "+": no reverse side.
     ]
     assert related_sinks(resolver, "app.models.Note") == [("app.models.Item.notes", "app.models.Note.item")]

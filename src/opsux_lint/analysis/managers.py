@@ -15,6 +15,13 @@ import ast
 
 MANAGER_CREATES = frozenset({"create", "get_or_create", "update_or_create", "acreate", "aget_or_create", "aupdate_or_create"})
 """Django's manager methods that make a row of the model with the fields they are given."""
+MANAGER_ROWS = frozenset({"create", "get", "first", "last", "latest", "earliest", "get_or_create", "update_or_create"})
+"""The manager (or query) methods whose result is a row of the model (a pair with it, the last two)."""
+QUERY_STEPS = frozenset({
+    "all", "filter", "exclude", "order_by", "using", "select_related", "prefetch_related", "annotate", "only", "defer",
+    "select_for_update", "distinct", "alias",
+})
+"""The query methods that keep the model: ``Model.objects.filter(...).first()`` is a row of it."""
 MANAGERS = frozenset({"objects", "_default_manager", "_base_manager"})
 """The names a model's manager is reached by, whatever the model is called."""
 
@@ -24,6 +31,22 @@ def is_manager(model: str, attr: str) -> bool:
     of :data:`MANAGERS`, or a custom manager (``events = AuditManager()``), an attribute of a
     class whose name is capitalized that is not a nested class itself."""
     return attr in MANAGERS or (model[:1].isupper() and not attr[:1].isupper())
+
+
+def row_of(func: list[object]) -> tuple[list[object], bool] | None:
+    """The model expression (an outline's :data:`~opsux_lint.analysis.outline.Expr`) whose row the
+    call of ``func`` returns (``Model.objects.filter(...).first``), and whether it returns the row
+    in a pair (``get_or_create``); None for any other callee."""
+    if func[0] != "a" or func[2] not in MANAGER_ROWS:
+        return None
+    base = func[1]
+    while isinstance(base, list) and base[0] == "c" and base[1][0] == "a" and base[1][2] in QUERY_STEPS:
+        base = base[1][1]
+    if not (isinstance(base, list) and base[0] == "a" and isinstance(base[1], list)):
+        return None
+    model = base[1]
+    name = str(model[2]) if model[0] == "a" else str(model[1]) if model[0] == "n" else ""
+    return (model, func[2] in ("get_or_create", "update_or_create")) if is_manager(name, str(base[2])) else None
 
 
 def managed(node: ast.Call) -> ast.expr | None:

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from opsux_lint.analysis.handing import TASK_CALLS
 from opsux_lint.analysis.index import ProjectIndex
 from opsux_lint.analysis.library import LIBRARY_OBJECTS
+from opsux_lint.analysis.managers import row_of
 from opsux_lint.analysis.mentions import setter
 from opsux_lint.analysis.outline import (
     EACH,
@@ -1249,7 +1250,9 @@ class Resolver:
             return [*self.types(e[1], module, scope, depth + 1), *self.types(e[2], module, scope, depth + 1)]
         if tag == Tag.SWITCH:
             return [_NONE if e[1] == "None" else Opaque(f"`{e[1]}`")]
-        return [Unknown(str(e[1]))]
+        if tag == Tag.UNKNOWN:
+            return [Unknown(str(e[1]))]
+        return [Unknown(f"`{render(e)}` is not typed")]
 
     def _annotated(self, annotations: Sequence[Expr], module: str, depth: int) -> list[TypeItem]:
         found: list[TypeItem] = []
@@ -1461,6 +1464,12 @@ class Resolver:
         func = e[1]
         if func == ["n", "super"]:
             return self._super_types(module, scope, depth)
+        row = row_of(func)
+        if row is not None and not row[1]:
+            # ``Order.objects.get(...)``: a row of the project's model (Django's manager).
+            models = [t for t in self.types(row[0], module, scope, depth + 1) if isinstance(t, Instance) and t.of_class]
+            if models and all(self._project_class(t.cls) is not None for t in models):
+                return [Instance(t.cls) for t in models]
         callee = self.callee(func, module, scope, depth + 1)
         found: list[TypeItem] = []
         for name in sorted(callee.names):

@@ -549,10 +549,11 @@ class OperationTypeMatcher(CallCollector):
                 found = in_defaults(call, keyword) if keyword is not None else None
                 value = found if isinstance(found, cst.BaseExpression) else None
             if value is not None:
-                target = sink.spec.call.rpartition(".")[0].rpartition(".")[2]
+                targets = sorted({f"`{s.spec.call.rpartition('.')[0].rpartition('.')[2]}`" for s, _ in unknown})
+                models = sorted({f"`{s.via.rpartition('.')[2]}`" for s, _ in unknown})
                 reason = (
-                    f"`{_source(facts, through)}` makes `{sink.via.rpartition('.')[2]}` rows when "
-                    f"`{_source(facts, through.value)}` is a `{target}`, and {why}"
+                    f"`{_source(facts, through)}` makes {' or '.join(models)} rows when `{_source(facts, through.value)}` "
+                    f"is of class {', '.join(targets[:-1]) + ' or ' if len(targets) > 1 else ''}{targets[-1]}, and {why}"
                 )
                 written = _source(facts, call.func)
                 outcomes.append(SiteOutcome(value, sink.spec.call, written, True, SiteStatus.UNKNOWN_RECEIVER, reason, _source(facts, value)))
