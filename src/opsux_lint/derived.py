@@ -60,13 +60,14 @@ def _sink_json(sink: DerivedSink) -> list[Any]:
     dynamic = sink.dynamic.to_json() if sink.dynamic is not None else None
     templates = [list(t) for t in sink.templates]
     guards = [[*template, [[prefix, starts] for prefix, starts in guard]] for template, guard in sink.guards]
-    return [spec.call, spec.arg, spec.keyword, sink.function, sink.param, sink.callers, sink.via, dynamic, templates, guards]
+    owners = [[*template, list(classes)] for template, classes in sink.owners]
+    return [spec.call, spec.arg, spec.keyword, sink.function, sink.param, sink.callers, sink.via, dynamic, templates, guards, owners]
 
 
 def _sink_of(item: Any) -> DerivedSink:
-    if not isinstance(item, list) or len(item) != 10:
+    if not isinstance(item, list) or len(item) != 11:
         raise ValueError(f"not a derived sink: {item!r}")
-    call, arg, keyword, function, param, callers, via, dynamic, templates, guards = item
+    call, arg, keyword, function, param, callers, via, dynamic, templates, guards, owners = item
     if not isinstance(templates, list) or not templates or not all(
         isinstance(t, list) and len(t) == 2 and all(isinstance(part, str) for part in t) for t in templates
     ):
@@ -77,6 +78,12 @@ def _sink_of(item: Any) -> DerivedSink:
         for g in guards
     ):
         raise ValueError(f"not a derived sink: {item!r}")
+    if not isinstance(owners, list) or not all(
+        isinstance(o, list) and len(o) == 3 and isinstance(o[0], str) and isinstance(o[1], str)
+        and isinstance(o[2], list) and o[2] and all(isinstance(c, str) for c in o[2])
+        for o in owners
+    ):
+        raise ValueError(f"not a derived sink: {item!r}")
     if not (
         isinstance(call, str) and (arg is None or type(arg) is int) and (keyword is None or isinstance(keyword, str))
         and isinstance(function, str) and isinstance(param, str) and type(callers) is int and isinstance(via, str)
@@ -85,7 +92,8 @@ def _sink_of(item: Any) -> DerivedSink:
     used = DynamicUse.from_json(dynamic) if dynamic is not None else None
     around = tuple((prefix, suffix) for prefix, suffix in templates)
     conditions = tuple(((prefix, suffix), tuple((c[0], c[1]) for c in guard)) for prefix, suffix, guard in guards)
-    return DerivedSink(SinkSpec(call, arg, keyword), function, param, callers, via, used, around, conditions)
+    on = tuple(((prefix, suffix), tuple(classes)) for prefix, suffix, classes in owners)
+    return DerivedSink(SinkSpec(call, arg, keyword), function, param, callers, via, used, around, conditions, on)
 
 
 def _strings(items: Any) -> list[str]:

@@ -168,9 +168,14 @@ def _maybe_object(qualified: str) -> bool:
     return bool(owner) and not name[:1].isupper()
 
 
+def _owned(owner: str, items: list[Item]) -> list[Item]:
+    """``items`` with ``owner`` as the :attr:`Value.owner` of the texts that have none yet."""
+    return [dataclasses.replace(i, owner=owner) if isinstance(i, Value) and i.owner is None else i for i in items]
+
+
 def _hop(hop: str, items: list[Item]) -> list[Item]:
     return [
-        Value(i.text, (hop, *i.chain), i.pattern) if isinstance(i, Value)
+        Value(i.text, (hop, *i.chain), i.pattern, i.owner) if isinstance(i, Value)
         else dataclasses.replace(i, elements=tuple((key, tuple(_hop(hop, list(found)))) for key, found in i.elements))
         if isinstance(i, Unknown) and i.elements
         else i
@@ -634,6 +639,16 @@ class Resolver:
         bases = {v.rpartition(".")[0] for v in virtual if v.rpartition(".")[2] == attr}
         return bool(bases) and not bases.isdisjoint(self._ancestors(cls))
 
+    def owners_for(self, cls: str, owners: Collection[str]) -> frozenset[str]:
+        """Of ``owners``, classes that each define an attribute (:attr:`Value.owner`), those whose
+        definition an object typed ``cls`` may have: its own or, when it has none, its nearest
+        ancestors' (what it inherits), and its subclasses' (it may be of one)."""
+        found = {k for k in owners if k == cls or cls in self._ancestors(k)}
+        if cls not in owners:
+            above = [k for k in owners if k in self._ancestors(cls)]
+            found |= {k for k in above if not any(k in self._ancestors(other) for other in above if other != k)}
+        return frozenset(found)
+
     def _ancestors(self, cls: str, depth: int = 0) -> frozenset[str]:
         """The project classes ``cls`` derives from, directly or not."""
         cached = self._ancestry.get(cls)
@@ -756,10 +771,10 @@ class Resolver:
         items: list[Item] = []
         for line, value, _typed, method in info.get("attrs", {}).get(attr, ()):
             hop = f"{path}:{line} {render(value)}"
-            items.extend(_hop(hop, self._eval(value, module, method, depth + 1)))
+            items.extend(_owned(cls, _hop(hop, self._eval(value, module, method, depth + 1))))
         for line, value in info["members"].get(attr, ()):
             hop = f"{path}:{line} {render(value)}"
-            items.extend(_hop(hop, self._eval(value, module, None, depth + 1)))
+            items.extend(_owned(cls, _hop(hop, self._eval(value, module, None, depth + 1))))
         if attr in info["members"] and attr in info["annotations"] and _constructor_sets_fields(info):
             # ``name: str = "x"`` in a dataclass: the default, or whatever ``Ev(name=...)`` passes.
             items.append(Unknown(f"`{attr}` is a field of `{cls}`, which its constructor sets"))
@@ -847,7 +862,7 @@ class Resolver:
             for result in function["results"] or [[Tag.UNKNOWN, f"the property `{key}` returns nothing"]]:
                 hop = f"`{key}` returns {render(result)} ({path}:{function['line']})"
                 with self._reading(module, key, None):
-                    items.extend(_hop(hop, self._eval(result, module, key, depth + 1)))
+                    items.extend(_owned(owner, _hop(hop, self._eval(result, module, key, depth + 1))))
         return items
 
     def _property(self, cls: str, attr: str) -> tuple[str, str, FunctionOutline] | None:
@@ -872,9 +887,9 @@ class Resolver:
             sub_module, _, sub_info = sub_located
             sub_path = self.index.path(sub_module)
             for line, value, _typed, method in sub_info.get("attrs", {}).get(attr, ()):
-                items.extend(_hop(f"{sub_path}:{line} {render(value)}", self._eval(value, sub_module, method, depth + 1)))
+                items.extend(_owned(sub, _hop(f"{sub_path}:{line} {render(value)}", self._eval(value, sub_module, method, depth + 1))))
             for line, value in sub_info["members"].get(attr, ()):
-                items.extend(_hop(f"{sub_path}:{line} {render(value)}", self._eval(value, sub_module, None, depth + 1)))
+                items.extend(_owned(sub, _hop(f"{sub_path}:{line} {render(value)}", self._eval(value, sub_module, None, depth + 1))))
         return items
 
     def _member_of(self, item: Item, attr: str, e: Expr, depth: int) -> list[Item]:
@@ -1225,10 +1240,15 @@ class Resolver:
                     chain = tuple(hop for value in (*head, *tail) for hop in value.chain)
                     if len(holes) == 1:
                         out.extend(Value(prefix + v.text + suffix, (*chain, *v.chain)) for v in values)
+                    # Texts of one class's definitions go together; of several, the template is
+                    # kept for any object (it may be an impossible one).
+                    owners = {v.owner for v in (*head, *tail) if v.owner is not None}
                     for param in params:
                         inner = param.template or ("", "")
                         around = (prefix + inner[0], inner[1] + suffix)
-                        out.append(Unknown(param.reason, param.param, around if any(around) else None))
+                        made = owners | ({param.owner} if param.owner is not None else set())
+                        owner = next(iter(made)) if len(made) == 1 else None
+                        out.append(Unknown(param.reason, param.param, around if any(around) else None, owner=owner))
         return out or None
 
     # ------------------------------------------------------------------------ receiver types

@@ -42,6 +42,18 @@ def meets(text: str, guard: Guard) -> bool:
     return all(text.startswith(prefix) == starts for prefix, starts in guard)
 
 
+def may_meet(head: str, guard: Guard) -> bool:
+    """Whether a text known to start with ``head`` (and not known further) may pass ``guard``:
+    a condition on a longer prefix than ``head`` is decided only where they differ."""
+    for prefix, starts in guard:
+        if len(head) >= len(prefix):
+            if head.startswith(prefix) != starts:
+                return False
+        elif starts and not prefix.startswith(head):
+            return False
+    return True
+
+
 def template_text(piece: str) -> str:
     """``piece`` with its holes shown as ``{text}``."""
     return "".join(part if i % 2 == 0 else "{" + part.rpartition(_OWNER)[2] + "}" for i, part in enumerate(_split(piece)))
@@ -113,8 +125,18 @@ class DerivedSink:
     """The templates made only for some values: ``if action.startswith("."): action =
     f"{prefix}{action}"`` makes its template of a value that starts with ``"."`` alone."""
 
+    owners: tuple[tuple[Template, tuple[str, ...]], ...] = ()
+    """The templates made only when the wrapper runs on an object of some classes: ``f"{self.
+    log_prefix}{action}"`` makes each class's prefix on that class's objects (and on those of
+    its subclasses that keep it), by the classes whose definitions make it
+    (:meth:`~opsux_lint.analysis.resolver.Resolver.owners_for`)."""
+
     def guard(self, template: Template) -> Guard:
         return next((guard for made, guard in self.guards if made == template), ())
+
+    def owners_of(self, template: Template) -> tuple[str, ...]:
+        """The classes on whose objects alone ``template`` is made; empty: on any object."""
+        return next((classes for made, classes in self.owners if made == template), ())
 
 
 @dataclass(frozen=True)

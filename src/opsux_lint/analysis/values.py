@@ -18,6 +18,10 @@ class Value:
     text: str
     chain: tuple[str, ...] = ()
     pattern: str | None = None
+    owner: str | None = None
+    """For ``self.attr`` read in a method: the class whose own definition gives this text (its
+    body's, a method's or a property's, or a subclass's): only an object that is of that class,
+    or of a subclass that does not define it again, has it (:meth:`Resolver.owners_for`)."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,10 @@ class Unknown:
     guard: tuple[tuple[str, bool], ...] = ()
     """With :attr:`template`: ``(prefix, starts)`` conditions on the parameter's value under which
     the template is made (``if action.startswith("."): action = f"{p}{action}"``), all holding."""
+    owner: str | None = None
+    """With :attr:`template`: the class whose definition of an attribute of ``self`` gave the
+    text around the parameter (``f"{self.log_prefix}{action}"``, :attr:`Value.owner`): the
+    template is made only when the method runs on an object that has that definition."""
 
 
 @dataclass(frozen=True)

@@ -110,6 +110,8 @@ def derive_sinks(resolver: Resolver, base: Sequence[SinkSpec], templated: bool =
     inherited: dict[tuple[str, str], list[SinkSpec]] = {}
     templates: dict[SinkSpec, set[Template]] = {spec: {PLAIN} for spec in base}
     guards: dict[SinkSpec, dict[Template, Guard]] = {}
+    owned: dict[SinkSpec, dict[Template, frozenset[str]]] = {}
+    """The templates made only on objects of some classes (:attr:`DerivedSink.owners`)."""
     related: dict[str, list[SinkSpec]] = {}
     """Related sinks (``transaction.events.create(type=...)``) by related name: matched by the
     receiver's class, never by the name a call writes, so not among ``sinks``."""
@@ -167,7 +169,13 @@ def derive_sinks(resolver: Resolver, base: Sequence[SinkSpec], templated: bool =
                             if callee_is(sink, func, callee, resolver) or f"{sink.call}.__init__" in callee.names or sink.call in named
                         ]
                     for sink in reached:
-                        for owner, param, spec, around, guard in _wrapper_specs(resolver, module, key, function, sink, position, keyword, value, star, line):
+                        # Through ``self`` (or ``super()``) the sink runs on this method's object:
+                        # of its templates made on objects of some classes, those this class's
+                        # objects may make, each still only on those (its callers' receivers tell).
+                        inner = owned.get(sink, {})
+                        on = _own_object(func, module, key, function) if inner else None
+                        mine = resolver.owners_for(on, frozenset().union(*inner.values())) if on is not None else None
+                        for owner, param, spec, around, guard, made_by in _wrapper_specs(resolver, module, key, function, sink, position, keyword, value, star, line):
                             if around != PLAIN and not templated:
                                 continue
                             if (owner, param) in derived:
@@ -183,17 +191,38 @@ def derive_sinks(resolver: Resolver, base: Sequence[SinkSpec], templated: bool =
                                     derived[(f"{sub}.__init__", param)] = (sub_spec, spec.call)
                                     sinks.append(sub_spec)
                             # The sink's own templates, around what this wrapper writes around its parameter.
-                            made = {
-                                t if t == OVERFLOW else (t[0] + around[0], around[1] + t[1])
-                                for t in templates.get(sink, {PLAIN})
-                            }
-                            # A template made under a test of this wrapper's parameter applies to
-                            # the values that pass it (the sink's own guards test another value).
+                            made_on: dict[Template, frozenset[str] | None] = {}
+                            tests: dict[Template, Guard] = {}
+                            for t in templates.get(sink, {PLAIN}):
+                                classes = inner.get(t) if mine is not None else None
+                                if classes is not None and mine is not None and not classes & mine:
+                                    continue  # never made on this method's object
+                                new = t if t == OVERFLOW else (t[0] + around[0], around[1] + t[1])
+                                # Made only on some classes' objects: by the sink's templates (through
+                                # ``self``) or by what this wrapper writes around (``self.prefix``), not both.
+                                restricted = classes if made_by is None else frozenset({made_by}) if classes is None else None
+                                made_on[new] = restricted if new not in made_on or made_on[new] == restricted else None
+                                # A template made under a test of this wrapper's parameter applies to
+                                # the values that pass it; so does the sink's own, when the sink gets
+                                # the parameter as it is (a forwarder: ``super().log_action(action)``).
+                                test = (*guard, *guards.get(sink, {}).get(t, ())) if around == PLAIN else guard
+                                tests[new] = test if tests.get(new, test) == test else ()
+                            made = set(made_on)
+                            restriction = owned.setdefault(spec, {})
+                            for template, classes in made_on.items():
+                                if template not in templates.get(spec, set()):
+                                    if classes is not None:
+                                        restriction[template] = classes
+                                elif template in restriction:
+                                    if classes is None:
+                                        del restriction[template]  # made on any object too
+                                    else:
+                                        restriction[template] |= classes
                             conditions = guards.setdefault(spec, {})
                             for template in made:
                                 if template not in templates.get(spec, set()):
-                                    conditions.setdefault(template, guard)
-                                if conditions.get(template, ()) != guard:
+                                    conditions.setdefault(template, tests[template])
+                                if conditions.get(template, ()) != tests[template]:
                                     conditions[template] = ()  # made both ways: for any value
                             have = templates.setdefault(spec, set())
                             if not made <= have:
@@ -223,7 +252,9 @@ def derive_sinks(resolver: Resolver, base: Sequence[SinkSpec], templated: bool =
         kept = tuple(sorted(templates.get(spec, {PLAIN})))
         conditions = guards.get(spec, {})
         guarded = tuple((t, conditions[t]) for t in kept if conditions.get(t))
-        found.append(DerivedSink(spec, wrapper, param, count, via, dynamic, kept, guarded))
+        restriction = owned.get(spec, {})
+        only_on = tuple((t, tuple(sorted(restriction[t]))) for t in kept if t in restriction)
+        found.append(DerivedSink(spec, wrapper, param, count, via, dynamic, kept, guarded, only_on))
     return tuple(found)
 
 
@@ -419,15 +450,15 @@ def _count(callers: Mapping[str, int], spec: SinkSpec) -> int:
 def _wrapper_specs(
     resolver: Resolver, module: str, key: str, function: FunctionOutline,
     sink: SinkSpec, position: int | None, keyword: str | None, value: Expr, star: str, line: int,
-) -> Iterable[tuple[str, str, SinkSpec, Template, Guard]]:
-    """``(function, parameter, sink, template, guard)`` for each parameter whose value reaches the
-    sink here."""
+) -> Iterable[tuple[str, str, SinkSpec, Template, Guard, str | None]]:
+    """``(function, parameter, sink, template, guard, owner)`` for each parameter whose value
+    reaches the sink here (``owner``: :attr:`Unknown.owner`)."""
     call = f"{module}.{key}"
     if star:
         if _callable_by_name(resolver, call):
             spec = _forwarded(function, call, sink, position, str(value[1]), star, keyword)
             if spec is not None:
-                yield call, str(value[1]), spec, PLAIN, ()
+                yield call, str(value[1]), spec, PLAIN, (), None
         return
     if keyword is not None:
         if sink.keyword != keyword:
@@ -442,7 +473,19 @@ def _wrapper_specs(
         owner, param = unknown.param
         spec = _parameter_spec(resolver, owner, param)
         if spec is not None:
-            yield owner, param, spec, unknown.template or PLAIN, unknown.guard
+            yield owner, param, spec, unknown.template or PLAIN, unknown.guard, unknown.owner
+
+
+def _own_object(func: Expr, module: str, key: str, function: FunctionOutline) -> str | None:
+    """The class of the method ``key`` when ``func`` calls a method of its own object
+    (``self.log_action``, ``super().log_action``); None otherwise."""
+    params = function["params"]
+    if function.get("kind") != "method" or not params or func[0] != Tag.ATTRIBUTE or "." not in key:
+        return None
+    receiver = func[1]
+    if receiver == [Tag.NAME, params[0][0]] or (receiver[0] == Tag.CALL and receiver[1] == [Tag.NAME, "super"]):
+        return f"{module}.{key.rpartition('.')[0]}"
+    return None
 
 
 def _callable_by_name(resolver: Resolver, qualified: str) -> bool:

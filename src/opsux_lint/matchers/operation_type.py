@@ -33,6 +33,7 @@ from opsux_lint.analysis.sinks import (
     Guard,
     Template,
     fill_template,
+    may_meet,
     meets,
     template_params,
     template_pattern,
@@ -84,6 +85,12 @@ class _Position:
     unpacked: int | str | None = None
     """Of a spread: the index in the ``*`` sequence, or the key in the ``**`` mapping, that the
     sink's value is at, where that is certain (a tuple or dict written out then gives it)."""
+    owned: tuple[tuple[Template, tuple[str, ...]], ...] = ()
+    """Of :attr:`templates`, those made only on objects of some classes
+    (:attr:`DerivedSink.owners`) when the object the call runs on may be of several of them:
+    which apply depends on its class, so each class's texts are alternatives."""
+    receiver: str = ""
+    """The object the call runs on, as written (for :attr:`owned`'s reason)."""
 
 
 _MAX_FILLS = 64
@@ -106,6 +113,8 @@ def _templated(
             guard = tests.get((prefix, suffix))
             if guard and value.pattern is None and not meets(value.text, guard):
                 continue  # ``if action.startswith("."):`` is false for it: not made of it
+            if guard and value.pattern is not None and not may_meet(value.text.partition("{")[0], guard):
+                continue  # ``f"pretalx.submission.update.{i}"`` does not start with "." either
             if not prefix and not suffix:
                 out.append(value)
                 continue
@@ -118,6 +127,20 @@ def _templated(
                 pattern = _piece_pattern(prefix) + inner + _piece_pattern(suffix)
             out.append(Value(template_text(prefix) + value.text + template_text(suffix), (*value.chain, hop), pattern))
     return tuple(dict.fromkeys(out))
+
+
+def _merged_owned(
+    first: _Position, around: Sequence[Template], owned: Sequence[tuple[Template, tuple[str, ...]]]
+) -> tuple[tuple[Template, tuple[str, ...]], ...]:
+    """The classes on whose objects alone ``first``'s templates and ``around``'s are made,
+    together: a template either makes on any object is made on any."""
+    mine, theirs = dict(first.owned), dict(owned)
+    free = {t for t in first.templates or (PLAIN,) if t not in mine} | {t for t in around or (PLAIN,) if t not in theirs}
+    together: dict[Template, tuple[str, ...]] = {}
+    for template in (*mine, *theirs):
+        if template not in free:
+            together[template] = tuple(sorted({*mine.get(template, ()), *theirs.get(template, ())}))
+    return tuple(together.items())
 
 
 def _merged_guards(
@@ -623,7 +646,11 @@ class OperationTypeMatcher(CallCollector):
                     continue
                 value = found
             if value is not None:
-                around, guards = self._filled(templated.get(sink.spec), call, scope, bound - shift)
+                wrapper = self._on_receiver(templated.get(sink.spec), func, scope)
+                around, guards = self._filled(wrapper, call, scope, bound - shift)
+                # Texts of some classes' definitions: which the call makes is the object's class's.
+                owned = tuple(o for o in wrapper.owners if o[0] in around) if wrapper is not None else ()
+                receiver = _source(facts, func.value) if owned and isinstance(func, cst.Attribute) else ""
                 if id(value) in at:
                     # The same value given to two sinks (``*.log_action`` configured, and a
                     # wrapper of the model it writes, which makes it "app.{action}"): every
@@ -633,11 +660,15 @@ class OperationTypeMatcher(CallCollector):
                     if merged != (first.templates or (PLAIN,)):
                         positions[at[id(value)]] = dataclasses.replace(
                             first, templates=merged, guards=_merged_guards(first, around, guards), by_name=first.by_name and named,
+                            owned=_merged_owned(first, around, owned), receiver=first.receiver or receiver,
                         )
                 elif id(value) not in seen:
                     seen.add(id(value))
                     at[id(value)] = len(positions)
-                    positions.append(_Position(value, scope, call, sink.call, by_name=named, templates=around, guards=guards))
+                    positions.append(_Position(
+                        value, scope, call, sink.call, by_name=named, templates=around, guards=guards, owned=owned,
+                        receiver=receiver,
+                    ))
                 continue
             spread = _spread(call, spec) if not sink.generic else None
             if spread is not None and id(spread.value) not in seen:
@@ -677,6 +708,25 @@ class OperationTypeMatcher(CallCollector):
         reason = f"`{_source(facts, value)}` is {held}: what it is called with later is not followed"
         site = _source(facts, value)
         return SiteOutcome(value, sink.call, site, True, SiteStatus.UNVERIFIABLE, reason, site, unknown=(Unknown(reason),))
+
+    def _on_receiver(self, wrapper: DerivedSink | None, func: cst.BaseExpression, scope: str | None) -> DerivedSink | None:
+        """The wrapper with only the templates it makes on the receiver's objects
+        (:attr:`DerivedSink.owners`: ``room.log_action(".update")`` makes the prefix of ``Room``
+        and of its subclasses); every template when the receiver's class is not known."""
+        if wrapper is None or not wrapper.owners or not isinstance(func, cst.Attribute):
+            return wrapper
+        resolver = self.facts.resolver
+        items = resolver.types(self.facts.expression(func.value), self.facts.module, scope)
+        classes = [i.cls for i in items if isinstance(i, Instance) and not i.of_class]
+        if not classes or len(classes) != len(items):
+            return wrapper
+        everyone = frozenset(c for _, owners in wrapper.owners for c in owners)
+        mine = frozenset().union(*(resolver.owners_for(c, everyone) for c in classes))
+        kept = tuple(t for t in wrapper.templates if not wrapper.owners_of(t) or mine & set(wrapper.owners_of(t)))
+        if not kept:
+            return wrapper  # it makes nothing on these objects; "no template" would mean the value itself
+        owners = tuple((t, tuple(c for c in o if c in mine)) for t, o in wrapper.owners if t in kept)
+        return dataclasses.replace(wrapper, templates=kept, guards=tuple(g for g in wrapper.guards if g[0] in kept), owners=owners)
 
     def _filled(
         self, wrapper: DerivedSink | None, call: cst.Call, scope: str | None, offset: int,
@@ -755,7 +805,7 @@ class OperationTypeMatcher(CallCollector):
         return facts.resolver.resolve(item, facts.module, position.scope, line)
 
     def _evaluate(self, position: _Position) -> SiteOutcome:
-        rule, facts = self.rule, self.facts
+        facts = self.facts
         callee = _source(facts, position.call.func) if position.call is not None else self._attribute_name()
         site = _source(facts, position.expr)
         def outcome(status: SiteStatus, reason: str, **found: Any) -> SiteOutcome:
@@ -777,17 +827,11 @@ class OperationTypeMatcher(CallCollector):
         if OVERFLOW in position.templates:
             many = f"the wrapper makes more than {MAX_TEMPLATES} different texts of the value (not all are followed)"
             resolution = Resolution(resolution.values, (*resolution.unknowns, Unknown(many)))
-        bad: list[Value] = []
-        for value in values:
-            if value.pattern is None:
-                if value.text in rule.catalog:
-                    continue
-            else:
-                matcher = re.compile(value.pattern, re.DOTALL)
-                if any(matcher.fullmatch(t.code) for t in rule.catalog):
-                    continue
-            bad.append(value)
+        bad = [value for value in values if not self._registered(value)]
         unknown: list[Unknown] = []
+        if bad and position.owned:
+            bad, alternative = self._alternatives(position, resolution.values)
+            unknown.extend(alternative)
         delegated: list[DerivedSink] = []
         defaulted: list[str] = []
         for item in resolution.unknowns:
@@ -823,6 +867,48 @@ class OperationTypeMatcher(CallCollector):
             status, reason, bad=tuple(bad), unknown=tuple(unknown),
             values=values, delegated=tuple(delegated), together=position.call if position.templates else None,
         )
+
+    def _registered(self, value: Value) -> bool:
+        if value.pattern is None:
+            return value.text in self.rule.catalog
+        matcher = re.compile(value.pattern, re.DOTALL)
+        return any(matcher.fullmatch(t.code) for t in self.rule.catalog)
+
+    def _alternatives(self, position: _Position, given: Sequence[Value]) -> tuple[list[Value], list[Unknown]]:
+        """The unregistered texts of a call whose templates are alternatives by the class of its
+        object (:attr:`_Position.owned`): those it makes of a value on an object of any class,
+        and those every class makes of it; when only some classes' texts of a value are
+        unregistered, why the call cannot be verified."""
+        owned = dict(position.owned)
+        free = tuple(t for t in position.templates if t not in owned)
+        by_class: dict[str, list[Template]] = {}
+        for template, classes in position.owned:
+            for cls in classes:
+                by_class.setdefault(cls, []).append(template)
+        bad: list[Value] = []
+        wrong: dict[str, set[str]] = {}
+        for value in given:
+            if free:
+                bad.extend(v for v in _templated([value], free, position.guards) if not self._registered(v))
+            failing = {
+                cls: [v for v in _templated([value], tuple(templates), position.guards) if not self._registered(v)]
+                for cls, templates in sorted(by_class.items())
+            }
+            if all(failing.values()):
+                bad.extend(v for found in failing.values() for v in found)
+                continue
+            for cls, found in failing.items():
+                if found:
+                    wrong.setdefault(cls, set()).update(v.text for v in found)
+        if not wrong:
+            return list(dict.fromkeys(bad)), []
+        texts = sorted(set().union(*wrong.values()))
+        named = ", ".join(f"`{cls.rpartition('.')[2]}`" for cls in sorted(wrong))
+        reason = (
+            f"the text depends on the class of `{position.receiver}`, which is not known: on an object of {named} "
+            f"it is {', '.join(repr(t) for t in texts[:3])}{' and more' if len(texts) > 3 else ''}, not registered"
+        )
+        return list(dict.fromkeys(bad)), [Unknown(reason)]
 
     def _attribute_name(self) -> str:
         return "." + "/".join(sorted(self.rule.attributes))
