@@ -895,7 +895,14 @@ class OperationTypeMatcher(CallCollector):
                 for cls, templates in sorted(by_class.items())
             }
             if all(failing.values()):
-                bad.extend(v for found in failing.values() for v in found)
+                # Wrong whatever the object is: one finding of the value, not one per class.
+                texts = list(dict.fromkeys(v for found in failing.values() for v in found))
+                first = texts[0]
+                if len(texts) > 1:
+                    others = ", ".join(repr(v.text) for v in texts[1:3]) + (", ..." if len(texts) > 3 else "")
+                    hop = f"one of {len(texts)} texts, one per class of the object, none registered (also {others})"
+                    first = dataclasses.replace(first, chain=(*first.chain, hop))
+                bad.append(first)
                 continue
             for cls, found in failing.items():
                 if found:
