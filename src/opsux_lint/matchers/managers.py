@@ -13,16 +13,22 @@ from opsux_lint.matchers.handed import keyed
 from opsux_lint.matchers.runs import last_name
 
 
-def made_by_manager(call: cst.Call, sinks: Container[str]) -> cst.BaseExpression | None:
-    """The model of ``Model.objects.create(...)`` written with one of the names ``sinks``, if
-    ``call`` is that."""
+def _manager_of(call: cst.Call) -> cst.Attribute | None:
+    """``X.manager`` of ``X.manager.create(...)``, also after ``.using(...)`` or ``.filter(...)``."""
     func = call.func
     if not (isinstance(func, cst.Attribute) and func.attr.value in MANAGER_CREATES):
         return None
     base = func.value
     while isinstance(base, cst.Call) and isinstance(base.func, cst.Attribute):
         base = base.func.value
-    if not isinstance(base, cst.Attribute):
+    return base if isinstance(base, cst.Attribute) else None
+
+
+def made_by_manager(call: cst.Call, sinks: Container[str]) -> cst.BaseExpression | None:
+    """The model of ``Model.objects.create(...)`` written with one of the names ``sinks``, if
+    ``call`` is that."""
+    base = _manager_of(call)
+    if base is None:
         return None
     model = last_name(base.value) or ""
     return base.value if model in sinks and is_manager(model, base.attr.value) else None
@@ -31,13 +37,8 @@ def made_by_manager(call: cst.Call, sinks: Container[str]) -> cst.BaseExpression
 def made_by_related(call: cst.Call, names: Container[str] | Mapping[str, object]) -> cst.Attribute | None:
     """``transaction.events`` of ``transaction.events.create(...)`` when ``events`` is one of
     ``names``, the related sinks' (:mod:`opsux_lint.analysis.related`)."""
-    func = call.func
-    if not (isinstance(func, cst.Attribute) and func.attr.value in MANAGER_CREATES):
-        return None
-    base = func.value
-    while isinstance(base, cst.Call) and isinstance(base.func, cst.Attribute):
-        base = base.func.value
-    return base if isinstance(base, cst.Attribute) and base.attr.value in names else None
+    base = _manager_of(call)
+    return base if base is not None and base.attr.value in names else None
 
 
 def in_defaults(call: cst.Call, keyword: str) -> cst.BaseExpression | str | None:

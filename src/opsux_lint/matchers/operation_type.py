@@ -896,11 +896,11 @@ class OperationTypeMatcher(CallCollector):
             }
             if all(failing.values()):
                 # Wrong whatever the object is: one finding of the value, not one per class.
-                texts = list(dict.fromkeys(v for found in failing.values() for v in found))
-                first = texts[0]
-                if len(texts) > 1:
-                    others = ", ".join(repr(v.text) for v in texts[1:3]) + (", ..." if len(texts) > 3 else "")
-                    hop = f"one of {len(texts)} texts, one per class of the object, none registered (also {others})"
+                made = list(dict.fromkeys(v for found in failing.values() for v in found))
+                first = made[0]
+                if len(made) > 1:
+                    others = ", ".join(repr(v.text) for v in made[1:3]) + (", ..." if len(made) > 3 else "")
+                    hop = f"one of {len(made)} texts, one per class of the object, none registered (also {others})"
                     first = dataclasses.replace(first, chain=(*first.chain, hop))
                 bad.append(first)
                 continue
