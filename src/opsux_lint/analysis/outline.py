@@ -147,7 +147,7 @@ class Summary(TypedDict):
     """Functions a task runner is given by their dotted path (``async_task("app.events.emit",
     kind)``, :data:`~opsux_lint.analysis.handing.BY_PATH_CALLS`), and the functions that do so."""
 
-SUMMARY_FORMAT = 27
+SUMMARY_FORMAT = 28
 
 _UNKNOWN_REASONS: dict[type[ast.AST], str] = {
     ast.Subscript: "a subscript",
@@ -732,6 +732,12 @@ class _Collector:
                 if isinstance(target, ast.Name) and _returns_itself(item.context_expr):
                     # ``with open(path) as fh``: the file itself (what ``__enter__`` returns).
                     body.local.setdefault(target.id, []).append([node.lineno, expr(item.context_expr)])
+                    continue
+                if isinstance(target, ast.Name):
+                    # What ``__enter__`` returns: the object itself for most of the project's
+                    # own context managers (``with ProgressManager() as status:``).
+                    entered = [Tag.CALL, [Tag.ATTRIBUTE, expr(item.context_expr), "__enter__"], [], {}, False]
+                    body.local.setdefault(target.id, []).append([node.lineno, entered])
                     continue
                 for name in _target_names(target) if target is not None else ():
                     body.local.setdefault(name, []).append([node.lineno, ["?", "a with-statement target"]])

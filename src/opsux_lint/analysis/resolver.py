@@ -1484,6 +1484,10 @@ class Resolver:
         func = e[1]
         if func == ["n", "super"]:
             return self._super_types(module, scope, depth)
+        if func[0] == Tag.ATTRIBUTE and func[2] == "__enter__":
+            entered = self._entered(func[1], module, scope, depth)
+            if entered is not None:
+                return entered
         row = row_of(func)
         if row is not None and not row[1]:
             # ``Order.objects.get(...)``: a row of the project's model (Django's manager).
@@ -1497,6 +1501,30 @@ class Resolver:
         if callee.unknown is not None:
             found.append(Unknown(callee.unknown))
         return found or [Unknown(f"the result of calling `{render(func)}`")]
+
+    def _entered(self, context: Expr, module: str, scope: str | None, depth: int) -> list[TypeItem] | None:
+        """What ``with context as x`` binds to ``x`` when ``context`` is an object of the project
+        whose ``__enter__`` (its own or inherited) returns the object itself (``return self``,
+        ``-> Self``): that object; None otherwise."""
+        items = self.types(context, module, scope, depth + 1)
+        instances = [i for i in items if isinstance(i, Instance) and not i.of_class]
+        if not instances or len(instances) != len(items):
+            return None
+        for instance in instances:
+            found = self._method_of(instance.cls, "__enter__", depth + 1)
+            if found is None:
+                return None
+            _, key, function = found
+            first = function["params"][0][0] if function["params"] else None
+            owner = key.rpartition(".")[0].rpartition(".")[2]
+            itself = [[Tag.NAME, "Self"], [Tag.NAME, owner], [Tag.STRING, owner]]
+            annotated = function.get("returns") or []
+            if annotated and all(a in itself or (a[0] == Tag.ATTRIBUTE and a[2] == "Self") for a in annotated):
+                continue
+            if not annotated and function["results"] and all(r == [Tag.NAME, first] for r in function["results"]):
+                continue
+            return None
+        return list(instances)
 
     def _result_of(self, name: str, depth: int) -> list[TypeItem]:
         returned = self.api.returns.get(name)
