@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from opsux_lint.analysis.model_managers import MAKES_ROW, ROWS
 from opsux_lint.coverage import Site
 from opsux_lint.excerpt import Excerpt, excerpt
 from opsux_lint.kinds import CompiledRule
@@ -63,6 +64,9 @@ def parse(
         own -= {w.spec.call.rsplit(".", 1)[-1] for ws in linter.wrappers.values() for w in ws}
         for hook in linter.module_needles:
             own |= hook(around.resolver, around.name)
+        if any(w.param == ROWS and w.spec.call.rpartition(".")[0] == around.name for ws in around.wrappers.values() for w in ws):
+            own |= MAKES_ROW  # a manager of a model sink: ``self.create(...)`` in any of its methods
+
         extra = re.compile(word_pattern(own).decode("utf-8"), re.ASCII) if own else None
         part = excerpt(text, tree, needles, follow=linter.follow, in_strings=linter.in_strings, extra=extra)
     try:

@@ -49,6 +49,17 @@ def row_of(func: list[object]) -> tuple[list[object], bool] | None:
     return (model, func[2] in ("get_or_create", "update_or_create")) if is_manager(name, str(base[2])) else None
 
 
+def from_queryset(node: ast.expr) -> tuple[ast.expr, ...] | None:
+    """``(Manager, QuerySet)`` of ``Manager.from_queryset(QuerySet)``, the class Django makes of
+    both (a manager with the queryset's methods), when ``node`` is that call."""
+    if not (
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "from_queryset"
+        and len(node.args) == 1 and not node.keywords
+    ):
+        return None
+    return node.func.value, node.args[0]
+
+
 def managed(node: ast.Call) -> ast.expr | None:
     """The model of ``Model.objects.create(...)``, if ``node`` is such a call."""
     func = node.func

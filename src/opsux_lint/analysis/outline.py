@@ -30,7 +30,7 @@ from opsux_lint.analysis.handing import (
     run_with,
 )
 from opsux_lint.analysis.library import LIBRARY_OBJECTS
-from opsux_lint.analysis.managers import managed
+from opsux_lint.analysis.managers import from_queryset, managed
 from opsux_lint.analysis.newer_syntax import PLACEHOLDER, fstring_repairs
 from opsux_lint.analysis.nodes import STATEMENTS, children
 
@@ -147,7 +147,7 @@ class Summary(TypedDict):
     """Functions a task runner is given by their dotted path (``async_task("app.events.emit",
     kind)``, :data:`~opsux_lint.analysis.handing.BY_PATH_CALLS`), and the functions that do so."""
 
-SUMMARY_FORMAT = 28
+SUMMARY_FORMAT = 29
 
 _UNKNOWN_REASONS: dict[type[ast.AST], str] = {
     ast.Subscript: "a subscript",
@@ -561,7 +561,7 @@ class _Collector:
         nested: list[str] = []
         info: ClassOutline = {
             "line": node.lineno,
-            "bases": [expr(b) for b in node.bases],
+            "bases": [expr(part) for b in node.bases for part in from_queryset(b) or (b,)],
             "members": members,
             "annotations": annotations,
             "attrs": attrs,

@@ -1488,6 +1488,17 @@ class Resolver:
             entered = self._entered(func[1], module, scope, depth)
             if entered is not None:
                 return entered
+        # Django's managers made of a queryset have its methods: ``objects = Q.as_manager()``,
+        # ``objects = Manager.from_queryset(Q)()`` (``class M(Manager.from_queryset(Q))`` is a
+        # subclass of both, in the outline).
+        if func[0] == Tag.ATTRIBUTE and func[2] == "as_manager" and not e[2] and not e[3]:
+            made = self._project_classes([func[1]], module, depth)
+            if made:
+                return made
+        if func[0] == Tag.CALL and func[1][0] == Tag.ATTRIBUTE and func[1][2] == "from_queryset" and len(func[2]) == 1:
+            made = self._project_classes([func[1][1], func[2][0]], module, depth)
+            if made:
+                return made
         row = row_of(func)
         if row is not None and not row[1]:
             # ``Order.objects.get(...)``: a row of the project's model (Django's manager).
@@ -1501,6 +1512,13 @@ class Resolver:
         if callee.unknown is not None:
             found.append(Unknown(callee.unknown))
         return found or [Unknown(f"the result of calling `{render(func)}`")]
+
+    def _project_classes(self, references: Sequence[Expr], module: str, depth: int) -> list[TypeItem]:
+        """An instance of each project class of ``references`` (expressions naming classes)."""
+        return [
+            item for reference in references for item in self._class_of_reference(reference, module, depth + 1)
+            if isinstance(item, Instance) and self._project_class(item.cls) is not None
+        ]
 
     def _entered(self, context: Expr, module: str, scope: str | None, depth: int) -> list[TypeItem] | None:
         """What ``with context as x`` binds to ``x`` when ``context`` is an object of the project

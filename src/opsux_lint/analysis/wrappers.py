@@ -20,6 +20,7 @@ from typing import Any
 
 from opsux_lint.analysis.dynamic import DynamicUses
 from opsux_lint.analysis.handing import ADAPTERS
+from opsux_lint.analysis.model_managers import ROWS, makes_row, manager_classes
 from opsux_lint.analysis.outline import (
     Expr,
     FunctionOutline,
@@ -112,6 +113,8 @@ def derive_sinks(resolver: Resolver, base: Sequence[SinkSpec], templated: bool =
     guards: dict[SinkSpec, dict[Template, Guard]] = {}
     owned: dict[SinkSpec, dict[Template, frozenset[str]]] = {}
     """The templates made only on objects of some classes (:attr:`DerivedSink.owners`)."""
+    rows: dict[str, list[SinkSpec]] = {}
+    """The model sinks whose rows the methods of a manager class make (:mod:`.model_managers`)."""
     related: dict[str, list[SinkSpec]] = {}
     """Related sinks (``transaction.events.create(type=...)``) by related name: matched by the
     receiver's class, never by the name a call writes, so not among ``sinks``."""
@@ -125,6 +128,9 @@ def derive_sinks(resolver: Resolver, base: Sequence[SinkSpec], templated: bool =
                 sinks.append(spec)
                 templates[spec] = {PLAIN}
         if templated and sink.keyword is not None and not sink.call.startswith("*."):
+            for manager in manager_classes(resolver, sink.call):
+                rows.setdefault(manager, []).append(sink)
+                derived[(manager, ROWS)] = (SinkSpec(manager, None, sink.keyword), sink.call)
             for call, field in related_sinks(resolver, sink.call):
                 spec = SinkSpec(call, None, sink.keyword)
                 derived[(field, RELATED)] = (spec, sink.call)
@@ -136,7 +142,8 @@ def derive_sinks(resolver: Resolver, base: Sequence[SinkSpec], templated: bool =
             by_name.setdefault(sink.last_name, []).append(sink)
         added = False
         # Only a module that mentions a sink's name can call it: the others are never outlined.
-        for module, entry in index.entries(index.mentioning([*by_name, *related])):
+        managers = [m.rpartition(".")[2] for m in rows]
+        for module, entry in index.entries(index.mentioning([*by_name, *related, *managers])):
             for name, sink, (arg, keyword) in _aliases(resolver, module, entry.summary, by_name):
                 alias = f"{module}.{name}"
                 if (alias, ALIAS) not in derived:
@@ -146,9 +153,12 @@ def derive_sinks(resolver: Resolver, base: Sequence[SinkSpec], templated: bool =
                     templates[spec] = set(templates.get(sink, {PLAIN}))
                     added = True
             for key, function in entry.summary["functions"].items():
+                owner = f"{module}.{key.rpartition('.')[0]}"
                 for func, position, keyword, value, line, star in function["passes"]:
                     through = related_base(func, related) if related else None
-                    if through is not None:
+                    if owner in rows and makes_row(func, key, function):
+                        reached = list(rows[owner])  # ``self.create(action=action)`` in a manager's method
+                    elif through is not None:
                         reached = [
                             sink for sink in related[str(through[2])]
                             if receiver_is(resolver, through[1], module, key, sink.call.rpartition(".")[0]) is True
@@ -246,7 +256,7 @@ def derive_sinks(resolver: Resolver, base: Sequence[SinkSpec], templated: bool =
         dynamic = None
         if not count and wrapper.endswith(".__init__"):
             count = _super_calls(resolver, spec.call)
-        if not count and param not in (ALIAS, RELATED):
+        if not count and param not in (ALIAS, RELATED, ROWS):
             targets = frozenset({spec.call, *(sub.call for sub in subs)})
             dynamic = dynamic_uses.use(wrapper, param, targets, spec.keyword, by_position=spec.arg is not None)
         kept = tuple(sorted(templates.get(spec, {PLAIN})))

@@ -24,7 +24,13 @@ from opsux_lint.analysis import (
     named_sinks,
     written_name,
 )
-from opsux_lint.analysis.outline import Tag, adapted_callable, partial_parts
+from opsux_lint.analysis.model_managers import ROWS, makes_row
+from opsux_lint.analysis.outline import (
+    FunctionOutline,
+    Tag,
+    adapted_callable,
+    partial_parts,
+)
 from opsux_lint.analysis.related import RELATED, receiver_is
 from opsux_lint.analysis.resolver import Instance
 from opsux_lint.analysis.sinks import (
@@ -429,11 +435,25 @@ class OperationTypeMatcher(CallCollector):
         wrappers = self.facts.wrappers.get(FAMILY, ())
         derived = sorted({Sink(d.spec) for d in wrappers} - own, key=lambda s: s.call)
         constructors = {d.spec for d in wrappers if d.function.endswith(".__init__")}
-        for sink in (*self.rule.sinks, *(s for s in derived if s.spec not in self._related_specs())):
+        # Related sinks and a model's managers are matched by the receiver's class, not by name.
+        apart = {d.spec for d in wrappers if d.param in (RELATED, ROWS)}
+        for sink in (*self.rule.sinks, *(s for s in derived if s.spec not in apart)):
             by_name.setdefault(sink.spec.last_name, []).append(sink)
             if sink.spec in constructors:
                 by_name.setdefault("__init__", []).append(sink)  # ``super().__init__(...)`` in a subclass
         return by_name
+
+    def _rows(self, scope: str | None) -> list[Sink]:
+        """The model sinks whose rows a method ``scope`` of one of their managers makes."""
+        if not scope or "." not in scope:
+            return []
+        manager = f"{self.facts.module}.{scope.rpartition('.')[0]}"
+        models = {d.via for d in self.facts.wrappers.get(FAMILY, ()) if d.param == ROWS and d.spec.call == manager}
+        return [sink for sink in self.rule.sinks if sink.call in models]
+
+    def _function(self, scope: str | None) -> FunctionOutline | None:
+        summary = self.facts.index.summary(self.facts.module)
+        return summary["functions"].get(scope or "") if summary is not None else None
 
     def _related_specs(self) -> dict[SinkSpec, DerivedSink]:
         """The related sinks (``transaction.events``), matched by the receiver's class alone."""
@@ -481,6 +501,12 @@ class OperationTypeMatcher(CallCollector):
             elif passed is not None:
                 func, bound = passed.func, passed.bound
             else:
+                rows = self._rows(scope)
+                method = self._function(scope) if rows else None
+                if method is not None and makes_row(facts.expression(func), scope or "", method):
+                    # ``self.create(action=...)`` in a method of a manager of the model.
+                    self._run(call, func, rows, scope, None, 0, positions, outcomes, templated, by_keyword=True)
+                    continue
                 through = made_by_related(call, related) if related else None
                 if through is not None:
                     self._related(call, through, related[through.attr.value], scope, positions, outcomes, templated)
