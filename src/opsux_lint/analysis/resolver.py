@@ -1398,6 +1398,14 @@ class Resolver:
     def _member_types(self, cls: str, attr: str, depth: int, of_class: bool = False) -> list[TypeItem]:
         """The types of ``instance.attr`` for an instance of ``cls`` (its class, then its bases)."""
         found = self._member_lookup(cls, attr, depth, frozenset(), of_class)
+        if found is None and not of_class:
+            # A mixin's ``self.status_mgr``, given by another base of the classes that mix it in
+            # (``class ConsumerPlugin(ProgressMixin, BasePlugin)``): what those give it.
+            inherited = [
+                t for sub in self.subclasses(cls)
+                for t in self._member_lookup(sub, attr, depth + 1, frozenset({cls})) or ()
+            ]
+            found = inherited or None
         if found is None:
             return [Unknown(f"`{attr}` of {cls} is not assigned a value the index can see")]
         return found
