@@ -153,11 +153,11 @@ def derive_sinks(resolver: Resolver, base: Sequence[SinkSpec], templated: bool =
                     templates[spec] = set(templates.get(sink, {PLAIN}))
                     added = True
             for key, function in entry.summary["functions"].items():
-                owner = f"{module}.{key.rpartition('.')[0]}"
+                of_class = f"{module}.{key.rpartition('.')[0]}"
                 for func, position, keyword, value, line, star in function["passes"]:
                     through = related_base(func, related) if related else None
-                    if owner in rows and makes_row(func, key, function):
-                        reached = list(rows[owner])  # ``self.create(action=action)`` in a manager's method
+                    if of_class in rows and makes_row(func, key, function):
+                        reached = list(rows[of_class])  # ``self.create(action=action)`` in a manager's method
                     elif through is not None:
                         reached = [
                             sink for sink in related[str(through[2])]
@@ -201,22 +201,9 @@ def derive_sinks(resolver: Resolver, base: Sequence[SinkSpec], templated: bool =
                                     derived[(f"{sub}.__init__", param)] = (sub_spec, spec.call)
                                     sinks.append(sub_spec)
                             # The sink's own templates, around what this wrapper writes around its parameter.
-                            made_on: dict[Template, frozenset[str] | None] = {}
-                            tests: dict[Template, Guard] = {}
-                            for t in templates.get(sink, {PLAIN}):
-                                classes = inner.get(t) if mine is not None else None
-                                if classes is not None and mine is not None and not classes & mine:
-                                    continue  # never made on this method's object
-                                new = t if t == OVERFLOW else (t[0] + around[0], around[1] + t[1])
-                                # Made only on some classes' objects: by the sink's templates (through
-                                # ``self``) or by what this wrapper writes around (``self.prefix``), not both.
-                                restricted = classes if made_by is None else frozenset({made_by}) if classes is None else None
-                                made_on[new] = restricted if new not in made_on or made_on[new] == restricted else None
-                                # A template made under a test of this wrapper's parameter applies to
-                                # the values that pass it; so does the sink's own, when the sink gets
-                                # the parameter as it is (a forwarder: ``super().log_action(action)``).
-                                test = (*guard, *guards.get(sink, {}).get(t, ())) if around == PLAIN else guard
-                                tests[new] = test if tests.get(new, test) == test else ()
+                            made_on, tests = _templates_made(
+                                templates.get(sink, {PLAIN}), guards.get(sink, {}), inner, mine, around, guard, made_by,
+                            )
                             made = set(made_on)
                             restriction = owned.setdefault(spec, {})
                             for template, classes in made_on.items():
@@ -484,6 +471,35 @@ def _wrapper_specs(
         spec = _parameter_spec(resolver, owner, param)
         if spec is not None:
             yield owner, param, spec, unknown.template or PLAIN, unknown.guard, unknown.owner
+
+
+def _templates_made(
+    made: Iterable[Template], tested: Mapping[Template, Guard], inner: Mapping[Template, frozenset[str]],
+    mine: frozenset[str] | None, around: Template, guard: Guard, made_by: str | None,
+) -> tuple[dict[Template, frozenset[str] | None], dict[Template, Guard]]:
+    """What a wrapper makes of the sink's templates ``made`` (their guards ``tested``, the classes
+    on whose objects alone ``inner`` makes some) when it writes ``around`` its parameter (under
+    ``guard``; ``made_by``: the class whose definition gave that text): each template, with the
+    classes on whose objects alone it is made (None: any) and the tests a value must pass.
+    ``mine``: when the sink runs on the wrapper's own object, the classes that object may have
+    the definitions of; a template only others make is not made."""
+    made_on: dict[Template, frozenset[str] | None] = {}
+    tests: dict[Template, Guard] = {}
+    for t in made:
+        classes = inner.get(t) if mine is not None else None
+        if classes is not None and mine is not None and not classes & mine:
+            continue  # never made on this method's object
+        new = t if t == OVERFLOW else (t[0] + around[0], around[1] + t[1])
+        # Made only on some classes' objects: by the sink's templates (through ``self``) or by
+        # what this wrapper writes around (``self.prefix``), not both.
+        restricted = classes if made_by is None else frozenset({made_by}) if classes is None else None
+        made_on[new] = restricted if new not in made_on or made_on[new] == restricted else None
+        # A template made under a test of this wrapper's parameter applies to the values that
+        # pass it; so does the sink's own, when the sink gets the parameter as it is (a
+        # forwarder: ``super().log_action(action)``).
+        test = (*guard, *tested.get(t, ())) if around == PLAIN else guard
+        tests[new] = test if tests.get(new, test) == test else ()
+    return made_on, tests
 
 
 def _own_object(func: Expr, module: str, key: str, function: FunctionOutline) -> str | None:
