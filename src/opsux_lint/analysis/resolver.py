@@ -637,7 +637,14 @@ class Resolver:
         object may be one (an abstract method, a no-op hook that a subclass overrides)."""
         cls, _, attr = method.rpartition(".")
         bases = {v.rpartition(".")[0] for v in virtual if v.rpartition(".")[2] == attr}
-        return bool(bases) and not bases.isdisjoint(self._ancestors(cls))
+        if not bases:
+            return False
+        if not bases.isdisjoint(self._ancestors(cls)):
+            return True
+        # A mixin's method that only the subclasses mixing it in have (AWX's
+        # ``UnifiedJob.objects.get(...).send_notification_templates(...)``, defined by
+        # ``JobNotificationMixin`` of ``Job(UnifiedJob, JobNotificationMixin)``).
+        return any(self.method_owner(sub, attr) == method for base in sorted(bases) for sub in self.subclasses(base))
 
     def owners_for(self, cls: str, owners: Collection[str]) -> frozenset[str]:
         """Of ``owners``, classes that each define an attribute (:attr:`Value.owner`), those whose
@@ -1683,9 +1690,35 @@ class Resolver:
                     foreign.add(f"<{owner.what}>.{attr}")
             else:
                 unknown.append(owner.reason)
+        names |= self._object_path(base, attr, module, scope)
         # The innermost reason is the one a person can act on; the chain above it repeats it.
         reason = f"the type of `{render(base)}` is not known: {_innermost(unknown[0])}" if unknown else None
         return Callee(frozenset(names), reason, frozenset(foreign), frozenset(virtual))
+
+    def _object_path(self, base: Expr, attr: str, module: str, scope: str | None) -> set[str]:
+        """``app.signals.config_modified.send`` for ``config_modified.send(...)``: a method of an
+        object a module of the project holds (``config_modified = Signal()``), by the path a sink
+        may be configured with (as it is of a module outside the project)."""
+        if base[0] not in (Tag.NAME, Tag.ATTRIBUTE) or (base[0] == Tag.NAME and self._bound_in(str(base[1]), module, scope)):
+            return set()
+        found: set[str] = set()
+        for qualified in self.reexported(self.index.qualified_names(module, base)):
+            split = self.index.split(qualified)
+            summary = self.index.summary(split[0]) if split is not None and len(split[1]) == 1 else None
+            if summary is not None and split is not None and split[1][0] in summary["assign"]:
+                found.add(self.api.canonical(f"{qualified}.{attr}"))
+        return found
+
+    def _bound_in(self, name: str, module: str, scope: str | None) -> bool:
+        """Whether ``name`` is a parameter or a local of the function ``scope`` or one around it."""
+        summary = self.index.summary(module)
+        key = scope
+        while key and summary is not None:
+            function = summary["functions"].get(key)
+            if function is not None and (any(p[0] == name for p in function["params"]) or name in function["locals"]):
+                return True
+            key = key.rpartition(".")[0]
+        return False
 
     def reexported(self, names: Iterable[str]) -> set[str]:
         """``names`` and, for each that a module of the project only imports from elsewhere (a
