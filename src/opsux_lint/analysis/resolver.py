@@ -183,6 +183,10 @@ def _hop(hop: str, items: list[Item]) -> list[Item]:
     ]
 
 
+_CLASS_BASES = re.compile(rb"^[ \t]*class\s+\w+\s*\(([^)]*)\)", re.MULTILINE)
+"""The bases written in a class statement (a mixin and a base named together)."""
+
+
 class Resolver:
     def __init__(self, index: ProjectIndex, known: Mapping[str, str] | None = None, api: ApiTypes | None = None) -> None:
         self.index = index
@@ -643,8 +647,24 @@ class Resolver:
             return True
         # A mixin's method that only the subclasses mixing it in have (AWX's
         # ``UnifiedJob.objects.get(...).send_notification_templates(...)``, defined by
-        # ``JobNotificationMixin`` of ``Job(UnifiedJob, JobNotificationMixin)``).
-        return any(self.method_owner(sub, attr) == method for base in sorted(bases) for sub in self.subclasses(base))
+        # ``JobNotificationMixin`` of ``Job(UnifiedJob, JobNotificationMixin)``): looked for only
+        # when the base has no such method, among the classes of the modules that name both (a
+        # class that mixes them in names them; only those modules are outlined).
+        lacking = {base for base in bases if not self._defines(self.method_owner(base, attr))}
+        if not lacking:
+            return False
+        mixin, named = cls.rpartition(".")[2], sorted({base.rpartition(".")[2] for base in lacking})
+        both = set(self.index.mentioning([mixin])) & set(self.index.mentioning(named))
+        for module in sorted(both):
+            written = _CLASS_BASES.findall(self.index.source(module) or b"")
+            if not any(re.search(rb"\b%s\b" % mixin.encode(), b) and any(re.search(rb"\b%s\b" % n.encode(), b) for n in named) for b in written):
+                continue  # no class statement of the module names both among its bases
+            summary = self.index.summary(module)
+            for key in summary["classes"] if summary is not None else ():
+                ancestors = self._ancestors(f"{module}.{key}")
+                if cls in ancestors and not lacking.isdisjoint(ancestors) and self.method_owner(f"{module}.{key}", attr) == method:
+                    return True
+        return False
 
     def owners_for(self, cls: str, owners: Collection[str]) -> frozenset[str]:
         """Of ``owners``, classes that each define an attribute (:attr:`Value.owner`), those whose
