@@ -1656,6 +1656,11 @@ class Resolver:
                 # ``def run(record): record(...)``: whatever the caller passes, not the import.
                 return Callee(frozenset(), f"`{func[1]}` is a parameter of `{scope}`")
             return Callee(frozenset(canonical(q) for q in self.reexported(self.index.qualified_names(module, func))))
+        if func[0] == Tag.CALL:
+            # ``get_audit_class()(action=...)``: a class a function of the project returns.
+            classes = self._classes_returned(func, module, scope, depth)
+            if classes is not None:
+                return Callee(classes)
         if func[0] != Tag.ATTRIBUTE:
             return Callee(frozenset(), f"`{render(func)}` is computed")
         attr = str(func[2])
@@ -1766,6 +1771,14 @@ class Resolver:
                     pending.append(target)
         return found
 
+    def _classes_returned(self, call: Expr, module: str, scope: str | None, depth: int) -> frozenset[str] | None:
+        """The project classes a call returns (AWX's ``get_activity_stream_class()``, whose
+        ``return ActivityStream``), when it returns nothing else but ``None``; None otherwise."""
+        items = [t for t in self.types(call, module, scope, depth + 1) if t != _NONE]
+        if not items or not all(isinstance(t, Instance) and t.of_class and self._project_class(t.cls) for t in items):
+            return None
+        return frozenset(self.api.canonical(t.cls) for t in items if isinstance(t, Instance))
+
     def _local_alias(self, name: str, module: str, scope: str | None, depth: int) -> Callee | None:
         """What a function's local name bound to another callable may be (``fire = events.emit``;
         ``fire(...)``), or None when ``name`` is no such local."""
@@ -1788,6 +1801,11 @@ class Resolver:
             or self.task_run_target(value, module, scope, depth) or value
             for value in written
         ]
+        if all(value[0] == Tag.CALL for value in values):
+            # ``klass = get_audit_class()``: what the calls return, when that is classes.
+            made = [self._classes_returned(value, module, scope, depth) for value in values]
+            if all(m is not None for m in made):
+                return Callee(frozenset(c for m in made if m is not None for c in m))
         if not all(value[0] in (Tag.NAME, Tag.ATTRIBUTE) for value in values):
             # A local shadows the module's name in the whole function, whatever else it holds
             # (``issue_activity = IssueActivity.objects.first()`` beside an imported task of

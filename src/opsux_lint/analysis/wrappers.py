@@ -19,6 +19,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from opsux_lint.analysis.dynamic import DynamicUses
+from opsux_lint.analysis.factories import FACTORY, returned_sinks
 from opsux_lint.analysis.handing import ADAPTERS
 from opsux_lint.analysis.model_managers import ROWS, makes_row, manager_classes
 from opsux_lint.analysis.outline import (
@@ -136,6 +137,8 @@ def derive_sinks(resolver: Resolver, base: Sequence[SinkSpec], templated: bool =
                 derived[(field, RELATED)] = (spec, sink.call)
                 related.setdefault(spec.last_name, []).append(spec)
                 templates[spec] = {PLAIN}
+    # Class sinks a function may return (``return AuditLog``): called through its result.
+    class_sinks = {s.call: s for s in base if not s.call.startswith("*.") and resolver.index.locate(s.call, "classes") is not None}
     for _ in range(_MAX_ROUNDS):
         by_name: dict[str, list[SinkSpec]] = {}
         for sink in sinks:
@@ -153,6 +156,10 @@ def derive_sinks(resolver: Resolver, base: Sequence[SinkSpec], templated: bool =
                     templates[spec] = set(templates.get(sink, {PLAIN}))
                     added = True
             for key, function in entry.summary["functions"].items():
+                if templated and class_sinks and function["results"] and (f"{module}.{key}", FACTORY) not in derived:
+                    for returned in returned_sinks(resolver, module, key, function, class_sinks):
+                        given = class_sinks[returned]
+                        derived[(f"{module}.{key}", FACTORY)] = (SinkSpec(f"{module}.{key}", given.arg, given.keyword), returned)
                 of_class = f"{module}.{key.rpartition('.')[0]}"
                 for func, position, keyword, value, line, star in function["passes"]:
                     through = related_base(func, related) if related else None
@@ -243,7 +250,7 @@ def derive_sinks(resolver: Resolver, base: Sequence[SinkSpec], templated: bool =
         dynamic = None
         if not count and wrapper.endswith(".__init__"):
             count = _super_calls(resolver, spec.call)
-        if not count and param not in (ALIAS, RELATED, ROWS):
+        if not count and param not in (ALIAS, RELATED, ROWS, FACTORY):
             targets = frozenset({spec.call, *(sub.call for sub in subs)})
             dynamic = dynamic_uses.use(wrapper, param, targets, spec.keyword, by_position=spec.arg is not None)
         kept = tuple(sorted(templates.get(spec, {PLAIN})))

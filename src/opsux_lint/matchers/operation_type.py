@@ -24,6 +24,7 @@ from opsux_lint.analysis import (
     named_sinks,
     written_name,
 )
+from opsux_lint.analysis.factories import FACTORY
 from opsux_lint.analysis.model_managers import ROWS, makes_row
 from opsux_lint.analysis.outline import (
     FunctionOutline,
@@ -436,7 +437,7 @@ class OperationTypeMatcher(CallCollector):
         derived = sorted({Sink(d.spec) for d in wrappers} - own, key=lambda s: s.call)
         constructors = {d.spec for d in wrappers if d.function.endswith(".__init__")}
         # Related sinks and a model's managers are matched by the receiver's class, not by name.
-        apart = {d.spec for d in wrappers if d.param in (RELATED, ROWS)}
+        apart = {d.spec for d in wrappers if d.param in (RELATED, ROWS, FACTORY)}
         for sink in (*self.rule.sinks, *(s for s in derived if s.spec not in apart)):
             by_name.setdefault(sink.spec.last_name, []).append(sink)
             if sink.spec in constructors:
@@ -450,6 +451,17 @@ class OperationTypeMatcher(CallCollector):
         manager = f"{self.facts.module}.{scope.rpartition('.')[0]}"
         models = {d.via for d in self.facts.wrappers.get(FAMILY, ()) if d.param == ROWS and d.spec.call == manager}
         return [sink for sink in self.rule.sinks if sink.call in models]
+
+    def _returns_class(self, func: cst.BaseExpression, scope: str | None) -> bool:
+        """Whether ``func`` may be a class a factory returned: a call of a factory
+        (:mod:`~opsux_lint.analysis.factories`), or a local bound to the result of a call."""
+        if not any(d.param == FACTORY for d in self.facts.wrappers.get(FAMILY, ())):
+            return False
+        if isinstance(func, cst.Call):
+            return True
+        function = self._function(scope) if isinstance(func, cst.Name) else None
+        bindings = function["locals"].get(func.value, ()) if function is not None and isinstance(func, cst.Name) else ()
+        return bool(bindings) and all(value[0] == Tag.CALL for _, value in bindings)
 
     def _function(self, scope: str | None) -> FunctionOutline | None:
         summary = self.facts.index.summary(self.facts.module)
@@ -535,6 +547,10 @@ class OperationTypeMatcher(CallCollector):
                 # (``Run`` may be a sink's name of its own: a module's name for a sink).
                 aliased = {q.rsplit(".", 1)[-1] for q in facts.imports.qualified_names(func)} - {written}
                 candidates += [s for name in sorted(aliased) for s in by_name.get(name, ()) if s not in candidates]
+            if not candidates and self._returns_class(func, scope):
+                # ``get_audit_class()(action=...)``: the classes the call returns.
+                returned = facts.callee(func, scope).names
+                candidates = [s for sinks in by_name.values() for s in sinks if s.call in returned]
             if not candidates:
                 continue
             e = facts.expression(func)
