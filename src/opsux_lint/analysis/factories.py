@@ -22,8 +22,9 @@ function, ``via`` the class)."""
 
 def returned_sinks(resolver: Resolver, module: str, key: str, function: FunctionOutline, classes: Collection[str]) -> list[str]:
     """The class sinks of ``classes`` that the module-level function ``key`` returns, when it
-    returns nothing else (``None`` aside)."""
-    results = [r for r in function["results"] if r != [Tag.SWITCH, "None"]]
+    returns no other name (``None`` aside; a call's result, such as Django's
+    ``apps.get_model(...)`` in a migration, may stand beside them)."""
+    results = [r for r in function["results"] if r != [Tag.SWITCH, "None"] and r[0] != Tag.CALL]
     if not results or function.get("kind") not in ("function", None) or not all(r[0] in (Tag.NAME, Tag.ATTRIBUTE) for r in results):
         return []
     found: list[str] = []

@@ -1773,11 +1773,16 @@ class Resolver:
 
     def _classes_returned(self, call: Expr, module: str, scope: str | None, depth: int) -> frozenset[str] | None:
         """The project classes a call returns (AWX's ``get_activity_stream_class()``, whose
-        ``return ActivityStream``), when it returns nothing else but ``None``; None otherwise."""
+        ``return ActivityStream``), when it returns no object known not to be one: besides
+        ``None``, only what a library call makes or what cannot be told
+        (``get_current_apps().get_model("main", "ActivityStream")`` on another branch, the same
+        model in a migration); None otherwise."""
         items = [t for t in self.types(call, module, scope, depth + 1) if t != _NONE]
-        if not items or not all(isinstance(t, Instance) and t.of_class and self._project_class(t.cls) for t in items):
+        classes = [t.cls for t in items if isinstance(t, Instance) and t.of_class and self._project_class(t.cls)]
+        others = [t for t in items if not (isinstance(t, Instance) and t.cls in classes)]
+        if not classes or not all((isinstance(t, Opaque) and t.foreign) or isinstance(t, Unknown) for t in others):
             return None
-        return frozenset(self.api.canonical(t.cls) for t in items if isinstance(t, Instance))
+        return frozenset(self.api.canonical(c) for c in classes)
 
     def _local_alias(self, name: str, module: str, scope: str | None, depth: int) -> Callee | None:
         """What a function's local name bound to another callable may be (``fire = events.emit``;
