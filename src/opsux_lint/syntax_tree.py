@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from opsux_lint.analysis.model_managers import MAKES_ROW, ROWS
+from opsux_lint.analysis.model_managers import MAKES_ROW
+from opsux_lint.analysis.sinks import ROWS
 from opsux_lint.coverage import Site
 from opsux_lint.excerpt import Excerpt, excerpt
 from opsux_lint.kinds import CompiledRule

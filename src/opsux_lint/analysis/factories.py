@@ -4,7 +4,7 @@ klass(action=...)``).
 
 Such a call names neither the class nor anything of it; the resolver types what the function
 returns (:meth:`~opsux_lint.analysis.resolver.Resolver.callee`). Derivation keeps each factory as
-an entry (param :data:`FACTORY`), whose name makes a module that calls it a candidate and keeps
+an entry (param :data:`~opsux_lint.analysis.sinks.FACTORY`), whose name makes a module that calls it a candidate and keeps
 the statement in the excerpt.
 """
 
@@ -14,10 +14,6 @@ from collections.abc import Collection
 
 from opsux_lint.analysis.outline import FunctionOutline, Tag
 from opsux_lint.analysis.resolver import Instance, Resolver
-
-FACTORY = ":factory"
-"""The :attr:`DerivedSink.param` of a function that returns a class sink (``spec.call`` is the
-function, ``via`` the class)."""
 
 
 def returned_sinks(resolver: Resolver, module: str, key: str, function: FunctionOutline, classes: Collection[str]) -> list[str]:

@@ -16,10 +16,6 @@ from opsux_lint.analysis.managers import MANAGER_CREATES
 from opsux_lint.analysis.outline import Expr, FunctionOutline, Tag
 from opsux_lint.analysis.resolver import Instance, Resolver
 
-ROWS = ":rows"
-"""The :attr:`DerivedSink.param` of a manager class of a model sink (its ``spec.call`` is the
-class, its ``via`` the model): what makes the class's module a candidate and keeps the
-statements of its methods that make rows (:data:`MAKES_ROW`) in the excerpt."""
 MAKES_ROW = MANAGER_CREATES | {"model"}
 """What a manager's method calls on itself to make a row (``self.model(...)`` constructs one)."""
 

@@ -21,8 +21,6 @@ from opsux_lint.analysis.managers import MANAGER_CREATES
 from opsux_lint.analysis.outline import Expr, Tag
 from opsux_lint.analysis.resolver import Instance, Opaque, Resolver
 
-RELATED = ":related"
-"""The :attr:`DerivedSink.param` of a related sink (no parameter is called that)."""
 ANY_TARGET = "*"
 """The target of a related sink whose target class cannot be told: any receiver."""
 _FIELDS = frozenset({"ForeignKey", "ManyToManyField", "ParentalKey", "ParentalManyToManyField"})

@@ -10,6 +10,18 @@ from dataclasses import dataclass
 
 ALIAS = ""
 """The :attr:`DerivedSink.param` of a module-level name bound to a sink itself (``send = emit``)."""
+RELATED = ":related"
+"""The param of a related sink, ``<target class>.<related name>`` (:mod:`.related`)."""
+ROWS = ":rows"
+"""The param of a manager class of a model sink (``spec.call`` the class, ``via`` the model;
+:mod:`.model_managers`)."""
+FACTORY = ":factory"
+"""The param of a function that returns a class sink (``spec.call`` the function, ``via`` the
+class; :mod:`.factories`)."""
+MATCHED_APART = frozenset({RELATED, ROWS, FACTORY})
+"""Derived entries that are no wrapper: a call is matched to them by its receiver or its callee's
+result, never by the name it writes; their names are needles all the same. No parameter is
+called like one (a name cannot start with ``:``)."""
 
 Template = tuple[str, str]
 """``(prefix, suffix)`` a wrapper writes around its parameter before the sink gets it. Either may

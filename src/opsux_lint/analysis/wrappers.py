@@ -19,9 +19,9 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from opsux_lint.analysis.dynamic import DynamicUses
-from opsux_lint.analysis.factories import FACTORY, returned_sinks
+from opsux_lint.analysis.factories import returned_sinks
 from opsux_lint.analysis.handing import ADAPTERS
-from opsux_lint.analysis.model_managers import ROWS, makes_row, manager_classes
+from opsux_lint.analysis.model_managers import makes_row, manager_classes
 from opsux_lint.analysis.outline import (
     Expr,
     FunctionOutline,
@@ -33,7 +33,6 @@ from opsux_lint.analysis.outline import (
     partial_parts,
 )
 from opsux_lint.analysis.related import (
-    RELATED,
     receiver_is,
     related_base,
     related_sinks,
@@ -41,8 +40,12 @@ from opsux_lint.analysis.related import (
 from opsux_lint.analysis.resolver import Resolver
 from opsux_lint.analysis.sinks import (
     ALIAS,
+    FACTORY,
+    MATCHED_APART,
     OVERFLOW,
     PLAIN,
+    RELATED,
+    ROWS,
     DerivedSink,
     Guard,
     SinkSpec,
@@ -250,7 +253,7 @@ def derive_sinks(resolver: Resolver, base: Sequence[SinkSpec], templated: bool =
         dynamic = None
         if not count and wrapper.endswith(".__init__"):
             count = _super_calls(resolver, spec.call)
-        if not count and param not in (ALIAS, RELATED, ROWS, FACTORY):
+        if not count and param != ALIAS and param not in MATCHED_APART:
             targets = frozenset({spec.call, *(sub.call for sub in subs)})
             dynamic = dynamic_uses.use(wrapper, param, targets, spec.keyword, by_position=spec.arg is not None)
         kept = tuple(sorted(templates.get(spec, {PLAIN})))

@@ -3,7 +3,7 @@ finds the model a call makes and the values of its fields."""
 
 from __future__ import annotations
 
-from collections.abc import Container, Mapping
+from collections.abc import Container
 
 import libcst as cst
 
@@ -34,7 +34,7 @@ def made_by_manager(call: cst.Call, sinks: Container[str]) -> cst.BaseExpression
     return base.value if model in sinks and is_manager(model, base.attr.value) else None
 
 
-def made_by_related(call: cst.Call, names: Container[str] | Mapping[str, object]) -> cst.Attribute | None:
+def made_by_related(call: cst.Call, names: Container[str]) -> cst.Attribute | None:
     """``transaction.events`` of ``transaction.events.create(...)`` when ``events`` is one of
     ``names``, the related sinks' (:mod:`opsux_lint.analysis.related`)."""
     base = _manager_of(call)

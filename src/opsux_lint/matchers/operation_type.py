@@ -24,19 +24,22 @@ from opsux_lint.analysis import (
     named_sinks,
     written_name,
 )
-from opsux_lint.analysis.factories import FACTORY
-from opsux_lint.analysis.model_managers import ROWS, makes_row
+from opsux_lint.analysis.model_managers import makes_row
 from opsux_lint.analysis.outline import (
     FunctionOutline,
     Tag,
     adapted_callable,
     partial_parts,
 )
-from opsux_lint.analysis.related import RELATED, receiver_is
+from opsux_lint.analysis.related import receiver_is
 from opsux_lint.analysis.resolver import Instance
 from opsux_lint.analysis.sinks import (
+    FACTORY,
+    MATCHED_APART,
     OVERFLOW,
     PLAIN,
+    RELATED,
+    ROWS,
     Guard,
     Template,
     fill_template,
@@ -436,8 +439,8 @@ class OperationTypeMatcher(CallCollector):
         wrappers = self.facts.wrappers.get(FAMILY, ())
         derived = sorted({Sink(d.spec) for d in wrappers} - own, key=lambda s: s.call)
         constructors = {d.spec for d in wrappers if d.function.endswith(".__init__")}
-        # Related sinks and a model's managers are matched by the receiver's class, not by name.
-        apart = {d.spec for d in wrappers if d.param in (RELATED, ROWS, FACTORY)}
+        # Related sinks, a model's managers and class factories are not matched by name.
+        apart = {d.spec for entries in self._apart().values() for d in entries}
         for sink in (*self.rule.sinks, *(s for s in derived if s.spec not in apart)):
             by_name.setdefault(sink.spec.last_name, []).append(sink)
             if sink.spec in constructors:
@@ -449,13 +452,13 @@ class OperationTypeMatcher(CallCollector):
         if not scope or "." not in scope:
             return []
         manager = f"{self.facts.module}.{scope.rpartition('.')[0]}"
-        models = {d.via for d in self.facts.wrappers.get(FAMILY, ()) if d.param == ROWS and d.spec.call == manager}
+        models = {d.via for d in self._apart().get(ROWS, ()) if d.spec.call == manager}
         return [sink for sink in self.rule.sinks if sink.call in models]
 
     def _returns_class(self, func: cst.BaseExpression, scope: str | None) -> bool:
         """Whether ``func`` may be a class a factory returned: a call of a factory
         (:mod:`~opsux_lint.analysis.factories`), or a local bound to the result of a call."""
-        if not any(d.param == FACTORY for d in self.facts.wrappers.get(FAMILY, ())):
+        if not self._apart().get(FACTORY):
             return False
         if isinstance(func, cst.Call):
             return True
@@ -467,9 +470,16 @@ class OperationTypeMatcher(CallCollector):
         summary = self.facts.index.summary(self.facts.module)
         return summary["functions"].get(scope or "") if summary is not None else None
 
-    def _related_specs(self) -> dict[SinkSpec, DerivedSink]:
-        """The related sinks (``transaction.events``), matched by the receiver's class alone."""
-        return {d.spec: d for d in self.facts.wrappers.get(FAMILY, ()) if d.param == RELATED}
+    def _apart(self) -> dict[str, list[DerivedSink]]:
+        """The derived entries that are no wrapper (:data:`MATCHED_APART`), by param, once a file."""
+        key = ("matched apart", FAMILY)
+        found: dict[str, list[DerivedSink]] | None = self.facts.shared.get(key)
+        if found is None:
+            found = self.facts.shared[key] = {}
+            for d in self.facts.wrappers.get(FAMILY, ()):
+                if d.param in MATCHED_APART:
+                    found.setdefault(d.param, []).append(d)
+        return found
 
     def outcomes(self) -> list[SiteOutcome]:
         """Every site of the file, computed once for all rules that share these sinks."""
@@ -486,7 +496,7 @@ class OperationTypeMatcher(CallCollector):
         outcomes: list[SiteOutcome] = []
         positions: list[_Position] = list(self.comparisons)
         related: dict[str, list[DerivedSink]] = {}
-        for d in self._related_specs().values():
+        for d in self._apart().get(RELATED, ()):
             related.setdefault(d.spec.last_name, []).append(d)
         for call, scope in self.calls:
             func = call.func
