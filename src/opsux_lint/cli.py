@@ -11,6 +11,7 @@ import errno
 import json
 import os
 import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -33,9 +34,11 @@ from opsux_lint.registry import (
 )
 from opsux_lint.report import OutputFormat, ReportContext, render
 from opsux_lint.selection import SelectorError, parse_selectors
+from opsux_lint.stopwatch import described
 
 if TYPE_CHECKING:
     from opsux_lint.project import Target
+    from opsux_lint.runner import RunResult
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
@@ -273,8 +276,7 @@ def _main(request: Request) -> int:
         progress=progress_bar if sys.stderr.isatty() and not request.quiet else None,
     )
     if request.timings:
-        for phase, seconds in result.timings:
-            click.echo(f"{seconds:8.3f} s  {phase}", err=True)
+        _print_timings(result)
     if not request.quiet:
         for warning in result.warnings:
             click.echo(f"opsux-lint: warning: {warning}", err=True)
@@ -305,6 +307,7 @@ def _main(request: Request) -> int:
         result = dataclasses.replace(result, findings=outcome.remaining)
         if not request.quiet:
             click.echo(f"Fixed {outcome.fixed} findings in {outcome.files} files.", err=True)
+    reported = time.perf_counter()
     color, frames = terminal_style(request)
     fixable, hidden = _fix_counts(result.findings, request.unsafe_fixes)
     context = ReportContext(
@@ -317,11 +320,25 @@ def _main(request: Request) -> int:
     _emit(output, request, color=color)
     if fmt is OutputFormat.GITHUB:
         _append_step_summary(context)
+    if request.timings:
+        click.echo(f"{time.perf_counter() - reported:8.3f} s  report", err=True)
     # Warnings (OPS008 by default) are reported but do not fail the run; lint.severity can
     # raise a rule to error.
     if any(f.severity is Severity.ERROR for f in result.findings) and not request.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _print_timings(result: RunResult) -> None:
+    """Each phase's wall time, then what the steps inside them took in all the run's processes
+    (linting and outlining are shared with helpers, so those add up to more than the wall)."""
+    for phase, seconds in result.timings:
+        click.echo(f"{seconds:8.3f} s  {phase}", err=True)
+    steps = described(result.steps)
+    if steps:
+        click.echo("in all processes:", err=True)
+    for seconds, step in steps:
+        click.echo(f"{seconds:8.3f} s    {step}", err=True)
 
 
 def _fix_counts(findings: Sequence[Finding], enabled: bool) -> tuple[int, int]:

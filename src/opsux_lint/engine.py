@@ -23,6 +23,7 @@ import dataclasses
 import hashlib
 import io
 import re
+import sys
 import tokenize
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -31,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from opsux_core.policy import Policy
+from opsux_lint import stopwatch
 from opsux_lint.analysis import (
     DerivedSink,
     ModuleEntry,
@@ -215,16 +217,16 @@ class Linter:
         # CPython's parser first: it rejects what would crash libcst's native parser (10,000
         # nested brackets end the process) and measures the nesting libcst's recursive passes
         # could not survive; such a file is one OPS000, never a lost run.
-        screened = _screen(text)
+        with stopwatch.timed(stopwatch.SCREEN, len(data)):
+            screened = _screen(text)
         if isinstance(screened, tuple) and _fatal(screened):
             return self._syntax_error(shown, None, text, screened, candidate=True), []
         if isinstance(screened, str):
             return self._file_problem(shown, (1, 1, screened), candidate=True), []
         # Any other syntax error of this Python may be newer syntax (``except A, B:`` of 3.14):
         # libcst decides, and places a real error where CPython does.
-        from opsux_lint import (
-            syntax_tree,  # libcst: only for a file that can hold a finding
-        )
+        import_syntax_tree()  # libcst: only for a file that can hold a finding
+        from opsux_lint import syntax_tree
 
         around = self._surroundings(path, text, hashlib.sha256(data).hexdigest())
         parsed = syntax_tree.parse(self, text, screened if isinstance(screened, ast.Module) else None, around)
@@ -233,9 +235,10 @@ class Linter:
         if not isinstance(parsed, tuple):
             return self._syntax_error(shown, parsed, text, candidate=True), []
         module, part = parsed
-        findings, sites = self._check(shown, text, module, part, around)
-        if any(is_constant_fixable(f) for f in findings):
-            findings = self._with_unsafe_fixes(path, text, findings)
+        with stopwatch.timed(stopwatch.RULES):
+            findings, sites = self._check(shown, text, module, part, around)
+            if any(is_constant_fixable(f) for f in findings):
+                findings = self._with_unsafe_fixes(path, text, findings)
         return findings, sites
 
     def read_error(self, display: str, error: OSError) -> list[Finding]:
@@ -369,6 +372,14 @@ class Linter:
         if spec is None:
             return []
         return [self._finding(spec, shown, spec.format(detail=f"syntax error: {message}"), lines, line, column, line, column + 1)]
+
+
+def import_syntax_tree() -> None:
+    """Import libcst's half of the engine (:mod:`opsux_lint.syntax_tree`), once: a step of its
+    own in ``--timings``, a quarter of a second that a run with no candidate file never pays."""
+    if "opsux_lint.syntax_tree" not in sys.modules:
+        with stopwatch.timed(stopwatch.IMPORT_LIBCST):
+            import opsux_lint.syntax_tree  # noqa: F401
 
 
 MAX_NESTING = 250

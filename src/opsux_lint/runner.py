@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from opsux_core.policy import Policy, load_policy
+from opsux_lint import stopwatch
 from opsux_lint.analysis.index import ProjectIndex, build_index, save_index
 from opsux_lint.analysis.reads import Reads, Snapshot
 from opsux_lint.cache import (
@@ -34,6 +35,7 @@ from opsux_lint.registry import PARSE_ERROR_KIND, RuleSpec, builtin_rules, rules
 from opsux_lint.selection import select_rules, unparsable_rule
 from opsux_lint.settings import OWNERS, LintSettings, lint_settings
 from opsux_lint.sink_modules import misplaced_sinks
+from opsux_lint.stopwatch import Step
 
 if TYPE_CHECKING:
     # The engine (its rule kinds, libcst) is imported when a file is to be linted: a run whose
@@ -101,6 +103,9 @@ class RunResult:
     """With ``coverage``: every sink site and what became of it."""
     timings: tuple[tuple[str, float], ...] = ()
     """Seconds per phase (``--timings``)."""
+    steps: Mapping[str, Step] = field(default_factory=dict, compare=False)
+    """What the steps inside the phases took in all the run's processes, by
+    :mod:`~opsux_lint.stopwatch` step (``--timings``)."""
     linters: Mapping[str, Linter] = field(default_factory=dict, compare=False, repr=False)
     """The linter of each file with findings, by shown path: unsafe fixes need its project index."""
     warnings: tuple[str, ...] = ()
@@ -202,6 +207,7 @@ def run(
     options = options or RunOptions()
     if options.coverage:
         options = dataclasses.replace(options, cache=False)
+    stopwatch.take()  # an earlier run's, in this process
     clock = _Clock()
     groups: list[_Group] = []
     by_policy: dict[int, int] = {}
@@ -258,7 +264,7 @@ def run(
             results = _lint_all(jobs, linters, options.jobs, advance)
     else:
         results = _lint_all(jobs, linters, options.jobs)
-    clock.lap(f"lint {len(jobs)} files")
+    clock.lap(f"lint {len(jobs)} file{'' if len(jobs) == 1 else 's'}")
     for job, (result, found, reads) in zip(jobs, results, strict=True):
         findings.extend(result)
         sites.extend(found)
@@ -281,7 +287,7 @@ def run(
     return RunResult(
         tuple(findings), len(seen), tuple(sorted(ran.values(), key=lambda r: r.id)), len(jobs),
         sites=tuple(sorted(sites)) if options.coverage else None, timings=clock.laps(), linters=_Linters(group_of),
-        warnings=tuple(dict.fromkeys(warnings)),
+        warnings=tuple(dict.fromkeys(warnings)), steps=stopwatch.take(),
     )
 
 
@@ -351,6 +357,8 @@ _FileResult = tuple[list[Finding], list[Site], Reads | None]
 """A file's findings, sites and (when it is to be cached) what linting it read of the index."""
 _Task = tuple[int, str, str, bytes | None, bool]
 """A file to lint: its config group, path, path as shown, bytes, and whether to record its reads."""
+_Done = tuple[list[_FileResult], dict[str, Step]]
+"""A helper's results for a chunk, and what its steps took since its last chunk."""
 
 
 def _lint_all(
@@ -409,7 +417,9 @@ def _share(
     if parsing:
         # Forked helpers inherit what this process has imported: libcst (a quarter of a second)
         # is imported once for the run, not once in each process.
-        from opsux_lint import syntax_tree  # noqa: F401
+        from opsux_lint.engine import import_syntax_tree
+
+        import_syntax_tree()
 
     specs = [
         (
@@ -419,12 +429,14 @@ def _share(
         for linter in linters
     ]
     results: list[list[_FileResult] | None] = [None] * len(chunks)
+    steps: list[dict[str, Step]] = []
+    """What the helpers' steps took (``--timings``), counted in this thread once they are done."""
     queue = deque(range(len(chunks)))
     completed: deque[int] = deque()
     """Chunks the helpers finished, to be counted (``advance``) in this thread."""
     failures: list[BaseException] = []
 
-    def hand_out(pool: ProcessPoolExecutor, running: dict[Future[list[_FileResult]], int]) -> None:
+    def hand_out(pool: ProcessPoolExecutor, running: dict[Future[_Done], int]) -> None:
         # One chunk in hand per helper and one more, so a helper that finishes one has the next.
         while queue and len(running) < helpers + 1:
             try:
@@ -433,13 +445,14 @@ def _share(
                 break
             running[pool.submit(_lint_in_worker, chunks[number])] = number
 
-    def feed(pool: ProcessPoolExecutor, running: dict[Future[list[_FileResult]], int]) -> None:
+    def feed(pool: ProcessPoolExecutor, running: dict[Future[_Done], int]) -> None:
         try:
             while running:
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in done:
                     number = running.pop(future)
-                    results[number] = future.result()
+                    results[number], spent = future.result()
+                    steps.append(spent)
                     completed.append(number)
                 hand_out(pool, running)
         except (OSError, BrokenProcessPool) as error:
@@ -451,7 +464,7 @@ def _share(
 
     try:
         with ProcessPoolExecutor(max_workers=helpers, initializer=_init_worker, initargs=(specs,)) as pool:
-            running: dict[Future[list[_FileResult]], int] = {}
+            running: dict[Future[_Done], int] = {}
             # The first chunks fork the helpers: handed out here, while this is the only thread.
             # Forked from the feeder while this thread held a lock (an import's, a stream's),
             # a helper waited for it forever.
@@ -468,6 +481,8 @@ def _share(
                 count()
             feeder.join()
             count()
+        for spent in steps:
+            stopwatch.absorb(spent)
         if failures:
             raise failures[0]
     except (OSError, BrokenProcessPool):
@@ -516,6 +531,7 @@ def _init_worker(specs: Sequence[tuple[str, tuple[str, ...], ProjectIndex | None
     from opsux_lint.engine import Linter
 
     collect_garbage_rarely()
+    stopwatch.take()  # forked: the parent's steps are the parent's to report
     known = rules_by_id()
     policies: dict[str, Policy] = {}
     for source, rule_ids, index, coverage, exhaustive, derived, unparsable in specs:
@@ -528,5 +544,5 @@ def _init_worker(specs: Sequence[tuple[str, tuple[str, ...], ProjectIndex | None
         _worker_linters.append(Linter(policy, rules, index, coverage, exhaustive, derived, parse_rule))
 
 
-def _lint_in_worker(chunk: Sequence[_Task]) -> list[_FileResult]:
-    return [_lint_here(_worker_linters, task) for task in chunk]
+def _lint_in_worker(chunk: Sequence[_Task]) -> _Done:
+    return [_lint_here(_worker_linters, task) for task in chunk], stopwatch.take()

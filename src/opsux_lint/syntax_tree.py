@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from opsux_lint import stopwatch
 from opsux_lint.analysis.model_managers import MAKES_ROW
 from opsux_lint.analysis.sinks import ROWS
 from opsux_lint.coverage import Site
@@ -69,9 +70,11 @@ def parse(
             own |= MAKES_ROW  # a manager of a model sink: ``self.create(...)`` in any of its methods
 
         extra = re.compile(word_pattern(own).decode("utf-8"), re.ASCII) if own else None
-        part = excerpt(text, tree, needles, follow=linter.follow, in_strings=linter.in_strings, extra=extra)
+        with stopwatch.timed(stopwatch.EXCERPT):
+            part = excerpt(text, tree, needles, follow=linter.follow, in_strings=linter.in_strings, extra=extra)
     try:
-        return cst.parse_module(part.text), part
+        with stopwatch.timed(stopwatch.PARSE, part.text.count("\n")):
+            return cst.parse_module(part.text), part
     except cst.ParserSyntaxError as exc:
         if part.origin is None:
             return exc
@@ -81,7 +84,8 @@ def parse(
     # The excerpt is a means, never a different verdict: what libcst says of the file is
     # what it says of the whole text.
     try:
-        return cst.parse_module(text), Excerpt.whole(text)
+        with stopwatch.timed(stopwatch.PARSE, text.count("\n")):
+            return cst.parse_module(text), Excerpt.whole(text)
     except cst.ParserSyntaxError as exc:
         return exc
     except RecursionError:

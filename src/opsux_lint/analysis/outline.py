@@ -22,6 +22,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, Final, NotRequired, TypedDict
 
+from opsux_lint import stopwatch
 from opsux_lint.analysis.handing import (
     ADAPTERS,
     RunWith,
@@ -1329,12 +1330,13 @@ def _inside_string(tree: ast.Module, line: int) -> bool:
 
 def summarize(source: str | bytes, module: str, is_package: bool) -> Summary | None:
     """The summary of one module's source; None when it does not parse."""
-    tree = parse_module(source)
-    if tree is None:
-        return None
-    collector = _Collector(module, is_package)
-    try:
-        collector.module_body(tree.body)
-    except RecursionError:
-        return None  # absurdly nested code: not indexed, its names are OPS008
-    return collector.summary()
+    with stopwatch.timed(stopwatch.OUTLINE, len(source)):
+        tree = parse_module(source)
+        if tree is None:
+            return None
+        collector = _Collector(module, is_package)
+        try:
+            collector.module_body(tree.body)
+        except RecursionError:
+            return None  # absurdly nested code: not indexed, its names are OPS008
+        return collector.summary()

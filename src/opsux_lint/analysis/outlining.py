@@ -13,7 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from opsux_lint import stopwatch
 from opsux_lint.analysis.outline import Summary, summarize
+from opsux_lint.stopwatch import Step
 
 MIN_SHARED_BYTES = 512 * 1024
 """Less source than this is outlined in the process: a fork and its answer cost more (about
@@ -52,7 +54,9 @@ def outline_all(pending: Sequence[Pending], helpers: int) -> list[Summary | None
             for i in shares[0]:
                 found[i] = summarize(pending[i].data, pending[i].module, pending[i].is_package)
             for share, future in futures:
-                found.update(zip(share, future.result(), strict=True))
+                summaries, steps = future.result()
+                found.update(zip(share, summaries, strict=True))
+                stopwatch.absorb(steps)
     except (OSError, BrokenProcessPool):
         # No working multiprocessing here (no /dev/shm, seccomp): the same outlines, slower.
         for i in range(len(pending)):
@@ -72,7 +76,8 @@ def _shares(pending: Sequence[Pending], count: int) -> list[list[int]]:
     return shares
 
 
-def _outline_share(share: Sequence[Pending]) -> list[Summary | None]:
+def _outline_share(share: Sequence[Pending]) -> tuple[list[Summary | None], dict[str, Step]]:
+    stopwatch.take()  # forked: the parent's steps are the parent's to report
     # Pickled back: pickle keeps one copy of each string an outline repeats (names, tags),
     # where JSON would make one per occurrence (a third more memory in this process).
-    return [summarize(p.data, p.module, p.is_package) for p in share]
+    return [summarize(p.data, p.module, p.is_package) for p in share], stopwatch.take()
