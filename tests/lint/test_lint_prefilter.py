@@ -44,30 +44,45 @@ def test_nothing_selected_matches_nothing_and_no_needles_match_everything() -> N
     assert Prefilter.build([words(["start"]), None]).is_candidate(b"")
 
 
-def test_receiver_needles_come_from_modules_that_import_the_api(tmp_path: Path) -> None:
+def test_receiver_needles_come_from_modules_that_import_the_api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # A project's own ``Policy`` is not opsux's: what returns it types no receiver of the API.
     # What returns opsux's, imported directly or through a module that re-exports it, does.
     from opsux_lint.analysis import build_index
+    from opsux_lint.analysis import index as index_module
     from opsux_lint.analysis.api import api_types
     from opsux_lint.analysis.receivers import receiver_names
     from opsux_lint.kinds.operation_type import api_declarations
     from opsux_lint.registry import rules_by_id
 
     package = tmp_path / "src" / "app"
-    package.mkdir(parents=True)
+    (package / "sub").mkdir(parents=True)
     sources = {
         "__init__": "",
         "own": "class Policy:\n    pass\n\n\ndef own_policy() -> Policy:\n    return Policy()\n",
+        "mention": "def csp() -> 'Policy':\n    return make()\n",
         "api": "from opsux_core import Policy\n",
         "factory": "from app.api import Policy\n\n\ndef make_policy() -> Policy:\n    return Policy()\n",
         "direct": "from opsux_core import Policy\n\n\ndef load() -> Policy:\n    return Policy()\n",
+        "sub/__init__": "from opsux_core import Policy\n",
+        # Relative to a package that imports the API: it names no module it imports from.
+        "sub/starred": "from . import *\n\n\ndef from_parent() -> Policy:\n    return Policy()\n",
     }
     for name, text in sources.items():
         (package / f"{name}.py").write_text(text, encoding="utf-8")
+    outlined: list[str] = []
+    summarize = index_module.summarize
+
+    def recording(source: bytes, module: str, is_package: bool) -> object:
+        outlined.append(module)
+        return summarize(source, module, is_package)
+
+    monkeypatch.setattr(index_module, "summarize", recording)
     api = api_types(api_declarations(rules_by_id().values()))
     names = receiver_names(build_index(tmp_path, ["src"], [], cache_dir=None), api)
-    assert {"load", "make_policy", "Policy"} <= names
-    assert "own_policy" not in names
+    assert {"load", "make_policy", "Policy", "from_parent"} <= names
+    assert "own_policy" not in names and "csp" not in names
+    # Modules that mention a name but import from nothing that has the API are not outlined.
+    assert "app.own" not in outlined and "app.mention" not in outlined
 
 
 @pytest.mark.parametrize(
