@@ -1193,3 +1193,42 @@ def test_a_dict_kept_out_of_an_enums_members_is_the_dict_written(tmp_path: Path,
     found = [(path, line, code, message) for path, line, code, message in _findings(tmp_path)]
     assert [(path, line, code) for path, line, code, _ in found] == [("src/app/use.py", 6, "OPS001")]
     assert "'inventory.snyc'" in found[0][3]
+
+
+_WRITTEN_BASES = {
+    "base.py": "class Base:\n    kind = 'inventory.sync'\n",
+    "plain.py": "from app.base import Base\n\n\nclass Plain(Base):\n    pass\n",
+    "spread.py": (
+        "from collections import namedtuple\nfrom app import base\n\n\n"
+        "class Spread(  # the header's own comment: (not) a base\n"
+        "    namedtuple('P', 'a b'),\n    base.Base,\n    metaclass=type,\n):\n    pass\n"
+    ),
+    "generic.py": "from app.base import Base\n\n\nclass Generic[T](Base):\n    pass\n",
+    "deeper.py": "from app.plain import Plain\n\n\nclass Deeper(Plain):\n    pass\n",
+    "user.py": "from app.base import Base\n\n\ndef make() -> Base:\n    return Base()\n\n\nclass Holder:\n    base = Base\n",
+}
+
+
+def test_subclasses_are_found_by_their_class_statements_and_nothing_else_is_outlined(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from opsux_lint.analysis import index as index_module
+
+    package = tmp_path / "src" / "app"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    for name, source in _WRITTEN_BASES.items():
+        (package / name).write_text(source)
+    outlined: list[str] = []
+    summarize = index_module.summarize
+
+    def recording(source: bytes, module: str, is_package: bool) -> object:
+        outlined.append(module)
+        return summarize(source, module, is_package)
+
+    monkeypatch.setattr(index_module, "summarize", recording)
+    resolver = Resolver(build_index(tmp_path, ["src"], [], cache_dir=None))
+    assert sorted(resolver.subclasses("app.base.Base")) == [
+        "app.deeper.Deeper", "app.generic.Generic", "app.plain.Plain", "app.spread.Spread",
+    ]
+    assert "app.user" not in outlined, "it names Base, but in no class statement's bases"

@@ -183,8 +183,20 @@ def _hop(hop: str, items: list[Item]) -> list[Item]:
     ]
 
 
-_CLASS_BASES = re.compile(rb"^[ \t]*class\s+\w+\s*\(([^)]*)\)", re.MULTILINE)
-"""The bases written in a class statement (a mixin and a base named together)."""
+_CLASS_BASES = re.compile(rb"^[ \t]*class\s+\w+\s*(?:\[[^\]]*\])?\s*\((.*?)\)\s*:", re.MULTILINE | re.DOTALL)
+"""The bases written in a class statement, calls and subscripts among them (``class
+Job(namedtuple("J", "kind"), Base):``), over as many lines as they take."""
+
+
+def _may_subclass(source: bytes | None, name: str) -> bool:
+    """Whether a module may derive a class from ``name`` (a module known by its outline only may)."""
+    return source is None or _bases_name(source, name)
+
+
+def _bases_name(source: bytes, *names: str) -> bool:
+    """Whether one class statement of the source names all of ``names`` among its bases."""
+    words = [re.compile(rb"\b%s\b" % re.escape(name.encode())) for name in names]
+    return any(all(word.search(bases) for word in words) for bases in _CLASS_BASES.findall(source))
 
 
 class Resolver:
@@ -656,8 +668,8 @@ class Resolver:
         mixin, named = cls.rpartition(".")[2], sorted({base.rpartition(".")[2] for base in lacking})
         both = set(self.index.mentioning([mixin])) & set(self.index.mentioning(named))
         for module in sorted(both):
-            written = _CLASS_BASES.findall(self.index.source(module) or b"")
-            if not any(re.search(rb"\b%s\b" % mixin.encode(), b) and any(re.search(rb"\b%s\b" % n.encode(), b) for n in named) for b in written):
+            source = self.index.source(module) or b""
+            if not any(_bases_name(source, mixin, name) for name in named):
                 continue  # no class statement of the module names both among its bases
             summary = self.index.summary(module)
             for key in summary["classes"] if summary is not None else ():
@@ -701,7 +713,10 @@ class Resolver:
         self._subclasses[cls] = []
         simple = cls.rsplit(".", 1)[-1]
         direct: list[str] = []
-        for module, entry in self.index.entries(self.index.mentioning([simple])):
+        # A subclass names its base in its class statement (the walk below reads only those):
+        # the modules that mention the name elsewhere (a form's tests, a view's) are not outlined.
+        written = [m for m in self.index.mentioning([simple]) if _may_subclass(self.index.source(m), simple)]
+        for module, entry in self.index.entries(written):
             for key, info in entry.summary["classes"].items():
                 for base in info["bases"]:
                     if simple not in render(base):
