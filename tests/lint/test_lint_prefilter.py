@@ -128,3 +128,28 @@ def test_a_tail_needle_matches_the_last_name_of_a_dotted_path_literal(source: by
     needles = dotted_tails(["emit", "launch"])
     assert Prefilter.build([needles]).is_candidate(source) is candidate
     assert any(re.search(n.regex(), source) for n in needles) is candidate
+
+
+def test_a_project_that_names_nothing_of_the_api_has_no_receivers(tmp_path: Path) -> None:
+    """warehouse's CSP ``Policy`` made 5 of its files candidates for opsux's method sinks."""
+    from lint_support import tiny_project
+
+    from opsux_lint.project import resolve_targets
+    from opsux_lint.runner import RunOptions, Selection, run
+    from opsux_lint.stopwatch import SCREEN
+
+    tiny_project(tmp_path, "{call: app.events.emit, arg: 0}", {
+        "events.py": "def emit(kind):\n    return kind\n",
+        "csp.py": "class Policy:\n    def start(self, kind):\n        return kind\n\n\nPolicy().start('inventory.bogus')\n",
+    })
+    every = "OPS001,OPS002,OPS003,OPS004,OPS005,OPS006,OPS007,OPS008"
+
+    def screened() -> int:
+        result = run(resolve_targets([tmp_path], None), Selection(select=every.split(",")), tmp_path, RunOptions())
+        assert result.findings == ()
+        return result.steps[SCREEN].times if SCREEN in result.steps else 0
+
+    # events.py names the sink: parsed whatever the rest holds.
+    assert screened() == 1, "csp.py names a Policy and a start, but nothing of opsux"
+    (tmp_path / "src" / "app" / "uses.py").write_text("from opsux_core import Policy\n")
+    assert screened() == 3, "once the project imports opsux, a Policy may be its"

@@ -81,9 +81,8 @@ class LifecycleRule:
 
     def needles(self, context: NeedleContext) -> frozenset[Needle] | None:
         # A file can only know a run through names that type one (the model, the service, the
-        # project's functions returning them: the receivers), and SQL names the table.
-        if not context.receivers:
-            return words(self.fields)
+        # project's functions returning them: the receivers), and SQL names the table. A project
+        # that names nothing of opsux has no receivers: its SQL still names the table.
         return words({*context.receivers, *(m.rsplit(".", 1)[-1] for m in self.models), self.table})
 
     def statement_needles(self, context: NeedleContext) -> frozenset[Needle] | None:
