@@ -97,3 +97,28 @@ def test_the_share_counts_only_the_sinks_own_sites() -> None:
     assert verified_share(totals([site("not-a-sink")])) is None
     assert "No call is a sink's." in render_coverage([site("not-a-sink")])
     assert "1 calls have a sink's name on a receiver of unknown type" in render_coverage([site("unknown-receiver")])
+
+
+@pytest.mark.parametrize(
+    ("outer", "inner", "status"),
+    [
+        # label-studio: emit_webhooks(..., action) passes it to emit_webhooks_sync; only tests call it.
+        ("{call: app.hooks.emit, arg: 0, keyword: action}", "emit_sync(action)", "delegated"),
+        ("{call: '*.emit', keyword: action}", "emit_sync(action)", "delegated"),
+        # Configured at another position: nothing checks what the callers give `action`.
+        ("{call: app.hooks.emit, arg: 1, keyword: other}", "emit_sync(action)", "unverifiable"),
+        ("{call: '*.emit', keyword: other}", "emit_sync(action)", "unverifiable"),
+    ],
+)
+def test_a_sink_that_passes_its_own_value_to_another_delegates_it_uncalled(
+    tmp_path: Path, outer: str, inner: str, status: str
+) -> None:
+    from lint_support import tiny_project
+
+    tiny_project(tmp_path, ["{call: app.hooks.emit_sync, arg: 0, keyword: action}", outer], {
+        "hooks.py": f"def emit_sync(action):\n    print(action)\n\n\ndef emit(action, other=None):\n    {inner}\n",
+    }, types=["app.created"])
+    result = run(resolve_targets([tmp_path], None), Selection(), tmp_path, RunOptions(coverage=True))
+    assert result.sites is not None
+    assert {(s.line, str(s.status)) for s in result.sites} == {(6, status)}
+    assert [f.code for f in result.findings] == ([] if status == "delegated" else ["OPS008"])

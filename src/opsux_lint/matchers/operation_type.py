@@ -888,7 +888,7 @@ class OperationTypeMatcher(CallCollector):
         defaulted: list[str] = []
         for item in resolution.unknowns:
             wrapper = facts.wrapper(FAMILY, *item.param) if item.param is not None else None
-            if wrapper is not None and wrapper.callers > 0:
+            if wrapper is not None and (wrapper.callers > 0 or self._configured(wrapper)):
                 delegated.append(wrapper)
             elif item.template is not None:
                 continue  # in a template no call fills: its pattern (among the values) decides
@@ -918,6 +918,18 @@ class OperationTypeMatcher(CallCollector):
         return outcome(
             status, reason, bad=tuple(bad), unknown=tuple(unknown),
             values=values, delegated=tuple(delegated), together=position.call if position.templates else None,
+        )
+
+    def _configured(self, wrapper: DerivedSink) -> bool:
+        """Whether the wrapper is itself one of the rule's sinks at the parameter whose value a
+        site gets unchanged (label-studio's ``emit_webhooks(..., action)`` calls
+        ``emit_webhooks_sync(..., action)``): every call of it is checked as a site, whether the
+        project has one yet or not."""
+        spec = wrapper.spec
+        return any(
+            (s.call == spec.call or (s.call.startswith("*.") and s.last_name == spec.last_name))
+            and ((s.arg is not None and s.arg == spec.arg) or (s.keyword is not None and s.keyword == spec.keyword))
+            for s in (sink.spec for sink in self.rule.sinks)
         )
 
     def _registered(self, value: Value) -> bool:
