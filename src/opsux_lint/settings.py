@@ -53,7 +53,9 @@ LINT_KEYS = (
     "queued_notification_classes",
     "severity",
 )
-SINK_KEYS = ("call", "arg", "keyword")
+SINK_KEYS = ("call", "arg", "keyword", "enum_members")
+ENUM_MEMBERS = ("value", "name")
+"""What a member of a plain ``Enum`` given at a sink stands for (``enum_members``)."""
 NOTIFICATION_CALL_KEYS = ("call", "status_arg", "status_keyword")
 
 
@@ -68,6 +70,10 @@ class CallSink:
     call: str
     arg: int | None = None
     keyword: str | None = None
+    enum_members: str | None = None
+    """``value`` or ``name``: a member of a plain ``Enum`` given there stands for its ``.value``
+    (or its ``.name``), which is checked (grafana/oncall's ``write_resource_insight_log(...,
+    event=EntityEvent.CREATED)`` stores ``event.value``). None: a member is no string (OPS008)."""
 
 
 @dataclass(frozen=True)
@@ -209,10 +215,16 @@ def _call_entries(ctx: ConfigContext, name: str, value: Any, allowed: Sequence[s
 
 
 def _sinks(ctx: ConfigContext, value: Any) -> tuple[CallSink, ...]:
-    return tuple(
-        CallSink(entry["call"], entry.get("arg"), entry.get("keyword"))
-        for entry in _call_entries(ctx, "operation_type_sinks", value, SINK_KEYS)
-    )
+    sinks = []
+    for index, entry in enumerate(_call_entries(ctx, "operation_type_sinks", value, SINK_KEYS)):
+        members = entry.get("enum_members")
+        if members is not None and members not in ENUM_MEMBERS:
+            raise ctx.error(
+                ("operation_type_sinks", index, "enum_members"),
+                f"must be one of {', '.join(ENUM_MEMBERS)} (what a plain Enum's member given there stands for), not {members!r}",
+            )
+        sinks.append(CallSink(entry["call"], entry.get("arg"), entry.get("keyword"), members))
+    return tuple(sinks)
 
 
 def _notification_calls(ctx: ConfigContext, value: Any) -> tuple[NotificationCall, ...]:

@@ -174,13 +174,23 @@ def _owned(owner: str, items: list[Item]) -> list[Item]:
 
 
 def _hop(hop: str, items: list[Item]) -> list[Item]:
-    return [
-        Value(i.text, (hop, *i.chain), i.pattern, i.owner) if isinstance(i, Value)
-        else dataclasses.replace(i, elements=tuple((key, tuple(_hop(hop, list(found)))) for key, found in i.elements))
-        if isinstance(i, Unknown) and i.elements
-        else i
-        for i in items
-    ]
+    return [_hopped(hop, i) for i in items]
+
+
+def _hopped(hop: str, item: Item) -> Item:
+    """``item`` reached through ``hop``: the evidence of every string it holds starts there."""
+    if isinstance(item, Value):
+        return _hop_value(hop, item)
+    if isinstance(item, Unknown) and item.elements:
+        return dataclasses.replace(item, elements=tuple((key, tuple(_hop(hop, list(found)))) for key, found in item.elements))
+    if isinstance(item, Unknown) and item.member:
+        name, value = item.member
+        return dataclasses.replace(item, member=(_hop_value(hop, name), _hop_value(hop, value)))
+    return item
+
+
+def _hop_value(hop: str, value: Value) -> Value:
+    return Value(value.text, (hop, *value.chain), value.pattern, value.owner)
 
 
 _CLASS_BASES = re.compile(rb"^[ \t]*class\s+\w+\s*(?:\[[^\]]*\])?\s*\((.*?)\)\s*:", re.MULTILINE | re.DOTALL)
@@ -957,8 +967,11 @@ class Resolver:
             if any(isinstance(f, Value) for f in found) and self._plain_enum(item, depth + 1):
                 # ``Kind.SYNC`` of ``class Kind(Enum)`` is the member: the sink gets no string
                 # (``Kind.SYNC.value`` is one), whatever the member holds.
-                values = ", ".join(repr(f.text) for f in found if isinstance(f, Value))
-                return [Unknown(f"`{item.key}.{attr}` is a member of the Enum `{item.key}`, not a string (its `.value` is {values})")]
+                strings = [f for f in found if isinstance(f, Value)]
+                values = ", ".join(repr(f.text) for f in strings)
+                reason = f"`{item.key}.{attr}` is a member of the Enum `{item.key}`, not a string (its `.value` is {values})"
+                name = Value(attr, (f"`{item.key}.{attr}`.name",))
+                return [Unknown(reason, member=(name, value)) for value in strings]
             return found
         return [Unknown(f"an attribute of the function `{item.key}`")]
 

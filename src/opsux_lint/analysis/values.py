@@ -44,6 +44,9 @@ class Unknown:
     """With :attr:`template`: the class whose definition of an attribute of ``self`` gave the
     text around the parameter (``f"{self.log_prefix}{action}"``, :attr:`Value.owner`): the
     template is made only when the method runs on an object that has that definition."""
+    member: tuple[Value, Value] | None = None
+    """A member of a plain ``Enum`` (no string): its name and its string value, for a sink
+    configured to take a member for one of them (``enum_members``)."""
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,8 @@ class Sink:
     generic: bool = field(default=False, compare=False)
     """One of the rule's own positions on common names (``*.filter_by``): a value spread in
     there (``filter_by(**filters)``) is no sign of an operation type."""
+    enum_members: str | None = field(default=None, compare=False)
+    """What a plain Enum's member given there stands for (:attr:`CallSink.enum_members`)."""
 
     @property
     def call(self) -> str:
@@ -91,7 +93,9 @@ class OperationTypeRule:
     def compile(cls, spec: RuleSpec, policy: Policy) -> OperationTypeRule:
         params = _params_of(spec)
         sinks = [_sink(params, entry) for entry in param_list(params, "sinks")]
-        sinks += [Sink(SinkSpec(s.call, s.arg, s.keyword)) for s in lint_settings(policy).operation_type_sinks]
+        sinks += [
+            Sink(SinkSpec(s.call, s.arg, s.keyword), enum_members=s.enum_members) for s in lint_settings(policy).operation_type_sinks
+        ]
         return cls(
             spec=spec,
             sinks=tuple(sinks),

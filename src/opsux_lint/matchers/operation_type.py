@@ -183,6 +183,33 @@ def _argument_index(outcome: SiteOutcome) -> int:
     return next((i for i, arg in enumerate(call.args) if arg.value is outcome.node), 0)
 
 
+def _members_taken(rule: OperationTypeRule, wrappers: Iterable[DerivedSink]) -> dict[str, str]:
+    """By sink call: what a plain Enum's member given there stands for (``enum_members``), at
+    the configured sinks and at every wrapper that passes its value on into one."""
+    taken = {sink.call: sink.enum_members for sink in rule.sinks if sink.enum_members is not None}
+    if not taken:
+        return {}
+    into = {w.spec.call: w.via for w in wrappers}
+    for call in into:
+        current, seen = call, set()
+        while current not in taken and current in into and current not in seen:
+            seen.add(current)
+            current = into[current]
+        if current in taken:
+            taken[call] = taken[current]
+    return taken
+
+
+def _as_members(resolution: Resolution, taken: str) -> Resolution:
+    """The resolution with each plain Enum member as the string the sink takes of it (its name
+    or its value: :attr:`Unknown.member`)."""
+    picked = [u.member[0] if taken == "name" else u.member[1] for u in resolution.unknowns if u.member is not None]
+    if not picked:
+        return resolution
+    kept = tuple(u for u in resolution.unknowns if u.member is None)
+    return Resolution(tuple(dict.fromkeys((*resolution.values, *picked))), kept)
+
+
 def _called_as(wrapper: DerivedSink) -> str:
     name = wrapper.spec.last_name
     if name == "__init__":
@@ -390,6 +417,7 @@ class OperationTypeMatcher(CallCollector):
         self.held: list[tuple[cst.BaseExpression, cst.BaseExpression, str | None]] = []
         """Sinks written as an item of a container (a dispatch table)."""
         self.looped: set[int] = set()
+        self.members = _members_taken(rule, facts.wrappers.get(FAMILY, ()))
 
     def handlers(self) -> Mapping[type[cst.CSTNode], Handler]:
         return {
@@ -875,6 +903,9 @@ class OperationTypeMatcher(CallCollector):
             resolution = written
         else:
             _, resolution = facts.resolve(position.expr, position.scope)
+        taken = self.members.get(position.sink)
+        if taken is not None:
+            resolution = _as_members(resolution, taken)
         values = _templated(resolution.values, position.templates, position.guards)
         if OVERFLOW in position.templates:
             many = f"the wrapper makes more than {MAX_TEMPLATES} different texts of the value (not all are followed)"
