@@ -76,3 +76,65 @@ def test_the_outline_records_a_function_run_by_its_dotted_path(source: str, expe
     node = ast.parse(source, mode="eval").body
     assert isinstance(node, ast.Call)
     assert by_path(node) == expected
+
+
+_RUNNERS = '''\
+import django_rq
+from app.events import emit
+
+
+def now_or_later(job, *args, **kwargs):
+    return job(*args, **kwargs)
+
+
+def queued(job, *args, in_seconds=0, **kwargs):
+    queue = django_rq.get_queue("low")
+    return queue.enqueue(job, *args, **kwargs)
+
+
+def kept(job, *args):
+    HANDLERS.append(job)
+
+
+def skewed(job, first, *args):
+    return job(*args)
+
+
+class Jobs:
+    def start(self, job, *args):
+        return job(*args)
+
+
+HANDLERS = []
+'''
+
+_USES = '''\
+from app.events import emit
+from app.runners import Jobs, kept, now_or_later, queued, skewed
+
+
+def use(obj):
+    now_or_later(emit, obj, "app.bogus", queue_name="low")
+    now_or_later(emit, obj, "app.created")
+    queued(emit, obj, "app.queued")
+    Jobs().start(emit, obj, "app.method")
+    kept(emit, obj, "app.kept")
+    skewed(emit, obj, "app.skewed")
+'''
+
+
+def test_a_project_function_that_runs_what_it_is_handed_with_what_follows(tmp_path: Path) -> None:
+    # label-studio's start_job_async_or_sync(job, *args, **kwargs): job(*args, **kwargs), or
+    # queue.enqueue(job, *args, **kwargs).
+    from lint_support import tiny_project
+
+    tiny_project(tmp_path, "{call: app.events.emit, arg: 1, keyword: kind}", {
+        "events.py": "def emit(obj, kind):\n    return kind\n", "runners.py": _RUNNERS, "use.py": _USES,
+    }, types=["app.created"])
+    result = run(resolve_targets([tmp_path], None), Selection(), tmp_path, RunOptions(coverage=True))
+    assert result.sites is not None
+    statuses = {s.line: str(s.status) for s in result.sites if s.path == "src/app/use.py"}
+    assert statuses == {6: "unregistered", 7: "verified", 8: "unregistered", 9: "unregistered", 10: "unverifiable", 11: "unverifiable"}
+    messages = {f.line: f.message for f in result.findings}
+    assert messages[8].startswith("Operation type 'app.queued' is not registered")
+    assert "`emit` is handed to `skewed` as a value" in messages[11]

@@ -24,6 +24,7 @@ from opsux_lint.analysis import (
     named_sinks,
     written_name,
 )
+from opsux_lint.analysis.handing import Convention
 from opsux_lint.analysis.model_managers import makes_row
 from opsux_lint.analysis.outline import (
     FunctionOutline,
@@ -33,6 +34,7 @@ from opsux_lint.analysis.outline import (
 )
 from opsux_lint.analysis.related import receiver_is
 from opsux_lint.analysis.resolver import Instance
+from opsux_lint.analysis.runners import runner_position
 from opsux_lint.analysis.sinks import (
     FACTORY,
     MATCHED_APART,
@@ -543,6 +545,9 @@ class OperationTypeMatcher(CallCollector):
             by_path = None if bound or passed is not None else handed_by_path(call, by_name)
             if by_path is not None:
                 passed = by_path[0]
+            elif passed is None and not bound:
+                # ``start_job_async_or_sync(emit, org, project, action)``: the project's own runner.
+                passed = self._run_by_project(call, by_name, scope)
             made = None
             if bound:
                 func = call.args[0].value
@@ -759,6 +764,25 @@ class OperationTypeMatcher(CallCollector):
                     spread.value, scope, call, sink.call, f"the value is passed in `{stars}{code}`",
                     unpacked=_unpacked(call, spread, spec),
                 ))
+
+    def _run_by_project(self, call: cst.Call, by_name: Mapping[str, Sequence[Sink]], scope: str | None) -> Handed | None:
+        """The call as a project function that runs the sink it is handed with the arguments
+        after it (:func:`~opsux_lint.analysis.runners.runner_position`), if it is one."""
+        handed_at = None
+        for position, arg in enumerate(call.args):
+            if arg.star or arg.keyword is not None:
+                return None
+            if isinstance(arg.value, (cst.Name, cst.Attribute)) and last_name(arg.value) in by_name:
+                handed_at = position
+                break
+        if handed_at is None:
+            return None
+        facts = self.facts
+        for name in sorted(facts.callee(call.func, scope).names):
+            located = facts.index.locate(name, "functions")
+            if located is not None and runner_position(located[2]) == handed_at:
+                return Handed(call.args[handed_at].value, Convention(handed_at), last_name(call.func) or "")
+        return None
 
     def _handed_on(
         self, value: cst.BaseExpression, held: str, by_name: Mapping[str, Sequence[Sink]], scope: str | None
