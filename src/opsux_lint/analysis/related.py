@@ -33,6 +33,8 @@ def related_sinks(resolver: Resolver, model: str) -> list[tuple[str, str]]:
     """``(related sink, field)`` for each relation of the project model ``model`` whose reverse
     side is a manager: the sink is ``<target class>.<related name>``, the field
     ``<class>.<field>`` that declares it."""
+    if resolver.index.locate(model, "classes") is None:
+        return []  # a function or a method sink (pretix's ``log_action``): no model, no relation
     found: list[tuple[str, str]] = []
     name = model.rpartition(".")[2]
     for cls, field, call in _relations(resolver, model):
