@@ -28,6 +28,7 @@ import itertools
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from opsux_lint.analysis.handing import TASK_CALLS
 from opsux_lint.analysis.index import ProjectIndex
@@ -36,6 +37,7 @@ from opsux_lint.analysis.managers import row_of
 from opsux_lint.analysis.mentions import setter
 from opsux_lint.analysis.outline import (
     EACH,
+    Binding,
     ClassOutline,
     Expr,
     FunctionOutline,
@@ -198,15 +200,10 @@ _CLASS_BASES = re.compile(rb"^[ \t]*class\s+\w+\s*(?:\[[^\]]*\])?\s*\((.*?)\)\s*
 Job(namedtuple("J", "kind"), Base):``), over as many lines as they take."""
 
 
-def _may_subclass(source: bytes | None, name: str) -> bool:
-    """Whether a module may derive a class from ``name`` (a module known by its outline only may)."""
-    return source is None or _bases_name(source, name)
-
-
-def _bases_name(source: bytes, *names: str) -> bool:
-    """Whether one class statement of the source names all of ``names`` among its bases."""
+def _bases_name(written: Sequence[bytes], *names: str) -> bool:
+    """Whether one class statement's bases of ``written`` name all of ``names``."""
     words = [re.compile(rb"\b%s\b" % re.escape(name.encode())) for name in names]
-    return any(all(word.search(bases) for word in words) for bases in _CLASS_BASES.findall(source))
+    return any(all(word.search(bases) for word in words) for bases in written)
 
 
 class Resolver:
@@ -215,8 +212,13 @@ class Resolver:
         self.known: Mapping[str, str] = known or {}
         self.api = api or ApiTypes()
         self._memo: dict[tuple[str, str], list[Item]] = {}
+        self._local_memo: dict[tuple[Any, ...], list[Item]] = {}
         self._type_memo: dict[tuple[str, str], list[TypeItem]] = {}
         self._subclasses: dict[str, list[str]] = {}
+        self._descendants: dict[str, tuple[str, ...]] = {}
+        self._bases: dict[str, list[bytes] | None] = {}
+        self._setting: dict[str, dict[str, list[tuple[str, str, str, ClassOutline]]]] = {}
+        self._classes: dict[str, tuple[str, str, ClassOutline] | None] = {}
         self._ancestry: dict[str, frozenset[str]] = {}
         self._sets: dict[str, list[str]] = {}
         self._methods: dict[str, tuple[str, ...]] = {}
@@ -417,6 +419,20 @@ class Resolver:
         param = next((p for p in function["params"] if p[0] == name), None)
         if assigned is None and param is None:
             return None
+        # ``qs = qs.filter(...)`` ten times over (pretix's querysets): each binding reads the
+        # name again, as every other binding but those being evaluated, so the same reading
+        # came round once per order of the bindings (10! of them: 45 s for one call). What a
+        # reading gives depends on nothing but these (and the outlines).
+        memo_key = (module, key, name, depth, frozenset(self._assigning), frozenset(self._at.items()))
+        cached = self._local_memo.get(memo_key)
+        if cached is None:
+            cached = self._local_memo[memo_key] = self._local_uncached(name, module, key, function, depth, assigned, param)
+        return list(cached)
+
+    def _local_uncached(
+        self, name: str, module: str, key: str, function: FunctionOutline, depth: int,
+        assigned: list[Binding] | None, param: list[Any] | None,
+    ) -> list[Item]:
         path = self.index.path(module)
         items: list[Item] = []
         # Read below an assignment that every run passes through (``name = ALIASES[name]`` in
@@ -634,15 +650,18 @@ class Resolver:
     def subclasses(self, cls: str) -> list[str]:
         """Every class of the project that derives from ``cls``, directly or not (a subclass's
         module names its base, so only the modules that mention it are outlined)."""
-        found: list[str] = []
-        stack = [cls]
-        while stack:
-            current = stack.pop()
-            for sub in self._direct_subclasses(current):
-                if sub not in found and sub != cls:
-                    found.append(sub)
-                    stack.append(sub)
-        return found
+        cached = self._descendants.get(cls)
+        if cached is None:
+            found: dict[str, None] = {}
+            stack = [cls]
+            while stack:
+                current = stack.pop()
+                for sub in self._direct_subclasses(current):
+                    if sub not in found and sub != cls:
+                        found[sub] = None
+                        stack.append(sub)
+            cached = self._descendants[cls] = tuple(found)
+        return list(cached)
 
     def _is_protocol(self, cls: str) -> bool:
         """A project class that derives from ``typing.Protocol`` directly (``Protocol[T]`` too)."""
@@ -678,8 +697,7 @@ class Resolver:
         mixin, named = cls.rpartition(".")[2], sorted({base.rpartition(".")[2] for base in lacking})
         both = set(self.index.mentioning([mixin])) & set(self.index.mentioning(named))
         for module in sorted(both):
-            source = self.index.source(module) or b""
-            if not any(_bases_name(source, mixin, name) for name in named):
+            if not any(_bases_name(self._written_bases(module) or (), mixin, name) for name in named):
                 continue  # no class statement of the module names both among its bases
             summary = self.index.summary(module)
             for key in summary["classes"] if summary is not None else ():
@@ -725,7 +743,10 @@ class Resolver:
         direct: list[str] = []
         # A subclass names its base in its class statement (the walk below reads only those):
         # the modules that mention the name elsewhere (a form's tests, a view's) are not outlined.
-        written = [m for m in self.index.mentioning([simple]) if _may_subclass(self.index.source(m), simple)]
+        written = [
+            m for m in self.index.mentioning([simple])
+            if (bases := self._written_bases(m)) is None or _bases_name(bases, simple)  # None: known by its outline only
+        ]
         for module, entry in self.index.entries(written):
             for key, info in entry.summary["classes"].items():
                 for base in info["bases"]:
@@ -736,6 +757,14 @@ class Resolver:
                             direct.append(f"{module}.{key}")
         self._subclasses[cls] = direct
         return direct
+
+    def _written_bases(self, module: str) -> list[bytes] | None:
+        """The bases each class statement of the module's source writes (None: the module is
+        known by its outline only): read once, asked of the same modules for every class."""
+        if module not in self._bases:
+            source = self.index.source(module)
+            self._bases[module] = _CLASS_BASES.findall(source) if source is not None else None
+        return self._bases[module]
 
     def methods_named(self, name: str) -> tuple[str, ...]:
         """Every method of the project called ``name`` (``mod.Class.name``), static ones too."""
@@ -932,17 +961,29 @@ class Resolver:
     def _subclass_values(self, cls: str, attr: str, depth: int) -> list[Item]:
         """What the project's subclasses of ``cls`` set ``attr`` to, in their methods or bodies."""
         items: list[Item] = []
-        for sub in self.subclasses(cls):
-            sub_located = self._project_class(sub)
-            if sub_located is None:
-                continue
-            sub_module, _, sub_info = sub_located
-            sub_path = self.index.path(sub_module)
+        for sub, sub_module, sub_path, sub_info in self._subclasses_setting(cls).get(attr, ()):
             for line, value, _typed, method in sub_info.get("attrs", {}).get(attr, ()):
                 items.extend(_owned(sub, _hop(f"{sub_path}:{line} {render(value)}", self._eval(value, sub_module, method, depth + 1))))
             for line, value in sub_info["members"].get(attr, ()):
                 items.extend(_owned(sub, _hop(f"{sub_path}:{line} {render(value)}", self._eval(value, sub_module, None, depth + 1))))
         return items
+
+    def _subclasses_setting(self, cls: str) -> Mapping[str, list[tuple[str, str, str, ClassOutline]]]:
+        """The project's subclasses of ``cls`` (``(class, module, path, outline)``, in the order of
+        :meth:`subclasses`) by each attribute they set: every ``self.x`` read in a base asks for
+        one attribute of them all (pretix's models: hundreds of ``LoggedModel`` subclasses, asked
+        30,000 times)."""
+        cached = self._setting.get(cls)
+        if cached is None:
+            cached = self._setting[cls] = {}
+            for sub in self.subclasses(cls):
+                located = self._project_class(sub)
+                if located is not None:
+                    module, _, info = located
+                    entry = (sub, module, self.index.path(module), info)
+                    for attr in {*info.get("attrs", {}), *info["members"]}:
+                        cached.setdefault(attr, []).append(entry)
+        return cached
 
     def _member_of(self, item: Item, attr: str, e: Expr, depth: int) -> list[Item]:
         if isinstance(item, Value):
@@ -1533,7 +1574,10 @@ class Resolver:
         return found
 
     def _project_class(self, cls: str) -> tuple[str, str, ClassOutline] | None:
-        return self.index.locate(cls, "classes")
+        # Asked about the same few classes millions of times on a big model hierarchy (pretix).
+        if cls not in self._classes:
+            self._classes[cls] = self.index.locate(cls, "classes")
+        return self._classes[cls]
 
     def _returns(self, module: str, key: str, function: FunctionOutline, depth: int) -> list[TypeItem]:
         if function.get("returns"):
