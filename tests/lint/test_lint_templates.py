@@ -293,3 +293,39 @@ def test_a_template_made_under_a_prefix_test_applies_to_the_values_that_pass_it(
     findings = run(resolve_targets([tmp_path / "src" / "app" / "use.py"], None), Selection(), tmp_path).findings
     got = sorted((f.line - 1, f.message.split(" is not registered")[0].split("Operation type ")[1]) for f in findings)
     assert got == sorted(expected)
+
+
+_LEFT_OUT = """\
+from app.events import emit
+
+
+class ItemView:
+    def save(self, base, verb="removed"):
+        emit("app.item.{}.{}".format(base, verb))
+
+    def save_redone(self, base, verb="removed"):
+        verb = verb or "removed"
+        emit("app.item.{}.{}".format(base, verb))
+
+    def form_valid(self, args):
+        self.save("addons")
+        self.save("variation", verb="bogus")
+        self.save("addons", "added")
+        self.save("addons", *args)
+        self.save_redone("addons")
+"""
+
+
+def test_a_parameter_a_call_leaves_out_fills_the_template_with_its_default(tmp_path: Path) -> None:
+    # pretix: "pretix.event.item.{}.{}".format(log_base, rm_verb) with rm_verb="removed".
+    tiny_project(tmp_path, "{call: app.events.emit, arg: 0}", {
+        "events.py": "def emit(kind):\n    return kind\n", "views.py": _LEFT_OUT,
+    }, types=["app.item.addons.added", "app.item.variation.deleted"])
+    result = run(resolve_targets([tmp_path], None), Selection(), tmp_path, RunOptions(coverage=True))
+    reported = {(f.line, f.message.split("'")[1]) for f in result.findings if f.code == "OPS001"}
+    assert reported == {(13, "app.item.addons.removed"), (14, "app.item.variation.bogus")}
+    assert result.sites is not None
+    statuses = {(s.line, s.column): str(s.status) for s in result.sites if s.path == "src/app/views.py"}
+    assert statuses[(15, 19)] == "verified"
+    # A spread may give it anything; a parameter assigned in the body is not only the caller's.
+    assert statuses[(16, 19)] == "verified" and statuses[(17, 26)] == "verified"

@@ -1303,6 +1303,19 @@ class Resolver:
             out.append(Value("".join(v.text for v in combo), chain))
         return out
 
+    def _hole(self, part: Expr, items: Sequence[Item]) -> str:
+        """The hole a placeholder leaves in the template of another: a parameter's names its
+        function, whose callers say what it is (or leave it to its default: pretix's
+        ``"pretix.event.item.{}.{}".format(log_base, rm_verb)`` with ``rm_verb="removed"``)."""
+        params = [i for i in items if isinstance(i, Unknown) and i.param is not None and i.template is None]
+        strings = sum(1 for i in items if isinstance(i, Value) and i.pattern is None)
+        if len(params) == 1 and len(items) == 1 + strings and params[0].param is not None:
+            owner, param = params[0].param
+            located = self.index.locate(owner, "functions") if strings else None
+            if not strings or (located is not None and param not in located[2]["locals"]):
+                return hole(param, owner)  # no assignment of its own: a caller's value or the default
+        return hole(render(part))
+
     def _templated(
         self, parts: Sequence[Expr], options: Sequence[list[Value] | None], module: str, scope: str | None, depth: int
     ) -> list[Item] | None:
@@ -1317,7 +1330,7 @@ class Resolver:
         holes = {i: self._eval(parts[i], module, scope, depth + 1) for i, option in enumerate(options) if option is None}
         # Each part's texts, a hole for every placeholder but the one being filled.
         filled: list[list[Value]] = [
-            option if option is not None else [Value(_hole(parts[i], holes[i]))] for i, option in enumerate(options)
+            option if option is not None else [Value(self._hole(parts[i], holes[i]))] for i, option in enumerate(options)
         ]
         out: list[Item] = []
         for at, items in holes.items():
@@ -2012,15 +2025,6 @@ class Resolver:
         module, key, info = located
         summary = self.index.summary(module)
         return summary is not None and (f"{key}.{attr}" in summary["functions"] or attr in info["members"])
-
-
-def _hole(part: Expr, items: Sequence[Item]) -> str:
-    """The hole a placeholder leaves in the template of another: a parameter's names its function,
-    whose callers say what it is."""
-    if len(items) == 1 and isinstance(items[0], Unknown) and items[0].param is not None and items[0].template is None:
-        owner, param = items[0].param
-        return hole(param, owner)
-    return hole(render(part))
 
 
 def _fillable(items: Sequence[Item]) -> bool:

@@ -849,9 +849,17 @@ class OperationTypeMatcher(CallCollector):
                     continue
                 arg = other.spec.arg + offset if other.spec.arg is not None and other.spec.arg + offset >= 0 else None
                 value = argument(call, arg, other.spec.keyword)
-                if value is None:
-                    continue  # its default, or spread: any text
-                _, resolution = self.facts.resolve(value, scope)
+                if value is not None:
+                    _, resolution = self.facts.resolve(value, scope)
+                elif any(a.star for a in call.args):
+                    continue  # spread: any text
+                else:
+                    # Left out: its default (pretix's ``"pretix.event.item.{}.{}".format(log_base,
+                    # rm_verb)`` with ``rm_verb="removed"``), not any text.
+                    default = self._default(wrapper.function, param)
+                    if default is None:
+                        continue
+                    resolution = default
                 if resolution.values and not resolution.unknowns and all(v.pattern is None for v in resolution.values):
                     known[(owner, param)] = [v.text for v in resolution.values]
         if not known:
@@ -866,6 +874,15 @@ class OperationTypeMatcher(CallCollector):
                 # Filled the same from templates of different tests: made for any value.
                 filled[made] = guard if filled.get(made, guard) == guard else ()
         return tuple(filled), tuple((t, g) for t, g in filled.items() if g)
+
+    def _default(self, function: str, param: str) -> Resolution | None:
+        """What the function's parameter is when a call leaves it out (None: it has no default)."""
+        located = self.facts.index.locate(function, "functions")
+        if located is None:
+            return None
+        module, _, outline = located
+        default = next((p[2] for p in outline["params"] if p[0] == param), None)
+        return self.facts.resolver.resolve(default, module) if default is not None else None
 
     def _not_the_sink(
         self, call: cst.Call, candidates: Sequence[Sink], callee: Callee, written: str, scope: str | None
