@@ -148,7 +148,7 @@ class Summary(TypedDict):
     """Functions a task runner is given by their dotted path (``async_task("app.events.emit",
     kind)``, :data:`~opsux_lint.analysis.handing.BY_PATH_CALLS`), and the functions that do so."""
 
-SUMMARY_FORMAT = 29
+SUMMARY_FORMAT = 30
 
 _UNKNOWN_REASONS: dict[type[ast.AST], str] = {
     ast.Subscript: "a subscript",
@@ -690,7 +690,7 @@ class _Collector:
                 self._statement(node, body)  # type: ignore[arg-type]
             elif kind is ast.ExceptHandler:
                 if node.name:  # type: ignore[attr-defined]
-                    body.local.setdefault(node.name, []).append([node.lineno, ["?", "an exception"]])  # type: ignore[attr-defined]
+                    body.local.setdefault(node.name, []).append([node.lineno, _caught(node.type)])  # type: ignore[attr-defined]
             elif kind is ast.NamedExpr:
                 if isinstance(node.target, ast.Name):  # type: ignore[attr-defined]
                     body.local.setdefault(node.target.id, []).append([node.lineno, expr(node.value)])  # type: ignore[attr-defined]
@@ -902,6 +902,19 @@ class _Body:
             else:
                 stack.extend(children(sub))
         return False
+
+
+def _caught(classes: ast.expr | None) -> Expr:
+    """What ``except Error as error`` binds: an object of the class (of one of a tuple's), as
+    ``Error()`` would make it, so that ``error.failure_mode`` is what the class says."""
+    written = classes.elts if isinstance(classes, ast.Tuple) else [classes] if classes is not None else []
+    made: list[Expr] = [[Tag.CALL, expr(c), [], {}, False] for c in written if isinstance(c, (ast.Name, ast.Attribute))]
+    if not made or len(made) != len(written):
+        return [Tag.UNKNOWN, "an exception"]
+    caught = made[0]
+    for other in made[1:]:
+        caught = [Tag.CONDITIONAL, caught, other]
+    return caught
 
 
 def _binds_task(node: ast.expr) -> bool:

@@ -213,6 +213,7 @@ class Resolver:
         self.api = api or ApiTypes()
         self._memo: dict[tuple[str, str], list[Item]] = {}
         self._local_memo: dict[tuple[Any, ...], list[Item]] = {}
+        self._local_type_memo: dict[tuple[str, str, str, int], list[TypeItem] | None] = {}
         self._type_memo: dict[tuple[str, str], list[TypeItem]] = {}
         self._subclasses: dict[str, list[str]] = {}
         self._descendants: dict[str, tuple[str, ...]] = {}
@@ -598,7 +599,20 @@ class Resolver:
             if receiver is not None:
                 return self._instance_attribute(receiver, attr, e, depth + 1)
         bases = self._eval(base, module, scope, depth + 1)
+        if bases and all(isinstance(b, Unknown) for b in bases):
+            # An object of a project class, by what types it (``e = SyncError()``, ``job: Job``,
+            # ``except SyncError as e``): its attribute as the class and its subclasses set it,
+            # as for ``self``.
+            classes = self._instance_classes(base, module, scope, depth + 1)
+            if classes:
+                return [item for cls in classes for item in self._instance_attribute(cls, attr, e, depth + 1)]
         return self._strings(out for item in bases for out in self._member_of(item, attr, e, depth + 1))
+
+    def _instance_classes(self, e: Expr, module: str, scope: str | None, depth: int) -> list[str]:
+        """The project classes ``e`` is an object of, when that is all it can be (else none)."""
+        items = self.types(e, module, scope, depth)
+        classes = [i.cls for i in items if isinstance(i, Instance) and not i.of_class and self._project_class(i.cls) is not None]
+        return sorted(set(classes)) if items and len(classes) == len(items) else []
 
     def _choice_label(self, member: Expr, module: str, scope: str | None, depth: int) -> list[Item] | None:
         """``Kind.SYNC.label`` of a Django ``TextChoices``: the label written after the value, or
@@ -1420,6 +1434,17 @@ class Resolver:
         return self._global_types(module, name, depth)
 
     def _local_types(
+        self, name: str, module: str, key: str, function: FunctionOutline, depth: int
+    ) -> list[TypeItem] | None:
+        # ``qs = qs.filter(...)`` eight times: each binding's type reads every binding again, down
+        # to the depth limit (8 ** depth readings); the same reading at the same depth is the same.
+        memo_key = (module, key, name, depth)
+        if memo_key not in self._local_type_memo:
+            self._local_type_memo[memo_key] = self._local_types_uncached(name, module, key, function, depth)
+        found = self._local_type_memo[memo_key]
+        return list(found) if found is not None else None
+
+    def _local_types_uncached(
         self, name: str, module: str, key: str, function: FunctionOutline, depth: int
     ) -> list[TypeItem] | None:
         annotated = function.get("annotations", {}).get(name)
