@@ -1311,6 +1311,15 @@ def library():
         pass
     except ValueError as error:
         emit(error.args)
+
+
+def clauses():
+    try:
+        pass
+    except SyncError as error:
+        emit(error.failure_mode)
+    except ValueError as error:
+        emit(error.args)
 '''
 
 
@@ -1329,4 +1338,6 @@ def test_an_attribute_of_an_object_of_a_project_class_is_what_the_class_sets(tmp
     # An unannotated parameter, a library's exception: what they are is not known.
     assert statuses == {
         20: "unregistered", 27: "unregistered", 32: "verified", 36: "verified", 37: "unverifiable", 44: "unverifiable",
+        # Each clause's name is what that clause caught (pretix binds ``e`` in three).
+        51: "unregistered", 53: "unverifiable",
     }

@@ -91,8 +91,9 @@ class FunctionOutline(TypedDict):
     results: list[Expr]
     decorators: list[str]
     loops: NotRequired[dict[str, list[list[int]]]]
-    """``[first line, last line]`` of each loop (``for``, a comprehension) that binds a name: in
-    its body the name is what the loop gives it, or what the body assigns it, nothing else."""
+    """``[first line, last line]`` of each loop (``for``, a comprehension) or ``except ... as``
+    clause that binds a name: in its body the name is what the loop gives it (what the clause
+    caught), or what the body assigns it, nothing else."""
     bound: NotRequired[bool]
     """A Celery task made with ``bind=True``: its first parameter is the task, not the caller's."""
     rebinds: NotRequired[dict[str, list[list[int]]]]
@@ -691,6 +692,8 @@ class _Collector:
             elif kind is ast.ExceptHandler:
                 if node.name:  # type: ignore[attr-defined]
                     body.local.setdefault(node.name, []).append([node.lineno, _caught(node.type)])  # type: ignore[attr-defined]
+                    # In the handler the name is what it caught (each clause its own classes).
+                    body.loops.setdefault(node.name, []).append([node.lineno, node.end_lineno or node.lineno])  # type: ignore[attr-defined]
             elif kind is ast.NamedExpr:
                 if isinstance(node.target, ast.Name):  # type: ignore[attr-defined]
                     body.local.setdefault(node.target.id, []).append([node.lineno, expr(node.value)])  # type: ignore[attr-defined]

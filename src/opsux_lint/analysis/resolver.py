@@ -213,7 +213,7 @@ class Resolver:
         self.api = api or ApiTypes()
         self._memo: dict[tuple[str, str], list[Item]] = {}
         self._local_memo: dict[tuple[Any, ...], list[Item]] = {}
-        self._local_type_memo: dict[tuple[str, str, str, int], list[TypeItem] | None] = {}
+        self._local_type_memo: dict[tuple[Any, ...], list[TypeItem] | None] = {}
         self._type_memo: dict[tuple[str, str], list[TypeItem]] = {}
         self._subclasses: dict[str, list[str]] = {}
         self._descendants: dict[str, tuple[str, ...]] = {}
@@ -450,9 +450,8 @@ class Resolver:
                 at = self._at[(module, key)] = at()
             # In a loop's body the name is what the loop gives it (or the body assigns it):
             # the innermost loop around the line that binds it.
-            inside = [(start, end) for start, end in loops or () if start <= at <= end]
-            if inside:
-                span = min(inside, key=lambda s: s[1] - s[0])
+            span = self._span(module, key, function, name)
+            if span is not None:
                 cut = span[0]
             else:
                 # Each holds below it to the end of its block (an arm, a loop's body): the rest
@@ -1438,11 +1437,23 @@ class Resolver:
     ) -> list[TypeItem] | None:
         # ``qs = qs.filter(...)`` eight times: each binding's type reads every binding again, down
         # to the depth limit (8 ** depth readings); the same reading at the same depth is the same.
-        memo_key = (module, key, name, depth)
+        memo_key = (module, key, name, depth, self._at.get((module, key)))
         if memo_key not in self._local_type_memo:
             self._local_type_memo[memo_key] = self._local_types_uncached(name, module, key, function, depth)
         found = self._local_type_memo[memo_key]
         return list(found) if found is not None else None
+
+    def _span(self, module: str, key: str, function: FunctionOutline, name: str) -> tuple[int, int] | None:
+        """The innermost loop or ``except ... as`` clause binding ``name`` around the line the
+        function is read at, if it is known and inside one (:data:`FunctionOutline` ``loops``)."""
+        loops = function.get("loops", {}).get(name)
+        at = self._at.get((module, key)) if loops else None
+        if at is None:
+            return None
+        if callable(at):
+            at = self._at[(module, key)] = at()
+        inside = [(start, end) for start, end in loops or () if start <= at <= end]
+        return min(inside, key=lambda s: s[1] - s[0]) if inside else None
 
     def _local_types_uncached(
         self, name: str, module: str, key: str, function: FunctionOutline, depth: int
@@ -1455,10 +1466,12 @@ class Resolver:
         param = next((p for p in params if p[0] == name), None)
         if assigned is None and param is None:
             return None
+        span = self._span(module, key, function, name)
         found: list[TypeItem] = []
-        for _line, value in assigned or ():
-            found.extend(self.types(value, module, key, depth + 1))
-        if param is not None:
+        for line, value in assigned or ():
+            if span is None or span[0] <= line <= span[1]:
+                found.extend(self.types(value, module, key, depth + 1))
+        if param is not None and span is None:
             if param[3]:
                 found.extend(self._annotated(param[3], module, depth))
             elif function.get("kind") in ("method", "classmethod") and params and params[0][0] == name:
