@@ -7,6 +7,8 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
+
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "fixtures"
@@ -79,3 +81,18 @@ def tiny_project(
     (app / "__init__.py").write_text("", encoding="utf-8")
     for name, text in files.items():
         (app / name).write_text(text, encoding="utf-8")
+
+
+def outlined_modules(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The modules the project index outlines from now on (in this process), in order."""
+    from opsux_lint.analysis import index
+
+    outlined: list[str] = []
+    summarize = index.summarize
+
+    def recording(source: bytes, module: str, is_package: bool) -> object:
+        outlined.append(module)
+        return summarize(source, module, is_package)
+
+    monkeypatch.setattr(index, "summarize", recording)
+    return outlined

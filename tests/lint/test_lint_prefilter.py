@@ -48,7 +48,7 @@ def test_receiver_needles_come_from_modules_that_import_the_api(tmp_path: Path, 
     # A project's own ``Policy`` is not opsux's: what returns it types no receiver of the API.
     # What returns opsux's, imported directly or through a module that re-exports it, does.
     from opsux_lint.analysis import build_index
-    from opsux_lint.analysis import index as index_module
+    from lint_support import outlined_modules
     from opsux_lint.analysis.api import api_types
     from opsux_lint.analysis.receivers import receiver_names
     from opsux_lint.kinds.operation_type import api_declarations
@@ -69,14 +69,7 @@ def test_receiver_needles_come_from_modules_that_import_the_api(tmp_path: Path, 
     }
     for name, text in sources.items():
         (package / f"{name}.py").write_text(text, encoding="utf-8")
-    outlined: list[str] = []
-    summarize = index_module.summarize
-
-    def recording(source: bytes, module: str, is_package: bool) -> object:
-        outlined.append(module)
-        return summarize(source, module, is_package)
-
-    monkeypatch.setattr(index_module, "summarize", recording)
+    outlined = outlined_modules(monkeypatch)
     api = api_types(api_declarations(rules_by_id().values()))
     names = receiver_names(build_index(tmp_path, ["src"], [], cache_dir=None), api)
     assert {"load", "make_policy", "Policy", "from_parent"} <= names

@@ -1213,21 +1213,14 @@ _WRITTEN_BASES = {
 def test_subclasses_are_found_by_their_class_statements_and_nothing_else_is_outlined(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from opsux_lint.analysis import index as index_module
+    from lint_support import outlined_modules
 
     package = tmp_path / "src" / "app"
     package.mkdir(parents=True)
     (package / "__init__.py").write_text("")
     for name, source in _WRITTEN_BASES.items():
         (package / name).write_text(source)
-    outlined: list[str] = []
-    summarize = index_module.summarize
-
-    def recording(source: bytes, module: str, is_package: bool) -> object:
-        outlined.append(module)
-        return summarize(source, module, is_package)
-
-    monkeypatch.setattr(index_module, "summarize", recording)
+    outlined = outlined_modules(monkeypatch)
     resolver = Resolver(build_index(tmp_path, ["src"], [], cache_dir=None))
     assert sorted(resolver.subclasses("app.base.Base")) == [
         "app.deeper.Deeper", "app.generic.Generic", "app.plain.Plain", "app.spread.Spread",
