@@ -598,10 +598,11 @@ class Resolver:
             if receiver is not None:
                 return self._instance_attribute(receiver, attr, e, depth + 1)
         bases = self._eval(base, module, scope, depth + 1)
-        if bases and all(isinstance(b, Unknown) for b in bases):
+        if base[0] == Tag.NAME and bases and all(isinstance(b, Unknown) for b in bases):
             # An object of a project class, by what types it (``e = SyncError()``, ``job: Job``,
             # ``except SyncError as e``): its attribute as the class and its subclasses set it,
-            # as for ``self``.
+            # as for ``self``. Only of a name: typing every attribute chain's object cost
+            # pretix's run a third more.
             classes = self._instance_classes(base, module, scope, depth + 1)
             if classes:
                 return [item for cls in classes for item in self._instance_attribute(cls, attr, e, depth + 1)]
